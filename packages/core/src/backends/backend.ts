@@ -1,0 +1,37 @@
+import type { DType } from '../tensor/dtypes.js';
+import type { TensorMap } from '../tensor/tensor.js';
+import type { ExecutionProvider } from './session-options.js';
+
+/** One model input or output as the runtime reports it; -1 marks a dynamic dimension. */
+export interface IoSpec {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly dims: readonly number[];
+}
+
+/** Why one execution provider could not create the session. */
+export interface ProviderAttempt {
+  readonly provider: ExecutionProvider;
+  readonly reason: string;
+}
+
+export interface RunOptions {
+  /**
+   * Transfer the input buffers to the worker instead of copying them; the caller's arrays are detached afterwards.
+   * Use for tensors the caller does not need again. @default false
+   */
+  transfer?: boolean;
+}
+
+/** A loaded model, ready to run (it has been warmed up). */
+export interface InferenceSession {
+  readonly inputs: readonly IoSpec[];
+  readonly outputs: readonly IoSpec[];
+  /** The execution provider that created the session. */
+  readonly provider: ExecutionProvider;
+  /** Providers tried before `provider`, with their failure reasons. */
+  readonly fallbacks: readonly ProviderAttempt[];
+  /** Checks every feed against `inputs` (names, dtype, dims), then runs the model. */
+  run(feeds: TensorMap, options?: RunOptions): Promise<TensorMap>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,4 @@
+export * from './backend.js';
+export * from './session-options.js';
+export * from './validate-feeds.js';
+export * from './onnxruntime-backend.js';

@@ -1,0 +1,79 @@
+import { availableParallelism } from 'node:os';
+
+export const EXECUTION_PROVIDERS = ['tensorrt', 'cuda', 'cpu'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+export const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+export type GraphOptimizationLevel = (typeof GRAPH_OPTIMIZATION_LEVELS)[number];
+
+/** How a model is loaded: user-facing, every field optional. */
+export interface SessionOptions {
+  /** Execution providers in priority order; the first that initializes is used, failures are aggregated. @default ['cpu'] */
+  executionProviders?: readonly ExecutionProvider[];
+  /** onnxruntime graph optimization level. @default 'all' */
+  graphOptimizationLevel?: GraphOptimizationLevel;
+  /** Warm-up runs (zeros, dynamic dims = 1) in each worker before the session reports ready. @default 1 */
+  warmupRuns?: number;
+}
+
+export interface SessionConfig {
+  readonly executionProviders: readonly ExecutionProvider[];
+  readonly graphOptimizationLevel: GraphOptimizationLevel;
+  readonly warmupRuns: number;
+}
+
+export const SESSION_DEFAULTS: SessionConfig = Object.freeze({
+  executionProviders: Object.freeze(['cpu'] as const),
+  graphOptimizationLevel: 'all',
+  warmupRuns: 1,
+});
+
+export function compileSessionOptions(options: SessionOptions = {}): SessionConfig {
+  const executionProviders = options.executionProviders ?? SESSION_DEFAULTS.executionProviders;
+  if (executionProviders.length === 0) throw new RangeError('executionProviders: give at least one provider');
+  for (const ep of executionProviders) {
+    if (!EXECUTION_PROVIDERS.includes(ep)) {
+      throw new TypeError(`executionProviders: unknown provider ${JSON.stringify(ep)} (known: ${EXECUTION_PROVIDERS.join(', ')})`);
+    }
+  }
+  const graphOptimizationLevel = options.graphOptimizationLevel ?? SESSION_DEFAULTS.graphOptimizationLevel;
+  if (!GRAPH_OPTIMIZATION_LEVELS.includes(graphOptimizationLevel)) {
+    throw new TypeError(`graphOptimizationLevel: expected one of ${GRAPH_OPTIMIZATION_LEVELS.join(', ')}`);
+  }
+  const warmupRuns = options.warmupRuns ?? SESSION_DEFAULTS.warmupRuns;
+  if (!Number.isInteger(warmupRuns) || warmupRuns < 0) throw new RangeError('warmupRuns: expected an integer >= 0');
+  return Object.freeze({ executionProviders: Object.freeze([...executionProviders]), graphOptimizationLevel, warmupRuns });
+}
+
+/** The process's thread budget: how many workers run sessions, and the intra-op threads each may use. */
+export interface WorkerPoolOptions {
+  /** Worker threads; each hosts every session of the pool and runs one inference at a time. @default 1 */
+  workers?: number;
+  /** onnxruntime intra-op threads per worker. @default floor(cores / workers), at least 1 */
+  intraOpThreads?: number;
+  /** Allow workers x intraOpThreads to exceed the cores (they then compete for them). @default false */
+  oversubscribe?: boolean;
+  /** The cores the budget is drawn from. @default os.availableParallelism() */
+  cores?: number;
+}
+
+export interface WorkerPoolConfig {
+  readonly workers: number;
+  readonly intraOpThreads: number;
+  readonly cores: number;
+}
+
+export function compileWorkerPoolOptions(options: WorkerPoolOptions = {}): WorkerPoolConfig {
+  const cores = options.cores ?? availableParallelism();
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(cores) || cores < 1) throw new RangeError('cores: expected an integer >= 1');
+  if (!Number.isInteger(workers) || workers < 1) throw new RangeError('workers: expected an integer >= 1');
+  const intraOpThreads = options.intraOpThreads ?? Math.max(1, Math.floor(cores / workers));
+  if (!Number.isInteger(intraOpThreads) || intraOpThreads < 1) throw new RangeError('intraOpThreads: expected an integer >= 1');
+  if (workers * intraOpThreads > cores && options.oversubscribe !== true) {
+    throw new RangeError(
+      `workers x intraOpThreads = ${workers * intraOpThreads} exceeds the ${cores} cores of the thread budget; lower them or set oversubscribe: true`,
+    );
+  }
+  return Object.freeze({ workers, intraOpThreads, cores });
+}

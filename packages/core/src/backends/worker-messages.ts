@@ -1,0 +1,28 @@
+import type { ErrorBody } from '@tachyon/protocol';
+import type { TensorMap } from '../tensor/tensor.js';
+import type { IoSpec, ProviderAttempt } from './backend.js';
+import type { SessionConfig } from './session-options.js';
+import type { ExecutionProvider } from './session-options.js';
+
+/** Messages between the pool (main thread) and a session worker. Every request carries an id its reply echoes. */
+export type WorkerRequest =
+  | { type: 'load'; id: number; sessionId: number; modelPath: string; config: SessionConfig }
+  | { type: 'run'; id: number; sessionId: number; feeds: TensorMap }
+  | { type: 'unload'; id: number; sessionId: number };
+
+export type WorkerReply =
+  | {
+      type: 'loaded';
+      id: number;
+      inputs: IoSpec[];
+      outputs: IoSpec[];
+      provider: ExecutionProvider;
+      fallbacks: ProviderAttempt[];
+    }
+  | { type: 'result'; id: number; outputs: TensorMap }
+  | { type: 'unloaded'; id: number }
+  | { type: 'error'; id: number; error: ErrorBody };
+
+export interface WorkerInit {
+  intraOpThreads: number;
+}

@@ -1,0 +1,21 @@
+/**
+ * @tachyon/core — the engine: runtime, preprocessing, zoo, labels. Never imports fastify or grpc.
+ *
+ * ```ts
+ * import { OnnxRuntimeBackend, compileModelSources, preprocessImage, presetByName, resolveZooModel, topK,
+ *   imagenetClassNames, zooEntry } from '@tachyon/core';
+ * const entry = zooEntry('mobilenetv2-int8');
+ * const { path } = await resolveZooModel(entry, compileModelSources({ modelPath: ['../shared/models'] }));
+ * const backend = new OnnxRuntimeBackend();
+ * const session = await backend.createSession(path);
+ * const input = await preprocessImage(jpegBytes, presetByName(entry.preset));
+ * const out = await session.run({ [entry.input]: { dtype: 'float32', dims: input.dims, data: input.data } });
+ * console.log(topK(out[entry.output]!.data as Float32Array, 5, imagenetClassNames(), entry.outputKind));
+ * await backend.close();
+ * ```
+ */
+export * from './tensor/index.js';
+export * from './backends/index.js';
+export * from './labels/index.js';
+export * from './config/index.js';
+export * from './zoo/index.js';

@@ -1,0 +1,2 @@
+export * from './imagenet-labels.js';
+export * from './top-k.js';

@@ -1,0 +1,2 @@
+export * from './dtypes.js';
+export * from './tensor.js';

@@ -1,0 +1,39 @@
+import type { ErrorKind } from './error-kinds.js';
+
+/**
+ * THE error table: every `TCH_ERR_*` code tachyon can raise, its kind and a one-line description.
+ * docs/errors.md documents each code; a test keeps this table and that file in sync.
+ */
+export const ERROR_CODES = {
+  // configuration
+  TCH_ERR_CONFIG_INVALID: { kind: 'INVALID_ARG', description: 'A configuration file or value is malformed or out of range.' },
+  TCH_ERR_IO_NOT_FOUND: { kind: 'NOT_FOUND', description: 'A file named by the caller does not exist or cannot be read.' },
+
+  // images
+  TCH_ERR_IMAGE_EMPTY: { kind: 'INVALID_ARG', description: 'The image has zero bytes.' },
+  TCH_ERR_IMAGE_TOO_LARGE: { kind: 'INVALID_ARG', description: 'The encoded image is larger than the configured maximum number of bytes.' },
+  TCH_ERR_IMAGE_TOO_MANY_PIXELS: { kind: 'INVALID_ARG', description: 'The image header declares more pixels than the configured maximum; nothing was decoded.' },
+  TCH_ERR_IMAGE_UNSUPPORTED_FORMAT: { kind: 'UNSUPPORTED', description: 'The bytes are not a JPEG, PNG or WebP image.' },
+  TCH_ERR_IMAGE_CORRUPT: { kind: 'INVALID_ARG', description: 'The image header is valid but its data cannot be decoded (truncated or damaged).' },
+  TCH_ERR_IMAGE_PRESET_UNKNOWN: { kind: 'NOT_FOUND', description: 'No preprocessing preset has the given name.' },
+
+  // runtime (backends, sessions, worker pool)
+  TCH_ERR_BACKEND_NO_PROVIDER: { kind: 'UNAVAILABLE', description: 'None of the requested execution providers could create the session; every reason is listed.' },
+  TCH_ERR_MODEL_LOAD_FAILED: { kind: 'INVALID_ARG', description: 'The model file is not a valid ONNX model for this runtime.' },
+  TCH_ERR_TENSOR_INPUT_MISSING: { kind: 'INVALID_ARG', description: 'A model input was not provided.' },
+  TCH_ERR_TENSOR_INPUT_UNKNOWN: { kind: 'INVALID_ARG', description: 'A tensor was provided under a name the model has no input for.' },
+  TCH_ERR_TENSOR_DTYPE_MISMATCH: { kind: 'INVALID_ARG', description: 'A tensor has a different dtype than the model input.' },
+  TCH_ERR_TENSOR_SHAPE_MISMATCH: { kind: 'INVALID_ARG', description: 'A tensor shape does not match the model input (rank, a fixed dimension, or data length).' },
+  TCH_ERR_SESSION_CLOSED: { kind: 'UNAVAILABLE', description: 'The session was closed; no more runs are accepted.' },
+  TCH_ERR_SESSION_RUN_FAILED: { kind: 'INTERNAL', description: 'The runtime failed while running the model.' },
+  TCH_ERR_WORKER_CRASHED: { kind: 'INTERNAL', description: 'The worker thread that held the session exited unexpectedly.' },
+
+  // model zoo
+  TCH_ERR_ZOO_UNKNOWN_MODEL: { kind: 'NOT_FOUND', description: 'The model id is not in the zoo catalog.' },
+  TCH_ERR_ZOO_FETCH_FAILED: { kind: 'UNAVAILABLE', description: 'The model could not be found in the cache, the mirrors or at its URL; every attempt and its reason is listed.' },
+
+  // labels and outputs
+  TCH_ERR_LABELS_MISMATCH: { kind: 'INVALID_ARG', description: 'The number of labels does not match the number of model outputs.' },
+} as const satisfies Record<string, { kind: ErrorKind; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
