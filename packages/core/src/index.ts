@@ -19,3 +19,5 @@ export * from './backends/index.js';
 export * from './labels/index.js';
 export * from './config/index.js';
 export * from './zoo/index.js';
+export * from './image/index.js';
+export * from './pipeline/index.js';

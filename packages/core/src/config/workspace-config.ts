@@ -73,6 +73,10 @@ function compileWorkspaceConfig(raw: unknown, file: string | undefined, root: st
   if (!Array.isArray(modelPath) || !modelPath.every((p) => typeof p === 'string')) issues.push('"modelPath" must be an array of strings');
   const server = input['server'] ?? {};
   if (typeof server !== 'object' || server === null || Array.isArray(server)) issues.push('"server" must be an object');
+  const name = str('name', 'default');
+  const registry = str('registry', 'registry.db');
+  const artifacts = str('artifacts', 'artifacts');
+  const defaultModel = str('defaultModel', BUILTIN_DEFAULT_MODEL);
   if (issues.length > 0) {
     throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Workspace config "${file}" is invalid: ${issues.join('; ')}.`, { details: { file, issues } });
   }
@@ -80,11 +84,12 @@ function compileWorkspaceConfig(raw: unknown, file: string | undefined, root: st
   return deepFreeze({
     file,
     root,
-    name: str('name', 'default'),
-    registry: inRoot(str('registry', 'registry.db')),
-    artifacts: inRoot(str('artifacts', 'artifacts')),
+    name,
+    registry: inRoot(registry),
+    artifacts: inRoot(artifacts),
     modelPath: (modelPath as string[]).map(inRoot),
-    defaultModel: ((m) => (m.endsWith('.onnx') ? inRoot(m) : m))(str('defaultModel', BUILTIN_DEFAULT_MODEL)),
+    // A model file named in the config is relative to it; a zoo id is kept as it is.
+    defaultModel: defaultModel.endsWith('.onnx') ? inRoot(defaultModel) : defaultModel,
     server: server as Record<string, unknown>,
   });
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TachyonError } from '@tachyon/protocol';
 import { downloadVerified } from './download.js';
@@ -69,6 +69,18 @@ export async function resolveZooModel(entry: ZooEntry, sources: ModelSources): P
     `Model "${entry.id}" could not be found: ${attempts.map((a) => `${a.source} ${a.location}: ${a.reason}`).join('; ')}.`,
     { details: { id: entry.id, attempts } },
   );
+}
+
+/** Like resolveZooModel, but a copy found in a mirror is also copied into the cache (what `tachyon zoo pull` does). */
+export async function pullZooModel(entry: ZooEntry, sources: ModelSources): Promise<ResolvedModel> {
+  const resolved = await resolveZooModel(entry, sources);
+  if (resolved.source !== 'mirror') return resolved;
+  const dest = cachePath(entry, sources);
+  await mkdir(join(sources.cacheDir, 'models'), { recursive: true });
+  await copyFile(resolved.path, `${dest}.part`);
+  await rename(`${dest}.part`, dest);
+  await writeFile(`${dest}.sha256`, `${entry.sha256}\n`);
+  return { path: dest, source: 'mirror' };
 }
 
 async function checkCached(entry: ZooEntry, path: string): Promise<string | undefined> {

@@ -1,0 +1,65 @@
+import { Command, CommanderError, Option } from 'commander';
+import { reportError } from './output.js';
+
+// Commands import @tachyon/core lazily, so `tachyon --help` never loads onnxruntime or sharp.
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    return reportError(error);
+  }
+}
+
+export interface GlobalOptions {
+  workspace?: string;
+  modelPath?: string;
+  cacheDir?: string;
+}
+
+function buildProgram(): Command {
+  const program = new Command('tachyon')
+    .description('Low-latency image model serving on ONNX Runtime')
+    .version('0.1.0')
+    .option('--workspace <dir>', 'folder holding tachyon.json (default: searched from the working directory upward)')
+    .option('--model-path <dirs>', 'mirror folders for zoo models, ":"-separated (overrides TACHYON_MODEL_PATH and tachyon.json)')
+    .option('--cache-dir <dir>', 'model download cache (overrides TACHYON_CACHE_DIR; default ~/.cache/tachyon)')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('classify')
+    .description('classify images with a zoo model or an .onnx file; prints the top-K labels per image')
+    .argument('<images...>', 'JPEG, PNG or WebP files')
+    .option('-m, --model <id|file.onnx>', 'zoo id or .onnx file (default: defaultModel of tachyon.json, else resnet50-int8)')
+    .option('--preset <name>', 'preprocessing preset: torchvision224 | caffe227 (default: the model\'s)')
+    .addOption(new Option('--top <k>', 'how many classes to print').default('5'))
+    .option('--labels <file>', 'class names, one per line in output order (default: ImageNet)')
+    .option('--json', 'one JSON object per line per image on stdout')
+    .action(async (images: string[], options, command: Command) => {
+      const { runClassify } = await import('./commands/classify.js');
+      await runClassify(images, options, command.optsWithGlobals<GlobalOptions>());
+    });
+
+  const zoo = program.command('zoo').description('the model zoo catalog');
+  zoo
+    .command('list')
+    .description('list the catalog: id, size, preset, accuracy, and whether it is available offline')
+    .option('--json', 'print JSON')
+    .action(async (options, command: Command) => {
+      const { runZooList } = await import('./commands/zoo.js');
+      await runZooList(options, command.optsWithGlobals<GlobalOptions>());
+    });
+  zoo
+    .command('pull')
+    .description('fetch a model into the cache (from a mirror folder or its URL), verifying its sha256')
+    .argument('<id>', 'zoo id, e.g. resnet50-int8')
+    .option('--json', 'print JSON')
+    .action(async (id: string, options, command: Command) => {
+      const { runZooPull } = await import('./commands/zoo.js');
+      await runZooPull(id, options, command.optsWithGlobals<GlobalOptions>());
+    });
+  return program;
+}

@@ -1,0 +1,104 @@
+import { TachyonError } from '@tachyon/protocol';
+import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
+import { sniffImageFormat, SUPPORTED_FORMATS, type ImageFormat } from './image-format.js';
+import type { PreprocessConfig } from './preprocess-options.js';
+
+/** An image whose header was read and checked; nothing decoded yet. */
+export interface OpenedImage {
+  /** sharp pipeline with EXIF auto-orientation and alpha flattened onto black. */
+  readonly image: Sharp;
+  readonly format: ImageFormat;
+  /** Size after EXIF orientation. */
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Interleaved 8-bit pixels: 3 channels for colour and grey input alike (sharp converts grey to sRGB). */
+export interface RawPixels {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+}
+
+const BLACK = Object.freeze({ r: 0, g: 0, b: 0 });
+
+/**
+ * Checks size, magic bytes and header (format, declared pixels) without decoding pixel data.
+ * Alpha is flattened onto black before any resize, so transparent areas read as black in every path.
+ */
+export async function openImage(bytes: Uint8Array, config: PreprocessConfig): Promise<OpenedImage> {
+  if (bytes.length === 0) throw new TachyonError('TCH_ERR_IMAGE_EMPTY', 'The image has zero bytes.');
+  if (bytes.length > config.maxInputBytes) {
+    throw new TachyonError(
+      'TCH_ERR_IMAGE_TOO_LARGE',
+      `The image has ${bytes.length} bytes, more than the maximum of ${config.maxInputBytes}.`,
+      { details: { bytes: bytes.length, maxInputBytes: config.maxInputBytes } },
+    );
+  }
+  const sniffed = sniffImageFormat(bytes);
+  if (sniffed === undefined) throw unsupported(undefined);
+  const image = sharp(bytes, sharpInputOptions(config));
+  let meta: Metadata;
+  try {
+    meta = await image.metadata();
+  } catch (cause) {
+    throw decodeError(cause, sniffed, config);
+  }
+  const format = meta.format as string;
+  if (!(SUPPORTED_FORMATS as readonly string[]).includes(format)) throw unsupported(format);
+  // sharp's limitInputPixels already refused this in metadata(); kept so the limit never depends on it alone.
+  if (meta.width * meta.height > config.maxPixels) throw tooManyPixels(config, meta.width, meta.height);
+  return {
+    image: image.flatten({ background: BLACK }),
+    format: format as ImageFormat,
+    width: meta.autoOrient?.width ?? meta.width,
+    height: meta.autoOrient?.height ?? meta.height,
+  };
+}
+
+/** Runs the pipeline to interleaved uint8 pixels, mapping decoder failures to TachyonErrors. */
+export async function toRawPixels(image: Sharp, format: ImageFormat, config: PreprocessConfig): Promise<RawPixels> {
+  try {
+    const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: info.channels };
+  } catch (cause) {
+    throw decodeError(cause, format, config);
+  }
+}
+
+/**
+ * - failOn 'error': truncated data and decoder errors fail; libjpeg *warnings* (e.g. "extraneous bytes before
+ *   marker", common in camera files that PIL and OpenCV accept) do not.
+ * - ignoreIcc: pixels are taken as sRGB like PIL and OpenCV read them, which is what the models were trained on.
+ */
+function sharpInputOptions(config: PreprocessConfig): SharpOptions {
+  return { failOn: 'error', limitInputPixels: config.maxPixels, autoOrient: true, ignoreIcc: true, sequentialRead: true };
+}
+
+function decodeError(cause: unknown, format: ImageFormat, config: PreprocessConfig): TachyonError {
+  const message = cause instanceof Error ? cause.message : '';
+  if (/pixel limit/i.test(message)) return tooManyPixels(config, undefined, undefined, cause);
+  if (/unsupported image format/i.test(message)) return unsupported(undefined, cause);
+  return new TachyonError('TCH_ERR_IMAGE_CORRUPT', `The ${format} image cannot be decoded because it is truncated or damaged.`, {
+    details: { format },
+    cause,
+  });
+}
+
+function unsupported(format: string | undefined, cause?: unknown): TachyonError {
+  const message =
+    format === undefined
+      ? 'The bytes are not a JPEG, PNG or WebP image.'
+      : `The image format "${format}" is not supported, only JPEG, PNG and WebP are.`;
+  const details = format === undefined ? { supported: [...SUPPORTED_FORMATS] } : { format, supported: [...SUPPORTED_FORMATS] };
+  return new TachyonError('TCH_ERR_IMAGE_UNSUPPORTED_FORMAT', message, { details, cause });
+}
+
+function tooManyPixels(config: PreprocessConfig, width?: number, height?: number, cause?: unknown): TachyonError {
+  const size = width === undefined ? 'more pixels' : `${width}x${height} pixels, more`;
+  return new TachyonError('TCH_ERR_IMAGE_TOO_MANY_PIXELS', `The image header declares ${size} than the maximum of ${config.maxPixels}.`, {
+    details: width === undefined ? { maxPixels: config.maxPixels } : { width, height, maxPixels: config.maxPixels },
+    cause,
+  });
+}
