@@ -16,6 +16,7 @@ export async function createCliContext(globals: GlobalOptions): Promise<CliConte
     cacheDir: globals.cacheDir,
     modelPath: globals.modelPath?.split(delimiter).filter((p) => p !== ''),
     workspaceModelPath: workspace.modelPath,
+    allowDownload: globals.offline !== true,
     onProgress: createProgressPrinter(),
   });
   return { workspace, sources };

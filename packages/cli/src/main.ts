@@ -17,6 +17,7 @@ export interface GlobalOptions {
   workspace?: string;
   modelPath?: string;
   cacheDir?: string;
+  offline?: boolean;
 }
 
 function buildProgram(): Command {
@@ -26,6 +27,7 @@ function buildProgram(): Command {
     .option('--workspace <dir>', 'folder holding tachyon.json (default: searched from the working directory upward)')
     .option('--model-path <dirs>', 'mirror folders for zoo models, ":"-separated (overrides TACHYON_MODEL_PATH and tachyon.json)')
     .option('--cache-dir <dir>', 'model download cache (overrides TACHYON_CACHE_DIR; default ~/.cache/tachyon)')
+    .option('--offline', 'never download: use only the cache and the mirror folders')
     .exitOverride()
     .showHelpAfterError();
 
