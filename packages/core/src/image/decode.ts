@@ -1,6 +1,6 @@
 import { TachyonError } from '@tachyon/protocol';
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
-import { sniffImageFormat, SUPPORTED_FORMATS, type ImageFormat } from './image-format.js';
+import { sniffImageFormat, SUPPORTED_IMAGE_FORMATS, type ImageFormat } from './image-format.js';
 import type { PreprocessConfig } from './preprocess-options.js';
 
 /** An image whose header was read and checked; nothing decoded yet. */
@@ -38,19 +38,20 @@ export async function openImage(bytes: Uint8Array, config: PreprocessConfig): Pr
   }
   const sniffed = sniffImageFormat(bytes);
   if (sniffed === undefined) throw unsupported(undefined);
-  const image = sharp(bytes, sharpInputOptions(config));
+  const options = sharpInputOptions(config);
   let meta: Metadata;
   try {
-    meta = await image.metadata();
+    // Header only; the limit is checked just below so the error can name the declared size.
+    meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
   } catch (cause) {
     throw decodeError(cause, sniffed, config);
   }
   const format = meta.format as string;
-  if (!(SUPPORTED_FORMATS as readonly string[]).includes(format)) throw unsupported(format);
-  // sharp's limitInputPixels already refused this in metadata(); kept so the limit never depends on it alone.
+  if (!(SUPPORTED_IMAGE_FORMATS as readonly string[]).includes(format)) throw unsupported(format);
   if (meta.width * meta.height > config.maxPixels) throw tooManyPixels(config, meta.width, meta.height);
   return {
-    image: image.flatten({ background: BLACK }),
+    // limitInputPixels stays on for decoding, so the limit never rests on the check above alone.
+    image: sharp(bytes, options).flatten({ background: BLACK }),
     format: format as ImageFormat,
     width: meta.autoOrient?.width ?? meta.width,
     height: meta.autoOrient?.height ?? meta.height,
@@ -91,7 +92,7 @@ function unsupported(format: string | undefined, cause?: unknown): TachyonError 
     format === undefined
       ? 'The bytes are not a JPEG, PNG or WebP image.'
       : `The image format "${format}" is not supported, only JPEG, PNG and WebP are.`;
-  const details = format === undefined ? { supported: [...SUPPORTED_FORMATS] } : { format, supported: [...SUPPORTED_FORMATS] };
+  const details = format === undefined ? { supported: [...SUPPORTED_IMAGE_FORMATS] } : { format, supported: [...SUPPORTED_IMAGE_FORMATS] };
   return new TachyonError('TCH_ERR_IMAGE_UNSUPPORTED_FORMAT', message, { details, cause });
 }
 

@@ -1,7 +1,7 @@
 /** The encoded formats accepted as input. */
 export type ImageFormat = 'jpeg' | 'png' | 'webp';
 
-export const SUPPORTED_FORMATS: readonly ImageFormat[] = Object.freeze(['jpeg', 'png', 'webp']);
+export const SUPPORTED_IMAGE_FORMATS: readonly ImageFormat[] = Object.freeze(['jpeg', 'png', 'webp']);
 
 /**
  * The format named by the leading magic bytes, or undefined. Checked before sharp sees the bytes, so libvips'

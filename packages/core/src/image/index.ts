@@ -15,5 +15,4 @@ export * from './preprocess-options.js';
 export * from './presets.js';
 export * from './image-format.js';
 export * from './resize-geometry.js';
-export { openImage, toRawPixels, type OpenedImage, type RawPixels } from './decode.js';
 export * from './preprocess.js';

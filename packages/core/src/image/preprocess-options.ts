@@ -60,7 +60,7 @@ export const PREPROCESS_DEFAULTS: PreprocessConfig = Object.freeze({
 });
 
 /** Largest side accepted for `size` and `resizeShortSide` (libvips' own limit is far above this). */
-export const MAX_SIDE = 16384;
+export const MAX_IMAGE_SIDE = 16384;
 
 const KNOWN_FIELDS = new Set(Object.keys(PREPROCESS_DEFAULTS));
 const compiled = new WeakSet<object>();
@@ -130,7 +130,7 @@ function positiveInteger(field: string, value: unknown): number {
 
 function side(field: string, value: unknown): number {
   const n = positiveInteger(field, value);
-  if (n > MAX_SIDE) throw new RangeError(`options.${field} must be at most ${MAX_SIDE}, not ${n}.`);
+  if (n > MAX_IMAGE_SIDE) throw new RangeError(`options.${field} must be at most ${MAX_IMAGE_SIDE}, not ${n}.`);
   return n;
 }
 

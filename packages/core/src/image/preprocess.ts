@@ -1,7 +1,8 @@
+import { antialiasToTensor } from './antialias-resize.js';
 import { bilinearToTensor } from './bilinear-resize.js';
 import { openImage, toRawPixels, type RawPixels } from './decode.js';
 import { isPreprocessConfig, type PreprocessConfig } from './preprocess-options.js';
-import { computeResizeGeometry, type ResizeGeometry } from './resize-geometry.js';
+import { computeResizeGeometry } from './resize-geometry.js';
 import { buildNormalizer, writeTensor } from './to-tensor.js';
 
 /** Where to write one preprocessed image: `data[offset .. offset + tensorElementsPerImage(config))`. */
@@ -46,7 +47,8 @@ export async function preprocessImage<B extends ArrayBufferLike = ArrayBuffer>(
   const target = out === undefined ? ({ data: new Float32Array(elements), offset: 0 } as TensorTarget<B>) : checkTarget(out, elements);
   const opened = await openImage(bytes, config);
   const g = computeResizeGeometry(opened.width, opened.height, config);
-  if (config.interpolation === 'antialias') {
+  const shrinking = g.resizedWidth <= opened.width && g.resizedHeight <= opened.height;
+  if (config.interpolation === 'antialias' && shrinking) {
     // libvips' reduce with the linear kernel is PIL's antialiased bilinear; JPEG shrink-on-load stays on.
     const image = opened.image.resize({
       width: g.resizedWidth,
@@ -59,11 +61,13 @@ export async function preprocessImage<B extends ArrayBufferLike = ArrayBuffer>(
       image.extract({ left: g.left, top: g.top, width: g.width, height: g.height });
     }
     const raw = await toRawPixels(image, opened.format, config);
-    assertSize(raw, g);
+    assertSize(raw, g.width, g.height);
     writeTensor(raw.data, g.width * g.height, buildNormalizer(config, raw.channels), target.data, target.offset);
   } else {
     const raw = await toRawPixels(opened.image, opened.format, config);
-    bilinearToTensor(raw.data, raw.width, raw.height, g, buildNormalizer(config, raw.channels), target.data, target.offset);
+    assertSize(raw, opened.width, opened.height);
+    const resample = config.interpolation === 'antialias' ? antialiasToTensor : bilinearToTensor;
+    resample(raw.data, raw.width, raw.height, g, buildNormalizer(config, raw.channels), target.data, target.offset);
   }
   return { data: target.data, dims: tensorDimsPerImage(config) };
 }
@@ -88,9 +92,9 @@ function checkTarget<B extends ArrayBufferLike>(out: TensorTarget<B>, elements: 
   return out;
 }
 
-function assertSize(raw: RawPixels, g: ResizeGeometry): void {
+function assertSize(raw: RawPixels, width: number, height: number): void {
   // Guards the neighbours of this image in a shared batch buffer; a mismatch would be a bug here, not bad input.
-  if (raw.width !== g.width || raw.height !== g.height) {
-    throw new Error(`Resized image is ${raw.width}x${raw.height} instead of ${g.width}x${g.height}.`);
+  if (raw.width !== width || raw.height !== height) {
+    throw new Error(`Decoded image is ${raw.width}x${raw.height} instead of the expected ${width}x${height}.`);
   }
 }
