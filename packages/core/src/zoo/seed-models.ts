@@ -82,7 +82,7 @@ export const SEED_MODELS: readonly ZooEntry[] = [
     output: 'fc6_1',
     inputShape: [1, 3, 224, 224],
     outputKind: 'logits',
-    preset: 'torchvision224',
+    preset: 'caffe224', // the Caffe DenseNet-121 input (the zoo README states none)
     opset: 12,
     featureTensor: 'pool5_1',
     description:
@@ -102,7 +102,7 @@ export const SEED_MODELS: readonly ZooEntry[] = [
     output: 'fc6_1',
     inputShape: [1, 3, 224, 224],
     outputKind: 'logits',
-    preset: 'torchvision224',
+    preset: 'caffe224', // the Caffe DenseNet-121 input (the zoo README states none)
     opset: 12,
     description:
       'DenseNet-121 quantized to int8 with Intel Neural Compressor; batch fixed at 1; scores [1,1000,1,1]; ' +

@@ -1,3 +1,5 @@
+import type { PresetName } from '../image/presets.js';
+
 /** One frozen catalog entry: where a model comes from, how to check it, and how to feed it. */
 export interface ZooEntry {
   /** `<family>-<dtype>`, e.g. `resnet50-int8`. */
@@ -20,7 +22,7 @@ export interface ZooEntry {
   /** Whether the output is raw logits (softmax applied for scores) or already probabilities. */
   readonly outputKind: 'logits' | 'probabilities';
   /** Preprocessing preset name (core/image). */
-  readonly preset: 'torchvision224' | 'caffe227';
+  readonly preset: PresetName;
   readonly opset: number;
   /** Published accuracy, and where it is stated. */
   readonly accuracy?: { readonly top1: number; readonly top5: number; readonly source: string };

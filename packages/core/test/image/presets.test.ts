@@ -31,8 +31,17 @@ test('caffe227 is a plain bilinear stretch to 227x227, BGR, 0..255, mean B104 G1
   assert.equal(c.layout, 'NCHW');
 });
 
+test('caffe224 is the Caffe DenseNet input: Resize(256) + CenterCrop(224), BGR, (x - mean) * 0.017', () => {
+  const c = PRESETS.caffe224;
+  assert.equal(c.resize, 'short-side-crop');
+  assert.deepEqual(c.size, [224, 224]);
+  assert.equal(c.channelOrder, 'BGR');
+  assert.deepEqual(c.mean, [103.94, 116.78, 123.68]);
+  for (const std of c.std) assert.ok(Math.abs(1 / std - 0.017) < 1e-12);
+});
+
 test('presetByName returns the frozen compiled presets', () => {
-  assert.deepEqual([...PRESET_NAMES], ['torchvision224', 'caffe227']);
+  assert.deepEqual([...PRESET_NAMES], ['torchvision224', 'caffe227', 'caffe224']);
   for (const name of PRESET_NAMES) {
     assert.equal(presetByName(name), PRESETS[name]);
     assert.ok(isPreprocessConfig(PRESETS[name]) && Object.isFrozen(PRESETS[name]));
