@@ -22,6 +22,8 @@ export interface Environment {
   arch: string;
   /** 1-minute load average when the run started: a busy machine makes every number slower. */
   loadAverage1m: number;
+  /** 1-minute load average when the measurements ended (the benchmark itself adds about 1 to it). */
+  loadAverage1mEnd?: number;
 }
 
 const require = createRequire(import.meta.url);

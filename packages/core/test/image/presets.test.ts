@@ -54,7 +54,7 @@ test('an unknown preset raises TCH_ERR_IMAGE_PRESET_UNKNOWN listing the known na
     assert.throws(
       () => presetByName(name),
       (e: unknown) => isTachyonError(e, 'TCH_ERR_IMAGE_PRESET_UNKNOWN') && e.kind === 'NOT_FOUND' &&
-        JSON.stringify(e.details?.['known']) === '["torchvision224","caffe227"]',
+        JSON.stringify(e.details?.['known']) === '["torchvision224","caffe227","caffe224"]',
     );
   }
   assert.throws(() => presetByName(42 as never), TypeError);
