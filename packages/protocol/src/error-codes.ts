@@ -32,6 +32,22 @@ export const ERROR_CODES = {
   TCH_ERR_ZOO_UNKNOWN_MODEL: { kind: 'NOT_FOUND', description: 'The model id is not in the zoo catalog.' },
   TCH_ERR_ZOO_FETCH_FAILED: { kind: 'UNAVAILABLE', description: 'The model could not be found in the cache, the mirrors or at its URL; every attempt and its reason is listed.' },
 
+  // ONNX graph editing
+  TCH_ERR_GRAPH_INVALID: { kind: 'INVALID_ARG', description: 'The bytes are not an ONNX model, or the requested edit leaves no valid graph.' },
+  TCH_ERR_GRAPH_TENSOR_NOT_FOUND: { kind: 'NOT_FOUND', description: 'No tensor of the given name is produced or used in the graph.' },
+  TCH_ERR_GRAPH_FUSE_UNSUPPORTED: { kind: 'UNSUPPORTED', description: 'The stages cannot be fused into one graph (for example their opsets differ); they still run one by one.' },
+
+  // service definitions
+  TCH_ERR_SVCDEF_INVALID: { kind: 'INVALID_ARG', description: 'The service definition fails validation; every issue is listed with its path in details.issues.' },
+  TCH_ERR_SVCDEF_UNSUPPORTED_VERSION: { kind: 'UNSUPPORTED', description: 'service.json has a schemaVersion this tachyon cannot read.' },
+  TCH_ERR_SVCDEF_UNSAFE_ARCHIVE: { kind: 'INVALID_ARG', description: "The zip has an entry with '..', an absolute path, a symlink, a duplicate name or a file the manifest does not list." },
+  TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE: { kind: 'RESOURCE_EXHAUSTED', description: 'The zip exceeds a cap: entry count, total uncompressed size or compression ratio.' },
+  TCH_ERR_SVCDEF_CHECKSUM_MISMATCH: { kind: 'INVALID_ARG', description: 'A file in the zip does not have the sha256 or size the manifest states.' },
+
+  // Keras stages and head training
+  TCH_ERR_KERAS_LOAD_FAILED: { kind: 'INVALID_ARG', description: 'The Keras model (TensorFlow.js layers format) cannot be loaded.' },
+  TCH_ERR_TRAIN_DATASET_INVALID: { kind: 'INVALID_ARG', description: 'The training image folder does not hold at least two class sub-folders with images.' },
+
   // labels and outputs
   TCH_ERR_LABELS_MISMATCH: { kind: 'INVALID_ARG', description: 'The number of labels does not match the number of model outputs.' },
 } as const satisfies Record<string, { kind: ErrorKind; description: string }>;
