@@ -18,6 +18,8 @@ export const LOCAL_MODELS: readonly ZooEntry[] = [
     outputKind: 'logits',
     preset: 'torchvision224',
     opset: 13,
+    // float32 [N, 1280]: the DequantizeLinear after the quantized global pool + flatten, so features are float.
+    featureTensor: 'dq_1074',
     accuracy: { top1: 84.4, top5: 96.9, source: 'shared/models/README.md, sample-1000' },
     description: "torchvision's post-training-quantized MobileNetV2 (qnnpack int8) as an ONNX QDQ graph",
   },
@@ -34,6 +36,8 @@ export const LOCAL_MODELS: readonly ZooEntry[] = [
     outputKind: 'logits',
     preset: 'torchvision224',
     opset: 13,
+    // float32 [N, 1280]: global average pool + flatten, the input of the classifier Gemm.
+    featureTensor: 'flatten_301',
     accuracy: { top1: 83.8, top5: 97.0, source: 'shared/models/README.md, sample-1000' },
     description: 'The same MobileNetV2 with its int8 weights dequantized to fp32',
   },
@@ -50,6 +54,8 @@ export const LOCAL_MODELS: readonly ZooEntry[] = [
     outputKind: 'probabilities',
     preset: 'caffe227',
     opset: 13,
+    // float32 [N, 512, 14, 14]: fire9's concat (dropout folded away); the head is conv10, relu, global pool, softmax.
+    featureTensor: 'fire9/concat_drop9',
     accuracy: { top1: 68.0, top5: 87.1, source: 'shared/models/README.md, sample-1000' },
     description: 'The original Caffe SqueezeNet v1.1 weights (BGR input, softmax output)',
   },

@@ -1,0 +1,49 @@
+import type { OnnxGraph, OnnxNode, OnnxValueInfo } from './onnx-model.js';
+
+export type Rename = (name: string) => string;
+
+/** `<prefix>/<name>` for every name but the ones `fixed` maps (the tensors connecting fused parts); '' stays ''. */
+export function buildRename(prefix: string, fixed: ReadonlyMap<string, string>): Rename {
+  return (name) => (name === '' ? '' : (fixed.get(name) ?? `${prefix}/${name}`));
+}
+
+/**
+ * A copy of a node with its tensor names and node name renamed, recursively into subgraph attributes (names in an
+ * If/Loop body are renamed the same way, so their outer-scope references keep pointing at the renamed tensors).
+ * Tensor payloads are shared, not copied.
+ */
+export function renameNode(node: OnnxNode, rename: Rename, renameNodeName: Rename): OnnxNode {
+  const attribute = (node.attribute ?? []).map((a) => {
+    if (!a.g && (a.graphs ?? []).length === 0) return a;
+    return { ...a, ...(a.g ? { g: renameGraph(a.g, rename, renameNodeName) } : {}), graphs: (a.graphs ?? []).map((g) => renameGraph(g, rename, renameNodeName)) };
+  });
+  return {
+    ...node,
+    name: renameNodeName(node.name ?? ''),
+    input: (node.input ?? []).map(rename),
+    output: (node.output ?? []).map(rename),
+    attribute,
+  };
+}
+
+export function renameValueInfo(vi: OnnxValueInfo, rename: Rename): OnnxValueInfo {
+  return { ...vi, name: rename(vi.name ?? '') };
+}
+
+/** A copy of a graph with every tensor and node name renamed (initializers, value infos and annotations too). */
+export function renameGraph(graph: OnnxGraph, rename: Rename, renameNodeName: Rename): OnnxGraph {
+  return {
+    ...graph,
+    node: (graph.node ?? []).map((n) => renameNode(n, rename, renameNodeName)),
+    initializer: (graph.initializer ?? []).map((t) => ({ ...t, name: rename(t.name ?? '') })),
+    sparseInitializer: (graph.sparseInitializer ?? []).map((s) => ({ ...s, values: s.values ? { ...s.values, name: rename(s.values.name ?? '') } : s.values })),
+    input: (graph.input ?? []).map((vi) => renameValueInfo(vi, rename)),
+    output: (graph.output ?? []).map((vi) => renameValueInfo(vi, rename)),
+    valueInfo: (graph.valueInfo ?? []).map((vi) => renameValueInfo(vi, rename)),
+    quantizationAnnotation: (graph.quantizationAnnotation ?? []).map((a) => ({
+      ...a,
+      tensorName: rename(a.tensorName ?? ''),
+      quantParameterTensorNames: (a.quantParameterTensorNames ?? []).map((e) => ({ ...e, value: rename(e.value ?? '') })),
+    })),
+  };
+}

@@ -1,0 +1,34 @@
+import type { InferenceSession } from '../backends/backend.js';
+import { DTYPES } from '../tensor/dtypes.js';
+import type { TensorData, TensorMap } from '../tensor/tensor.js';
+
+/**
+ * Runs a batch of `n` items: in one call when every input takes a dynamic batch dimension, else item by item
+ * (models exported with batch 1, such as the zoo's DenseNet-121 and VGG-16), concatenating the outputs.
+ */
+export async function runBatched(session: InferenceSession, feeds: TensorMap, n: number): Promise<TensorMap> {
+  const fixed = session.inputs.some((input) => input.dims[0] !== -1 && input.dims[0] !== n);
+  if (!fixed || n === 1) return session.run(feeds);
+  const parts: TensorMap[] = [];
+  for (let i = 0; i < n; i++) {
+    const item: TensorMap = {};
+    for (const [name, t] of Object.entries(feeds)) item[name] = slice(t, i, n);
+    parts.push(await session.run(item));
+  }
+  const outputs: TensorMap = {};
+  for (const name of Object.keys(parts[0]!)) outputs[name] = concat(parts.map((p) => p[name]!));
+  return outputs;
+}
+
+function slice(t: TensorData, index: number, n: number): TensorData {
+  const per = t.data.length / n;
+  return { dtype: t.dtype, dims: [1, ...t.dims.slice(1)], data: t.data.slice(index * per, (index + 1) * per) as TensorData['data'] };
+}
+
+function concat(items: TensorData[]): TensorData {
+  const first = items[0]!;
+  const per = first.data.length;
+  const data = new DTYPES[first.dtype](per * items.length);
+  items.forEach((t, i) => (data as { set(a: ArrayLike<number | bigint>, o: number): void }).set(t.data as ArrayLike<number>, i * per));
+  return { dtype: first.dtype, dims: [items.length, ...first.dims.slice(1)], data };
+}

@@ -1,0 +1,198 @@
+import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { TachyonError, isTachyonError } from '@tachyon/protocol';
+import type { InferenceSession } from '../backends/backend.js';
+import { OnnxRuntimeBackend } from '../backends/onnxruntime-backend.js';
+import { encodeOnnxModel, fuseModels, readOnnxModel } from '../graph/index.js';
+import { compilePreprocess, type PreprocessConfig } from '../image/preprocess-options.js';
+import { preprocessImage, tensorDimsPerImage, tensorElementsPerImage } from '../image/preprocess.js';
+import { parseLabels } from '../labels/imagenet-labels.js';
+import { topK, type TopKEntry } from '../labels/top-k.js';
+import type { ClassifierStageManifest, ServiceManifest, StageManifest } from '../service-def/manifest.js';
+import type { TensorData, TensorMap } from '../tensor/tensor.js';
+import { runBatched } from './run-batched.js';
+
+export interface ServicePipelineOptions {
+  /** Backend the ONNX stages load into. @default a new OnnxRuntimeBackend owned (and closed) by the pipeline */
+  backend?: OnnxRuntimeBackend;
+  /** Compile adjacent ONNX stages into one graph run by one session call. @default true */
+  fuse?: boolean;
+}
+
+/** One unit of execution: a single stage, or several adjacent ONNX stages fused into one graph. */
+export interface PipelineUnitInfo {
+  kind: 'image' | 'onnx' | 'keras' | 'classifier';
+  stages: string[];
+}
+
+type Unit =
+  | { kind: 'image'; stages: string[]; config: PreprocessConfig; output: string }
+  | { kind: 'onnx'; stages: string[]; session: InferenceSession; inputs: Record<string, string>; outputs: Record<string, string> }
+  | { kind: 'keras'; stages: string[]; run: (input: TensorData) => Promise<TensorData>; input: string; output: string; dispose: () => void }
+  | { kind: 'classifier'; stages: string[]; labels: readonly string[]; stage: ClassifierStageManifest };
+
+/** Runs a validated service definition (manifest + the folder its files were extracted to). */
+export class ServicePipeline {
+  /** Why stages that could have been fused were not (e.g. different opsets). */
+  readonly fusionNotes: string[];
+
+  private constructor(
+    private readonly units: Unit[],
+    private readonly ownedBackend: OnnxRuntimeBackend | undefined,
+    fusionNotes: string[],
+  ) {
+    this.fusionNotes = fusionNotes;
+  }
+
+  static async create(manifest: ServiceManifest, dir: string, options: ServicePipelineOptions = {}): Promise<ServicePipeline> {
+    const ownedBackend = options.backend ? undefined : new OnnxRuntimeBackend();
+    const backend = options.backend ?? ownedBackend!;
+    const units: Unit[] = [];
+    const notes: string[] = [];
+    try {
+      const stages = manifest.stages;
+      for (let i = 0; i < stages.length; ) {
+        const stage = stages[i]!;
+        if (stage.kind === 'onnx' || stage.kind === 'featurizer') {
+          let end = i + 1;
+          while (end < stages.length && isOnnxStage(stages[end]!)) end++;
+          units.push(...(await createOnnxUnits(stages.slice(i, end), stages.slice(end), dir, backend, options.fuse ?? true, notes)));
+          i = end;
+          continue;
+        }
+        units.push(await createUnit(stage, dir));
+        i++;
+      }
+      return new ServicePipeline(units, ownedBackend, notes);
+    } catch (error) {
+      for (const unit of units) if (unit.kind === 'keras') unit.dispose();
+      await ownedBackend?.close();
+      throw error;
+    }
+  }
+
+  get plan(): PipelineUnitInfo[] {
+    return this.units.map((u) => ({ kind: u.kind, stages: [...u.stages] }));
+  }
+
+  /** Classifies a batch of encoded images; results in input order. A bad image fails the call (details.index). */
+  async run(images: readonly Uint8Array[]): Promise<TopKEntry[][]> {
+    if (images.length === 0) return [];
+    const tensors: TensorMap = {};
+    for (const unit of this.units) {
+      switch (unit.kind) {
+        case 'image':
+          tensors[unit.output] = await preprocessBatch(images, unit.config);
+          break;
+        case 'onnx': {
+          const feeds: TensorMap = {};
+          for (const [port, tensor] of Object.entries(unit.inputs)) feeds[port] = tensors[tensor]!;
+          const outputs = await runBatched(unit.session, feeds, images.length);
+          for (const [port, tensor] of Object.entries(unit.outputs)) tensors[tensor] = outputs[port]!;
+          break;
+        }
+        case 'keras':
+          tensors[unit.output] = await unit.run(tensors[unit.input]!);
+          break;
+        case 'classifier': {
+          const scores = tensors[unit.stage.inputs['scores']!]!;
+          const perImage = scores.data.length / images.length;
+          return images.map((_, i) =>
+            topK((scores.data as Float32Array).subarray(i * perImage, (i + 1) * perImage), unit.stage.topK, unit.labels, unit.stage.outputKind),
+          );
+        }
+      }
+    }
+    throw new TachyonError('TCH_ERR_SVCDEF_INVALID', 'The pipeline has no classifier stage.');
+  }
+
+  async close(): Promise<void> {
+    for (const unit of this.units) {
+      if (unit.kind === 'onnx') await unit.session.close();
+      if (unit.kind === 'keras') unit.dispose();
+    }
+    await this.ownedBackend?.close();
+  }
+}
+
+function isOnnxStage(stage: StageManifest): boolean {
+  return stage.kind === 'onnx' || stage.kind === 'featurizer';
+}
+
+async function createUnit(stage: StageManifest, dir: string): Promise<Unit> {
+  switch (stage.kind) {
+    case 'image':
+      return { kind: 'image', stages: [stage.name], config: compilePreprocess(stage.preprocess), output: Object.values(stage.outputs)[0]! };
+    case 'classifier':
+      return { kind: 'classifier', stages: [stage.name], labels: parseLabels(await readFile(join(dir, stage.labels), 'utf8')), stage };
+    case 'keras': {
+      const { createKerasModel } = await import('../keras/index.js');
+      const model = await createKerasModel(join(dir, stage.file, '..'));
+      return {
+        kind: 'keras', stages: [stage.name], input: Object.values(stage.inputs)[0]!, output: Object.values(stage.outputs)[0]!,
+        run: (input) => model.run(input), dispose: () => model.dispose(),
+      };
+    }
+    default:
+      throw new TypeError(`unexpected stage kind ${stage.kind}`);
+  }
+}
+
+/** One session per stage, or one for the whole run of adjacent ONNX stages when they fuse. */
+async function createOnnxUnits(
+  group: StageManifest[],
+  later: StageManifest[],
+  dir: string,
+  backend: OnnxRuntimeBackend,
+  fuse: boolean,
+  notes: string[],
+): Promise<Unit[]> {
+  const onnxStages = group as Extract<StageManifest, { kind: 'onnx' | 'featurizer' }>[];
+  if (fuse && onnxStages.length > 1) {
+    try {
+      const produced = new Set(onnxStages.flatMap((s) => Object.values(s.outputs)));
+      const consumedLater = new Set(later.flatMap((s) => Object.values(s.inputs)));
+      const inputs = [...new Set(onnxStages.flatMap((s) => Object.values(s.inputs)).filter((t) => !produced.has(t)))];
+      const outputs = [...produced].filter((t) => consumedLater.has(t));
+      const parts = await Promise.all(
+        onnxStages.map(async (s) => ({ model: await readOnnxModel(join(dir, s.file)), prefix: s.name, inputs: s.inputs, outputs: s.outputs })),
+      );
+      const fused = fuseModels(parts, { inputs, outputs, name: onnxStages.map((s) => s.name).join('+') });
+      const path = join(dir, `fused.${onnxStages.map((s) => s.name).join('+')}.onnx`);
+      await writeFile(path, encodeOnnxModel(fused));
+      const session = await backend.createSession(path, { executionProviders: onnxStages[0]!.executionProviders });
+      const identity = Object.fromEntries([...inputs, ...outputs].map((t) => [t, t]));
+      const pick = (names: string[]) => Object.fromEntries(names.map((t) => [t, identity[t]!]));
+      return [{ kind: 'onnx', stages: onnxStages.map((s) => s.name), session, inputs: pick(inputs), outputs: pick(outputs) }];
+    } catch (error) {
+      if (!isTachyonError(error, 'TCH_ERR_GRAPH_FUSE_UNSUPPORTED')) throw error;
+      notes.push(`stages ${onnxStages.map((s) => `"${s.name}"`).join(', ')} run one by one: ${error.message}`);
+    }
+  }
+  const units: Unit[] = [];
+  for (const s of onnxStages) {
+    const session = await backend.createSession(join(dir, s.file), { executionProviders: s.executionProviders });
+    units.push({ kind: 'onnx', stages: [s.name], session, inputs: s.inputs, outputs: s.outputs });
+  }
+  return units;
+}
+
+async function preprocessBatch(images: readonly Uint8Array[], config: PreprocessConfig): Promise<TensorData> {
+  const per = tensorElementsPerImage(config);
+  const data = new Float32Array(per * images.length);
+  await Promise.all(
+    images.map(async (bytes, index) => {
+      try {
+        await preprocessImage(bytes, config, { data, offset: index * per });
+      } catch (error) {
+        if (isTachyonError(error) && images.length > 1) {
+          throw new TachyonError(error.code, `Image ${index}: ${error.message}`, { details: { ...error.details, index }, cause: error });
+        }
+        throw error;
+      }
+    }),
+  );
+  const dims = tensorDimsPerImage(config);
+  dims[0] = images.length;
+  return { dtype: 'float32', dims, data };
+}
