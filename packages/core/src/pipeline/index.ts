@@ -1,1 +1,2 @@
 export * from './image-classifier.js';
+export * from './service-pipeline.js';

@@ -77,7 +77,20 @@ export class ServicePipeline {
 
   /** Classifies a batch of encoded images; results in input order. A bad image fails the call (details.index). */
   async run(images: readonly Uint8Array[]): Promise<TopKEntry[][]> {
-    if (images.length === 0) return [];
+    const { scores, classifier } = await this.#forward(images);
+    const perImage = scores.data.length / Math.max(1, images.length);
+    return images.map((_, i) =>
+      topK((scores.data as Float32Array).subarray(i * perImage, (i + 1) * perImage), classifier.stage.topK, classifier.labels, classifier.stage.outputKind),
+    );
+  }
+
+  /** The tensor the classifier stage reads (class scores, before softmax and top-k), for a batch of images. */
+  async scores(images: readonly Uint8Array[]): Promise<TensorData> {
+    return (await this.#forward(images)).scores;
+  }
+
+  async #forward(images: readonly Uint8Array[]): Promise<{ scores: TensorData; classifier: Extract<Unit, { kind: 'classifier' }> }> {
+    if (images.length === 0) throw new RangeError('images: expected at least one image');
     const tensors: TensorMap = {};
     for (const unit of this.units) {
       switch (unit.kind) {
@@ -94,13 +107,8 @@ export class ServicePipeline {
         case 'keras':
           tensors[unit.output] = await unit.run(tensors[unit.input]!);
           break;
-        case 'classifier': {
-          const scores = tensors[unit.stage.inputs['scores']!]!;
-          const perImage = scores.data.length / images.length;
-          return images.map((_, i) =>
-            topK((scores.data as Float32Array).subarray(i * perImage, (i + 1) * perImage), unit.stage.topK, unit.labels, unit.stage.outputKind),
-          );
-        }
+        case 'classifier':
+          return { scores: tensors[unit.stage.inputs['scores']!]!, classifier: unit };
       }
     }
     throw new TachyonError('TCH_ERR_SVCDEF_INVALID', 'The pipeline has no classifier stage.');
