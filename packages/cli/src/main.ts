@@ -63,5 +63,53 @@ function buildProgram(): Command {
       const { runZooPull } = await import('./commands/zoo.js');
       await runZooPull(id, options, command.optsWithGlobals<GlobalOptions>());
     });
+  const svcdef = program.command('svcdef').description('service definitions: a pipeline of stages saved as one zip');
+  svcdef
+    .command('create')
+    .description('build image -> featurizer -> head -> classifier and save it as a zip')
+    .requiredOption('-o, --out <file>', 'zip to write, e.g. model_def.zip')
+    .requiredOption('--featurizer <family>', 'zoo backbone: resnet50, resnet152, densenet121, vgg16, mobilenetv2, squeezenet1.1')
+    .addOption(new Option('--dtype <dtype>', 'backbone precision').choices(['fp32', 'int8']).default('fp32'))
+    .option('--preset <name>', "preprocessing preset (default: the backbone's)")
+    .option('--head <file.onnx>', 'an ONNX head on the features instead of the backbone\'s own ImageNet head')
+    .option('--keras <dir>', 'a Keras head (TensorFlow.js layers folder, e.g. from `tachyon train-head`)')
+    .option('--labels <file>', 'class names of a custom head, one per line (default: <keras dir>/labels.txt)')
+    .addOption(new Option('--output-kind <kind>', 'what a custom head outputs').choices(['logits', 'probabilities']))
+    .addOption(new Option('--top <k>', 'classes returned per image').default('5'))
+    .option('--name <name>', 'definition name (default: the zoo id)')
+    .option('--json', 'print JSON')
+    .action(async (options, command: Command) => {
+      const { runSvcdefCreate } = await import('./commands/svcdef.js');
+      await runSvcdefCreate(options, command.optsWithGlobals<GlobalOptions>());
+    });
+  svcdef
+    .command('inspect')
+    .description('show stages, tensors, files, sizes and sha256 (after validating the zip)')
+    .argument('<zip>')
+    .option('--json', 'print JSON')
+    .action(async (zip: string, options, command: Command) => {
+      const { runSvcdefInspect } = await import('./commands/svcdef.js');
+      await runSvcdefInspect(zip, options, command.optsWithGlobals<GlobalOptions>());
+    });
+  svcdef
+    .command('validate')
+    .description('unpack safely and validate schema and semantics against the real models; every issue at once')
+    .argument('<zip>')
+    .option('--json', 'print JSON')
+    .action(async (zip: string, options, command: Command) => {
+      const { runSvcdefValidate } = await import('./commands/svcdef.js');
+      await runSvcdefValidate(zip, options, command.optsWithGlobals<GlobalOptions>());
+    });
+  svcdef
+    .command('run')
+    .description('classify images with a service definition')
+    .argument('<zip>')
+    .argument('<images...>')
+    .option('--json', 'one JSON object per line per image')
+    .option('--no-fuse', 'run every stage separately instead of fusing adjacent ONNX stages')
+    .action(async (zip: string, images: string[], options, command: Command) => {
+      const { runSvcdefRun } = await import('./commands/svcdef.js');
+      await runSvcdefRun(zip, images, options, command.optsWithGlobals<GlobalOptions>());
+    });
   return program;
 }

@@ -1,3 +1,5 @@
+import { basename } from 'node:path';
+
 /** Everything the CLI writes: JSON alone on stdout, progress and errors on stderr. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -40,4 +42,21 @@ export function createProgressPrinter(): ((p: { id: string; received: number; to
     process.stderr.write(`\r${id} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent}% ${(received / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB`);
     if (received >= total) process.stderr.write('\n');
   };
+}
+
+export interface ScoredLabel {
+  index: number;
+  label: string;
+  score: number;
+}
+
+/** One image's top-k: a JSON line `{ file, top }`, or the file name and one ranked line per class. */
+export function printClassification(file: string, top: readonly ScoredLabel[], json: boolean): void {
+  if (json) {
+    printJson({ file, top });
+    return;
+  }
+  printLine(basename(file));
+  const width = Math.max(...top.map((t) => t.label.length));
+  top.forEach((t, i) => printLine(`  ${i + 1}. ${t.label.padEnd(width)}  ${(t.score * 100).toFixed(2).padStart(6)}%  (class ${t.index})`));
 }
