@@ -45,6 +45,27 @@ function buildProgram(): Command {
       await runClassify(images, options, command.optsWithGlobals<GlobalOptions>());
     });
 
+  program
+    .command('train-head')
+    .description("train a classifier head on a featurizer's features of a folder of labelled images (one sub-folder per class); writes a service definition")
+    .requiredOption('--featurizer <family|id>', 'zoo backbone, e.g. mobilenetv2 (with --dtype) or mobilenetv2-int8')
+    .addOption(new Option('--dtype <dtype>', 'backbone precision when --featurizer is a family').choices(['fp32', 'int8']).default('fp32'))
+    .requiredOption('--images <dir>', 'folder with one sub-folder of JPEG/PNG/WebP images per class')
+    .requiredOption('-o, --out <file>', 'service definition zip to write')
+    .option('--epochs <n>', 'training epochs (default 30)')
+    .option('--validation-split <f>', 'fraction of each class held out for validation, in [0, 1) (default 0.2)')
+    .option('--seed <n>', 'seed of the split, initialization, batch order and dropout (default 0)')
+    .option('--learning-rate <f>', 'Adam learning rate (default 0.001)')
+    .option('--batch-size <n>', 'training batch size (default 32)')
+    .option('--hidden <n>', 'units of a hidden relu layer; 0 = linear softmax head (default 0)')
+    .addOption(new Option('--top <k>', 'classes returned per image by the service').default('5'))
+    .option('--feature-cache <dir>', 'feature vector cache (default: <cache dir>/features)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (options, command: Command) => {
+      const { runTrainHead } = await import('./commands/train-head.js');
+      await runTrainHead(options, command.optsWithGlobals<GlobalOptions>());
+    });
+
   const zoo = program.command('zoo').description('the model zoo catalog');
   zoo
     .command('list')

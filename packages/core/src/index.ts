@@ -27,3 +27,4 @@ export * from './service-def/stage-specs.js';
 export * from './service-def/service-definition.js';
 export * from './keras/index.js';
 export * from './training/index.js';
+export * from './service-def/featurizer-model.js';

@@ -1,12 +1,24 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
+  OnnxRuntimeBackend,
+  ServiceDefinition,
+  classifierStage,
+  createFeaturizerModel,
   createOnnxFeatureExtractor,
-  resolveModelRef,
+  encodeOnnxModel,
+  featurizerStage,
+  imageStage,
+  kerasStage,
   saveKerasModel,
   trainHead,
+  zooEntry,
+  zooId,
+  type ModelSources,
   type TrainHeadProgress,
   type TrainHeadResult,
+  type ZooEntry,
 } from '@tachyon/core';
 import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';
@@ -14,7 +26,10 @@ import { printError, printJson, printLine } from '../output.js';
 
 /** Flags as commander hands them over: every value a string. */
 export interface TrainHeadCliOptions {
+  /** Zoo family (`mobilenetv2`) with --dtype, or a full zoo id (`mobilenetv2-int8`). */
   featurizer: string;
+  dtype: 'fp32' | 'int8';
+  top: string;
   images: string;
   out: string;
   epochs?: string;
@@ -41,35 +56,75 @@ export async function runTrainHead(options: TrainHeadCliOptions, globals: Global
     batchSize: integerFlag('--batch-size', options.batchSize, 1),
     hidden: integerFlag('--hidden', options.hidden, 0),
   };
+  const topK = integerFlag('--top', options.top, 1) ?? 5;
   const { sources } = await createCliContext(globals);
-  const featurizer = await resolveModelRef(options.featurizer, sources);
-  const extractor = await createOnnxFeatureExtractor({ modelPath: featurizer.path, entry: featurizer.entry });
-  let result: TrainHeadResult;
+  const entry = featurizerEntry(options.featurizer, options.dtype);
+  const backend = new OnnxRuntimeBackend();
+  const work = await mkdtemp(join(tmpdir(), 'tachyon-train-head-'));
   try {
-    result = await trainHead({
-      images: options.images,
-      featureExtractor: extractor.extract,
-      featureExtractorId: extractor.id,
-      featureCacheDir: options.featureCache ?? join(sources.cacheDir, 'features'),
-      ...numbers,
-      onProgress: createProgressPrinter(),
-    });
+    // Features come from the same cut graph the service definition's featurizer stage runs.
+    const featurizer = await createFeaturizerModel(entry, sources, backend);
+    const cutPath = join(work, `${entry.id}.featurizer.onnx`);
+    await writeFile(cutPath, encodeOnnxModel(featurizer.cut));
+    const extractor = await createOnnxFeatureExtractor({ modelPath: cutPath, entry, output: featurizer.feature.name, backend });
+    let result: TrainHeadResult;
+    try {
+      result = await trainHead({
+        images: options.images,
+        featureExtractor: extractor.extract,
+        featureExtractorId: extractor.id,
+        featureCacheDir: options.featureCache ?? join(sources.cacheDir, 'features'),
+        ...numbers,
+        onProgress: createProgressPrinter(),
+      });
+    } finally {
+      await extractor.close();
+    }
+    try {
+      for (const s of result.skipped) printError(`warning: skipped "${s.path}" (class "${s.label}"): ${s.code}: ${s.reason}`);
+      if (result.ignored.length > 0) printError(`note: ${result.ignored.length} entries of the image folder are not class images and were ignored`);
+      for (const w of result.warnings) printError(`warning: ${w}`);
+      const out = resolve(options.out);
+      await writeTrainedService(out, entry, result, { work, sources, backend, topK });
+      const summary = buildSummary(entry.id, featurizer.feature.name, out, result);
+      if (options.json) printJson(summary);
+      else printText(summary);
+    } finally {
+      result.model.dispose();
+    }
   } finally {
-    await extractor.close();
+    await backend.close();
+    await rm(work, { recursive: true, force: true });
   }
+}
+
+/** A zoo id, or a family completed with --dtype. */
+function featurizerEntry(featurizer: string, dtype: 'fp32' | 'int8'): ZooEntry {
   try {
-    for (const s of result.skipped) printError(`warning: skipped "${s.path}" (class "${s.label}"): ${s.code}: ${s.reason}`);
-    if (result.ignored.length > 0) printError(`note: ${result.ignored.length} entries of the image folder are not class images and were ignored`);
-    for (const w of result.warnings) printError(`warning: ${w}`);
-    const out = resolve(options.out);
-    // The one place the trained head is written; it becomes a service definition once that API exists.
-    await writeTrainedHead(out, result);
-    const summary = buildSummary(options.featurizer, extractor.output, out, result);
-    if (options.json) printJson(summary);
-    else printText(summary);
-  } finally {
-    result.model.dispose();
+    return zooEntry(featurizer);
+  } catch {
+    return zooEntry(zooId(featurizer, dtype));
   }
+}
+
+/** The service definition: image -> featurizer -> the trained Keras head -> classifier with the class names. */
+export async function writeTrainedService(
+  out: string,
+  entry: ZooEntry,
+  result: TrainHeadResult,
+  context: { work: string; sources: ModelSources; backend: OnnxRuntimeBackend; topK: number },
+): Promise<void> {
+  const headDir = join(context.work, 'head');
+  await writeTrainedHead(headDir, result);
+  const def = new ServiceDefinition(`${entry.id}-custom-head`, `${entry.id} features + a head trained by tachyon train-head`);
+  def.pipeline.push(
+    imageStage(entry.preset),
+    featurizerStage(entry.family, { dtype: entry.dtype }),
+    kerasStage(headDir, { name: 'head' }),
+    // The trained head ends in softmax.
+    classifierStage({ labels: result.labels, outputKind: 'probabilities', topK: Math.min(context.topK, result.labels.length) }),
+  );
+  await def.save(out, { sources: context.sources, backend: context.backend });
 }
 
 /** Writes the head as a Keras (TensorFlow.js layers) folder, `model.json` + weights, with `labels.txt` beside it. */
@@ -117,7 +172,7 @@ function buildSummary(featurizer: string, featureTensor: string, out: string, r:
 
 function printText(s: TrainHeadSummary): void {
   const percent = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
-  printLine(`head written to ${s.out} (model.json, labels.txt)`);
+  printLine(`service definition written to ${s.out} (image -> featurizer -> trained head -> classifier)`);
   printLine(`  featurizer          ${s.featurizer} (${s.featureTensor}, ${s.featureSize} features)`);
   printLine(`  classes             ${s.labels.length}: ${s.labels.join(', ')}`);
   printLine(`  images              ${s.trainSize} train, ${s.validationSize} validation, ${s.skipped.length} skipped`);

@@ -18,6 +18,7 @@ export interface ServiceManifest {
   description?: string;
   /** tachyon version that wrote the zip. */
   createdWith: string;
+  /** ISO 8601 timestamp with a zone, e.g. `2026-01-31T12:00:00Z`; also the zip entries' mtime. */
   createdAt: string;
   stages: StageManifest[];
   /** Every file of the zip but service.json, with its sha256 and size. */
@@ -25,15 +26,22 @@ export interface ServiceManifest {
 }
 
 export interface FileEntry {
-  /** Relative POSIX path inside the zip, e.g. `models/featurizer.onnx`. */
+  /**
+   * Relative POSIX path inside the zip, e.g. `models/featurizer.onnx`: segments of letters, digits, '_', '-', '.'
+   * and '+' not starting with '.'; never `service.json`.
+   */
   path: string;
+  /** Lower-case hex sha256 of the file's bytes. */
   sha256: string;
+  /** Size in bytes. */
   size: number;
 }
 
 interface StageBase {
-  /** Unique within the pipeline. */
+  /** Unique within the pipeline; a letter, then letters, digits, '_', '-' or '.' (at most 64). */
   name: string;
+  /** Free text for people; ignored by the runtime. */
+  description?: string;
   /** Port name -> pipeline tensor name. */
   inputs: Record<string, string>;
   outputs: Record<string, string>;
@@ -77,7 +85,7 @@ export interface KerasStageManifest extends StageBase {
 export interface ClassifierStageManifest extends StageBase {
   kind: 'classifier';
   outputKind: 'logits' | 'probabilities';
-  /** @default 5 */
+  /** How many classes a result lists, 1..1000. Builders default it to 5; service.json always states it. */
   topK: number;
   /** Labels file inside the zip, one class per line. */
   labels: string;

@@ -2,13 +2,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TachyonError } from '@tachyon/protocol';
 import type { OnnxRuntimeBackend } from '../backends/onnxruntime-backend.js';
-import { cutModel, encodeOnnxModel, extractSubgraph, modelIoNames, probeTensorInfo, readOnnxModel, type OnnxModel, type TensorInfo } from '../graph/index.js';
+import { encodeOnnxModel, extractSubgraph, modelIoNames, readOnnxModel, type OnnxModel, type TensorInfo } from '../graph/index.js';
 import { imagenetClassNames } from '../labels/imagenet-labels.js';
 import { zooEntry, zooId } from '../zoo/catalog.js';
 import type { ModelSources } from '../zoo/model-sources.js';
-import { resolveZooModel } from '../zoo/resolve-model.js';
 import type { ZooEntry } from '../zoo/zoo-entry.js';
 import { PIPELINE_INPUT, type StageManifest } from './manifest.js';
+import { createFeaturizerModel } from './featurizer-model.js';
 import type { StageSpec } from './stage-specs.js';
 
 export interface MaterializedFile {
@@ -49,24 +49,17 @@ export async function materializeStages(specs: readonly StageSpec[], sources: Mo
       }
       case 'featurizer': {
         const entry = zooEntry(zooId(spec.family, spec.dtype));
-        if (entry.featureTensor === undefined) {
-          throw new TachyonError('TCH_ERR_SVCDEF_INVALID', `Zoo model "${entry.id}" has no known feature tensor to cut at.`, {
-            details: { issues: [{ path: `stages[${stages.length}]`, message: `"${entry.id}" has no featureTensor in the catalog` }] },
-          });
-        }
-        const model = await readOnnxModel((await resolveZooModel(entry, sources)).path);
-        // The cut graph declares its new output's type (onnx.checker requires it), read from the runtime.
-        const [feature] = await probeTensorInfo(model, [entry.featureTensor], backend);
+        const { full, cut, feature } = await createFeaturizerModel(entry, sources, backend);
         const file = `models/${entry.id}.featurizer.onnx`;
-        files.push({ path: file, bytes: encodeOnnxModel(cutModel(model, [entry.featureTensor], [feature!])) });
-        const outputs = spec.outputs ?? { [entry.featureTensor]: 'features' };
+        files.push({ path: file, bytes: encodeOnnxModel(cut) });
+        const outputs = spec.outputs ?? { [feature.name]: 'features' };
         const stage: StageManifest = {
-          kind: 'featurizer', name: spec.name, model: entry.id, featureTensor: entry.featureTensor, file,
+          kind: 'featurizer', name: spec.name, model: entry.id, featureTensor: feature.name, file,
           inputs: spec.inputs ?? { [entry.input]: previous }, outputs,
         };
         if (spec.executionProviders) stage.executionProviders = spec.executionProviders;
         stages.push(stage);
-        featurized = { entry, model, feature: feature! };
+        featurized = { entry, model: full, feature };
         previous = only(outputs);
         break;
       }

@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hashFileInto } from './sha256-file.js';
 import type { DownloadProgress } from './model-sources.js';
@@ -57,11 +54,17 @@ async function fetchInto(request: DownloadRequest, part: string): Promise<void> 
   // A server that ignores Range sends the whole file again: start over.
   const resumed = from > 0 && response.status === 206;
   let received = resumed ? from : 0;
-  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  body.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    request.onProgress?.({ id: request.id, received, total: request.size });
-  });
-  await pipeline(body, createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
+  // Each chunk is written before the next is read, so whatever arrived before a dropped connection is kept for
+  // the next attempt to resume from.
+  const file = await open(part, resumed ? 'a' : 'w');
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      await file.write(chunk);
+      received += chunk.length;
+      request.onProgress?.({ id: request.id, received, total: request.size });
+    }
+  } finally {
+    await file.close();
+  }
   if (received !== request.size) throw new Error(`incomplete download: ${received} of ${request.size} bytes`);
 }

@@ -47,6 +47,8 @@ export const SEED_MODELS: readonly ZooEntry[] = [
     preset: 'torchvision224',
     opset: 12,
     accuracy: { top1: 74.77, top5: 92.32, source: 'onnx/models validated/vision/classification/resnet/README.md' },
+    // The zoo's own feature-tensor table (workflow_scripts of onnx/models) names this uint8 tensor.
+    featureTensor: 'flatten_473_quantized',
     description: 'ResNet-50 v1 quantized to int8 QLinear operators with Intel Neural Compressor (static post-training)',
   },
   // sha256/size: LFS pointer (validated/, 4c46cd00); the manifest agrees. The zoo publishes no int8 ResNet-152.
@@ -143,6 +145,8 @@ export const SEED_MODELS: readonly ZooEntry[] = [
     preset: 'torchvision224',
     opset: 12,
     accuracy: { top1: 72.32, top5: 90.97, source: 'onnx/models validated/vision/classification/vgg/README.md' },
+    // The zoo's own feature-tensor table (workflow_scripts of onnx/models) names this uint8 tensor.
+    featureTensor: 'flatten_70_quantized',
     description: 'VGG-16 quantized to int8 QLinear operators with Intel Neural Compressor; batch fixed at 1',
   },
 ];
