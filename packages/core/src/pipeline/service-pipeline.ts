@@ -8,7 +8,7 @@ import { compilePreprocess, type PreprocessConfig } from '../image/preprocess-op
 import { preprocessImage, tensorDimsPerImage, tensorElementsPerImage } from '../image/preprocess.js';
 import { parseLabels } from '../labels/imagenet-labels.js';
 import { topK, type TopKEntry } from '../labels/top-k.js';
-import type { ClassifierStageManifest, ServiceManifest, StageManifest } from '../service-def/manifest.js';
+import type { ClassifierStageManifest, KerasStageManifest, ServiceManifest, StageManifest } from '../service-def/manifest.js';
 import type { TensorData, TensorMap } from '../tensor/tensor.js';
 import { runBatched } from './run-batched.js';
 
@@ -50,13 +50,15 @@ export class ServicePipeline {
     const units: Unit[] = [];
     const notes: string[] = [];
     try {
-      const stages = manifest.stages;
+      const fuse = options.fuse ?? true;
+      // A Keras head made of Dense layers becomes an ONNX graph, so it can fuse with the featurizer before it.
+      const stages = fuse ? await Promise.all(manifest.stages.map((s) => (s.kind === 'keras' ? kerasAsOnnx(s, dir, notes) : s))) : manifest.stages;
       for (let i = 0; i < stages.length; ) {
         const stage = stages[i]!;
         if (stage.kind === 'onnx' || stage.kind === 'featurizer') {
           let end = i + 1;
           while (end < stages.length && isOnnxStage(stages[end]!)) end++;
-          units.push(...(await createOnnxUnits(stages.slice(i, end), stages.slice(end), dir, backend, options.fuse ?? true, notes)));
+          units.push(...(await createOnnxUnits(stages.slice(i, end), stages.slice(end), dir, backend, fuse, notes)));
           i = end;
           continue;
         }
@@ -120,6 +122,23 @@ export class ServicePipeline {
       if (unit.kind === 'keras') unit.dispose();
     }
     await this.ownedBackend?.close();
+  }
+}
+
+async function kerasAsOnnx(stage: KerasStageManifest, dir: string, notes: string[]): Promise<StageManifest> {
+  const { createKerasModel, kerasDenseHeadToOnnx } = await import('../keras/index.js');
+  const keras = await createKerasModel(join(dir, stage.file, '..'));
+  try {
+    const file = `converted.${stage.name}.onnx`;
+    // The converted graph names its ports 'input' and 'output', as the Keras stage does.
+    await writeFile(join(dir, file), kerasDenseHeadToOnnx(keras.model));
+    return { kind: 'onnx', name: stage.name, file, inputs: stage.inputs, outputs: stage.outputs };
+  } catch (error) {
+    if (!isTachyonError(error, 'TCH_ERR_GRAPH_FUSE_UNSUPPORTED')) throw error;
+    notes.push(`Keras stage "${stage.name}" runs on tfjs: ${error.message}`);
+    return stage;
+  } finally {
+    keras.dispose();
   }
 }
 
