@@ -48,6 +48,16 @@ export const ERROR_CODES = {
   TCH_ERR_KERAS_LOAD_FAILED: { kind: 'INVALID_ARG', description: 'The Keras model (TensorFlow.js layers format) cannot be loaded.' },
   TCH_ERR_TRAIN_DATASET_INVALID: { kind: 'INVALID_ARG', description: 'The training image folder does not hold at least two class sub-folders with images.' },
 
+  // workspaces and the model registry
+  TCH_ERR_WORKSPACE_NOT_FOUND: { kind: 'NOT_FOUND', description: 'No tachyon.json was found in the given folder or above the working directory.' },
+  TCH_ERR_WORKSPACE_EXISTS: { kind: 'ALREADY_EXISTS', description: 'The folder already holds a workspace.' },
+  TCH_ERR_REGISTRY_NAME_INVALID: { kind: 'INVALID_ARG', description: 'A model name must match [a-z0-9][a-z0-9._-]* (at most 128 characters); a version is a positive integer.' },
+  TCH_ERR_REGISTRY_MODEL_NOT_FOUND: { kind: 'NOT_FOUND', description: 'No registered model has that name (or that version).' },
+  TCH_ERR_REGISTRY_IN_USE: { kind: 'PERMISSION_DENIED', description: 'The model version is used by a deployment; delete the deployment first or force the deletion.' },
+  TCH_ERR_REGISTRY_ARTIFACT_INVALID: { kind: 'INVALID_ARG', description: 'The artifact is neither a valid service-definition zip nor an ONNX model.' },
+  TCH_ERR_REGISTRY_STORAGE_FAILED: { kind: 'UNAVAILABLE', description: 'The artifact store cannot be written or read (disk full, read-only, permissions); nothing was registered.' },
+  TCH_ERR_REGISTRY_DATABASE_FAILED: { kind: 'UNAVAILABLE', description: 'The registry database cannot be opened, reached or migrated.' },
+
   // labels and outputs
   TCH_ERR_LABELS_MISMATCH: { kind: 'INVALID_ARG', description: 'The number of labels does not match the number of model outputs.' },
 } as const satisfies Record<string, { kind: ErrorKind; description: string }>;
