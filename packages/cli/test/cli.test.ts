@@ -2,15 +2,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { REPO_ROOT, SHARED_MODELS, runTachyon, sampleImage } from './support/cli-runner.js';
 
-const REPO_ROOT = resolve(fileURLToPath(new URL('../../../../', import.meta.url)));
-const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'tachyon.js');
-const SHARED = process.env['TACHYON_SHARED_DIR'] ?? resolve(REPO_ROOT, '..', 'shared');
-const MODELS = join(SHARED, 'models');
-const image = (name: string) => join(SHARED, 'images', 'imagenet-sample', name);
+const MODELS = SHARED_MODELS;
+const image = sampleImage;
 const TENCH = image('n01440764_tench.JPEG');
 const GOLDFISH = image('n01443537_goldfish.JPEG');
 
@@ -20,13 +17,7 @@ function tempDir(t: TestContext): string {
   return dir;
 }
 
-/** Runs the CLI in an empty folder (no tachyon.json), with an isolated cache and no TACHYON_* from the caller. */
-function tachyon(args: string[], cwd: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env, TACHYON_CACHE_DIR: join(cwd, 'cache') };
-  delete env['TACHYON_MODEL_PATH'];
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const tachyon = runTachyon;
 
 const jsonLines = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
 

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { runTachyon, sampleImage } from './support/cli-runner.js';
 
-const REPO_ROOT = resolve(fileURLToPath(new URL('../../../../', import.meta.url)));
-const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'tachyon.js');
-const SHARED = process.env['TACHYON_SHARED_DIR'] ?? resolve(REPO_ROOT, '..', 'shared');
-const TENCH = join(SHARED, 'images', 'imagenet-sample', 'n01440764_tench.JPEG');
-
-function tachyon(args: string[], cwd: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env['TACHYON_MODEL_PATH'];
-  const r = spawnSync(process.execPath, [BIN, '--model-path', join(SHARED, 'models'), '--cache-dir', join(cwd, 'cache'), ...args], { cwd, env, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const TENCH = sampleImage('n01440764_tench.JPEG');
+const tachyon = (args: string[], cwd: string) => runTachyon(args, cwd, { mirrors: true });
 
 test('svcdef create -> inspect -> validate -> run, and a damaged zip is refused with its code', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tachyon-svcdef-cli-'));

@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { SHARED, runTachyon } from './support/cli-runner.js';
 
-const REPO_ROOT = resolve(fileURLToPath(new URL('../../../../', import.meta.url)));
-const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'tachyon.js');
-const SHARED = process.env['TACHYON_SHARED_DIR'] ?? resolve(REPO_ROOT, '..', 'shared');
 const SAMPLE = join(SHARED, 'images', 'imagenet-sample');
 const CLASSES = {
   fish: ['n01440764_tench.JPEG', 'n01443537_goldfish.JPEG', 'n01484850_great_white_shark.JPEG'],
   dogs: ['n02085620_Chihuahua.JPEG', 'n02085782_Japanese_spaniel.JPEG', 'n02085936_Maltese_dog.JPEG'],
 };
 
-function tachyon(args: string[], cwd: string) {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env['TACHYON_MODEL_PATH'];
-  const r = spawnSync(process.execPath, [BIN, '--model-path', join(SHARED, 'models'), '--cache-dir', join(cwd, 'cache'), ...args], { cwd, env, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const tachyon = (args: string[], cwd: string) => runTachyon(args, cwd, { mirrors: true });
 
 test('train-head writes a service definition with the trained head; a second run reads every feature from the cache', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tachyon-train-cli-'));
