@@ -58,6 +58,18 @@ export const ERROR_CODES = {
   TCH_ERR_REGISTRY_STORAGE_FAILED: { kind: 'UNAVAILABLE', description: 'The artifact store cannot be written or read (disk full, read-only, permissions); nothing was registered.' },
   TCH_ERR_REGISTRY_DATABASE_FAILED: { kind: 'UNAVAILABLE', description: 'The registry database cannot be opened, reached or migrated.' },
 
+  // serving
+  TCH_ERR_MODEL_NOT_FOUND: { kind: 'NOT_FOUND', description: 'No model of that name (or version) is served.' },
+  TCH_ERR_MODEL_NOT_READY: { kind: 'UNAVAILABLE', description: 'The model is still loading or warming up, or failed to load.' },
+  TCH_ERR_INFER_INVALID: { kind: 'INVALID_ARG', description: 'The inference request is malformed: unknown input or output, wrong datatype, shape or data length.' },
+  TCH_ERR_AUTH_MISSING: { kind: 'UNAUTHENTICATED', description: 'The request carries no `Authorization: Bearer <key>`.' },
+  TCH_ERR_AUTH_INVALID: { kind: 'UNAUTHENTICATED', description: "The key does not match the service's primary or secondary key (or the admin key for management)." },
+  TCH_ERR_LIMIT_BODY_TOO_LARGE: { kind: 'INVALID_ARG', description: "The request body or a header is larger than the server's limit." },
+  TCH_ERR_LIMIT_TOO_MANY_IMAGES: { kind: 'INVALID_ARG', description: "The request carries more images than the server's per-request limit." },
+  TCH_ERR_LIMIT_RATE: { kind: 'RESOURCE_EXHAUSTED', description: 'The key sent more requests than its configured rate allows; retry later.' },
+  TCH_ERR_SERVER_DRAINING: { kind: 'UNAVAILABLE', description: 'The server is shutting down and accepts no new requests.' },
+  TCH_ERR_SERVER_INSECURE: { kind: 'INVALID_ARG', description: 'The server refuses to listen on a non-loopback address without TLS and keys unless started with --insecure.' },
+
   // labels and outputs
   TCH_ERR_LABELS_MISMATCH: { kind: 'INVALID_ARG', description: 'The number of labels does not match the number of model outputs.' },
 } as const satisfies Record<string, { kind: ErrorKind; description: string }>;

@@ -1,2 +1,3 @@
 export * from './image-classifier.js';
 export * from './service-pipeline.js';
+export * from './model-service.js';

@@ -19,6 +19,13 @@ export interface ServicePipelineOptions {
   fuse?: boolean;
 }
 
+/** Where the time of one call went, in milliseconds (filled in when passed to run/scores). */
+export interface PipelineTimings {
+  preprocessMs: number;
+  computeMs: number;
+  postprocessMs: number;
+}
+
 /** One unit of execution: a single stage, or several adjacent ONNX stages fused into one graph. */
 export interface PipelineUnitInfo {
   kind: 'image' | 'onnx' | 'keras' | 'classifier';
@@ -78,36 +85,53 @@ export class ServicePipeline {
   }
 
   /** Classifies a batch of encoded images; results in input order. A bad image fails the call (details.index). */
-  async run(images: readonly Uint8Array[]): Promise<TopKEntry[][]> {
-    const { scores, classifier } = await this.#forward(images);
+  async run(images: readonly Uint8Array[], options: { topK?: number; timings?: PipelineTimings } = {}): Promise<TopKEntry[][]> {
+    const { scores, classifier } = await this.#forward(images, options.timings);
+    const started = performance.now();
+    const k = options.topK ?? classifier.stage.topK;
     const perImage = scores.data.length / Math.max(1, images.length);
-    return images.map((_, i) =>
-      topK((scores.data as Float32Array).subarray(i * perImage, (i + 1) * perImage), classifier.stage.topK, classifier.labels, classifier.stage.outputKind),
+    const results = images.map((_, i) =>
+      topK((scores.data as Float32Array).subarray(i * perImage, (i + 1) * perImage), k, classifier.labels, classifier.stage.outputKind),
     );
+    if (options.timings) options.timings.postprocessMs += performance.now() - started;
+    return results;
+  }
+
+  /** The classifier stage: labels, output kind and default top-k. */
+  get classifier(): { labels: readonly string[]; outputKind: 'logits' | 'probabilities'; topK: number } {
+    const unit = this.units.find((u): u is Extract<Unit, { kind: 'classifier' }> => u.kind === 'classifier')!;
+    return { labels: unit.labels, outputKind: unit.stage.outputKind, topK: unit.stage.topK };
   }
 
   /** The tensor the classifier stage reads (class scores, before softmax and top-k), for a batch of images. */
-  async scores(images: readonly Uint8Array[]): Promise<TensorData> {
-    return (await this.#forward(images)).scores;
+  async scores(images: readonly Uint8Array[], timings?: PipelineTimings): Promise<TensorData> {
+    return (await this.#forward(images, timings)).scores;
   }
 
-  async #forward(images: readonly Uint8Array[]): Promise<{ scores: TensorData; classifier: Extract<Unit, { kind: 'classifier' }> }> {
+  async #forward(
+    images: readonly Uint8Array[],
+    timings: PipelineTimings | undefined,
+  ): Promise<{ scores: TensorData; classifier: Extract<Unit, { kind: 'classifier' }> }> {
     if (images.length === 0) throw new RangeError('images: expected at least one image');
     const tensors: TensorMap = {};
     for (const unit of this.units) {
+      const started = performance.now();
       switch (unit.kind) {
         case 'image':
           tensors[unit.output] = await preprocessBatch(images, unit.config);
+          if (timings) timings.preprocessMs += performance.now() - started;
           break;
         case 'onnx': {
           const feeds: TensorMap = {};
           for (const [port, tensor] of Object.entries(unit.inputs)) feeds[port] = tensors[tensor]!;
           const outputs = await runBatched(unit.session, feeds, images.length);
           for (const [port, tensor] of Object.entries(unit.outputs)) tensors[tensor] = outputs[port]!;
+          if (timings) timings.computeMs += performance.now() - started;
           break;
         }
         case 'keras':
           tensors[unit.output] = await unit.run(tensors[unit.input]!);
+          if (timings) timings.computeMs += performance.now() - started;
           break;
         case 'classifier':
           return { scores: tensors[unit.stage.inputs['scores']!]!, classifier: unit };
