@@ -49,3 +49,14 @@ export function round(value: number, digits = 4): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/**
+ * A 95% interval for the median of `values`, from the normal approximation of the median's standard error
+ * (1.2533 sigma / sqrt(n)) with sigma estimated robustly as 1.4826 x the median absolute deviation.
+ */
+export function medianCi95(values: readonly number[]): [number, number] {
+  const m = median(values);
+  const mad = median(values.map((v) => Math.abs(v - m)));
+  const se = (1.2533 * 1.4826 * mad) / Math.sqrt(values.length);
+  return [m - 1.96 * se, m + 1.96 * se];
+}

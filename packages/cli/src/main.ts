@@ -132,5 +132,129 @@ function buildProgram(): Command {
       const { runSvcdefRun } = await import('./commands/svcdef.js');
       await runSvcdefRun(zip, images, options, command.optsWithGlobals<GlobalOptions>());
     });
+
+  // workspaces and the model registry (docs/registry.md)
+  const repeatable = (value: string, previous: string[] = []): string[] => [...previous, value];
+  const workspace = program.command('workspace').description('workspaces: tachyon.json, the model registry and the admin key');
+  workspace
+    .command('create')
+    .description('create a workspace in DIR: tachyon.json, .tachyon/admin.key (mode 0600), the registry and the artifact folder')
+    .argument('<dir>', 'folder to create the workspace in (made if missing)')
+    .option('--name <name>', 'workspace name (default: the folder name)')
+    .option('--registry <file|url>', 'SQLite file relative to DIR, or a postgres:// URL (default: registry.db)')
+    .option('--json', 'print JSON')
+    .action(async (dir: string, options) => {
+      const { runWorkspaceCreate } = await import('./commands/workspace.js');
+      await runWorkspaceCreate(dir, options);
+    });
+  workspace
+    .command('show')
+    .description('show the workspace found by --workspace or from the working directory upward')
+    .option('--admin-key', 'print the admin key (a secret) instead')
+    .option('--json', 'print JSON')
+    .action(async (options, command: Command) => {
+      const { runWorkspaceShow } = await import('./commands/workspace.js');
+      await runWorkspaceShow(options, command.optsWithGlobals<GlobalOptions>());
+    });
+  workspace
+    .command('migrate')
+    .description("move the workspace's embedded SQLite registry into an empty PostgreSQL database and point tachyon.json at it")
+    .requiredOption('--to <url>', 'postgres://USER@HOST[:PORT]/DB, or postgres://USER@/DB?host=SOCKET_DIR (keep the password in PGPASSWORD)')
+    .option('--json', 'print JSON')
+    .action(async (options, command: Command) => {
+      const { runWorkspaceMigrate } = await import('./commands/workspace-migrate.js');
+      await runWorkspaceMigrate(options, command.optsWithGlobals<GlobalOptions>());
+    });
+
+  const model = program.command('model').description('the model registry: versioned service definitions and ONNX models');
+  model
+    .command('register')
+    .description('register a service-definition zip or an .onnx file as the next version of NAME')
+    .argument('<file>', 'model_def.zip or model.onnx')
+    .requiredOption('--name <name>', 'model name: lowercase [a-z0-9][a-z0-9._-]*')
+    .option('--description <text>', 'free text')
+    .option('--tag <key=value>', 'a tag (repeatable)', repeatable)
+    .option('--property <key=value>', 'a fixed property (repeatable)', repeatable)
+    .option('--json', 'print {"name", "version", "sha256", "size"}')
+    .action(async (file: string, options, command: Command) => {
+      const { runModelRegister } = await import('./commands/model.js');
+      await runModelRegister(file, options, command.optsWithGlobals<GlobalOptions>());
+    });
+  model
+    .command('list')
+    .description('list registered model versions')
+    .option('--name <name>', 'only versions of this model')
+    .option('--tag <key[=value]>', 'only versions carrying this tag (with this value)')
+    .option('--json', 'print a JSON array')
+    .action(async (options, command: Command) => {
+      const { runModelList } = await import('./commands/model.js');
+      await runModelList(options, command.optsWithGlobals<GlobalOptions>());
+    });
+  model
+    .command('show')
+    .description('show one version: NAME (the latest) or NAME:VERSION')
+    .argument('<ref>', 'NAME or NAME:VERSION')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, options, command: Command) => {
+      const { runModelShow } = await import('./commands/model.js');
+      await runModelShow(ref, options, command.optsWithGlobals<GlobalOptions>());
+    });
+  model
+    .command('download')
+    .description('write a version\'s artifact to a file (atomically, sha256 verified)')
+    .argument('<ref>', 'NAME (the latest) or NAME:VERSION')
+    .requiredOption('-o, --out <file>', 'file to write, or an existing folder (gets NAME-VERSION.zip|.onnx)')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, options, command: Command) => {
+      const { runModelDownload } = await import('./commands/model.js');
+      await runModelDownload(ref, options, command.optsWithGlobals<GlobalOptions>());
+    });
+  model
+    .command('delete')
+    .description('delete NAME:VERSION, or EVERY version of NAME when no version is given; refused while a deployment uses it')
+    .argument('<ref>', 'NAME:VERSION, or NAME for all its versions')
+    .option('--force', 'delete even while deployments use it (their holds are removed)')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, options, command: Command) => {
+      const { runModelDelete } = await import('./commands/model.js');
+      await runModelDelete(ref, options, command.optsWithGlobals<GlobalOptions>());
+    });
+  model
+    .command('tag')
+    .description('set (key=value) and remove (--remove key) tags of one version')
+    .argument('<ref>', 'NAME:VERSION (NAME alone: the latest)')
+    .argument('[assignments...]', 'key=value tags to set')
+    .option('--remove <key>', 'a tag to remove (repeatable)', repeatable)
+    .option('--json', 'print JSON')
+    .action(async (ref: string, assignments: string[], options, command: Command) => {
+      const { runModelTag } = await import('./commands/model.js');
+      await runModelTag(ref, assignments, options, command.optsWithGlobals<GlobalOptions>());
+    });
+
+  // the inference server (docs/consume.md, docs/security.md)
+  const collectValues = (value: string, previous: string[] = []): string[] => [...previous, value];
+  program
+    .command('serve')
+    .description('serve models over HTTP (raw image, KServe v2, TF-Serving REST) and gRPC (KServe v2, TF-Serving); prints one JSON line when ready')
+    .option('-m, --model <ref>', 'zoo id, .onnx file or service-definition .zip; NAME=REF to serve several (repeatable; default: defaultModel of tachyon.json)', collectValues)
+    .option('--name <name>', 'the name clients use for a single --model (default: the zoo id or file base name)')
+    .option('--host <host>', 'address to listen on; non-loopback needs --tls-cert/--tls-key and keys, or --insecure (default 127.0.0.1)')
+    .option('--http-port <port>', 'HTTP port, 0 = pick a free one (default 8000)')
+    .option('--grpc-port <port>', 'gRPC port, 0 = pick a free one (default 8001)')
+    .option('--keys <file>', 'JSON {"primary": "...", "secondary": "..."}, re-read on SIGHUP (default: generated and printed once)')
+    .option('--tls-cert <file>', 'PEM certificate chain for HTTPS and gRPC TLS, re-read on SIGHUP')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--no-auth', 'accept requests without a key (loopback only)')
+    .option('--insecure', 'allow plaintext on a non-loopback address (logs a warning; keys are still required)')
+    .option('--workers <n>', 'inference worker threads (default 1)')
+    .option('--max-images <n>', 'images per request (default 64)')
+    .option('--body-limit <bytes>', 'request body / gRPC message size limit (default 20971520)')
+    .option('--max-connections <n>', 'open HTTP connections (default 1024)')
+    .option('--drain-timeout <ms>', 'how long SIGTERM waits for in-flight requests (default 30000)')
+    .option('--cors <origin>', 'allow this origin by CORS, "*" for any (repeatable; default: CORS off)', collectValues)
+    .action(async (options, command: Command) => {
+      const { runServe } = await import('./commands/serve.js');
+      await runServe(options, command.optsWithGlobals<GlobalOptions>());
+    });
   return program;
 }

@@ -28,3 +28,4 @@ export * from './service-def/service-definition.js';
 export * from './keras/index.js';
 export * from './training/index.js';
 export * from './service-def/featurizer-model.js';
+export * from './registry/index.js';

@@ -7,7 +7,7 @@ import type { ErrorKind } from './error-kinds.js';
 export const ERROR_CODES = {
   // configuration
   TCH_ERR_CONFIG_INVALID: { kind: 'INVALID_ARG', description: 'A configuration file or value is malformed or out of range.' },
-  TCH_ERR_IO_NOT_FOUND: { kind: 'NOT_FOUND', description: 'A file named by the caller does not exist or cannot be read.' },
+  TCH_ERR_IO_NOT_FOUND: { kind: 'NOT_FOUND', description: 'A file named by the caller does not exist or cannot be read; over HTTP, no route matches the method and path.' },
 
   // images
   TCH_ERR_IMAGE_EMPTY: { kind: 'INVALID_ARG', description: 'The image has zero bytes.' },
@@ -68,7 +68,17 @@ export const ERROR_CODES = {
   TCH_ERR_LIMIT_TOO_MANY_IMAGES: { kind: 'INVALID_ARG', description: "The request carries more images than the server's per-request limit." },
   TCH_ERR_LIMIT_RATE: { kind: 'RESOURCE_EXHAUSTED', description: 'The key sent more requests than its configured rate allows; retry later.' },
   TCH_ERR_SERVER_DRAINING: { kind: 'UNAVAILABLE', description: 'The server is shutting down and accepts no new requests.' },
+  TCH_ERR_SERVER_INTERNAL: { kind: 'INTERNAL', description: 'An unexpected error inside the server (a bug); the server log has it under the request id.' },
+  TCH_ERR_DEADLINE_EXCEEDED: { kind: 'DEADLINE_EXCEEDED', description: 'The request did not complete within the deadline the caller gave (`x-request-timeout-ms` or the gRPC deadline).' },
   TCH_ERR_SERVER_INSECURE: { kind: 'INVALID_ARG', description: 'The server refuses to listen on a non-loopback address without TLS and keys unless started with --insecure.' },
+  TCH_ERR_SERVER_LISTEN_FAILED: { kind: 'UNAVAILABLE', description: 'The server cannot listen on the address: the port is in use, the address is not local, or permission is denied.' },
+  TCH_ERR_SERVER_TLS_INVALID: { kind: 'INVALID_ARG', description: 'The TLS certificate or private key file is not valid PEM, or the key does not match the certificate.' },
+
+  // the TypeScript client
+  TCH_ERR_CLIENT_UNREACHABLE: { kind: 'UNAVAILABLE', description: 'The client could not reach the server (connection refused, reset or closed), also after its retries.' },
+  TCH_ERR_CLIENT_TLS_FAILED: { kind: 'UNAVAILABLE', description: "The TLS handshake failed: the server's certificate is not trusted (pass its CA) or does not match the host name." },
+  TCH_ERR_CLIENT_DEADLINE: { kind: 'DEADLINE_EXCEEDED', description: "The call did not complete within the client's timeout (retries included)." },
+  TCH_ERR_CLIENT_BAD_RESPONSE: { kind: 'INTERNAL', description: 'The server answered with something the protocol does not allow (not JSON, a missing output, a wrong size).' },
 
   // labels and outputs
   TCH_ERR_LABELS_MISMATCH: { kind: 'INVALID_ARG', description: 'The number of labels does not match the number of model outputs.' },

@@ -1,0 +1,25 @@
+/**
+ * @tachyon/client — call a running tachyon server over HTTP(S). Depends on @tachyon/protocol only.
+ *
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { createClient } from '@tachyon/client';
+ *
+ * // `tachyon serve --model mobilenetv2-int8 --name mnv2` prints {"http": ..., "keys": {"primary": ...}}
+ * const client = createClient({ url: 'http://127.0.0.1:8000', key: process.env.TACHYON_KEY, timeoutMs: 5000 });
+ * const jpeg = readFileSync('../shared/images/imagenet-sample/n01443537_goldfish.JPEG');
+ * const [result] = await client.classify('mnv2', jpeg, { top: 3 }); // result.top[0].label === 'goldfish'
+ * const [scores] = await client.infer('mnv2', jpeg);                 // Float32Array of 1000 confidences
+ * await client.close();
+ * ```
+ *
+ * HTTPS with a private CA: `createClient({ url: 'https://host:8000', key, ca: readFileSync('ca.pem') })`.
+ * Errors are `TachyonError`s: the server's own code (e.g. `TCH_ERR_AUTH_INVALID`) or a client one
+ * (`TCH_ERR_CLIENT_UNREACHABLE`, `TCH_ERR_CLIENT_TLS_FAILED`, `TCH_ERR_CLIENT_DEADLINE`).
+ */
+export * from './client-options.js';
+export { errorFromReply, type HttpCall, type HttpReply } from './http-transport.js';
+export { decodeScores, encodeImagesRequest, INFERENCE_HEADER } from './kserve-binary.js';
+export { encodeClassifyBody, sniffImageType } from './image-body.js';
+export * from './tachyon-client.js';
+export { TachyonError, isTachyonError } from '@tachyon/protocol';

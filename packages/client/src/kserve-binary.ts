@@ -1,0 +1,77 @@
+import { TachyonError } from '@tachyon/protocol';
+
+/** The header naming the JSON part's length in a KServe v2 binary-data request or response. */
+export const INFERENCE_HEADER = 'inference-header-content-length';
+
+/**
+ * A KServe v2 binary-data request: JSON header, then the BYTES tensor `images` as (uint32 little-endian length,
+ * bytes) per element, asking for `scores` back as raw little-endian FP32.
+ */
+export function encodeImagesRequest(images: readonly Uint8Array[], output = 'scores'): { body: Buffer; headerLength: number } {
+  let size = 0;
+  for (const image of images) size += 4 + image.byteLength;
+  const header = Buffer.from(JSON.stringify({
+    inputs: [{ name: 'images', datatype: 'BYTES', shape: [images.length], parameters: { binary_data_size: size } }],
+    outputs: [{ name: output, parameters: { binary_data: true } }],
+  }));
+  const body = Buffer.allocUnsafe(header.length + size);
+  header.copy(body, 0);
+  let offset = header.length;
+  for (const image of images) {
+    body.writeUInt32LE(image.byteLength, offset);
+    body.set(image, offset + 4);
+    offset += 4 + image.byteLength;
+  }
+  return { body, headerLength: header.length };
+}
+
+interface OutputHeader {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data?: number[];
+  parameters?: { binary_data_size?: number };
+}
+
+/** Decodes the FP32 output `name` of shape [N, C] from a binary-data or plain JSON response: one row per image. */
+export function decodeScores(body: Buffer, headerLength: number | undefined, name = 'scores'): Float32Array[] {
+  const json = headerLength === undefined ? body : body.subarray(0, headerLength);
+  let header: { outputs?: OutputHeader[] };
+  try {
+    header = JSON.parse(json.toString('utf8')) as { outputs?: OutputHeader[] };
+  } catch (cause) {
+    throw bad('The inference response header is not JSON.', {}, cause);
+  }
+  const outputs = Array.isArray(header.outputs) ? header.outputs : [];
+  let offset = headerLength ?? body.length;
+  let found: { output: OutputHeader; values: Float32Array } | undefined;
+  for (const output of outputs) {
+    const size = output.parameters?.binary_data_size;
+    if (size !== undefined) {
+      if (output.name === name) {
+        if (output.datatype !== 'FP32' || size % 4 !== 0 || offset + size > body.length) {
+          throw bad(`Output "${name}" is not FP32 data of the declared size.`, { datatype: output.datatype, size });
+        }
+        // Copy: the slice may not be 4-byte aligned within the body.
+        const bytes = Uint8Array.prototype.slice.call(body, offset, offset + size);
+        found = { output, values: new Float32Array(bytes.buffer, 0, size / 4) };
+      }
+      offset += size;
+    } else if (output.name === name) {
+      if (!Array.isArray(output.data)) throw bad(`Output "${name}" has no data.`, {});
+      found = { output, values: Float32Array.from(output.data) };
+    }
+  }
+  if (!found) throw bad(`The response has no output "${name}".`, { outputs: outputs.map((o) => o.name) });
+  const [rows, columns] = found.output.shape;
+  if (found.output.shape.length !== 2 || rows === undefined || columns === undefined || rows * columns !== found.values.length) {
+    throw bad(`Output "${name}" has shape [${found.output.shape.join(', ')}] and ${found.values.length} values.`, { shape: found.output.shape });
+  }
+  const result: Float32Array[] = [];
+  for (let i = 0; i < rows; i++) result.push(found.values.subarray(i * columns, (i + 1) * columns));
+  return result;
+}
+
+function bad(message: string, details: Record<string, unknown>, cause?: unknown): TachyonError {
+  return new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', message, { details, ...(cause === undefined ? {} : { cause }) });
+}

@@ -1,0 +1,88 @@
+/**
+ * The model registry's database, behind one interface: embedded SQLite (default) or PostgreSQL.
+ * Artifacts themselves live in a content-addressed BlobStore; a version row points at its blob by sha256.
+ */
+export type ArtifactKind = 'service-definition' | 'onnx';
+
+export interface ModelVersionRecord {
+  readonly name: string;
+  /** 1, 2, 3, ... per name; never reused after a delete. */
+  readonly version: number;
+  readonly description: string | null;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly properties: Readonly<Record<string, string>>;
+  readonly sha256: string;
+  readonly size: number;
+  readonly kind: ArtifactKind;
+  /** ISO 8601, UTC. */
+  readonly createdAt: string;
+}
+
+export interface NewModelVersion {
+  name: string;
+  description?: string;
+  tags?: Record<string, string>;
+  properties?: Record<string, string>;
+  sha256: string;
+  size: number;
+  kind: ArtifactKind;
+}
+
+/** A deployment's hold on a model version: while one exists, deleting the version is refused unless forced. */
+export interface DeploymentRef {
+  readonly deployment: string;
+  readonly name: string;
+  readonly version: number;
+}
+
+/** A blob being written by a process that has not yet inserted its version row (the crash-recovery journal). */
+export interface PendingBlob {
+  readonly sha256: string;
+  readonly owner: string;
+  readonly createdAt: string;
+}
+
+export interface RegistryStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Inserts the next version of `name` and clears `pendingOwner`'s journal entry for the blob, in ONE transaction;
+   * concurrent callers, in any number of processes, get distinct consecutive versions.
+   */
+  insertVersion(input: NewModelVersion, pendingOwner?: string): Promise<ModelVersionRecord>;
+  /** The given version, or the latest when `version` is undefined. */
+  getVersion(name: string, version?: number): Promise<ModelVersionRecord | undefined>;
+  /** All versions, ordered by name then version; optionally of one name, or carrying a tag key (and value). */
+  listVersions(filter?: { name?: string; tag?: { key: string; value?: string } }): Promise<ModelVersionRecord[]>;
+  /** Deletes one version; false when it did not exist. The caller checks deployment refs first. */
+  deleteVersion(name: string, version: number): Promise<boolean>;
+  /** Sets (and removes) tags of one version; returns the updated record. */
+  updateTags(name: string, version: number, set: Record<string, string>, remove?: readonly string[]): Promise<ModelVersionRecord | undefined>;
+  /** sha256 of every blob a version row points at. */
+  referencedBlobs(): Promise<Set<string>>;
+
+  addDeploymentRef(ref: DeploymentRef): Promise<void>;
+  removeDeploymentRef(deployment: string): Promise<void>;
+  deploymentRefs(name: string, version?: number): Promise<DeploymentRef[]>;
+
+  /** Journal: a blob is about to be written by `owner` (e.g. `<hostname>:<pid>:<random>`). */
+  addPendingBlob(sha256: string, owner: string): Promise<void>;
+  removePendingBlob(sha256: string, owner: string): Promise<void>;
+  pendingBlobs(): Promise<PendingBlob[]>;
+
+  /**
+   * Blob garbage collection under the registry's write lock (optional; added after the first version of this
+   * contract, so callers fall back to a check-then-delete when a store lacks it). In ONE transaction: removes
+   * `pendingOwner`'s journal entry for the blob when given; then, only when no version row references the blob and
+   * no other journal entry covers it, awaits `remove()` (which deletes the file) before committing. Resolves to
+   * whether `remove` ran; when `remove` throws, the transaction rolls back (the journal entry stays) and the error
+   * propagates. Because `addPendingBlob` takes the same lock, a concurrent registration of the same bytes either
+   * journals first (and the blob is kept) or journals after the file is gone (and writes it again).
+   */
+  collectBlob?(sha256: string, remove: () => Promise<void>, pendingOwner?: string): Promise<boolean>;
+
+  /** Every row, for `tachyon workspace migrate`. */
+  exportAll(): Promise<{ versions: ModelVersionRecord[]; deployments: DeploymentRef[]; nextVersions: Record<string, number> }>;
+  /** Loads an export into an EMPTY store in one transaction (versions keep their numbers and created times). */
+  importAll(data: { versions: ModelVersionRecord[]; deployments: DeploymentRef[]; nextVersions: Record<string, number> }): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { Metadata, status as GrpcStatus, type handleUnaryCall } from '@grpc/grpc-js';
+import { TachyonError, isTachyonError } from '@tachyon/protocol';
+import { checkBearer } from '../auth/service-keys.js';
+import type { GrpcServerConfig } from './grpc-config.js';
+import { GRPC_REQUEST_ID_KEY, toGrpcError } from './grpc-errors.js';
+
+/** What a handler knows about its call besides the message. */
+export interface CallContext {
+  requestId: string;
+  /** performance.now() when the call reached the handler: the start of `queue` in Server-Timing. */
+  receivedAt: number;
+  /** Sent with the status; a handler adds e.g. `server-timing`. */
+  trailers: Metadata;
+}
+
+export interface CallPolicy<Req> {
+  /**
+   * Present for protected calls: the service (model) a request is for, whose keys `authorization: Bearer <key>` must
+   * match (unless auth is 'none'). Absent: open to anyone.
+   */
+  service?: (request: Req) => string;
+  /** Refused with TCH_ERR_SERVER_DRAINING while the server drains. */
+  refuseWhileDraining: boolean;
+}
+
+/** One finished call, for the server's log. Never holds a key. */
+export interface GrpcCallLog {
+  requestId: string;
+  /** `/package.Service/Method` */
+  method: string;
+  /** gRPC status code (0 = OK). */
+  status: number;
+  /** The TCH_ERR_* code, for TachyonErrors. */
+  code?: string;
+  durationMs: number;
+  /** An unexpected (non-Tachyon) error, for the log only: clients get a fixed INTERNAL message. */
+  error?: unknown;
+}
+
+// Printable ASCII without spaces, bounded: a client's id that would break metadata or logs is replaced.
+const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** The request id: metadata `x-request-id` when the client sent a usable one, else a fresh UUID. */
+export function requestIdOf(metadata: Metadata): string {
+  const given = metadata.get(GRPC_REQUEST_ID_KEY)[0];
+  return typeof given === 'string' && VALID_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * Wraps a unary handler with what every tachyon RPC does: request id (echoed in initial metadata as `x-request-id`
+ * and `request_id` — the original Brainwave client reads the latter — and in trailing metadata), drain and key
+ * checks, the one error mapping, and one log entry.
+ */
+export function unaryCall<Req, Res>(
+  method: string,
+  config: GrpcServerConfig,
+  policy: CallPolicy<Req>,
+  handler: (request: Req, context: CallContext) => Res | Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const receivedAt = performance.now();
+    const requestId = requestIdOf(call.metadata);
+    const initial = new Metadata();
+    initial.set(GRPC_REQUEST_ID_KEY, requestId);
+    initial.set('request_id', requestId);
+    call.sendMetadata(initial);
+    const trailers = new Metadata();
+    trailers.set(GRPC_REQUEST_ID_KEY, requestId);
+    const finish = (status: number, extra: Partial<GrpcCallLog> = {}) =>
+      config.log?.({ requestId, method, status, durationMs: performance.now() - receivedAt, ...extra });
+    const run = async (): Promise<Res> => {
+      if (policy.refuseWhileDraining && config.draining()) {
+        throw new TachyonError('TCH_ERR_SERVER_DRAINING', 'The server is shutting down and accepts no new requests; retry on another instance.');
+      }
+      if (policy.service !== undefined && config.auth !== 'none') {
+        const header = call.metadata.get('authorization')[0];
+        checkBearer(typeof header === 'string' ? header : undefined, config.auth.keys(policy.service(call.request)));
+      }
+      return handler(call.request, { requestId, receivedAt, trailers });
+    };
+    run().then(
+      (response) => {
+        callback(null, response, trailers);
+        finish(GrpcStatus.OK);
+      },
+      (error: unknown) => {
+        const mapped = toGrpcError(error, requestId);
+        callback(mapped);
+        finish(mapped.code, isTachyonError(error) ? { code: error.code } : { error });
+      },
+    );
+  };
+}

@@ -1,0 +1,24 @@
+import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { GRPC_STATUS_BY_KIND, isTachyonError } from '@tachyon/protocol';
+
+/** Trailing-metadata keys of a tachyon gRPC error. */
+export const GRPC_ERROR_CODE_KEY = 'tachyon-code';
+/** UTF-8 JSON of the error's details (the HTTP body's `details`), binary so labels and names need no escaping. */
+export const GRPC_ERROR_DETAILS_KEY = 'tachyon-details-bin';
+export const GRPC_REQUEST_ID_KEY = 'x-request-id';
+
+/**
+ * THE gRPC error mapping: a TachyonError becomes status GRPC_STATUS_BY_KIND[kind] with its message as details, and
+ * trailing metadata `tachyon-code`, `tachyon-details-bin` (when it has details) and `x-request-id`. Anything else is
+ * a bug: INTERNAL with a fixed message (never the error's own text, which may hold paths or data).
+ */
+export function toGrpcError(error: unknown, requestId: string): Partial<ServiceError> & { code: number; details: string; metadata: Metadata } {
+  const metadata = new Metadata();
+  metadata.set(GRPC_REQUEST_ID_KEY, requestId);
+  if (isTachyonError(error)) {
+    metadata.set(GRPC_ERROR_CODE_KEY, error.code);
+    if (error.details !== undefined) metadata.set(GRPC_ERROR_DETAILS_KEY, Buffer.from(JSON.stringify(error.details)));
+    return { code: GRPC_STATUS_BY_KIND[error.kind], details: error.message, metadata };
+  }
+  return { code: GrpcStatus.INTERNAL, details: `Internal error; the server log has it under request id "${requestId}".`, metadata };
+}

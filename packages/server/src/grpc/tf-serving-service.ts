@@ -1,0 +1,21 @@
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { infer } from '../inference/infer.js';
+import { formatServerTiming } from '../inference/infer-types.js';
+import type { ModelHost } from '../model-host/model-host.js';
+import { unaryCall } from './grpc-call.js';
+import type { GrpcServerConfig } from './grpc-config.js';
+import { TF_SERVING_SERVICE } from './grpc-protos.js';
+import { decodePredictRequest, encodePredictResponse, resolvePredictModel, type PredictRequestMessage } from './tf-serving-codec.js';
+
+/** tensorflow.serving.PredictionService/Predict (the original Brainwave wire protocol) through the one infer(). */
+export function buildTfServingService(host: ModelHost, config: GrpcServerConfig): UntypedServiceImplementation {
+  const model = (message: PredictRequestMessage) => resolvePredictModel(message, host.names());
+  return {
+    Predict: unaryCall(`/${TF_SERVING_SERVICE}/Predict`, config, { service: model, refuseWhileDraining: true }, async (message: PredictRequestMessage, context) => {
+      const decoded = decodePredictRequest(message, model(message), context.requestId);
+      const response = await infer(host, decoded.request, { maxImagesPerRequest: config.maxImagesPerRequest }, context.receivedAt);
+      context.trailers.set('server-timing', formatServerTiming(response.timings));
+      return encodePredictResponse(response, decoded);
+    }),
+  };
+}

@@ -1,0 +1,89 @@
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
+import type { ModelHost } from '../model-host/model-host.js';
+import { clientErrorHandler, registerErrorHandling } from './error-mapping.js';
+import type { HttpServerState } from './fastify-types.js';
+import { compileHttpOptions, type HttpConfig, type HttpOptions } from './http-options.js';
+import { DEADLINE_HEADER, REQUEST_ID_HEADER, registerRequestHooks, requestIdFor } from './request-hooks.js';
+import { classifyRoutes } from './routes/classify-routes.js';
+import { kserveModelRoutes } from './routes/kserve-routes.js';
+import { serverRoutes } from './routes/server-routes.js';
+import { tfServingRoutes } from './routes/tf-serving-routes.js';
+import { INFERENCE_HEADER } from './codec/kserve-request.js';
+
+/** Where the process writes: TLS material and the log destination; not part of the frozen config. */
+export interface HttpServerExtras {
+  /** TLS (key, cert, ...), handed to `https.createServer`; reload later with `app.server.setSecureContext()`. @default undefined (plain HTTP) */
+  https?: HttpsServerOptions;
+  /** Log destination (one JSON line per write). @default process.stdout */
+  logStream?: { write(line: string): void };
+}
+
+/** The fastify constructor options that carry the config: limits, timeouts, header size, logger, request ids. */
+export function fastifyServerOptions(config: HttpConfig, extras: HttpServerExtras = {}): FastifyServerOptions & { https?: HttpsServerOptions } {
+  return {
+    bodyLimit: config.bodyLimit,
+    routerOptions: { maxParamLength: config.maxParamLength },
+    connectionTimeout: config.connectionTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    ...(extras.https === undefined ? { http: { maxHeaderSize: config.maxHeaderSize } } : { https: { ...extras.https, maxHeaderSize: config.maxHeaderSize } }),
+    return503OnClosing: false,
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    clientErrorHandler: clientErrorHandler(config),
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
+      ...(extras.logStream === undefined ? {} : { stream: extras.logStream }),
+    },
+  } as FastifyServerOptions & { https?: HttpsServerOptions };
+}
+
+/**
+ * Assembles the whole HTTP API on an existing fastify instance (made with `fastifyServerOptions(config)`): hooks,
+ * the one error mapping, CORS, and the raw-image, KServe v2, TF-Serving, health and OpenAPI routes. Returns the
+ * state the serve helper drives (`draining`).
+ */
+export function buildHttpApp(app: FastifyInstance, host: ModelHost, config: HttpConfig): HttpServerState {
+  const state: HttpServerState = { config, host, draining: false };
+  app.decorate('tachyon', state);
+  // Node drops connections beyond this before any HTTP is read; set here so that listen() finds it.
+  app.server.maxConnections = config.maxConnections;
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (route.config?.access === undefined && !methods.every((m) => m === 'OPTIONS')) {
+      throw new TypeError(`route ${methods.join(',')} ${route.url}: every route must declare config.access`);
+    }
+  });
+  registerErrorHandling(app, config);
+  if (config.cors) {
+    void app.register(cors, {
+      origin: config.cors.origins.includes('*') ? '*' : [...config.cors.origins],
+      methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+      allowedHeaders: ['authorization', 'content-type', 'content-encoding', REQUEST_ID_HEADER, DEADLINE_HEADER, INFERENCE_HEADER],
+      exposedHeaders: [REQUEST_ID_HEADER, 'server-timing', INFERENCE_HEADER, 'retry-after'],
+      maxAge: 600,
+    });
+  }
+  // Not encapsulated (skip-override), and registered after CORS so that refusals still carry the CORS headers.
+  const hooks = Object.assign(async (root: FastifyInstance) => registerRequestHooks(root, config), { [Symbol.for('skip-override')]: true });
+  void app.register(hooks);
+  void app.register(serverRoutes, state);
+  void app.register(classifyRoutes, state);
+  void app.register(kserveModelRoutes, state);
+  void app.register(tfServingRoutes, state);
+  return state;
+}
+
+/**
+ * A fastify instance serving `host` over HTTP, not yet listening: the serve helper calls `listen()` (and sets
+ * `app.tachyon.draining` on SIGTERM before `app.close()`).
+ */
+export function createHttpServer(host: ModelHost, options: HttpOptions, extras: HttpServerExtras = {}): FastifyInstance {
+  const config = compileHttpOptions(options);
+  const app = Fastify(fastifyServerOptions(config, extras)) as unknown as FastifyInstance;
+  buildHttpApp(app, host, config);
+  return app;
+}

@@ -1,0 +1,144 @@
+/** OpenAPI 3.0 components: the JSON shapes of every HTTP route's bodies. */
+type Schema = Record<string, unknown>;
+
+const str = { type: 'string' };
+const int = { type: 'integer' };
+const strings = { type: 'array', items: str };
+const shape = { type: 'array', items: { type: 'integer', minimum: -1 } };
+const tensorMeta = { type: 'object', required: ['name', 'datatype', 'shape'], properties: { name: str, datatype: str, shape } };
+const b64 = { type: 'object', required: ['b64'], properties: { b64: { type: 'string', format: 'byte' } } };
+
+export const SCHEMAS: Record<string, Schema> = {
+  Error: {
+    type: 'object',
+    required: ['error', 'code', 'requestId'],
+    properties: {
+      error: { type: 'string', description: 'One sentence.' },
+      code: { type: 'string', description: 'A TCH_ERR_* code from docs/errors.md; the HTTP status comes from its kind.' },
+      requestId: { type: 'string', description: 'The x-request-id of the request (also in the response header).' },
+      details: { type: 'object', additionalProperties: true },
+    },
+  },
+  ServerMetadata: { type: 'object', required: ['name', 'version', 'extensions'], properties: { name: str, version: str, extensions: strings } },
+  Live: { type: 'object', properties: { live: { type: 'boolean' } } },
+  Ready: { type: 'object', properties: { ready: { type: 'boolean' } } },
+  ModelReady: { type: 'object', properties: { name: str, version: str, ready: { type: 'boolean' } } },
+  ModelMetadata: {
+    type: 'object',
+    required: ['name', 'versions', 'platform', 'inputs', 'outputs'],
+    properties: { name: str, versions: strings, platform: str, inputs: { type: 'array', items: tensorMeta }, outputs: { type: 'array', items: tensorMeta } },
+  },
+  RepositoryIndex: {
+    type: 'array',
+    items: { type: 'object', required: ['name', 'state'], properties: { name: str, version: str, state: { type: 'string', enum: ['READY', 'UNAVAILABLE'] } } },
+  },
+  InferInput: {
+    type: 'object',
+    required: ['name', 'datatype', 'shape'],
+    properties: {
+      name: { type: 'string', example: 'images' },
+      datatype: { type: 'string', example: 'BYTES' },
+      shape,
+      parameters: {
+        type: 'object',
+        properties: {
+          binary_data_size: { ...int, description: 'Binary tensor data extension: bytes of this input after the JSON header.' },
+          content_type: { type: 'string', enum: ['base64', 'str'], description: '"base64": BYTES string elements are base64.' },
+        },
+      },
+      data: {
+        type: 'array',
+        description: 'Row-major, may be nested. BYTES elements: a string (its UTF-8 bytes; base64 with content_type "base64") or {"b64": "..."}.',
+        items: {},
+      },
+    },
+  },
+  InferRequestedOutput: {
+    type: 'object',
+    required: ['name'],
+    properties: {
+      name: { type: 'string', example: 'scores' },
+      parameters: {
+        type: 'object',
+        properties: {
+          classification: { ...int, minimum: 1, description: 'Classification extension: the top K as BYTES "score:index:label".' },
+          binary_data: { type: 'boolean', description: 'Return this output as binary data after the JSON header.' },
+        },
+      },
+    },
+  },
+  InferRequest: {
+    type: 'object',
+    required: ['inputs'],
+    properties: {
+      id: str,
+      parameters: { type: 'object', properties: { binary_data_output: { type: 'boolean' } } },
+      inputs: { type: 'array', minItems: 1, items: { $ref: '#/components/schemas/InferInput' } },
+      outputs: { type: 'array', items: { $ref: '#/components/schemas/InferRequestedOutput' } },
+    },
+  },
+  InferOutput: {
+    type: 'object',
+    required: ['name', 'datatype', 'shape'],
+    properties: {
+      name: str,
+      datatype: str,
+      shape,
+      data: { type: 'array', items: {}, description: 'Absent when the output is binary.' },
+      parameters: { type: 'object', properties: { binary_data_size: int } },
+    },
+  },
+  InferResponse: {
+    type: 'object',
+    required: ['model_name', 'model_version', 'outputs'],
+    properties: { model_name: str, model_version: str, id: str, outputs: { type: 'array', items: { $ref: '#/components/schemas/InferOutput' } } },
+  },
+  ClassifyResponse: {
+    type: 'object',
+    required: ['results'],
+    properties: {
+      results: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['file', 'top'],
+          properties: {
+            file: { type: 'string', nullable: true, description: 'The multipart part filename; null for a raw body.' },
+            top: {
+              type: 'array',
+              items: { type: 'object', required: ['index', 'label', 'score'], properties: { index: int, label: str, score: { type: 'number' } } },
+            },
+          },
+        },
+      },
+    },
+  },
+  PredictRequest: {
+    type: 'object',
+    description: 'Exactly one of instances (row format) or inputs (columnar format).',
+    properties: {
+      signature_name: str,
+      instances: { type: 'array', items: { oneOf: [b64, { type: 'object', required: ['images'], properties: { images: b64 } }] } },
+      inputs: {
+        oneOf: [b64, { type: 'array', items: b64 }, { type: 'object', required: ['images'], properties: { images: { oneOf: [b64, { type: 'array', items: b64 }] } } }],
+      },
+    },
+  },
+  PredictResponse: {
+    type: 'object',
+    description: 'predictions (row format) or outputs (columnar): per image, the class confidences (FP32, softmax applied).',
+    properties: {
+      predictions: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
+      outputs: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
+    },
+  },
+  ModelStatus: {
+    type: 'object',
+    properties: {
+      model_version_status: {
+        type: 'array',
+        items: { type: 'object', properties: { version: str, state: str, status: { type: 'object', properties: { error_code: str, error_message: str } } } },
+      },
+    },
+  },
+};
