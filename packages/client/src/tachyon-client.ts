@@ -11,7 +11,7 @@ export interface ScoredClass {
 }
 
 export interface ClassifyResult {
-  /** The multipart part name, or null for a single image sent as the body. */
+  /** The multipart part's file name (the `names` given to classify), or null for a single image sent as the body. */
   file: string | null;
   /** Best first. */
   top: ScoredClass[];

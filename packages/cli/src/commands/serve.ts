@@ -39,6 +39,9 @@ export async function runServe(options: ServeCliOptions, globals: GlobalOptions)
     throw new TypeError('--tls-cert and --tls-key go together.');
   }
   const logger = createServeLogger();
+  // SIGHUP's default action ends the process: ignore it while the models load (the files are read at startup anyway).
+  const hupDuringStartup = () => logger.warn('SIGHUP during startup ignored: send it again once the server is ready');
+  process.on('SIGHUP', hupDuringStartup);
   const server = await startServer({
     models,
     host: options.host ?? str(defaults, 'host'),
@@ -56,7 +59,7 @@ export async function runServe(options: ServeCliOptions, globals: GlobalOptions)
     cors: options.cors,
     sources,
     logger,
-  });
+  }).finally(() => process.off('SIGHUP', hupDuringStartup));
   const signals = handleProcessSignals(server, logger);
   printJson({
     http: server.httpUrl,
