@@ -21,7 +21,7 @@ export * from './grpc/grpc-config.js';
 export * from './grpc/grpc-protos.js';
 export { GRPC_ERROR_CODE_KEY, GRPC_ERROR_DETAILS_KEY, GRPC_REQUEST_ID_KEY, toGrpcError } from './grpc/grpc-errors.js';
 export type { GrpcCallLog } from './grpc/grpc-call.js';
-export { decodeRawBytes, encodeRawBytes } from './grpc/raw-tensor.js';
+export { decodeRawBytes, encodeRawBytes } from './inference/raw-tensor.js';
 export * from './http/http-options.js';
 export * from './http/http-server.js';
 export type { HttpServerState, RouteAccess, RequestContext } from './http/fastify-types.js';

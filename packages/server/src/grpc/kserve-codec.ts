@@ -1,6 +1,6 @@
 import { TachyonError } from '@tachyon/protocol';
 import type { Datatype, InferRequest, InferResponse, InferTensor, RequestedOutput } from '../inference/infer-types.js';
-import { decodeRawTensor, encodeRawTensor, isDatatype } from './raw-tensor.js';
+import { decodeRawTensor, encodeRawTensor, isDatatype } from '../inference/raw-tensor.js';
 
 /** inference.InferParameter as proto-loader decodes it (oneofs: true names the set member). */
 export interface InferParameterMessage {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeBytesElements } from '../../src/http/codec/binary-tensor.js';
+import { encodeRawBytes as encodeBytesElements } from '../../src/inference/raw-tensor.js';
 import { ADMIN, MODEL, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
 import { ORANGE, TRUCK, sampleImage } from '../support/shared-data.js';
 

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { TachyonError } from '@tachyon/protocol';
 import { decodeKServeRequest } from '../../src/http/codec/kserve-request.js';
 import { encodeKServeResponse } from '../../src/http/codec/kserve-response.js';
-import { encodeBytesElements } from '../../src/http/codec/binary-tensor.js';
+import { encodeRawBytes as encodeBytesElements } from '../../src/inference/raw-tensor.js';
 import { parseClassification } from '../../src/http/codec/classification.js';
 import { toTachyonError } from '../../src/http/error-mapping.js';
 import { compileHttpOptions, HTTP_DEFAULTS } from '../../src/http/http-options.js';

@@ -1,6 +1,6 @@
 import { TachyonError } from '@tachyon/protocol';
 import type { InferRequest, InferTensor, RequestedOutput } from '../../inference/infer-types.js';
-import { ELEMENT_SIZE, decodeBytesElements, decodeNumeric, elementCount, isDatatype } from './binary-tensor.js';
+import { ELEMENT_SIZE, decodeRawTensor, elementCount, isDatatype } from '../../inference/raw-tensor.js';
 
 export const INFERENCE_HEADER = 'inference-header-content-length';
 
@@ -38,7 +38,7 @@ export function decodeKServeRequest(body: Buffer, headerLength: unknown, target:
     const datatype = input['datatype'];
     const shape = input['shape'];
     if (typeof name !== 'string' || name === '') throw invalid(`${path}.name must be a non-empty string.`, { path });
-    if (!isDatatype(datatype)) throw invalid(`${path}.datatype must be one of ${Object.keys(ELEMENT_SIZE).join(', ')}.`, { path, input: name });
+    if (!isDatatype(datatype)) throw invalid(`${path}.datatype must be one of ${[...Object.keys(ELEMENT_SIZE), 'BYTES'].join(', ')}.`, { path, input: name });
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw invalid(`${path}.shape must be an array of non-negative integers.`, { path, input: name });
     }
@@ -52,10 +52,10 @@ export function decodeKServeRequest(body: Buffer, headerLength: unknown, target:
       }
       const bytes = binary.subarray(offset, offset + (size as number));
       offset += size as number;
-      if (datatype === 'BYTES') data = decodeBytesElements(bytes, name);
+      if (datatype === 'BYTES') data = decodeRawTensor('BYTES', bytes, name);
       else if (bytes.length !== count * ELEMENT_SIZE[datatype]) {
         throw invalid(`Input "${name}": ${bytes.length} bytes of binary data do not hold ${count} ${datatype} elements.`, { path, input: name });
-      } else data = decodeNumeric(bytes, datatype);
+      } else data = decodeRawTensor(datatype, bytes, name);
     } else {
       const rawData = input['data'];
       if (!Array.isArray(rawData)) throw invalid(`${path}.data must be an array (or use the binary data extension).`, { path, input: name });

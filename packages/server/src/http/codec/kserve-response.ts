@@ -1,5 +1,5 @@
 import type { InferResponse, InferTensor } from '../../inference/infer-types.js';
-import { encodeTensorBinary } from './binary-tensor.js';
+import { encodeRawTensor } from '../../inference/raw-tensor.js';
 
 export interface KServeOutput {
   name: string;
@@ -25,7 +25,7 @@ export function encodeKServeResponse(response: InferResponse, binaryOutput: (nam
   const outputs = response.outputs.map((tensor): KServeOutput => {
     const base = { name: tensor.name, datatype: tensor.datatype, shape: tensor.shape };
     if (!binaryOutput(tensor.name)) return { ...base, data: jsonData(tensor) };
-    const bytes = encodeTensorBinary(tensor);
+    const bytes = encodeRawTensor(tensor);
     chunks.push(bytes);
     return { ...base, parameters: { binary_data_size: bytes.length } };
   });

@@ -1,5 +1,10 @@
 import { TachyonError } from '@tachyon/protocol';
-import type { Datatype, InferTensor } from '../inference/infer-types.js';
+import type { Datatype, InferTensor } from './infer-types.js';
+
+/**
+ * The KServe v2 raw tensor layout, shared by gRPC `raw_input_contents`/`raw_output_contents` and the HTTP binary
+ * tensor data extension: little-endian, row-major, no padding; BYTES elements each prefixed by a 4-byte length.
+ */
 
 /** Bytes per element of each fixed-size KServe v2 datatype (BYTES is variable: length-prefixed elements). */
 export const ELEMENT_SIZE: Readonly<Record<Exclude<Datatype, 'BYTES'>, number>> = Object.freeze({
@@ -17,8 +22,12 @@ export const ELEMENT_SIZE: Readonly<Record<Exclude<Datatype, 'BYTES'>, number>> 
   FP64: 8,
 });
 
-export function isDatatype(value: string): value is Datatype {
-  return value === 'BYTES' || Object.hasOwn(ELEMENT_SIZE, value);
+export function isDatatype(value: unknown): value is Datatype {
+  return typeof value === 'string' && (value === 'BYTES' || Object.hasOwn(ELEMENT_SIZE, value));
+}
+
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
 }
 
 /**
@@ -53,7 +62,7 @@ export function encodeRawBytes(elements: readonly Uint8Array[]): Buffer {
   return out;
 }
 
-/** Decodes one entry of raw_input_contents (little-endian, row-major) into the internal tensor data. */
+/** Decodes one input's raw bytes (little-endian, row-major) into the internal tensor data. */
 export function decodeRawTensor(datatype: Datatype, raw: Uint8Array, input: string): Uint8Array[] | ArrayLike<number> {
   if (datatype === 'BYTES') return decodeRawBytes(raw, input);
   const size = ELEMENT_SIZE[datatype];
@@ -89,7 +98,7 @@ export function decodeRawTensor(datatype: Datatype, raw: Uint8Array, input: stri
   }
 }
 
-/** Encodes an output tensor as one entry of raw_output_contents. */
+/** Encodes an output tensor in the raw layout (one raw_output_contents entry, or one binary-extension output). */
 export function encodeRawTensor(tensor: InferTensor): Buffer {
   if (tensor.datatype === 'BYTES') return encodeRawBytes(tensor.data as Uint8Array[]);
   const data = tensor.data as ArrayLike<number>;
@@ -137,5 +146,5 @@ function writeElement(out: Buffer, datatype: Exclude<Datatype, 'BYTES' | 'FP32'>
 }
 
 function malformed(input: string, why: string): TachyonError {
-  return new TachyonError('TCH_ERR_INFER_INVALID', `raw_input_contents for input "${input}" is malformed: ${why}.`, { details: { input } });
+  return new TachyonError('TCH_ERR_INFER_INVALID', `The binary data of input "${input}" is malformed: ${why}.`, { details: { input } });
 }
