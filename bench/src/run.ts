@@ -3,7 +3,7 @@
 // --scenarios keeps the scenarios whose name equals a token, starts with `<token>/`, or has the token as one of its
 // path segments: `preprocess`, `raw-ort`, `tachyon-run`, `tachyon-e2e`, a model id (`mobilenetv2-int8`,
 // `resnet50-random-fp32`), a preset, `worker-roundtrip`, `copy`/`transfer`, or a full name. Progress goes to stderr; the markdown table
-// to stdout; JSON to bench/results/<date>-<sha>.json (or --out) and bench/results/latest.json.
+// to stdout; JSON to bench/results/<date>-<sha>.json and bench/results/latest.json, or only to --out FILE.
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -23,10 +23,13 @@ const IMAGE_HEIGHT = 375;
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
+/** A mistake on the command line: reported as one line, exit code 2. */
+class UsageError extends Error {}
+
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${flag}: expected an integer >= 1, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected an integer >= 1, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
     await backend.close();
   }
   environment.loadAverage1mEnd = Math.round(loadavg()[0]! * 100) / 100;
-  if (scenarios.length === 0) throw new Error(`no scenario matches --scenarios ${values.scenarios ?? ''}`);
+  if (scenarios.length === 0) throw new UsageError(`no scenario matches --scenarios ${values.scenarios ?? ''}`);
 
   const derived = computeDerived(scenarios);
   const report: BenchReport = {
@@ -126,14 +129,21 @@ async function main(): Promise<void> {
     durationSeconds: Math.round((Date.now() - started) / 100) / 10,
   };
   const stamp = environment.date.replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
-  const dated = values.out ? resolve(values.out) : join(BENCH_DIR, 'results', `${stamp}-${environment.gitSha.slice(0, 7)}.json`);
-  const paths = [dated, join(BENCH_DIR, 'results', 'latest.json')];
+  // --out is for ad-hoc runs: they must not replace the dated record nor latest.json.
+  const paths = values.out
+    ? [resolve(values.out)]
+    : [join(BENCH_DIR, 'results', `${stamp}-${environment.gitSha.slice(0, 7)}.json`), join(BENCH_DIR, 'results', 'latest.json')];
   await writeReport(report, paths);
   log(`wrote ${paths.join(' and ')} (${report.durationSeconds} s)`);
   process.stdout.write(`${renderMarkdown(report)}\n`);
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')) {
+    log(error.message);
+    process.exitCode = 2;
+    return;
+  }
   log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;
 });
