@@ -34,7 +34,15 @@ export interface PipelineUnitInfo {
 
 type Unit =
   | { kind: 'image'; stages: string[]; config: PreprocessConfig; output: string }
-  | { kind: 'onnx'; stages: string[]; session: InferenceSession; inputs: Record<string, string>; outputs: Record<string, string> }
+  | {
+      kind: 'onnx';
+      stages: string[];
+      session: InferenceSession;
+      inputs: Record<string, string>;
+      outputs: Record<string, string>;
+      /** No later unit reads these inputs, so their buffers move to the worker instead of being copied. */
+      transfer?: boolean;
+    }
   | { kind: 'keras'; stages: string[]; run: (input: TensorData) => Promise<TensorData>; input: string; output: string; dispose: () => void }
   | { kind: 'classifier'; stages: string[]; labels: readonly string[]; stage: ClassifierStageManifest };
 
@@ -72,6 +80,7 @@ export class ServicePipeline {
         units.push(await createUnit(stage, dir));
         i++;
       }
+      markTransferableInputs(units);
       return new ServicePipeline(units, ownedBackend, notes);
     } catch (error) {
       for (const unit of units) if (unit.kind === 'keras') unit.dispose();
@@ -124,7 +133,7 @@ export class ServicePipeline {
         case 'onnx': {
           const feeds: TensorMap = {};
           for (const [port, tensor] of Object.entries(unit.inputs)) feeds[port] = tensors[tensor]!;
-          const outputs = await runBatched(unit.session, feeds, images.length);
+          const outputs = await runBatched(unit.session, feeds, images.length, unit.transfer === true);
           for (const [port, tensor] of Object.entries(unit.outputs)) tensors[tensor] = outputs[port]!;
           if (timings) timings.computeMs += performance.now() - started;
           break;
@@ -163,6 +172,28 @@ async function kerasAsOnnx(stage: KerasStageManifest, dir: string, notes: string
     return stage;
   } finally {
     keras.dispose();
+  }
+}
+
+/** An ONNX unit may hand its input buffers to the worker when no later unit reads the same tensors. */
+function markTransferableInputs(units: Unit[]): void {
+  units.forEach((unit, i) => {
+    if (unit.kind !== 'onnx') return;
+    const readLater = new Set(units.slice(i + 1).flatMap(unitInputs));
+    unit.transfer = Object.values(unit.inputs).every((tensor) => !readLater.has(tensor));
+  });
+}
+
+function unitInputs(unit: Unit): string[] {
+  switch (unit.kind) {
+    case 'onnx':
+      return Object.values(unit.inputs);
+    case 'keras':
+      return [unit.input];
+    case 'classifier':
+      return Object.values(unit.stage.inputs);
+    case 'image':
+      return [];
   }
 }
 
