@@ -36,6 +36,8 @@ export interface InterleaveOptions {
   /** Retries in all, so that a machine busy for good adds at most a quarter to the run time. @default blocks / 4, rounded up */
   maxRetries?: number;
   onBlock?: (round: number, rounds: number) => void;
+  /** Starts a CPU window for the contention guard. @default startCpuWatch (this process's CPU is its own) */
+  startWatch?: () => () => CpuWindow | undefined;
 }
 
 /** The machine during the kept rounds of one measurement, and how many rounds other processes spoiled. */
@@ -91,7 +93,7 @@ export async function measureInterleaved(
   for (let round = 0; round < blocks; round++) {
     const size = Math.floor(((round + 1) * iterations) / blocks) - Math.floor((round * iterations) / blocks);
     for (let attempt = 0; ; attempt++) {
-      const stop = startCpuWatch();
+      const stop = (options.startWatch ?? startCpuWatch)();
       const roundBlocks: number[][] = contenders.map(() => []);
       for (let k = 0; k < contenders.length; k++) {
         const index = (round + k) % contenders.length;
