@@ -1,5 +1,6 @@
 import { TachyonError } from '@tachyon/protocol';
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
+import { readJpegHeader } from './jpeg-header.js';
 import { sniffImageFormat, SUPPORTED_IMAGE_FORMATS, type ImageFormat } from './image-format.js';
 import type { PreprocessConfig } from './preprocess-options.js';
 
@@ -39,22 +40,36 @@ export async function openImage(bytes: Uint8Array, config: PreprocessConfig): Pr
   const sniffed = sniffImageFormat(bytes);
   if (sniffed === undefined) throw unsupported(undefined);
   const options = sharpInputOptions(config);
-  let meta: Metadata;
-  try {
-    // Header only; the limit is checked just below so the error can name the declared size.
-    meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
-  } catch (cause) {
-    throw decodeError(cause, sniffed, config);
+  // A plain JPEG header is read here (one sharp call fewer per image); anything else asks libvips.
+  const jpeg = sniffed === 'jpeg' ? readJpegHeader(bytes) : undefined;
+  let format: string;
+  let width: number;
+  let height: number;
+  let oriented: { width: number; height: number };
+  if (jpeg) {
+    ({ width, height } = jpeg);
+    format = 'jpeg';
+    // Orientations 5..8 turn the image a quarter, swapping width and height (as sharp's autoOrient does).
+    oriented = jpeg.orientation >= 5 ? { width: height, height: width } : { width, height };
+  } else {
+    let meta: Metadata;
+    try {
+      // Header only; the limit is checked just below so the error can name the declared size.
+      meta = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
+    } catch (cause) {
+      throw decodeError(cause, sniffed, config);
+    }
+    ({ format, width, height } = meta as { format: string; width: number; height: number });
+    oriented = { width: meta.autoOrient?.width ?? meta.width, height: meta.autoOrient?.height ?? meta.height };
   }
-  const format = meta.format as string;
   if (!(SUPPORTED_IMAGE_FORMATS as readonly string[]).includes(format)) throw unsupported(format);
-  if (meta.width * meta.height > config.maxPixels) throw tooManyPixels(config, meta.width, meta.height);
+  if (width * height > config.maxPixels) throw tooManyPixels(config, width, height);
   return {
     // limitInputPixels stays on for decoding, so the limit never rests on the check above alone.
     image: sharp(bytes, options).flatten({ background: BLACK }),
     format: format as ImageFormat,
-    width: meta.autoOrient?.width ?? meta.width,
-    height: meta.autoOrient?.height ?? meta.height,
+    width: oriented.width,
+    height: oriented.height,
   };
 }
 
