@@ -3,7 +3,7 @@ import { ImageClassifier, preprocessImage, presetByName, type OnnxRuntimeBackend
 import { measureInterleaved, type Contender, type ContenderSamples, type MeasureMachine } from './measure.js';
 import type { BenchModel } from './models.js';
 import { EchoWorker } from './worker-roundtrip.js';
-import { round, summarize } from './stats.js';
+import { round, summarize, type LatencySummary } from './stats.js';
 
 /** The benchmark image: one real JPEG, read once (file I/O is not part of any scenario). */
 export interface BenchImage {
@@ -14,23 +14,13 @@ export interface BenchImage {
   height: number;
 }
 
-export interface ScenarioResult {
+export interface ScenarioResult extends LatencySummary {
   name: string;
   /** null for preprocessing alone. */
   model: string | null;
   /** 'random': random-weight model, the timing is meaningful, the outputs are not. null: no model involved. */
   weights: 'real' | 'random' | null;
   batch: 1;
-  iterations: number;
-  /** Milliseconds. */
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  min: number;
-  mean: number;
-  /** Sequential calls per second (1000 / mean). */
-  throughput: number;
   /** Each block's median (ms), in measurement order. */
   blockP50s: number[];
   /** The other scenarios measured in alternating blocks with this one. */

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import type { CpuWindow } from '../cpu-watch.js';
 import type { Environment } from '../environment.js';
 import type { BenchImage } from '../scenarios.js';
-import { round, summarize } from '../stats.js';
+import { round, summarize, type LatencySummary } from '../stats.js';
 
 /** bench/ (this file runs from bench/dist/src/server/). */
 export const BENCH_DIR = fileURLToPath(new URL('../../../', import.meta.url));
@@ -49,21 +49,13 @@ export async function loadImage(path: string): Promise<BenchImage> {
 }
 
 /** One measured scenario, in milliseconds (the shape of the foundation bench's rows, plus what these benches add). */
-export interface LatencyRow {
+export interface LatencyRow extends LatencySummary {
   name: string;
   /** Who is measured: tachyon, or the peer it is compared with. */
   side: 'tachyon' | 'peer';
   description: string;
+  /** throughput (1000 / mean) is at concurrency 1, so 1 / latency, not a capacity figure. */
   batch: 1;
-  iterations: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  min: number;
-  mean: number;
-  /** Sequential calls per second (1000 / mean): concurrency 1, so this is 1 / latency, not a capacity figure. */
-  throughput: number;
   /** Each block's median (ms), in measurement order: their spread shows how much the machine drifted. */
   blockP50s: number[];
   interleavedWith: string[];

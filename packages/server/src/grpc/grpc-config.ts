@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { SERVER_VERSION } from '../server-version.js';
 import type { GrpcCallLog } from './grpc-call.js';
 
 /**
@@ -61,17 +61,8 @@ export function compileGrpcServerConfig(options: GrpcServerOptions): GrpcServerC
     maxImagesPerRequest,
     draining: options.draining ?? GRPC_SERVER_DEFAULTS.draining,
     serverName: options.serverName ?? GRPC_SERVER_DEFAULTS.serverName,
-    serverVersion: options.serverVersion ?? packageVersion(),
+    serverVersion: options.serverVersion ?? SERVER_VERSION,
     log: options.log,
   });
 }
 
-function packageVersion(): string {
-  try {
-    // dist/src/grpc/grpc-config.js -> packages/server/package.json
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}

@@ -1,4 +1,4 @@
-import { SERVER_VERSION } from '../server-version.js';
+import { SERVER_VERSION } from '../../server-version.js';
 import { SCHEMAS } from './openapi-schemas.js';
 
 type Json = Record<string, unknown>;

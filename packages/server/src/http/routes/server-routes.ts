@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { TachyonError } from '@tachyon/protocol';
 import type { HttpServerState } from '../fastify-types.js';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
-import { SERVER_VERSION } from '../server-version.js';
+import { SERVER_VERSION } from '../../server-version.js';
 import { acceptAnyBodyAsBuffer } from './raw-body.js';
 
 /** KServe v2 server metadata and health, the OpenAPI document (all open) and the repository index (admin). */
