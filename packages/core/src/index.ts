@@ -29,3 +29,4 @@ export * from './keras/index.js';
 export * from './training/index.js';
 export * from './service-def/featurizer-model.js';
 export * from './registry/index.js';
+export * from './scheduler/index.js';

@@ -1,4 +1,19 @@
-import { compileModelSources, type ModelSources } from '@tachyon/core';
+import { compileModelSources, compileSchedulerOptions, type ModelSources, type SchedulerConfig, type SchedulerOptions } from '@tachyon/core';
+import {
+  compileModelControlOptions,
+  validateVersionPolicy,
+  type ModelControlConfig,
+  type ModelControlOptions,
+  type VersionPolicy,
+} from '../model-host/model-control-options.js';
+import {
+  compileMetricsOptions,
+  compileTracingOptions,
+  type MetricsConfig,
+  type MetricsOptions,
+  type TracingConfig,
+  type TracingOptions,
+} from '../observability/observability-options.js';
 import { toModelSource, type ModelSource } from '../model-host/served-model.js';
 import type { ServeLogger } from './serve-logger.js';
 import type { TlsFiles } from './tls-material.js';
@@ -8,6 +23,10 @@ export interface ServedModelOptions {
   name: string;
   /** Zoo id, `.onnx` file or service-definition `.zip` (see `toModelSource`), or a ModelSource. */
   source: string | ModelSource;
+  /** Registry sources only: which versions to load. @default { latest: 1 } */
+  versionPolicy?: VersionPolicy;
+  /** Overrides the server-wide `scheduler` options for this model. @default {} */
+  scheduler?: SchedulerOptions;
 }
 
 /** Options of `startServer`; `tachyon serve` maps its flags onto these one to one. */
@@ -41,12 +60,22 @@ export interface ServeOptions {
   drainTimeoutMs?: number;
   /** Where zoo models come from. @default compileModelSources() (environment, then built-in) */
   sources?: ModelSources;
+  /** Dynamic batching, queue bound and concurrency for every model (a model entry may override). @default {} */
+  scheduler?: SchedulerOptions;
+  /** Prometheus `/metrics` and the rolling history. @default { enabled: true } */
+  metrics?: MetricsOptions;
+  /** OpenTelemetry spans over OTLP/HTTP. @default {} (off) */
+  tracing?: TracingOptions;
+  /** Load/unload models on the running server. @default {} */
+  modelControl?: ModelControlOptions;
+  /** Workspace folder (or its tachyon.json) whose registry `registry:NAME` sources and repository loads read. @default undefined */
+  workspace?: string;
   /** @default JSON lines on stderr */
   logger?: ServeLogger;
 }
 
 export interface ServeConfig {
-  readonly models: readonly { readonly name: string; readonly source: ModelSource }[];
+  readonly models: readonly ServedModelConfig[];
   readonly host: string;
   readonly httpPort: number;
   readonly grpcPort: number;
@@ -61,6 +90,19 @@ export interface ServeConfig {
   readonly maxConnections: number;
   readonly drainTimeoutMs: number;
   readonly sources: ModelSources;
+  readonly scheduler: SchedulerConfig;
+  readonly metrics: MetricsConfig;
+  readonly tracing: TracingConfig;
+  readonly modelControl: ModelControlConfig;
+  readonly workspace: string | undefined;
+}
+
+export interface ServedModelConfig {
+  readonly name: string;
+  readonly source: ModelSource;
+  readonly versionPolicy: VersionPolicy | undefined;
+  /** The server-wide scheduler options with this model's overrides applied. */
+  readonly scheduler: SchedulerConfig;
 }
 
 export const SERVE_DEFAULTS = Object.freeze({
@@ -88,7 +130,12 @@ export function compileServeOptions(options: ServeOptions): ServeConfig {
     if (seen.has(m.name)) throw new TypeError(`models[${i}].name: "${m.name}" is used twice.`);
     seen.add(m.name);
     if (typeof m.source !== 'string' && (typeof m.source !== 'object' || m.source === null)) throw new TypeError(`models[${i}].source: expected a string or a ModelSource.`);
-    return Object.freeze({ name: m.name, source: Object.freeze(typeof m.source === 'string' ? toModelSource(m.source) : { ...m.source }) });
+    return Object.freeze({
+      name: m.name,
+      source: Object.freeze(typeof m.source === 'string' ? toModelSource(m.source) : { ...m.source }),
+      versionPolicy: m.versionPolicy === undefined ? undefined : validateVersionPolicy(m.versionPolicy, `models[${i}].versionPolicy`),
+      scheduler: compileSchedulerOptions({ ...options.scheduler, ...m.scheduler }),
+    });
   });
   const host = options.host ?? SERVE_DEFAULTS.host;
   if (typeof host !== 'string' || host.trim() === '') throw new TypeError('host: expected a non-empty string.');
@@ -129,5 +176,10 @@ export function compileServeOptions(options: ServeOptions): ServeConfig {
     maxConnections: int('maxConnections', 1),
     drainTimeoutMs: int('drainTimeoutMs', 0),
     sources: options.sources ?? compileModelSources(),
+    scheduler: compileSchedulerOptions(options.scheduler),
+    metrics: compileMetricsOptions(options.metrics),
+    tracing: compileTracingOptions(options.tracing),
+    modelControl: compileModelControlOptions(options.modelControl),
+    workspace: file('workspace', options.workspace),
   });
 }
