@@ -26,7 +26,7 @@ export class ModelHost {
   async load(name: string, source: ModelSource): Promise<ServedModel> {
     if (this.#models.has(name)) throw new TachyonError('TCH_ERR_CONFIG_INVALID', `A model named "${name}" is already served.`);
     const entry: { model?: ServedModel; loading?: Promise<ServedModel>; error?: unknown } = {};
-    entry.loading = ServedModel.create(name, source, { sources: this.sources, backend: this.backend, workDir: this.workDir });
+    entry.loading = ServedModel.create(name, '1', source, { sources: this.sources, backend: this.backend, workDir: this.workDir });
     this.#models.set(name, entry);
     try {
       entry.model = await entry.loading;

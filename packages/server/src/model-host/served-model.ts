@@ -33,7 +33,7 @@ export interface ModelMetadata {
 export const IMAGE_INPUT = 'images';
 export const SCORES_OUTPUT = 'scores';
 
-/** A loaded model: its pipeline, labels and metadata. Version is "1" until the registry drives serving. */
+/** One loaded version of a model: its pipeline, labels and metadata. */
 export class ServedModel {
   private constructor(
     readonly name: string,
@@ -41,7 +41,12 @@ export class ServedModel {
     readonly pipeline: ServicePipeline,
   ) {}
 
-  static async create(name: string, source: ModelSource, context: { sources: ModelSources; backend: OnnxRuntimeBackend; workDir: string }): Promise<ServedModel> {
+  static async create(
+    name: string,
+    version: string,
+    source: ModelSource,
+    context: { sources: ModelSources; backend: OnnxRuntimeBackend; workDir: string },
+  ): Promise<ServedModel> {
     let manifest;
     let dir;
     if (source.kind === 'service-definition') {
@@ -50,10 +55,10 @@ export class ServedModel {
       const model = await resolveModelRef(source.ref, context.sources);
       ({ manifest, dir } = await createModelService(
         { modelPath: model.path, entry: model.entry, preset: source.preset, outputKind: source.outputKind },
-        join(context.workDir, name),
+        join(context.workDir, `${name}.${version}`),
       ));
     }
-    return new ServedModel(name, '1', await ServicePipeline.create(manifest, dir, { backend: context.backend }));
+    return new ServedModel(name, version, await ServicePipeline.create(manifest, dir, { backend: context.backend }));
   }
 
   get labels(): readonly string[] {
