@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { reportError } from './output.js';
+import { registerK8sCommands } from './commands/k8s.js';
 
 // Commands import @tachyon/core lazily, so `tachyon --help` never loads onnxruntime or sharp.
 export async function main(argv: readonly string[]): Promise<number> {
@@ -64,6 +65,39 @@ function buildProgram(): Command {
     .action(async (options, command: Command) => {
       const { runTrainHead } = await import('./commands/train-head.js');
       await runTrainHead(options, command.optsWithGlobals<GlobalOptions>());
+    });
+
+  // int8 quantization and accuracy (docs/quantization.md)
+  program
+    .command('quantize')
+    .description('quantize an fp32 model to int8 (QDQ, onnxruntime integer kernels), calibrated on a folder of images')
+    .argument('<model>', 'zoo id or .onnx file (fp32)')
+    .requiredOption('--calibration <dir>', 'folder of JPEG/PNG/WebP calibration images')
+    .requiredOption('-o, --out <file>', 'int8 .onnx file to write')
+    .addOption(new Option('--method <method>', 'activation ranges from the calibration runs').choices(['minmax', 'entropy', 'percentile']).default('minmax'))
+    .option('--per-channel', 'int8 weights with one scale per output channel (the default)', true)
+    .option('--no-per-channel', 'one weight scale per tensor instead')
+    .option('--samples <n>', 'calibration images, spread evenly over the sorted folder', '200')
+    .option('--percentile <p>', 'kept percentile of |x| for --method percentile (default 99.999)')
+    .addOption(new Option('--activation-type <type>', 'activation element type').choices(['uint8', 'int8']).default('uint8'))
+    .option('--preset <name>', "preprocessing preset (default: the zoo model's; required for a bare .onnx file)")
+    .option('--json', 'print the report as JSON')
+    .action(async (model: string, options, command: Command) => {
+      const { runQuantize } = await import('./commands/quantize.js');
+      await runQuantize(model, options, command.optsWithGlobals<GlobalOptions>());
+    });
+  program
+    .command('evaluate')
+    .description('top-1/top-5 accuracy of one or two models on labelled images; with two, their difference')
+    .argument('<models...>', 'zoo ids or .onnx files (e.g. the fp32 model, then its int8 version)')
+    .requiredOption('--images <dir>', 'folder of the images')
+    .requiredOption('--labels <file>', 'labels.tsv: a header with file and class_index columns (or FILE<TAB>INDEX lines)')
+    .option('--preset <name>', "preprocessing preset (default: the zoo model's, else torchvision224)")
+    .option('--limit <n>', 'only the first N labelled images')
+    .option('--json', 'print JSON')
+    .action(async (models: string[], options, command: Command) => {
+      const { runEvaluate } = await import('./commands/evaluate.js');
+      await runEvaluate(models, options, command.optsWithGlobals<GlobalOptions>());
     });
 
   const zoo = program.command('zoo').description('the model zoo catalog');
@@ -252,9 +286,19 @@ function buildProgram(): Command {
     .option('--max-connections <n>', 'open HTTP connections (default 1024)')
     .option('--drain-timeout <ms>', 'how long SIGTERM waits for in-flight requests (default 30000)')
     .option('--cors <origin>', 'allow this origin by CORS, "*" for any (repeatable; default: CORS off)', collectValues)
+    .option('--config <file>', 'JSON config file (docs/serve-config.md); flags and TACHYON_SERVE_* override it (default: $TACHYON_SERVE_CONFIG)')
+    .option('--print-config', 'print the effective config and where each value came from as JSON, then exit without serving')
+    .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .option('--max-batch-size <n>', 'most images in one batched model call (default 8)')
+    .option('--max-queue-delay-ms <ms>', 'how long the oldest request may wait for a batch to fill (default 0)')
+    .option('--max-queue-size <n>', 'requests waiting per model; beyond it TCH_ERR_QUEUE_FULL (default 64)')
+    .option('--no-batching', 'run every request alone (no dynamic batching)')
+    .option('--otlp-endpoint <url>', 'send OpenTelemetry spans to this OTLP/HTTP traces URL (default: tracing off)')
+    .option('--no-metrics', 'serve no /metrics and no metrics history')
     .action(async (options, command: Command) => {
       const { runServe } = await import('./commands/serve.js');
       await runServe(options, command.optsWithGlobals<GlobalOptions>());
     });
+  registerK8sCommands(program); // docs/kubernetes.md
   return program;
 }

@@ -30,3 +30,5 @@ export * from './training/index.js';
 export * from './service-def/featurizer-model.js';
 export * from './registry/index.js';
 export * from './scheduler/index.js';
+export * from './quantize/index.js';
+export * from './controller/index.js';

@@ -48,6 +48,12 @@ export const ERROR_CODES = {
   TCH_ERR_KERAS_LOAD_FAILED: { kind: 'INVALID_ARG', description: 'The Keras model (TensorFlow.js layers format) cannot be loaded.' },
   TCH_ERR_TRAIN_DATASET_INVALID: { kind: 'INVALID_ARG', description: 'The training image folder does not hold at least two class sub-folders with images.' },
 
+  // int8 quantization and accuracy evaluation
+  TCH_ERR_QUANTIZE_ALREADY_QUANTIZED: { kind: 'INVALID_ARG', description: 'The model already holds quantized operators (QuantizeLinear, QLinearConv, ...); quantize its fp32 original instead.' },
+  TCH_ERR_QUANTIZE_UNSUPPORTED: { kind: 'UNSUPPORTED', description: 'The model cannot be quantized: opset below 13, not exactly one float32 input, or no quantizable operator.' },
+  TCH_ERR_QUANTIZE_CALIBRATION_EMPTY: { kind: 'INVALID_ARG', description: 'The calibration set (folder or list of images) holds no samples.' },
+  TCH_ERR_EVAL_LABELS_INVALID: { kind: 'INVALID_ARG', description: 'The labels file of an evaluation is malformed or names no image of the folder.' },
+
   // workspaces and the model registry
   TCH_ERR_WORKSPACE_NOT_FOUND: { kind: 'NOT_FOUND', description: 'No tachyon.json was found in the given folder or above the working directory.' },
   TCH_ERR_WORKSPACE_EXISTS: { kind: 'ALREADY_EXISTS', description: 'The folder already holds a workspace.' },

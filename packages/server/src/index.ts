@@ -15,6 +15,8 @@ export * from './inference/infer-types.js';
 export * from './inference/infer.js';
 export * from './model-host/served-model.js';
 export * from './model-host/model-host.js';
+export * from './model-host/model-control-options.js';
+export { DEFAULT_MEMORY_SHARE, estimateBytes, memoryBudget } from './model-host/model-budget.js';
 export * from './auth/service-keys.js';
 export * from './grpc/grpc-server.js';
 export * from './grpc/grpc-config.js';
@@ -29,4 +31,9 @@ export { toErrorBody, toTachyonError, type HttpErrorBody } from './http/error-ma
 export { REQUEST_ID_HEADER, DEADLINE_HEADER, requestIdFor } from './http/request-hooks.js';
 export { INFERENCE_HEADER } from './http/codec/kserve-request.js';
 export { buildOpenApiDocument } from './http/openapi/openapi-document.js';
+export * from './observability/observability-options.js';
+export { Observability, type ObservabilityOptions } from './observability/observability.js';
+export { ServerMetrics, UNKNOWN_MODEL, type InferProtocol, type QueueStats, type RequestMetric, type ServerMetricsOptions } from './observability/server-metrics.js';
+export type { MetricsHistory, HistoryBucket, HistoryModelStats } from './observability/metrics-history.js';
+export { formatTraceparent, parseTraceparent, parseTracestate, type TraceContext } from './observability/trace-context.js';
 export * from './serve/index.js';

@@ -1,6 +1,6 @@
 import type { InferenceSession } from '../backends/backend.js';
-import { DTYPES } from '../tensor/dtypes.js';
 import type { TensorData, TensorMap } from '../tensor/tensor.js';
+import { concatRows } from '../tensor/tensor-rows.js';
 
 /**
  * Runs a batch of `n` items: in one call when every input takes a dynamic batch dimension, else item by item
@@ -18,19 +18,11 @@ export async function runBatched(session: InferenceSession, feeds: TensorMap, n:
     parts.push(await session.run(item, { transfer: true }));
   }
   const outputs: TensorMap = {};
-  for (const name of Object.keys(parts[0]!)) outputs[name] = concat(parts.map((p) => p[name]!));
+  for (const name of Object.keys(parts[0]!)) outputs[name] = concatRows(parts.map((p) => p[name]!));
   return outputs;
 }
 
 function slice(t: TensorData, index: number, n: number): TensorData {
   const per = t.data.length / n;
   return { dtype: t.dtype, dims: [1, ...t.dims.slice(1)], data: t.data.slice(index * per, (index + 1) * per) as TensorData['data'] };
-}
-
-function concat(items: TensorData[]): TensorData {
-  const first = items[0]!;
-  const per = first.data.length;
-  const data = new DTYPES[first.dtype](per * items.length);
-  items.forEach((t, i) => (data as { set(a: ArrayLike<number | bigint>, o: number): void }).set(t.data as ArrayLike<number>, i * per));
-  return { dtype: first.dtype, dims: [items.length, ...first.dims.slice(1)], data };
 }

@@ -10,6 +10,7 @@ import { parseLabels } from '../labels/imagenet-labels.js';
 import { topK, type TopKEntry } from '../labels/top-k.js';
 import type { ClassifierStageManifest, KerasStageManifest, ServiceManifest, StageManifest } from '../service-def/manifest.js';
 import type { TensorData, TensorMap } from '../tensor/tensor.js';
+import { concatRows, sliceRows } from '../tensor/tensor-rows.js';
 import { runBatched } from './run-batched.js';
 
 export interface ServicePipelineOptions {
@@ -24,6 +25,12 @@ export interface PipelineTimings {
   preprocessMs: number;
   computeMs: number;
   postprocessMs: number;
+}
+
+/** One request's images after preprocessing: the tensors the compute units read, and how many rows (images). */
+export interface PreparedImages {
+  readonly rows: number;
+  readonly tensors: TensorMap;
 }
 
 /** One unit of execution: a single stage, or several adjacent ONNX stages fused into one graph. */
@@ -108,7 +115,7 @@ export class ServicePipeline {
 
   /** The classifier stage: labels, output kind and default top-k. */
   get classifier(): { labels: readonly string[]; outputKind: 'logits' | 'probabilities'; topK: number } {
-    const unit = this.units.find((u): u is Extract<Unit, { kind: 'classifier' }> => u.kind === 'classifier')!;
+    const unit = this.#classifierUnit;
     return { labels: unit.labels, outputKind: unit.stage.outputKind, topK: unit.stage.topK };
   }
 
@@ -117,23 +124,38 @@ export class ServicePipeline {
     return (await this.#forward(images, timings)).scores;
   }
 
-  async #forward(
-    images: readonly Uint8Array[],
-    timings: PipelineTimings | undefined,
-  ): Promise<{ scores: TensorData; classifier: Extract<Unit, { kind: 'classifier' }> }> {
+  /**
+   * Decodes and preprocesses one request's images into the tensors the compute units read. Runs outside any batch,
+   * so a bad image fails only its own request (details.index).
+   */
+  async prepare(images: readonly Uint8Array[], timings?: PipelineTimings): Promise<PreparedImages> {
     if (images.length === 0) throw new RangeError('images: expected at least one image');
+    const started = performance.now();
     const tensors: TensorMap = {};
+    for (const unit of this.units) if (unit.kind === 'image') tensors[unit.output] = await preprocessBatch(images, unit.config);
+    if (timings) timings.preprocessMs += performance.now() - started;
+    return { rows: images.length, tensors };
+  }
+
+  /**
+   * Runs the compute units once over several prepared requests (concatenated along the batch dimension) and returns
+   * each request's class scores (its rows of the classifier's input tensor, views on one buffer), in order.
+   * The prepared tensors are consumed: they may move to a worker thread.
+   */
+  async scoreBatch(batch: readonly PreparedImages[], timings?: PipelineTimings): Promise<TensorData[]> {
+    if (batch.length === 0) throw new RangeError('batch: expected at least one prepared request');
+    const rows = batch.reduce((n, p) => n + p.rows, 0);
+    const tensors: TensorMap = {};
+    for (const name of Object.keys(batch[0]!.tensors)) tensors[name] = concatRows(batch.map((p) => p.tensors[name]!));
     for (const unit of this.units) {
       const started = performance.now();
       switch (unit.kind) {
         case 'image':
-          tensors[unit.output] = await preprocessBatch(images, unit.config);
-          if (timings) timings.preprocessMs += performance.now() - started;
           break;
         case 'onnx': {
           const feeds: TensorMap = {};
           for (const [port, tensor] of Object.entries(unit.inputs)) feeds[port] = tensors[tensor]!;
-          const outputs = await runBatched(unit.session, feeds, images.length, unit.transfer === true);
+          const outputs = await runBatched(unit.session, feeds, rows, unit.transfer === true);
           for (const [port, tensor] of Object.entries(unit.outputs)) tensors[tensor] = outputs[port]!;
           if (timings) timings.computeMs += performance.now() - started;
           break;
@@ -142,11 +164,30 @@ export class ServicePipeline {
           tensors[unit.output] = await unit.run(tensors[unit.input]!);
           if (timings) timings.computeMs += performance.now() - started;
           break;
-        case 'classifier':
-          return { scores: tensors[unit.stage.inputs['scores']!]!, classifier: unit };
+        case 'classifier': {
+          const scores = tensors[unit.stage.inputs['scores']!]!;
+          let offset = 0;
+          return batch.map((p) => {
+            const part = sliceRows(scores, offset, p.rows);
+            offset += p.rows;
+            return part;
+          });
+        }
       }
     }
     throw new TachyonError('TCH_ERR_SVCDEF_INVALID', 'The pipeline has no classifier stage.');
+  }
+
+  async #forward(
+    images: readonly Uint8Array[],
+    timings: PipelineTimings | undefined,
+  ): Promise<{ scores: TensorData; classifier: Extract<Unit, { kind: 'classifier' }> }> {
+    const [scores] = await this.scoreBatch([await this.prepare(images, timings)], timings);
+    return { scores: scores!, classifier: this.#classifierUnit };
+  }
+
+  get #classifierUnit(): Extract<Unit, { kind: 'classifier' }> {
+    return this.units.find((u): u is Extract<Unit, { kind: 'classifier' }> => u.kind === 'classifier')!;
   }
 
   async close(): Promise<void> {

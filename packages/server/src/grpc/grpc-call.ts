@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Metadata, status as GrpcStatus, type handleUnaryCall } from '@grpc/grpc-js';
 import { TachyonError, isTachyonError } from '@tachyon/protocol';
 import { checkBearer } from '../auth/service-keys.js';
+import type { ServerTimings } from '../inference/infer-types.js';
+import { GRPC_TRACEPARENT_KEY, finishGrpcCall, startGrpcTrace } from '../observability/grpc-observability.js';
+import type { InferProtocol } from '../observability/server-metrics.js';
+import { formatTraceparent } from '../observability/trace-context.js';
 import type { GrpcServerConfig } from './grpc-config.js';
 import { GRPC_REQUEST_ID_KEY, toGrpcError } from './grpc-errors.js';
 
@@ -12,6 +16,12 @@ export interface CallContext {
   receivedAt: number;
   /** Sent with the status; a handler adds e.g. `server-timing`. */
   trailers: Metadata;
+  /** The client's gRPC deadline as performance.now() milliseconds; undefined when it set none. */
+  deadline: number | undefined;
+  /** Set by inference handlers once decoded: the model label of the call's metrics and span. */
+  model?: string;
+  /** Set by inference handlers when the model ran: recorded as stage timings. */
+  timings?: ServerTimings;
 }
 
 export interface CallPolicy<Req> {
@@ -22,6 +32,8 @@ export interface CallPolicy<Req> {
   service?: (request: Req) => string;
   /** Refused with TCH_ERR_SERVER_DRAINING while the server drains. */
   refuseWhileDraining: boolean;
+  /** Inference methods name their protocol: their calls are counted in `tachyon_requests_total`. */
+  protocol?: InferProtocol;
 }
 
 /** One finished call, for the server's log. Never holds a key. */
@@ -34,6 +46,8 @@ export interface GrpcCallLog {
   /** The TCH_ERR_* code, for TachyonErrors. */
   code?: string;
   durationMs: number;
+  /** The model of an inference call. */
+  model?: string;
   /** An unexpected (non-Tachyon) error, for the log only: clients get a fixed INTERNAL message. */
   error?: unknown;
 }
@@ -64,11 +78,18 @@ export function unaryCall<Req, Res>(
     const initial = new Metadata();
     initial.set(GRPC_REQUEST_ID_KEY, requestId);
     initial.set('request_id', requestId);
+    const trace = startGrpcTrace(config.observability, call.metadata);
+    initial.set(GRPC_TRACEPARENT_KEY, formatTraceparent(trace));
     call.sendMetadata(initial);
     const trailers = new Metadata();
     trailers.set(GRPC_REQUEST_ID_KEY, requestId);
-    const finish = (status: number, extra: Partial<GrpcCallLog> = {}) =>
-      config.log?.({ requestId, method, status, durationMs: performance.now() - receivedAt, ...extra });
+    const context: CallContext = { requestId, receivedAt, trailers, deadline: deadlineOf(call.getDeadline(), receivedAt) };
+    const finish = (status: number, extra: Partial<GrpcCallLog> = {}) => {
+      const model = context.model ?? modelOf(policy, call.request);
+      config.log?.({ requestId, method, status, durationMs: performance.now() - receivedAt, ...(model === undefined ? {} : { model }), ...extra });
+      const code = status === GrpcStatus.OK ? 'OK' : (extra.code ?? 'TCH_ERR_SERVER_INTERNAL');
+      finishGrpcCall(config.observability, { trace, requestId, method, protocol: policy.protocol, model, status, code, receivedAt, timings: context.timings });
+    };
     const run = async (): Promise<Res> => {
       if (policy.refuseWhileDraining && config.draining()) {
         throw new TachyonError('TCH_ERR_SERVER_DRAINING', 'The server is shutting down and accepts no new requests; retry on another instance.');
@@ -77,7 +98,7 @@ export function unaryCall<Req, Res>(
         const header = call.metadata.get('authorization')[0];
         checkBearer(typeof header === 'string' ? header : undefined, config.auth.keys(policy.service(call.request)));
       }
-      return handler(call.request, { requestId, receivedAt, trailers });
+      return handler(call.request, context);
     };
     run().then(
       (response) => {
@@ -91,4 +112,20 @@ export function unaryCall<Req, Res>(
       },
     );
   };
+}
+
+/** grpc-js gives the deadline as a Date or epoch milliseconds (Infinity: none); the scheduler counts in performance.now(). */
+function deadlineOf(deadline: Date | number, receivedAt: number): number | undefined {
+  const epochMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(epochMs) ? receivedAt + (epochMs - Date.now()) : undefined;
+}
+
+/** The model a call names, for its metrics when the handler did not get to set it (a refused or undecodable call). */
+function modelOf<Req>(policy: CallPolicy<Req>, request: Req): string | undefined {
+  if (policy.protocol === undefined || policy.service === undefined) return undefined;
+  try {
+    return policy.service(request);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,5 @@
 import { SERVER_VERSION } from '../server-version.js';
+import type { Observability } from '../observability/observability.js';
 import type { GrpcCallLog } from './grpc-call.js';
 
 /**
@@ -25,6 +26,8 @@ export interface GrpcServerOptions {
   serverVersion?: string;
   /** Called once per finished call (request id, method, status, code, duration). @default none */
   log?: (entry: GrpcCallLog) => void;
+  /** Metrics and tracing shared with the HTTP server; the caller closes it. @default undefined (traceparent propagated only) */
+  observability?: Observability;
 }
 
 export interface GrpcServerConfig {
@@ -35,6 +38,7 @@ export interface GrpcServerConfig {
   readonly serverName: string;
   readonly serverVersion: string;
   readonly log: ((entry: GrpcCallLog) => void) | undefined;
+  readonly observability: Observability | undefined;
 }
 
 export const GRPC_SERVER_DEFAULTS = Object.freeze({
@@ -63,6 +67,7 @@ export function compileGrpcServerConfig(options: GrpcServerOptions): GrpcServerC
     serverName: options.serverName ?? GRPC_SERVER_DEFAULTS.serverName,
     serverVersion: options.serverVersion ?? SERVER_VERSION,
     log: options.log,
+    observability: options.observability,
   });
 }
 

@@ -1,6 +1,7 @@
 import { TachyonError } from '@tachyon/protocol';
 import type { Datatype, InferRequest, InferResponse, InferTensor, RequestedOutput } from '../inference/infer-types.js';
 import { decodeRawTensor, encodeRawTensor, isDatatype } from '../inference/raw-tensor.js';
+import { parsePriority } from '../inference/priority.js';
 
 /** inference.InferParameter as proto-loader decodes it (oneofs: true names the set member). */
 export interface InferParameterMessage {
@@ -114,6 +115,11 @@ export function decodeModelInferRequest(message: ModelInferRequestMessage, reque
   const request: InferRequest = { id: message.id !== '' ? message.id : requestId, modelName: message.model_name, inputs };
   if (message.model_version !== '') request.modelVersion = message.model_version;
   if (message.outputs.length > 0) request.outputs = message.outputs.map(toRequestedOutput);
+  const priority = message.parameters['priority'];
+  if (priority !== undefined) {
+    const level = parsePriority(priority.parameter_choice === 'string_param' ? priority.string_param : parameterNumber(priority), 'parameters["priority"]');
+    if (level !== undefined) request.priority = level;
+  }
   return { request, raw };
 }
 

@@ -14,7 +14,7 @@ import { KSERVE_SERVICE } from './grpc-protos.js';
 const LIVE = { refuseWhileDraining: false } as const;
 const OPEN = { refuseWhileDraining: true } as const;
 const MODEL: CallPolicy<NameVersion> = { service: (m) => m.name, refuseWhileDraining: true };
-const INFER: CallPolicy<ModelInferRequestMessage> = { service: (m) => m.model_name, refuseWhileDraining: true };
+const INFER: CallPolicy<ModelInferRequestMessage> = { service: (m) => m.model_name, refuseWhileDraining: true, protocol: 'kserve-grpc' };
 
 /** KServe v2 extensions this server implements over gRPC. */
 export const KSERVE_GRPC_EXTENSIONS: readonly string[] = Object.freeze(['classification']);
@@ -37,12 +37,14 @@ export function buildKserveService(host: ModelHost, config: GrpcServerConfig): U
       extensions: [...KSERVE_GRPC_EXTENSIONS],
     })),
     ModelMetadata: unaryCall(method('ModelMetadata'), config, MODEL, (request: NameVersion) =>
-      host.get(request.name, request.version === '' ? undefined : request.version).metadata(),
+      host.metadata(request.name, request.version === '' ? undefined : request.version),
     ),
     ModelInfer: unaryCall(method('ModelInfer'), config, INFER, async (message: ModelInferRequestMessage, context) => {
+      context.model = message.model_name;
       const { request, raw } = decodeModelInferRequest(message, context.requestId);
-      const response = await infer(host, request, { maxImagesPerRequest: config.maxImagesPerRequest }, context.receivedAt);
-      context.trailers.set('server-timing', formatServerTiming(response.timings));
+      const response = await infer(host, request, { maxImagesPerRequest: config.maxImagesPerRequest }, context);
+      context.trailers.set('server-timing', formatServerTiming(response.timings, response.batchRows));
+      context.timings = response.timings;
       return encodeModelInferResponse(response, raw);
     }),
   };

@@ -11,10 +11,12 @@ import { decodePredictRequest, encodePredictResponse, resolvePredictModel, type 
 export function buildTfServingService(host: ModelHost, config: GrpcServerConfig): UntypedServiceImplementation {
   const model = (message: PredictRequestMessage) => resolvePredictModel(message, host.names());
   return {
-    Predict: unaryCall(`/${TF_SERVING_SERVICE}/Predict`, config, { service: model, refuseWhileDraining: true }, async (message: PredictRequestMessage, context) => {
-      const decoded = decodePredictRequest(message, model(message), context.requestId);
-      const response = await infer(host, decoded.request, { maxImagesPerRequest: config.maxImagesPerRequest }, context.receivedAt);
-      context.trailers.set('server-timing', formatServerTiming(response.timings));
+    Predict: unaryCall(`/${TF_SERVING_SERVICE}/Predict`, config, { service: model, refuseWhileDraining: true, protocol: 'tf-serving-grpc' }, async (message: PredictRequestMessage, context) => {
+      context.model = model(message);
+      const decoded = decodePredictRequest(message, context.model, context.requestId);
+      const response = await infer(host, decoded.request, { maxImagesPerRequest: config.maxImagesPerRequest }, context);
+      context.trailers.set('server-timing', formatServerTiming(response.timings, response.batchRows));
+      context.timings = response.timings;
       return encodePredictResponse(response, decoded);
     }),
   };

@@ -55,9 +55,8 @@ export function registerErrorHandling(app: FastifyInstance, config: HttpConfig):
     const status = mapped.httpStatus;
     if (status >= 500 && mapped.code !== 'TCH_ERR_SERVER_DRAINING' && mapped.code !== 'TCH_ERR_MODEL_NOT_READY') {
       request.log.error({ err: error, code: mapped.code }, mapped.message);
-    } else {
-      request.log.info({ code: mapped.code, status }, mapped.message);
     }
+    // Client errors are in the one per-request line (debug) with their code and message: see http-observability.ts.
     if (mapped.code === 'TCH_ERR_LIMIT_RATE') {
       const retryAfterMs = Number(mapped.details?.['retryAfterMs'] ?? 1000);
       void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));

@@ -1,16 +1,21 @@
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cors from '@fastify/cors';
 import type { ModelHost } from '../model-host/model-host.js';
 import { clientErrorHandler, registerErrorHandling } from './error-mapping.js';
 import type { HttpServerState } from './fastify-types.js';
 import { compileHttpOptions, type HttpConfig, type HttpOptions } from './http-options.js';
 import { DEADLINE_HEADER, REQUEST_ID_HEADER, registerRequestHooks, requestIdFor } from './request-hooks.js';
+import { Observability } from '../observability/observability.js';
+import { TRACEPARENT_HEADER, TRACESTATE_HEADER } from '../observability/http-observability.js';
 import { classifyRoutes } from './routes/classify-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { kserveModelRoutes } from './routes/kserve-routes.js';
+import { repositoryRoutes } from './routes/repository-routes.js';
 import { serverRoutes } from './routes/server-routes.js';
 import { tfServingRoutes } from './routes/tf-serving-routes.js';
 import { INFERENCE_HEADER } from './codec/kserve-request.js';
+import { PRIORITY_HEADER } from '../inference/priority.js';
 
 /** Where the process writes: TLS material and the log destination; not part of the frozen config. */
 export interface HttpServerExtras {
@@ -18,6 +23,11 @@ export interface HttpServerExtras {
   https?: HttpsServerOptions;
   /** Log destination (one JSON line per write). @default process.stdout */
   logStream?: { write(line: string): void };
+  /**
+   * Metrics and tracing shared with the gRPC server (the caller closes it). @default a new one with metrics on and
+   * tracing off, closed with the app
+   */
+  observability?: Observability;
 }
 
 /** The fastify constructor options that carry the config: limits, timeouts, header size, logger, request ids. */
@@ -33,6 +43,8 @@ export function fastifyServerOptions(config: HttpConfig, extras: HttpServerExtra
     requestIdHeader: false,
     genReqId: requestIdFor,
     clientErrorHandler: clientErrorHandler(config),
+    // fastify's two info lines per request are replaced by the one debug line of the onResponse hook.
+    logController: new LogController({ disableRequestLogging: true }),
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
@@ -46,8 +58,10 @@ export function fastifyServerOptions(config: HttpConfig, extras: HttpServerExtra
  * the one error mapping, CORS, and the raw-image, KServe v2, TF-Serving, health and OpenAPI routes. Returns the
  * state the serve helper drives (`draining`).
  */
-export function buildHttpApp(app: FastifyInstance, host: ModelHost, config: HttpConfig): HttpServerState {
-  const state: HttpServerState = { config, host, draining: false };
+export function buildHttpApp(app: FastifyInstance, host: ModelHost, config: HttpConfig, observability?: Observability): HttpServerState {
+  const obs = observability ?? new Observability({ knownModel: (name) => host.names().includes(name) });
+  if (observability === undefined) app.addHook('onClose', async () => obs.close());
+  const state: HttpServerState = { config, host, observability: obs, draining: false };
   app.decorate('tachyon', state);
   // Node drops connections beyond this before any HTTP is read; set here so that listen() finds it.
   app.server.maxConnections = config.maxConnections;
@@ -62,8 +76,8 @@ export function buildHttpApp(app: FastifyInstance, host: ModelHost, config: Http
     void app.register(cors, {
       origin: config.cors.origins.includes('*') ? '*' : [...config.cors.origins],
       methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
-      allowedHeaders: ['authorization', 'content-type', 'content-encoding', REQUEST_ID_HEADER, DEADLINE_HEADER, INFERENCE_HEADER],
-      exposedHeaders: [REQUEST_ID_HEADER, 'server-timing', INFERENCE_HEADER, 'retry-after'],
+      allowedHeaders: ['authorization', 'content-type', 'content-encoding', REQUEST_ID_HEADER, DEADLINE_HEADER, PRIORITY_HEADER, INFERENCE_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER],
+      exposedHeaders: [REQUEST_ID_HEADER, 'server-timing', INFERENCE_HEADER, 'retry-after', TRACEPARENT_HEADER],
       maxAge: 600,
     });
   }
@@ -74,6 +88,8 @@ export function buildHttpApp(app: FastifyInstance, host: ModelHost, config: Http
   void app.register(classifyRoutes, state);
   void app.register(kserveModelRoutes, state);
   void app.register(tfServingRoutes, state);
+  void app.register(repositoryRoutes, state);
+  void app.register(metricsRoutes, state);
   return state;
 }
 
@@ -84,6 +100,6 @@ export function buildHttpApp(app: FastifyInstance, host: ModelHost, config: Http
 export function createHttpServer(host: ModelHost, options: HttpOptions, extras: HttpServerExtras = {}): FastifyInstance {
   const config = compileHttpOptions(options);
   const app = Fastify(fastifyServerOptions(config, extras)) as unknown as FastifyInstance;
-  buildHttpApp(app, host, config);
+  buildHttpApp(app, host, config, extras.observability);
   return app;
 }

@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TachyonError } from '@tachyon/protocol';
 import { checkBearer } from '../auth/service-keys.js';
+import { TRACEPARENT_HEADER, TRACESTATE_HEADER, logIncoming, registerObservabilityHooks } from '../observability/http-observability.js';
+import { formatTraceparent } from '../observability/trace-context.js';
 import type { HttpConfig } from './http-options.js';
 import { RateLimiter } from './rate-limiter.js';
 import './fastify-types.js';
@@ -19,15 +21,19 @@ export function requestIdFor(req: IncomingMessage): string {
 
 /**
  * The one onRequest hook, run after routing and before the body is read, in the order that costs least for a
- * request that will be refused: request id + clock, drain gate, auth, rate limit, deadline header.
+ * request that will be refused: request id + clock + trace, drain gate, auth, rate limit, deadline header. Then the
+ * observability hooks: metrics, span and the one debug log line per request, on response.
  */
 export function registerRequestHooks(app: FastifyInstance, config: HttpConfig): void {
   const limiter = config.rateLimit && new RateLimiter(config.rateLimit.requestsPerSecond, config.rateLimit.burst);
   app.decorateRequest('tachyon', null as unknown as FastifyRequest['tachyon']);
   app.addHook('onRequest', async (request, reply) => {
     const receivedAt = performance.now();
-    request.tachyon = { receivedAt, deadline: undefined, timeoutMs: undefined };
+    const trace = app.tachyon.observability.startTrace(request.headers[TRACEPARENT_HEADER], request.headers[TRACESTATE_HEADER]);
+    request.tachyon = { receivedAt, deadline: undefined, timeoutMs: undefined, trace };
     void reply.header(REQUEST_ID_HEADER, request.id);
+    void reply.header(TRACEPARENT_HEADER, formatTraceparent(trace));
+    logIncoming(request);
     const access = request.is404 ? 'open' : (request.routeOptions.config.access ?? 'open');
     if (app.tachyon.draining && access !== 'live') {
       throw new TachyonError('TCH_ERR_SERVER_DRAINING', 'The server is shutting down and accepts no new requests; retry on another replica.');
@@ -65,6 +71,7 @@ export function registerRequestHooks(app: FastifyInstance, config: HttpConfig): 
       request.tachyon.deadline = receivedAt + request.tachyon.timeoutMs;
     }
   });
+  registerObservabilityHooks(app, config);
   // app.close() (the serve helper's drain) refuses new requests with our error body instead of fastify's.
   app.addHook('preClose', async () => {
     app.tachyon.draining = true;

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TachyonError } from '@tachyon/protocol';
 import { infer } from '../inference/infer.js';
+import { PRIORITY_HEADER, parsePriority } from '../inference/priority.js';
 import { formatServerTiming, type InferRequest, type InferResponse } from '../inference/infer-types.js';
 import type { HttpServerState } from './fastify-types.js';
 
@@ -10,14 +11,17 @@ import type { HttpServerState } from './fastify-types.js';
  */
 export async function runInfer(state: HttpServerState, request: FastifyRequest, reply: FastifyReply, inferRequest: InferRequest): Promise<InferResponse> {
   const { receivedAt, deadline, timeoutMs } = request.tachyon;
+  inferRequest.priority ??= parsePriority(request.headers[PRIORITY_HEADER], `Header "${PRIORITY_HEADER}"`);
   if (deadline !== undefined && performance.now() >= deadline) throw deadlineError(timeoutMs!);
-  const work = infer(state.host, inferRequest, { maxImagesPerRequest: state.config.maxImagesPerRequest }, receivedAt);
+  // The model's scheduler drops the request at its deadline if still queued; the race covers decoding and running.
+  const work = infer(state.host, inferRequest, { maxImagesPerRequest: state.config.maxImagesPerRequest }, { receivedAt, deadline });
   const response = deadline === undefined ? await work : await withDeadline(work, deadline, timeoutMs!);
-  void reply.header('server-timing', formatServerTiming(response.timings));
+  void reply.header('server-timing', formatServerTiming(response.timings, response.batchRows));
+  request.tachyon.timings = response.timings;
   return response;
 }
 
-// infer() cannot be cancelled yet (the scheduler will drop expired work); the caller gets its answer at the deadline.
+// The caller gets its answer at the deadline whatever stage the request is in.
 async function withDeadline<T>(work: Promise<T>, deadline: number, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {

@@ -1,3 +1,5 @@
+import type { Priority } from '@tachyon/core';
+
 /**
  * The ONE internal inference request every protocol is decoded into (raw image upload, KServe v2 HTTP/gRPC,
  * TF-Serving REST/gRPC), and the response every protocol encodes from. Shaped like the KServe v2 / open inference
@@ -28,6 +30,8 @@ export interface InferRequest {
   inputs: InferTensor[];
   /** Absent: every output of the model. */
   outputs?: RequestedOutput[];
+  /** Scheduling priority (KServe `parameters.priority`: 1 = high, as Triton; HTTP `x-request-priority`). @default 'normal' */
+  priority?: Priority;
 }
 
 /** Where the time of one request went, in milliseconds; sent as `Server-Timing` (HTTP) or trailing metadata (gRPC). */
@@ -45,10 +49,16 @@ export interface InferResponse {
   modelVersion: string;
   outputs: InferTensor[];
   timings: ServerTimings;
+  /** Rows (images) in the session call this request ran in (> its own images when batched with others). */
+  batchRows: number;
 }
 
-/** `Server-Timing: queue;dur=0.01, preprocess;dur=1.2, compute;dur=2.9, postprocess;dur=0.05, total;dur=4.3` */
-export function formatServerTiming(t: ServerTimings): string {
+/**
+ * `Server-Timing: queue;dur=0.01, preprocess;dur=1.2, compute;dur=2.9, postprocess;dur=0.05, total;dur=4.3, batch;desc="4"`
+ * (batch: rows of the session call the request ran in).
+ */
+export function formatServerTiming(t: ServerTimings, batchRows?: number): string {
   const f = (ms: number) => ms.toFixed(3);
-  return `queue;dur=${f(t.queueMs)}, preprocess;dur=${f(t.preprocessMs)}, compute;dur=${f(t.computeMs)}, postprocess;dur=${f(t.postprocessMs)}, total;dur=${f(t.totalMs)}`;
+  const batch = batchRows === undefined ? '' : `, batch;desc="${batchRows}"`;
+  return `queue;dur=${f(t.queueMs)}, preprocess;dur=${f(t.preprocessMs)}, compute;dur=${f(t.computeMs)}, postprocess;dur=${f(t.postprocessMs)}, total;dur=${f(t.totalMs)}${batch}`;
 }

@@ -4,6 +4,14 @@ import type { ModelHost } from '../model-host/model-host.js';
 import { IMAGE_INPUT, SCORES_OUTPUT } from '../model-host/served-model.js';
 import type { InferRequest, InferResponse, InferTensor } from './infer-types.js';
 
+/** Where and when a request came from, beyond its message. */
+export interface InferContext {
+  /** performance.now() when the request arrived. @default now */
+  receivedAt?: number;
+  /** Absolute deadline (performance.now() ms): past it, TCH_ERR_DEADLINE_EXCEEDED, and queued work is dropped. */
+  deadline?: number | undefined;
+}
+
 export interface InferLimits {
   /** @default 64 */
   maxImagesPerRequest: number;
@@ -14,7 +22,8 @@ export interface InferLimits {
  * element). Output `scores`: FP32 [N, C] class confidences (softmax applied when the model outputs logits), or with
  * the classification extension BYTES [N, K] strings "score:index:label", best first.
  */
-export async function infer(host: ModelHost, request: InferRequest, limits: InferLimits, receivedAt = performance.now()): Promise<InferResponse> {
+export async function infer(host: ModelHost, request: InferRequest, limits: InferLimits, context: InferContext = {}): Promise<InferResponse> {
+  const receivedAt = context.receivedAt ?? performance.now();
   const started = performance.now();
   const model = host.get(request.modelName, request.modelVersion);
   const images = imageInput(request, limits);
@@ -27,7 +36,7 @@ export async function infer(host: ModelHost, request: InferRequest, limits: Infe
     }
   }
   const timings: PipelineTimings = { preprocessMs: 0, computeMs: 0, postprocessMs: 0 };
-  const scores = await model.pipeline.scores(images, timings);
+  const { scores, queueMs, batchRows } = await model.scores(images, { priority: request.priority, deadline: context.deadline, timings });
   const post = performance.now();
   const { labels, outputKind } = model.pipeline.classifier;
   const classes = labels.length;
@@ -56,12 +65,14 @@ export async function infer(host: ModelHost, request: InferRequest, limits: Infe
     modelVersion: model.version,
     outputs,
     timings: {
-      queueMs: started - receivedAt,
+      // Waiting, not working: before the model's queue (body parsing) plus the queue minus preprocessing.
+      queueMs: started - receivedAt + Math.max(0, queueMs - timings.preprocessMs),
       preprocessMs: timings.preprocessMs,
       computeMs: timings.computeMs,
       postprocessMs: done - post,
       totalMs: done - receivedAt,
     },
+    batchRows,
   };
 }
 

@@ -1,25 +1,38 @@
 import { readFile, stat } from 'node:fs/promises';
 import { TachyonError } from '@tachyon/protocol';
-import { generateServiceKeys, type ServiceKeys } from '../auth/service-keys.js';
+import { generateKey, generateServiceKeys, type ServiceKeys } from '../auth/service-keys.js';
 
 const MIN_KEY_LENGTH = 16;
 
+/** The service keys and the admin key (model control: `/v2/repository/...`). */
+export interface ServerKeys extends ServiceKeys {
+  admin: string;
+}
+
+/** A keys file: the service keys, and the admin key when the file has one. */
+export type KeysFile = ServiceKeys & { admin?: string };
+
 /**
- * The keys a server accepts: from a JSON file `{"primary": "...", "secondary": "..."}` (re-read by `reload()`, so
- * keys rotate without a restart) or generated once at startup (256 bits each). `accepted()` is what the protocol
- * adapters call on each request. Keys are never logged; warnings name the file, never its content.
+ * The keys a server accepts: from a JSON file `{"primary": "...", "secondary": "...", "admin"?: "..."}` (re-read by
+ * `reload()`, so keys rotate without a restart) or generated once at startup (256 bits each); an admin key the file
+ * does not give is generated too. `accepted()` (service keys) and `adminKey` are what the protocol adapters check on
+ * each request. Keys are never logged; warnings name the file, never its content.
  */
 export class KeyStore {
-  #keys: ServiceKeys | undefined;
+  #keys: Readonly<ServerKeys> | undefined;
   #accepted: readonly string[];
+  readonly #adminGenerated: boolean;
+  readonly #generatedAdmin: string;
 
   private constructor(
-    keys: ServiceKeys | undefined,
+    keys: KeysFile | undefined,
     /** The keys file, or undefined when generated (or with no auth). */
     readonly file: string | undefined,
     readonly generated: boolean,
   ) {
-    this.#keys = keys;
+    this.#generatedAdmin = generateKey();
+    this.#adminGenerated = keys !== undefined && keys.admin === undefined;
+    this.#keys = keys && Object.freeze({ primary: keys.primary, secondary: keys.secondary, admin: keys.admin ?? this.#generatedAdmin });
     this.#accepted = keys ? Object.freeze([keys.primary, keys.secondary]) : Object.freeze([]);
   }
 
@@ -30,8 +43,23 @@ export class KeyStore {
     return new KeyStore(await readKeysFile(options.file, options.warn), options.file, false);
   }
 
-  get keys(): Readonly<ServiceKeys> | undefined {
+  get keys(): Readonly<ServerKeys> | undefined {
     return this.#keys;
+  }
+
+  /** The admin key in force, or undefined with no auth. */
+  get adminKey(): string | undefined {
+    return this.#keys?.admin;
+  }
+
+  /** Whether the admin key was generated at startup (no keys file, or one without "admin"): show it once. */
+  get adminKeyGenerated(): boolean {
+    return this.#adminGenerated;
+  }
+
+  /** Every key in force (service and admin), for scrubbing log lines. */
+  secrets(): readonly string[] {
+    return this.#keys ? [this.#keys.primary, this.#keys.secondary, this.#keys.admin] : [];
   }
 
   get enabled(): boolean {
@@ -45,19 +73,20 @@ export class KeyStore {
 
   /**
    * Re-reads the keys file. On any error the current keys stay in force and the error is thrown, so a half-written
-   * file never locks clients out. Returns whether the keys changed. Generated keys are kept as they are.
+   * file never locks clients out. Returns whether the service keys changed. Generated keys are kept as they are, and
+   * so is the admin key: it is read at startup only (the HTTP server is built with it), so rotating it needs a restart.
    */
   async reload(warn?: (message: string) => void): Promise<boolean> {
     if (this.file === undefined) return false;
     const next = await readKeysFile(this.file, warn);
     const changed = next.primary !== this.#keys?.primary || next.secondary !== this.#keys?.secondary;
-    this.#keys = next;
+    this.#keys = Object.freeze({ primary: next.primary, secondary: next.secondary, admin: this.#keys?.admin ?? next.admin ?? this.#generatedAdmin });
     this.#accepted = Object.freeze([next.primary, next.secondary]);
     return changed;
   }
 }
 
-export async function readKeysFile(file: string, warn?: (message: string) => void): Promise<ServiceKeys> {
+export async function readKeysFile(file: string, warn?: (message: string) => void): Promise<KeysFile> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -84,9 +113,14 @@ export async function readKeysFile(file: string, warn?: (message: string) => voi
       issues.push(`"${name}" must be a string of at least ${MIN_KEY_LENGTH} characters without whitespace`);
     }
   }
+  const admin = object?.['admin'];
+  if (object && admin !== undefined && (typeof admin !== 'string' || admin.length < MIN_KEY_LENGTH || /\s/.test(admin))) {
+    issues.push(`"admin", when given, must be a string of at least ${MIN_KEY_LENGTH} characters without whitespace`);
+  }
   if (issues.length === 0 && object!['primary'] === object!['secondary']) issues.push('"primary" and "secondary" must differ');
+  if (issues.length === 0 && (admin === object!['primary'] || admin === object!['secondary'])) issues.push('"admin" must differ from the service keys');
   if (issues.length > 0) {
     throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Keys file "${file}" is invalid: ${issues.join('; ')}.`, { details: { file, issues } });
   }
-  return Object.freeze({ primary: object!['primary'] as string, secondary: object!['secondary'] as string });
+  return Object.freeze({ primary: object!['primary'] as string, secondary: object!['secondary'] as string, ...(typeof admin === 'string' ? { admin } : {}) });
 }

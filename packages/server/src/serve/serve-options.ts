@@ -16,6 +16,7 @@ import {
 } from '../observability/observability-options.js';
 import { toModelSource, type ModelSource } from '../model-host/served-model.js';
 import type { ServeLogger } from './serve-logger.js';
+import { compileHttpOptions, type LogLevel } from '../http/http-options.js';
 import type { TlsFiles } from './tls-material.js';
 
 export interface ServedModelOptions {
@@ -31,6 +32,7 @@ export interface ServedModelOptions {
 
 /** Options of `startServer`; `tachyon serve` maps its flags onto these one to one. */
 export interface ServeOptions {
+  /** What to load at startup; may be empty when `workspace` is set and model control is enabled. */
   models: readonly ServedModelOptions[];
   /** Address to listen on; anything but loopback needs TLS and keys (or `insecure`). @default '127.0.0.1' */
   host?: string;
@@ -72,6 +74,8 @@ export interface ServeOptions {
   workspace?: string;
   /** @default JSON lines on stderr */
   logger?: ServeLogger;
+  /** Lowest level logged; `debug` adds one line per request (HTTP and gRPC). @default 'info' */
+  logLevel?: LogLevel;
 }
 
 export interface ServeConfig {
@@ -95,6 +99,7 @@ export interface ServeConfig {
   readonly tracing: TracingConfig;
   readonly modelControl: ModelControlConfig;
   readonly workspace: string | undefined;
+  readonly logLevel: LogLevel;
 }
 
 export interface ServedModelConfig {
@@ -121,7 +126,11 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Checks every option (misuse -> TypeError/RangeError naming it) and freezes the result. */
 export function compileServeOptions(options: ServeOptions): ServeConfig {
   if (typeof options !== 'object' || options === null) throw new TypeError('options: expected an object.');
-  if (!Array.isArray(options.models) || options.models.length === 0) throw new TypeError('models: expected at least one { name, source }.');
+  // With model control and a workspace a server may start empty: models are loaded later through /v2/repository.
+  const mayStartEmpty = options.workspace !== undefined && options.modelControl?.enabled !== false;
+  if (!Array.isArray(options.models) || (options.models.length === 0 && !mayStartEmpty)) {
+    throw new TypeError('models: expected at least one { name, source } (none is allowed only with a workspace and model control enabled).');
+  }
   const seen = new Set<string>();
   const models = options.models.map((m, i) => {
     if (typeof m?.name !== 'string' || !MODEL_NAME.test(m.name)) {
@@ -134,7 +143,7 @@ export function compileServeOptions(options: ServeOptions): ServeConfig {
       name: m.name,
       source: Object.freeze(typeof m.source === 'string' ? toModelSource(m.source) : { ...m.source }),
       versionPolicy: m.versionPolicy === undefined ? undefined : validateVersionPolicy(m.versionPolicy, `models[${i}].versionPolicy`),
-      scheduler: compileSchedulerOptions({ ...options.scheduler, ...m.scheduler }),
+      scheduler: compileSchedulerOptions({ concurrency: options.workers ?? SERVE_DEFAULTS.workers, ...options.scheduler, ...m.scheduler }),
     });
   });
   const host = options.host ?? SERVE_DEFAULTS.host;
@@ -176,10 +185,11 @@ export function compileServeOptions(options: ServeOptions): ServeConfig {
     maxConnections: int('maxConnections', 1),
     drainTimeoutMs: int('drainTimeoutMs', 0),
     sources: options.sources ?? compileModelSources(),
-    scheduler: compileSchedulerOptions(options.scheduler),
+    scheduler: compileSchedulerOptions({ concurrency: options.workers ?? SERVE_DEFAULTS.workers, ...options.scheduler }),
     metrics: compileMetricsOptions(options.metrics),
     tracing: compileTracingOptions(options.tracing),
     modelControl: compileModelControlOptions(options.modelControl),
     workspace: file('workspace', options.workspace),
+    logLevel: compileHttpOptions({ auth: 'none', ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }) }).logLevel,
   });
 }

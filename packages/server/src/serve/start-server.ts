@@ -3,14 +3,15 @@ import type { Server as TlsServer } from 'node:tls';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import { TachyonError, isTachyonError } from '@tachyon/protocol';
-import type { ServiceKeys } from '../auth/service-keys.js';
 import { bindGrpcServer, createGrpcServer } from '../grpc/grpc-server.js';
 import { createHttpServer } from '../http/http-server.js';
 import { ModelHost } from '../model-host/model-host.js';
 import { checkSecurity, formatHostPort } from './address-policy.js';
 import { ReloadableIdentityProvider, createGrpcCredentials } from './grpc-credentials.js';
-import { KeyStore } from './key-store.js';
-import { createServeLogger, redactingLogger, type ServeLogger } from './serve-logger.js';
+import { KeyStore, type ServerKeys } from './key-store.js';
+import { Observability } from '../observability/observability.js';
+import type { QueueStats } from '../observability/server-metrics.js';
+import { createServeLogger, grpcCallLogger, leveledLogger, redactingLogger, type ServeLogger } from './serve-logger.js';
 import { compileServeOptions, type ServeConfig, type ServeOptions } from './serve-options.js';
 import { readTlsMaterial } from './tls-material.js';
 
@@ -20,14 +21,19 @@ export interface RunningServer {
   readonly httpUrl: string;
   /** `host:port` for gRPC clients (TLS when `tls`). */
   readonly grpcAddress: string;
+  /** The names served now (model control may load and unload them). */
   readonly models: readonly string[];
-  /** The keys in force (after the last reload), or undefined with `noAuth`. */
-  readonly keys: Readonly<ServiceKeys> | undefined;
-  /** Whether the keys were generated at startup (show them once; they are in no file). */
+  /** The service keys in force (after the last reload) and the admin key, or undefined with `noAuth`. */
+  readonly keys: Readonly<ServerKeys> | undefined;
+  /** Whether the service keys were generated at startup (show them once; they are in no file). */
   readonly keysGenerated: boolean;
+  /** Whether the admin key was generated at startup (no keys file, or none in it): show it once. */
+  readonly adminKeyGenerated: boolean;
   readonly tls: boolean;
   readonly draining: boolean;
   readonly config: ServeConfig;
+  /** Metrics (`observability.metrics`: wire queue stats and batch sizes here) and tracing, shared by HTTP and gRPC. */
+  readonly observability: Observability;
   /** Re-reads the TLS pair and the keys file (what SIGHUP does). On error the old ones stay in force. */
   reload(): Promise<{ tls: boolean; keysChanged: boolean }>;
   /** Drain: refuse new requests (503 TCH_ERR_SERVER_DRAINING, not ready), finish in-flight ones within drainTimeoutMs, close. */
@@ -44,17 +50,33 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const base = options.logger ?? createServeLogger();
   const warnings = checkSecurity({ host: config.host, tls: config.tls !== undefined, auth: !config.noAuth, insecure: config.insecure });
   const keyStore = await KeyStore.create({ file: config.keysFile, auth: !config.noAuth, warn: (m) => base.warn(m) });
-  const logger = redactingLogger(base, () => keyStore.accepted());
+  const logger = leveledLogger(redactingLogger(base, () => keyStore.secrets()), config.logLevel);
   for (const warning of warnings) logger.warn(warning);
   const tls = config.tls && (await readTlsMaterial(config.tls));
   const identity = tls && new ReloadableIdentityProvider(tls);
 
-  const host = await ModelHost.create({ sources: config.sources, pool: { workers: config.workers } });
+  let host: ModelHost | undefined;
+  const observability = new Observability({ metrics: config.metrics, tracing: config.tracing, knownModel: (name) => host?.names().includes(name) ?? false });
+  try {
+    host = await ModelHost.create({
+      sources: config.sources,
+      pool: { workers: config.workers },
+      control: config.modelControl,
+      scheduler: config.scheduler,
+      hooks: (model) => ({ onBatchStart: ({ rows }) => observability.metrics.recordBatch(model, rows) }),
+      ...(config.workspace === undefined ? {} : { workspace: config.workspace }),
+    });
+  } catch (error) {
+    await observability.close().catch(() => undefined);
+    throw error;
+  }
+  const models = host;
+  observability.metrics.setQueueSource(() => queueStatsByModel(models.schedulerStats()));
   let app: FastifyInstance | undefined;
   let grpc: GrpcServer | undefined;
   let draining = false;
   const inFlight = new Set<ServerResponse>();
-  const auth = config.noAuth ? ('none' as const) : { keys: () => keyStore.accepted() };
+  const auth = config.noAuth ? ('none' as const) : { keys: () => keyStore.accepted(), adminKey: keyStore.adminKey };
   try {
     app = createHttpServer(
       host,
@@ -63,9 +85,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         bodyLimit: config.bodyLimit,
         maxImagesPerRequest: config.maxImages,
         maxConnections: config.maxConnections,
+        logLevel: config.logLevel,
         ...(config.cors.length > 0 ? { cors: { origins: config.cors } } : {}),
       },
-      { ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}), logStream: { write: (line) => logger.write(line) } },
+      { ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}), logStream: { write: (line) => logger.write(line) }, observability },
     );
     const httpServer = app.server;
     httpServer.on('request', (_req, res) => {
@@ -83,7 +106,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       maxReceiveMessageLength: config.bodyLimit,
       maxImagesPerRequest: config.maxImages,
       draining: () => draining,
-      log: ({ error, ...entry }) => (entry.status === 0 ? logger.info('grpc call', entry) : logger.warn('grpc call failed', { ...entry, ...(error ? { error: String(error) } : {}) })),
+      log: grpcCallLogger(logger),
+      observability,
     });
     const grpcPort = await bindGrpc(grpc, config, createGrpcCredentials(identity));
     const httpUrl = `${tls ? 'https' : 'http'}://${formatHostPort(config.host, httpPort)}`;
@@ -92,9 +116,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (tls) logger.info('tls certificate', tls.summary);
     for (const model of config.models) {
       const started = performance.now();
-      await host.load(model.name, model.source);
-      logger.info('model ready', { model: model.name, loadMs: Math.round(performance.now() - started) });
+      await host.load(model.name, model.source, { scheduler: model.scheduler, ...(model.versionPolicy ? { versionPolicy: model.versionPolicy } : {}) });
+      logger.info('model ready', { model: model.name, versions: host.versions(model.name), loadMs: Math.round(performance.now() - started) });
     }
+    host.markStarted();
 
     const httpApp = app;
     const grpcServer = grpc;
@@ -102,11 +127,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const server: RunningServer = {
       httpUrl,
       grpcAddress,
-      models: Object.freeze(config.models.map((m) => m.name)),
+      observability,
+      get models() {
+        return Object.freeze(host.names());
+      },
       get keys() {
         return keyStore.keys;
       },
       keysGenerated: keyStore.generated,
+      adminKeyGenerated: keyStore.adminKeyGenerated,
       tls: Boolean(tls),
       get draining() {
         return draining;
@@ -142,7 +171,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           httpApp.tachyon.draining = true;
           // Responses still to come tell their clients not to reuse the connection.
           for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
-        });
+        }).finally(() => observability.close().catch(() => undefined));
         return closing;
       },
     };
@@ -151,6 +180,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     draining = true;
     await Promise.allSettled([app?.close(), grpc && shutdownGrpc(grpc, 0)]);
     await host.close().catch(() => undefined);
+    await observability.close().catch(() => undefined);
     throw error;
   }
 }
@@ -217,4 +247,15 @@ function listenError(what: string, host: string, port: number, cause: unknown): 
     details: { protocol: what, host, port, reason },
     cause,
   });
+}
+
+/** One row per model name: the versions of a name share its gauges. */
+function queueStatsByModel(rows: readonly QueueStats[]): QueueStats[] {
+  const byModel = new Map<string, QueueStats>();
+  for (const r of rows) {
+    const sum = byModel.get(r.model);
+    if (!sum) byModel.set(r.model, { model: r.model, queued: r.queued, running: r.running, busySlots: r.busySlots, concurrency: r.concurrency });
+    else byModel.set(r.model, { model: r.model, queued: sum.queued + r.queued, running: sum.running + r.running, busySlots: sum.busySlots + r.busySlots, concurrency: sum.concurrency + r.concurrency });
+  }
+  return [...byModel.values()];
 }

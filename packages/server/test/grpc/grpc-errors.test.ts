@@ -178,7 +178,7 @@ test('every call is logged once with its request id, method, status and code, ne
   await unary(server.kserve, 'ModelInfer', inferRequest([image]), { ...bearer(keys.primary), 'x-request-id': 'logged-2' });
   await new Promise((r) => setImmediate(r));
   const byId = new Map(logs.map((l) => [l.requestId, l]));
-  assert.deepEqual({ ...byId.get('logged-1'), durationMs: 0 }, { requestId: 'logged-1', method: '/inference.GRPCInferenceService/ModelInfer', status: 16, code: 'TCH_ERR_AUTH_INVALID', durationMs: 0 });
+  assert.deepEqual({ ...byId.get('logged-1'), durationMs: 0 }, { requestId: 'logged-1', method: '/inference.GRPCInferenceService/ModelInfer', status: 16, code: 'TCH_ERR_AUTH_INVALID', durationMs: 0, model: MODEL_NAME });
   assert.equal(byId.get('logged-2')?.status, 0);
   assert.ok(!JSON.stringify(logs).includes(keys.primary));
 });

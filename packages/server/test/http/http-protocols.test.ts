@@ -156,13 +156,15 @@ test('KServe binary: a batch of two BYTES elements, classification returned as b
   assert.equal(Number(elements[2]!.split(':')[1]), TRUCK.index);
 });
 
-test('Server-Timing carries the five phases; x-request-id is echoed or generated', async (t) => {
+test('Server-Timing carries the five phases and the batch rows; x-request-id is echoed or generated', async (t) => {
   const app = await httpApp(t, host());
   const res = await app.inject({ method: 'POST', url: `/v1/services/${MODEL}/classify`, headers: { ...bearer(), 'content-type': 'image/jpeg', 'x-request-id': 'abc-123' }, payload: orange });
   assert.equal(res.statusCode, 200);
   assert.equal(res.headers['x-request-id'], 'abc-123');
   const timing = String(res.headers['server-timing']);
-  const phases: Record<string, number> = Object.fromEntries(timing.split(',').map((p) => p.trim().split(';dur=')).map(([k, v]) => [k, Number(v)]));
+  const entries = timing.split(',').map((p) => p.trim());
+  assert.equal(entries.pop(), 'batch;desc="1"');
+  const phases: Record<string, number> = Object.fromEntries(entries.map((p) => p.split(';dur=')).map(([k, v]) => [k, Number(v)]));
   assert.deepEqual(Object.keys(phases), ['queue', 'preprocess', 'compute', 'postprocess', 'total']);
   for (const v of Object.values(phases)) assert.ok(Number.isFinite(v) && v >= 0, timing);
   assert.ok(phases['total']! >= phases['compute']!, timing);

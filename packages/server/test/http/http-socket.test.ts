@@ -35,7 +35,7 @@ test('over TCP: raw image and KServe binary on one keep-alive connection, same t
   assert.equal(app.server.maxConnections, 1024);
   const raw = await fetch(`${origin}/v1/services/${MODEL}/classify`, { method: 'POST', headers: { ...bearer(), 'content-type': 'image/jpeg' }, body: orange });
   assert.equal(raw.status, 200);
-  assert.match(String(raw.headers.get('server-timing')), /^queue;dur=[\d.]+, preprocess;dur=[\d.]+, compute;dur=[\d.]+, postprocess;dur=[\d.]+, total;dur=[\d.]+$/);
+  assert.match(String(raw.headers.get('server-timing')), /^queue;dur=[\d.]+, preprocess;dur=[\d.]+, compute;dur=[\d.]+, postprocess;dur=[\d.]+, total;dur=[\d.]+, batch;desc="\d+"$/);
   const rawTop = ((await raw.json()) as { results: { top: { index: number }[] }[] }).results[0]!.top;
   assert.equal(rawTop[0]!.index, ORANGE.index);
 

@@ -91,6 +91,7 @@ test('KServe encoding: JSON and binary outputs, BYTES as strings or length-prefi
       { name: 'top', datatype: 'BYTES' as const, shape: [1, 1], data: [Buffer.from('0.75:1:b')] },
     ],
     timings: { queueMs: 0, preprocessMs: 0, computeMs: 0, postprocessMs: 0, totalMs: 0 },
+    batchRows: 1,
   };
   assert.deepEqual(encodeKServeResponse(response, () => false).json.outputs.map((o) => o.data), [[0.25, 0.75], ['0.75:1:b']]);
   const binary = encodeKServeResponse(response, (name) => name === 'top');

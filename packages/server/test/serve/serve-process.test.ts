@@ -40,6 +40,8 @@ describe('tachyon serve (child process)', () => {
     const serve = await spawnServe(t, [
       '--model', 'mobilenetv2-int8', '--name', 'mnv2', '--http-port', '0', '--grpc-port', '0',
       '--keys', keysFile, '--tls-cert', certFile, '--tls-key', keyFile, '--max-images', '256', '--drain-timeout', '20000',
+      // 'incoming request' (below) is a trace-level line: at debug a request logs once, when it is answered.
+      '--log-level', 'trace',
     ], dir);
     assert.deepEqual(Object.keys(serve.ready).sort(), ['grpc', 'http', 'models'], 'no keys printed: they come from the file');
     assert.match(serve.ready.http, /^https:\/\/127\.0\.0\.1:\d+$/);

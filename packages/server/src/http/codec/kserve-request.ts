@@ -1,6 +1,7 @@
 import { TachyonError } from '@tachyon/protocol';
 import type { InferRequest, InferTensor, RequestedOutput } from '../../inference/infer-types.js';
 import { ELEMENT_SIZE, decodeRawTensor, elementCount, isDatatype } from '../../inference/raw-tensor.js';
+import { parsePriority } from '../../inference/priority.js';
 
 export const INFERENCE_HEADER = 'inference-header-content-length';
 
@@ -96,6 +97,7 @@ export function decodeKServeRequest(body: Buffer, headerLength: unknown, target:
       return k === undefined ? { name: output['name'] } : { name: output['name'], classification: k as number };
     });
   }
+  const priority = parsePriority(parameters['priority'], 'parameters.priority');
   const id = header['id'];
   if (id !== undefined && typeof id !== 'string') throw invalid('"id" must be a string.', { path: 'id' });
   return {
@@ -105,6 +107,7 @@ export function decodeKServeRequest(body: Buffer, headerLength: unknown, target:
       ...(target.modelVersion === undefined ? {} : { modelVersion: target.modelVersion }),
       inputs,
       ...(outputs === undefined ? {} : { outputs }),
+      ...(priority === undefined ? {} : { priority }),
     },
     binaryOutput: (name) => binaryByName.get(name) ?? allBinary,
   };

@@ -7,7 +7,7 @@ type Access = 'open' | 'service' | 'admin';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: string) => ({ 'application/json': { schema: ref(schema) } });
 const nameParam = { name: 'name', in: 'path', required: true, description: 'The served model (service) name.', schema: { type: 'string' } };
-const versionParam = { name: 'version', in: 'path', required: true, description: 'The model version ("1" until the registry drives serving).', schema: { type: 'string' } };
+const versionParam = { name: 'version', in: 'path', required: true, description: 'The model version: "1" for a model served from a file or the zoo, the registered version for a registry model.', schema: { type: 'string' } };
 
 function operation(o: { summary: string; tags: string[]; access: Access; ok: Json; params?: Json[]; body?: Json; description?: string }): Json {
   const security = o.access === 'open' ? [] : o.access === 'service' ? [{ serviceKey: [] }] : [{ adminKey: [] }];
@@ -16,10 +16,16 @@ function operation(o: { summary: string; tags: string[]; access: Access; ok: Jso
     ...(o.description === undefined ? {} : { description: o.description }),
     tags: o.tags,
     security,
-    parameters: [...(o.params ?? []), { $ref: '#/components/parameters/RequestId' }, { $ref: '#/components/parameters/Timeout' }],
+    parameters: [
+      ...(o.params ?? []),
+      { $ref: '#/components/parameters/RequestId' },
+      { $ref: '#/components/parameters/Timeout' },
+      ...(o.access === 'service' && o.body !== undefined ? [{ $ref: '#/components/parameters/Priority' }] : []),
+      { $ref: '#/components/parameters/Traceparent' },
+    ],
     ...(o.body === undefined ? {} : { requestBody: { required: true, content: o.body } }),
     responses: {
-      '200': { description: 'OK', headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' } }, content: o.ok },
+      '200': { description: 'OK', headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' }, traceparent: { $ref: '#/components/headers/Traceparent' } }, content: o.ok },
       default: { $ref: '#/components/responses/Error' },
     },
   };
@@ -60,6 +66,11 @@ function tfPaths(base: string, params: Json[]): Json {
   };
 }
 
+function optionalBody(op: Json): Json {
+  (op['requestBody'] as Json)['required'] = false;
+  return op;
+}
+
 function withServerTiming(op: Json): Json {
   const ok = (op['responses'] as Json)['200'] as Json;
   ok['headers'] = { ...(ok['headers'] as Json), 'Server-Timing': { $ref: '#/components/headers/ServerTiming' } };
@@ -75,13 +86,32 @@ export function buildOpenApiDocument(): Json {
       version: SERVER_VERSION,
       description: 'Image classification served over the raw-image, KServe v2 (open inference protocol) and TF-Serving REST protocols. Every response carries x-request-id; inference responses carry Server-Timing (queue, preprocess, compute, postprocess, total). Errors: {error, code, requestId, details?}, status from the code\'s kind (docs/errors.md).',
     },
-    tags: [{ name: 'Server' }, { name: 'Raw image' }, { name: 'KServe v2' }, { name: 'TF-Serving' }],
+    tags: [{ name: 'Server' }, { name: 'Raw image' }, { name: 'KServe v2' }, { name: 'TF-Serving' }, { name: 'Model repository' }],
     paths: {
       '/v2': { get: operation({ summary: 'Server metadata', tags: ['Server'], access: 'open', ok: json('ServerMetadata') }) },
       '/v2/health/live': { get: operation({ summary: 'Liveness (200 while the process serves, also while draining)', tags: ['Server'], access: 'open', ok: json('Live') }) },
       '/v2/health/ready': { get: operation({ summary: 'Readiness (200 once every model has loaded and warmed up; 503 while loading or draining)', tags: ['Server'], access: 'open', ok: json('Ready') }) },
       '/openapi.json': { get: operation({ summary: 'This document', tags: ['Server'], access: 'open', ok: { 'application/json': { schema: { type: 'object' } } } }) },
-      '/v2/repository/index': { post: operation({ summary: 'Every served model and its state (management: admin key)', tags: ['Server'], access: 'admin', ok: json('RepositoryIndex') }) },
+      '/v2/repository/index': {
+        post: optionalBody(operation({
+          summary: 'Every model version and its state: served, loading, unloading, failed, and (with a workspace) registered but not loaded (management: admin key)',
+          tags: ['Model repository'], access: 'admin', body: json('RepositoryIndexRequest'), ok: json('RepositoryIndex'),
+        })),
+      },
+      '/v2/repository/models/{name}/load': {
+        post: optionalBody(operation({
+          summary: 'Load a model, or reload it with a new source or version policy; answers once every selected version is ready (management: admin key)',
+          description: 'New versions load and warm up while the old ones keep serving, then traffic switches and the versions no longer selected drain and unload. All or nothing: on any error the versions served before stay. A second load or unload of the same name waits for the first. 404 when model control is disabled.',
+          tags: ['Model repository'], access: 'admin', params: [nameParam], body: json('RepositoryLoadRequest'), ok: json('Empty'),
+        })),
+      },
+      '/v2/repository/models/{name}/unload': {
+        post: optionalBody(operation({
+          summary: 'Drain and unload every version of a model, or one (management: admin key)',
+          description: 'Requests already admitted finish; new ones get TCH_ERR_MODEL_UNLOADING while it drains, then TCH_ERR_MODEL_NOT_FOUND. 404 when model control is disabled.',
+          tags: ['Model repository'], access: 'admin', params: [nameParam], body: json('RepositoryUnloadRequest'), ok: json('Empty'),
+        })),
+      },
       '/v1/services/{name}/classify': {
         post: withServerTiming(operation({
           summary: 'Classify one raw image (the body) or several (multipart/form-data, one file part each)',
@@ -97,6 +127,8 @@ export function buildOpenApiDocument(): Json {
           ok: json('ClassifyResponse'),
         })),
       },
+      '/metrics': { get: operation({ summary: 'Prometheus metrics, text format (admin key; absent when metrics are disabled)', tags: ['Server'], access: 'admin', ok: { 'text/plain': { schema: { type: 'string' } } } }) },
+      '/v2/metrics/history': { get: operation({ summary: 'Rolling per-model history for the dashboard (admin key; absent when metrics are disabled)', tags: ['Server'], access: 'admin', ok: json('MetricsHistory') }) },
       ...kserveModelPaths('/v2/models/{name}', [nameParam]),
       ...kserveModelPaths('/v2/models/{name}/versions/{version}', [nameParam, versionParam]),
       ...tfPaths('/v1/models/{name}', [nameParam]),
@@ -110,10 +142,13 @@ export function buildOpenApiDocument(): Json {
       },
       parameters: {
         RequestId: { name: 'x-request-id', in: 'header', required: false, description: 'Echoed; generated (UUID) when absent or not 1-128 visible ASCII characters.', schema: { type: 'string', maxLength: 128 } },
+        Traceparent: { name: 'traceparent', in: 'header', required: false, description: 'W3C Trace Context of the caller (with optional tracestate); an invalid one is ignored.', schema: { type: 'string' } },
+        Priority: { name: 'x-request-priority', in: 'header', required: false, description: 'Scheduling priority: "high" overtakes "normal" requests waiting for the same model (KServe JSON may say parameters.priority: 1 instead).', schema: { type: 'string', enum: ['high', 'normal'] } },
         Timeout: { name: 'x-request-timeout-ms', in: 'header', required: false, description: 'Deadline in ms from arrival; past it the answer is TCH_ERR_DEADLINE_EXCEEDED (504).', schema: { type: 'integer', minimum: 1 } },
       },
       headers: {
         RequestId: { description: 'The request id.', schema: { type: 'string' } },
+        Traceparent: { description: "W3C traceparent of this request's server span: the caller's trace id (or a new trace), a new span id.", schema: { type: 'string' } },
         ServerTiming: { description: 'queue;dur=, preprocess;dur=, compute;dur=, postprocess;dur=, total;dur= (ms).', schema: { type: 'string' } },
       },
       responses: {

@@ -30,8 +30,42 @@ export const SCHEMAS: Record<string, Schema> = {
   },
   RepositoryIndex: {
     type: 'array',
-    items: { type: 'object', required: ['name', 'state'], properties: { name: str, version: str, state: { type: 'string', enum: ['READY', 'UNAVAILABLE'] } } },
+    items: {
+      type: 'object',
+      required: ['name', 'state'],
+      properties: {
+        name: str,
+        version: str,
+        state: { type: 'string', enum: ['READY', 'LOADING', 'UNAVAILABLE', 'UNLOADING'] },
+        reason: { type: 'string', description: 'Why it is UNAVAILABLE: "not loaded", or the code and message of its failed load.' },
+      },
+    },
   },
+  RepositoryIndexRequest: { type: 'object', properties: { ready: { type: 'boolean', description: 'Only the READY versions.' } } },
+  VersionPolicy: {
+    description: 'Registry models only. latest: the N highest registered versions; specific: exactly these.',
+    oneOf: [
+      { type: 'object', required: ['latest'], additionalProperties: false, properties: { latest: { type: 'integer', minimum: 1 } } },
+      { type: 'object', required: ['specific'], additionalProperties: false, properties: { specific: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[1-9][0-9]*$' } } } },
+    ],
+  },
+  RepositoryLoadRequest: {
+    type: 'object',
+    properties: {
+      parameters: {
+        type: 'object',
+        properties: {
+          source: { type: 'string', description: 'registry:NAME, a zoo id, an .onnx file or a service-definition .zip on the server. Default: the current source, else registry:{name}.' },
+          version_policy: { $ref: '#/components/schemas/VersionPolicy' },
+        },
+      },
+    },
+  },
+  RepositoryUnloadRequest: {
+    type: 'object',
+    properties: { parameters: { type: 'object', properties: { version: { type: 'string', description: 'Only this version. Default: every version.' }, unload_dependents: { type: 'boolean', description: 'Accepted and ignored (tritonclient sends it).' } } } },
+  },
+  Empty: { type: 'object', additionalProperties: false },
   InferInput: {
     type: 'object',
     required: ['name', 'datatype', 'shape'],
@@ -138,6 +172,36 @@ export const SCHEMAS: Record<string, Schema> = {
       model_version_status: {
         type: 'array',
         items: { type: 'object', properties: { version: str, state: str, status: { type: 'object', properties: { error_code: str, error_message: str } } } },
+      },
+    },
+  },
+  MetricsHistory: {
+    type: 'object',
+    required: ['bucketSeconds', 'buckets'],
+    description: 'The rolling history, oldest bucket first; buckets without traffic are left out (docs/observability.md).',
+    properties: {
+      bucketSeconds: int,
+      buckets: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['start', 'models'],
+          properties: {
+            start: { type: 'integer', description: 'Bucket start, Unix epoch milliseconds.' },
+            models: {
+              type: 'object',
+              additionalProperties: {
+                type: 'object',
+                properties: {
+                  requests: int,
+                  errors: int,
+                  latencyMs: { type: 'object', nullable: true, description: 'Total server time of successful requests, within 4.5 %.', properties: { p50: { type: 'number' }, p90: { type: 'number' }, p99: { type: 'number' } } },
+                  meanBatchSize: { type: 'number', nullable: true },
+                },
+              },
+            },
+          },
+        },
       },
     },
   },

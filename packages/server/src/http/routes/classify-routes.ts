@@ -23,7 +23,7 @@ export async function classifyRoutes(scope: FastifyInstance, state: HttpServerSt
   scope.post<{ Params: { name: string }; Querystring: { top: number } }>(
     '/v1/services/:name/classify',
     {
-      config: { access: 'service' },
+      config: { access: 'service', protocol: 'raw' },
       schema: { querystring: { type: 'object', properties: { top: { type: 'integer', minimum: 1, maximum: 1000, default: 5 } } } },
     },
     async (request, reply) => {

@@ -12,12 +12,12 @@ export async function kserveModelRoutes(scope: FastifyInstance, state: HttpServe
   acceptAnyBodyAsBuffer(scope);
   const service = { config: { access: 'service' as const } };
   for (const base of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
-    scope.get<{ Params: ModelParams }>(base, service, async (request) => state.host.get(request.params.name, request.params.version).metadata());
+    scope.get<{ Params: ModelParams }>(base, service, async (request) => state.host.metadata(request.params.name, request.params.version));
     scope.get<{ Params: ModelParams }>(`${base}/ready`, service, async (request) => {
       const model = state.host.get(request.params.name, request.params.version);
       return { name: model.name, version: model.version, ready: true };
     });
-    scope.post<{ Params: ModelParams }>(`${base}/infer`, service, (request, reply) => kserveInfer(state, request, reply));
+    scope.post<{ Params: ModelParams }>(`${base}/infer`, { config: { access: 'service', protocol: 'kserve-http' } }, (request, reply) => kserveInfer(state, request, reply));
   }
 }
 

@@ -5,7 +5,7 @@ import { buildOpenApiDocument } from '../openapi/openapi-document.js';
 import { SERVER_VERSION } from '../../server-version.js';
 import { acceptAnyBodyAsBuffer } from './raw-body.js';
 
-/** KServe v2 server metadata and health, the OpenAPI document (all open) and the repository index (admin). */
+/** KServe v2 server metadata and health, and the OpenAPI document (all open). */
 export async function serverRoutes(app: FastifyInstance, state: HttpServerState): Promise<void> {
   acceptAnyBodyAsBuffer(app);
   const open = { config: { access: 'open' as const } };
@@ -21,8 +21,5 @@ export async function serverRoutes(app: FastifyInstance, state: HttpServerState)
   });
   const openapi = JSON.stringify(buildOpenApiDocument());
   app.get('/openapi.json', open, async (_request, reply) => reply.type('application/json; charset=utf-8').send(openapi));
-  // Triton's model repository index, the first management route; it lists every model and its state.
-  app.post('/v2/repository/index', { config: { access: 'admin' } }, async () =>
-    state.host.names().map((name) => (state.host.isReady(name) ? { name, version: state.host.get(name).version, state: 'READY' } : { name, state: 'UNAVAILABLE' })),
-  );
+  // The repository index and model control (admin) are in repository-routes.ts.
 }

@@ -16,7 +16,7 @@ export async function tfServingRoutes(scope: FastifyInstance, state: HttpServerS
   acceptAnyBodyAsBuffer(scope);
   const service = { config: { access: 'service' as const } };
   for (const base of ['/v1/models/:name(^[^/:]+)', '/v1/models/:name/versions/:version(^[0-9]+)']) {
-    scope.post<{ Params: ModelParams }>(`${base}::predict`, service, async (request, reply) => {
+    scope.post<{ Params: ModelParams }>(`${base}::predict`, { config: { access: 'service', protocol: 'tf-serving-http' } }, async (request, reply) => {
       const { format, images } = decodePredictRequest(parseJson(await bodyBytes(request, state.config)));
       const response = await runInfer(state, request, reply, {
         id: request.id,

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { compileDeploymentSpec, type DeploymentSpecOptions } from '../../../src/controller/deployment-spec.js';
+import { renderKubernetes } from '../../../src/controller/k8s/render-kubernetes.js';
+import { createSchemaValidator } from './schema-validator.js';
+
+const validate = createSchemaValidator();
+
+const SPECS: Record<string, DeploymentSpecOptions> = {
+  minimal: { service: 'vision', model: { name: 'resnet50', version: 1 } },
+  full: {
+    service: 'vision-prod',
+    model: { name: 'catsdogs.v2', version: 7 },
+    replicas: 3,
+    workers: 4,
+    scheduler: { maxBatchSize: 16, maxQueueDelayMs: 2, preferredBatchSizes: [8, 16] },
+    tls: { mode: 'cert-manager', issuer: 'letsencrypt', issuerKind: 'ClusterIssuer', dnsNames: ['vision.example.com'] },
+    image: 'registry.example.com/ml/tachyon-server:0.1.0',
+    resources: { cpu: '2', memory: '3Gi' },
+    autoscale: { minReplicas: 2, maxReplicas: 10, targetCpuPercent: 65 },
+  },
+  tlsSecret: { service: 'edge', model: { name: 'squeezenet', version: 2 }, tls: { mode: 'secret', secretName: 'edge-cert' }, resources: { memory: '1Gi' } },
+};
+
+/** Parses a YAML stream as kubectl would: every document must parse without errors or warnings. */
+function parseStream(yaml: string): Record<string, unknown>[] {
+  return parseAllDocuments(yaml).map((doc) => {
+    assert.deepEqual(doc.errors, []);
+    assert.deepEqual(doc.warnings, []);
+    return doc.toJS() as Record<string, unknown>;
+  });
+}
+
+for (const [label, options] of Object.entries(SPECS)) {
+  test(`every rendered document of the "${label}" spec is valid against its Kubernetes/KServe/cert-manager schema`, () => {
+    const spec = compileDeploymentSpec(options);
+    const rendered = renderKubernetes(spec, { registryUrl: 'postgres://tachyon@db.internal:5432/tachyon', format: 'all', namespace: 'ml' });
+    const docs = parseStream(rendered.yaml);
+    assert.deepEqual(docs, JSON.parse(JSON.stringify(rendered.documents)), 'the YAML round-trips to the documents');
+    const kinds = docs.map((d) => d['kind']);
+    const expected = ['Secret', ...(spec.tls?.mode === 'cert-manager' ? ['Certificate'] : []), 'InferenceService', 'Deployment', 'Service', ...(spec.autoscale ? ['HorizontalPodAutoscaler'] : [])];
+    assert.deepEqual(kinds, expected);
+    for (const doc of docs) assert.deepEqual(validate(doc), [], `${String(doc['kind'])} must be schema-valid`);
+  });
+}
+
+test('the validator rejects what the API server would: a wrong type, a missing required field, an unknown field, a bad enum', () => {
+  const spec = compileDeploymentSpec(SPECS['full']!);
+  const docs = renderKubernetes(spec, { registryUrl: 'postgres://tachyon@db/tachyon' }).documents.map((d) => JSON.parse(JSON.stringify(d)) as Record<string, any>);
+  const byKind = (kind: string) => structuredClone(docs.find((d) => d['kind'] === kind)!);
+
+  const deployment = byKind('Deployment');
+  deployment['spec'].template.spec.containers[0].ports[0].containerPort = '8000';
+  assert.match(validate(deployment).join(), /containerPort/);
+
+  const noSelector = byKind('Deployment');
+  delete noSelector['spec'].selector;
+  assert.match(validate(noSelector).join(), /selector/);
+
+  const isvc = byKind('InferenceService');
+  isvc['spec'].predictor.containers[0].readinesProbe = {};
+  assert.match(validate(isvc).join(), /readinesProbe/);
+
+  const metric = byKind('InferenceService');
+  metric['spec'].predictor.scaleMetric = 'gpu';
+  assert.match(validate(metric).join(), /allowed values/);
+
+  const cert = byKind('Certificate');
+  delete cert['spec'].issuerRef;
+  assert.match(validate(cert).join(), /issuerRef/);
+
+  const hpa = byKind('HorizontalPodAutoscaler');
+  hpa['spec'].maxReplicas = 2 ** 31;
+  assert.match(validate(hpa).join(), /int32/);
+
+  const secret = byKind('Secret');
+  secret['kind'] = 'ConfigMap';
+  assert.match(validate(secret).join(), /no schema/);
+});

@@ -1,0 +1,13 @@
+// Tolerances of the quantizer tests, kept as data: int8 output of the generated conv net (generated-models.ts,
+// seed 7) against its fp32 output on 64 seeded inputs it was not calibrated on (calibration: 32 inputs, seed 1).
+// maxRelError = max |int8 - fp32| / (max - min of the fp32 logits); minTop1Agreement = share of inputs whose
+// argmax agrees. Measured when written (onnxruntime-node 1.30.0, x86-64): minmax 0.022-0.028, percentile the same,
+// entropy 0.066-0.089 (it clips these outlier-free activations too early); agreement 62-64 of 64.
+export const QUANTIZE_TOLERANCES = Object.freeze({
+  minmax: Object.freeze({ maxRelError: 0.05, minTop1Agreement: 0.95 }),
+  percentile: Object.freeze({ maxRelError: 0.05, minTop1Agreement: 0.95 }),
+  entropy: Object.freeze({ maxRelError: 0.15, minTop1Agreement: 0.9 }),
+});
+
+/** The BatchNorm fold is exact up to float rounding. */
+export const FOLD_MAX_ABS_ERROR = 1e-4;

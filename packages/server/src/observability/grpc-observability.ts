@@ -1,0 +1,51 @@
+import type { Metadata } from '@grpc/grpc-js';
+import type { ServerTimings } from '../inference/infer-types.js';
+import type { Observability } from './observability.js';
+import type { InferProtocol } from './server-metrics.js';
+import { startTrace, type TraceContext } from './trace-context.js';
+
+/** gRPC metadata keys of W3C Trace Context (the same names as the HTTP headers). */
+export const GRPC_TRACEPARENT_KEY = 'traceparent';
+export const GRPC_TRACESTATE_KEY = 'tracestate';
+
+// OpenTelemetry's semantic conventions: these statuses mark a gRPC server span as failed (client mistakes do not).
+const SERVER_ERROR_STATUSES = new Set([2, 4, 12, 13, 14, 15]);
+
+/** The server span of a call from its metadata; without an Observability the caller's context is only propagated. */
+export function startGrpcTrace(observability: Observability | undefined, metadata: Metadata): TraceContext {
+  const parent = metadata.get(GRPC_TRACEPARENT_KEY)[0];
+  const state = metadata.get(GRPC_TRACESTATE_KEY)[0];
+  return observability?.startTrace(parent, state) ?? startTrace(parent, state, { recording: false, sampleRatio: 0 });
+}
+
+export interface FinishedCall {
+  trace: TraceContext;
+  requestId: string;
+  /** `/package.Service/Method` */
+  method: string;
+  protocol: InferProtocol | undefined;
+  model: string | undefined;
+  /** gRPC status (0 = OK). */
+  status: number;
+  /** 'OK' or the TCH_ERR_* code. */
+  code: string;
+  receivedAt: number;
+  timings: ServerTimings | undefined;
+}
+
+/** Records a finished call in the metrics and as a span (the gRPC counterpart of the HTTP onResponse hook). */
+export function finishGrpcCall(observability: Observability | undefined, call: FinishedCall): void {
+  observability?.finish({
+    trace: call.trace,
+    requestId: call.requestId,
+    name: call.method.replace(/^\//, ''),
+    protocol: call.protocol,
+    model: call.model,
+    code: call.code,
+    receivedAt: call.receivedAt,
+    finishedAt: performance.now(),
+    timings: call.timings,
+    attributes: { 'rpc.system': 'grpc', 'rpc.method': call.method, 'rpc.grpc.status_code': call.status },
+    serverError: SERVER_ERROR_STATUSES.has(call.status),
+  });
+}
