@@ -85,6 +85,13 @@ export const ERROR_CODES = {
   TCH_ERR_SERVER_LISTEN_FAILED: { kind: 'UNAVAILABLE', description: 'The server cannot listen on the address: the port is in use, the address is not local, or permission is denied.' },
   TCH_ERR_SERVER_TLS_INVALID: { kind: 'INVALID_ARG', description: 'The TLS certificate or private key file is not valid PEM, or the key does not match the certificate.' },
 
+  // deployments (controller, daemon, web services)
+  TCH_ERR_SERVICE_NOT_FOUND: { kind: 'NOT_FOUND', description: 'No web service of that name is deployed in the workspace.' },
+  TCH_ERR_SERVICE_STATE_INVALID: { kind: 'INVALID_ARG', description: 'The service cannot make that state change now (e.g. update while it is being deleted); the allowed changes are listed.' },
+  TCH_ERR_DEPLOY_FAILED: { kind: 'UNAVAILABLE', description: 'The service did not become healthy: its process failed to start or kept crashing; the reason and the last log lines are in the details.' },
+  TCH_ERR_DEPLOY_TIMEOUT: { kind: 'DEADLINE_EXCEEDED', description: 'The service did not become healthy within the wait timeout; it may still be transitioning.' },
+  TCH_ERR_DAEMON_UNAVAILABLE: { kind: 'UNAVAILABLE', description: "The workspace's deployment daemon could not be started or reached; its log file is named in the details." },
+
   // the TypeScript client
   TCH_ERR_CLIENT_UNREACHABLE: { kind: 'UNAVAILABLE', description: 'The client could not reach the server (connection refused, reset or closed), also after its retries.' },
   TCH_ERR_CLIENT_TLS_FAILED: { kind: 'UNAVAILABLE', description: "The TLS handshake failed: the server's certificate is not trusted (pass its CA) or does not match the host name." },

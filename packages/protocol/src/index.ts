@@ -10,3 +10,4 @@
 export * from './error-kinds.js';
 export * from './error-codes.js';
 export * from './tachyon-error.js';
+export * from './deployments.js';
