@@ -94,6 +94,8 @@ export async function runServe(options: ServeCliOptions, globals: GlobalOptions)
     grpc: running.grpcAddress,
     models: running.models,
     ...(running.keysGenerated && running.keys ? { keys: { primary: running.keys.primary, secondary: running.keys.secondary } } : {}),
+    // Generated keys are in no file: this line is the one time they are shown.
+    ...(running.adminKeyGenerated && running.keys?.admin ? { adminKey: running.keys.admin } : {}),
   });
   await signals.closed;
   logger.info('stopped');
