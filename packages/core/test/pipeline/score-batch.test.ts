@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
 import { OnnxRuntimeBackend, ServicePipeline, compileModelSources, createModelService, resolveModelRef } from '../../src/index.js';
 import { sampleImagesDir, sharedDir } from '../support/shared-data.js';
@@ -10,15 +10,22 @@ import { sampleImagesDir, sharedDir } from '../support/shared-data.js';
 // What the scheduler relies on: requests prepared one by one, then run as one batch, get the rows they would get alone.
 const MAX_ABS_DIFF = 1e-4; // fp32 model: batch composition changes nothing beyond float noise
 
-test('scoreBatch over prepared requests of 1, 2 and 1 images returns each its own rows, equal to running alone', async (t) => {
+/** A zoo model as image -> model -> classifier, on its own backend, closed after the test. */
+async function pipelineOf(t: TestContext, id: string): Promise<ServicePipeline> {
   const dir = mkdtempSync(join(tmpdir(), 'tachyon-score-batch-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const backend = new OnnxRuntimeBackend();
   t.after(() => backend.close());
   const sources = compileModelSources({ cacheDir: join(dir, 'cache'), modelPath: [join(sharedDir(), 'models')], env: {} });
-  const model = await resolveModelRef('mobilenetv2-fp32', sources);
+  const model = await resolveModelRef(id, sources);
   const { manifest, dir: serviceDir } = await createModelService({ modelPath: model.path, entry: model.entry }, join(dir, 'svc'));
   const pipeline = await ServicePipeline.create(manifest, serviceDir, { backend });
+  t.after(() => pipeline.close());
+  return pipeline;
+}
+
+test('scoreBatch over prepared requests of 1, 2 and 1 images returns each its own rows, equal to running alone', async (t) => {
+  const pipeline = await pipelineOf(t, 'mobilenetv2-fp32');
   const read = (name: string) => readFileSync(join(sampleImagesDir(), name));
   const requests = [
     [read('n01440764_tench.JPEG')],
@@ -40,23 +47,14 @@ test('scoreBatch over prepared requests of 1, 2 and 1 images returns each its ow
   });
   // Different requests got different answers (the split is not returning one request's rows to all).
   assert.notDeepEqual(Array.from((together[0]!.data as Float32Array).subarray(0, 10)), Array.from((together[2]!.data as Float32Array).subarray(0, 10)));
-  await pipeline.close();
 });
 
 test('prepare rejects a bad image of its own request only, naming its index', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-score-batch-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const backend = new OnnxRuntimeBackend();
-  t.after(() => backend.close());
-  const sources = compileModelSources({ cacheDir: join(dir, 'cache'), modelPath: [join(sharedDir(), 'models')], env: {} });
-  const model = await resolveModelRef('mobilenetv2-int8', sources);
-  const { manifest, dir: serviceDir } = await createModelService({ modelPath: model.path, entry: model.entry }, join(dir, 'svc'));
-  const pipeline = await ServicePipeline.create(manifest, serviceDir, { backend });
+  const pipeline = await pipelineOf(t, 'mobilenetv2-int8');
   await assert.rejects(pipeline.prepare([readFileSync(join(sampleImagesDir(), 'n01440764_tench.JPEG')), Buffer.from('not an image')]), (e: unknown) => {
     assert.ok(isTachyonError(e));
     assert.equal(e.details?.['index'], 1);
     return true;
   });
   await assert.rejects(pipeline.prepare([]), RangeError);
-  await pipeline.close();
 });
