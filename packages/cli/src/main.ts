@@ -1,6 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { reportError } from './output.js';
 import { registerK8sCommands } from './commands/k8s.js';
+import { registerDaemonCommands } from './commands/daemon.js';
+import { registerDeployCommands } from './commands/deploy.js';
+import { registerQuickstartCommand } from './commands/quickstart.js';
 
 // Commands import @tachyon/core lazily, so `tachyon --help` never loads onnxruntime or sharp.
 export async function main(argv: readonly string[]): Promise<number> {
@@ -132,6 +135,9 @@ function buildProgram(): Command {
     .addOption(new Option('--output-kind <kind>', 'what a custom head outputs').choices(['logits', 'probabilities']))
     .addOption(new Option('--top <k>', 'classes returned per image').default('5'))
     .option('--name <name>', 'definition name (default: the zoo id)')
+    .option('--quantize-calibration <dir>', 'quantize the fp32 featurizer to int8 on save, calibrated on this folder of images (docs/quantization.md)')
+    .addOption(new Option('--quantize-method <method>', 'calibration method (default minmax)').choices(['minmax', 'entropy', 'percentile']))
+    .option('--quantize-samples <n>', 'calibration images, spread evenly over the sorted folder (default 200)')
     .option('--json', 'print JSON')
     .action(async (options, command: Command) => {
       const { runSvcdefCreate } = await import('./commands/svcdef.js');
@@ -300,5 +306,8 @@ function buildProgram(): Command {
       await runServe(options, command.optsWithGlobals<GlobalOptions>());
     });
   registerK8sCommands(program); // docs/kubernetes.md
+  registerDaemonCommands(program); // docs/deployments.md
+  registerDeployCommands(program); // docs/deployments.md
+  registerQuickstartCommand(program); // docs/quickstart.md
   return program;
 }

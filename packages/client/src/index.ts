@@ -1,5 +1,6 @@
 /**
- * @tachyon/client — call a running tachyon server over HTTP(S). Depends on @tachyon/protocol only.
+ * @tachyon/client — call a running tachyon server over HTTP(S) or gRPC. Depends on @tachyon/protocol (and undici,
+ * @grpc/grpc-js, @grpc/proto-loader) only.
  *
  * ```ts
  * import { readFileSync } from 'node:fs';
@@ -14,6 +15,8 @@
  * ```
  *
  * HTTPS with a private CA: `createClient({ url: 'https://host:8000', key, ca: readFileSync('ca.pem') })`.
+ * gRPC (KServe v2 ModelInfer; same methods, same results): `createClient({ protocol: 'grpc', grpcAddress:
+ * '127.0.0.1:8001', key, ca })` (TLS when `ca` is given or `tls: true`). Calls retry UNAVAILABLE with backoff.
  * Errors are `TachyonError`s: the server's own code (e.g. `TCH_ERR_AUTH_INVALID`) or a client one
  * (`TCH_ERR_CLIENT_UNREACHABLE`, `TCH_ERR_CLIENT_TLS_FAILED`, `TCH_ERR_CLIENT_DEADLINE`).
  */

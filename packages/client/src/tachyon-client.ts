@@ -1,8 +1,10 @@
 import { TachyonError } from '@tachyon/protocol';
 import { compileClientOptions, type ClientConfig, type ClientOptions } from './client-options.js';
+import { GrpcTransport } from './grpc-transport.js';
 import { HttpTransport, errorFromReply, type HttpReply } from './http-transport.js';
 import { encodeClassifyBody } from './image-body.js';
 import { INFERENCE_HEADER, decodeScores, encodeImagesRequest } from './kserve-binary.js';
+import { buildModelInferRequest, decodeGrpcClassification, decodeGrpcScores, type ModelInferResponseMessage } from './kserve-grpc.js';
 
 export interface ScoredClass {
   index: number;
@@ -39,11 +41,16 @@ export interface ModelMetadata {
   outputs: { name: string; datatype: string; shape: number[] }[];
 }
 
+/**
+ * Over HTTP the calls use the raw-image endpoint and KServe v2 binary data; over gRPC (`protocol: 'grpc'`) KServe v2
+ * `ModelInfer` (raw contents; classification extension for top-K), `ServerLive`, `ServerReady`, `ModelReady` and
+ * `ModelMetadata`. Both give the same results.
+ */
 export interface TachyonClient {
   readonly config: ClientConfig;
-  /** Top-K labels per image, via the raw-image endpoint `POST /v1/services/{model}/classify`. */
+  /** Top-K labels per image, via the raw-image endpoint `POST /v1/services/{model}/classify` (gRPC: ModelInfer + classification). */
   classify(model: string, images: Uint8Array | readonly Uint8Array[], options?: ClassifyOptions): Promise<ClassifyResult[]>;
-  /** Class confidences (one Float32Array per image), via KServe v2 `POST /v2/models/{model}/infer` with binary data. */
+  /** Class confidences (one Float32Array per image), via KServe v2 `POST /v2/models/{model}/infer` with binary data (gRPC: ModelInfer). */
   infer(model: string, images: Uint8Array | readonly Uint8Array[], options?: CallOptions): Promise<Float32Array[]>;
   /** Whether the server (or one model) is ready to serve: `/v2/health/ready` or `/v2/models/{model}/ready`. */
   ready(model?: string, options?: CallOptions): Promise<boolean>;
@@ -57,6 +64,7 @@ export interface TachyonClient {
 /** A client for one tachyon server (see the package's index.ts for an example). */
 export function createClient(options: ClientOptions): TachyonClient {
   const config = compileClientOptions(options);
+  if (config.protocol === 'grpc') return createGrpcClient(config);
   const http = new HttpTransport(config);
   const call = (o: CallOptions | undefined) => ({
     ...(o?.timeoutMs === undefined ? {} : { timeoutMs: checkTimeout(o.timeoutMs) }),
@@ -117,12 +125,77 @@ export function createClient(options: ClientOptions): TachyonClient {
   });
 }
 
+function createGrpcClient(config: ClientConfig): TachyonClient {
+  const grpc = new GrpcTransport(config);
+  const call = (o: CallOptions | undefined) => ({
+    ...(o?.timeoutMs === undefined ? {} : { timeoutMs: checkTimeout(o.timeoutMs) }),
+    ...(o?.signal === undefined ? {} : { signal: o.signal }),
+  });
+  const rowsOf = <T>(rows: T[], expected: number): T[] => {
+    if (rows.length !== expected) throw new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', `Expected results for ${expected} images, got ${rows.length}.`);
+    return rows;
+  };
+  // As over HTTP (503 and 404 are false): a server that answers UNAVAILABLE (draining) or NOT_FOUND is not ready;
+  // anything else (a wrong key, an unreachable server) is thrown.
+  const readiness = async (method: string, request: object, o?: CallOptions): Promise<boolean> => {
+    try {
+      const reply = await grpc.call<{ live?: boolean; ready?: boolean }>({ method, request, retryUnavailable: false, ...call(o) });
+      return reply.live ?? reply.ready ?? false;
+    } catch (error) {
+      const e = error as TachyonError;
+      if ((e.kind === 'UNAVAILABLE' || e.kind === 'NOT_FOUND') && !String(e.code).startsWith('TCH_ERR_CLIENT_')) return false;
+      throw error;
+    }
+  };
+
+  return Object.freeze({
+    config,
+
+    async classify(model: string, images: Uint8Array | readonly Uint8Array[], o: ClassifyOptions = {}): Promise<ClassifyResult[]> {
+      const list = toImages(images);
+      const top = o.top ?? 5;
+      if (!Number.isInteger(top) || top < 1) throw new RangeError(`options.top: expected an integer >= 1, got ${String(top)}.`);
+      if (o.names !== undefined && o.names.length !== list.length) throw new RangeError('options.names: expected one name per image.');
+      const request = buildModelInferRequest(checkModel(model), list, top);
+      const response = await grpc.call<ModelInferResponseMessage>({ method: 'ModelInfer', request, ...call(o) });
+      // The same `file` as the HTTP endpoint: the given name, null for one unnamed image, else the part name.
+      return rowsOf(decodeGrpcClassification(response), list.length).map((row, i) => ({
+        file: o.names?.[i] ?? (list.length === 1 ? null : `image${i}`),
+        top: row,
+      }));
+    },
+
+    async infer(model: string, images: Uint8Array | readonly Uint8Array[], o?: CallOptions): Promise<Float32Array[]> {
+      const list = toImages(images);
+      const request = buildModelInferRequest(checkModel(model), list);
+      return rowsOf(decodeGrpcScores(await grpc.call<ModelInferResponseMessage>({ method: 'ModelInfer', request, ...call(o) })), list.length);
+    },
+
+    ready: (model?: string, o?: CallOptions): Promise<boolean> =>
+      model === undefined ? readiness('ServerReady', {}, o) : readiness('ModelReady', { name: checkModel(model), version: '' }, o),
+
+    live: (o?: CallOptions): Promise<boolean> => readiness('ServerLive', {}, o),
+
+    async metadata(model: string, o?: CallOptions): Promise<ModelMetadata> {
+      const reply = await grpc.call<ModelMetadata>({ method: 'ModelMetadata', request: { name: checkModel(model), version: '' }, ...call(o) });
+      return { name: reply.name, versions: reply.versions, platform: reply.platform, inputs: reply.inputs, outputs: reply.outputs };
+    },
+
+    close: () => grpc.close(),
+  });
+}
+
 function toImages(images: Uint8Array | readonly Uint8Array[]): readonly Uint8Array[] {
   const list = images instanceof Uint8Array ? [images] : images;
   if (!Array.isArray(list) || list.length === 0 || !list.every((i) => i instanceof Uint8Array)) {
     throw new TypeError('images: expected a Uint8Array or a non-empty array of them.');
   }
   return list;
+}
+
+function checkModel(model: string): string {
+  modelPath(model);
+  return model;
 }
 
 function modelPath(model: string): string {

@@ -37,3 +37,4 @@ export { ServerMetrics, UNKNOWN_MODEL, type InferProtocol, type QueueStats, type
 export type { MetricsHistory, HistoryBucket, HistoryModelStats } from './observability/metrics-history.js';
 export { formatTraceparent, parseTraceparent, parseTracestate, type TraceContext } from './observability/trace-context.js';
 export * from './serve/index.js';
+export * from './daemon/index.js';

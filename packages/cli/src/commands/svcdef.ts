@@ -9,6 +9,7 @@ import {
   imageStage,
   kerasStage,
   onnxStage,
+  type FeaturizerQuantizeOptions,
   type LoadedServiceDefinition,
   type PresetName,
   type StageManifest,
@@ -18,6 +19,7 @@ import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';
 import { printError, printJson, printLine } from '../output.js';
 import { readLabelsFile } from './classify.js';
+import { createBarPrinter, integerFlag } from './quantize.js';
 
 export interface SvcdefCreateOptions {
   out: string;
@@ -30,6 +32,10 @@ export interface SvcdefCreateOptions {
   labels?: string;
   outputKind?: 'logits' | 'probabilities';
   top: string;
+  /** Quantize the fp32 featurizer on this folder's images while saving. */
+  quantizeCalibration?: string;
+  quantizeMethod?: 'minmax' | 'entropy' | 'percentile';
+  quantizeSamples?: string;
   json?: boolean;
 }
 
@@ -40,7 +46,11 @@ export async function runSvcdefCreate(options: SvcdefCreateOptions, globals: Glo
   const entry = zooEntry(zooId(options.featurizer, options.dtype));
   const topK = Number(options.top);
   const def = new ServiceDefinition(options.name ?? entry.id);
-  def.pipeline.push(imageStage((options.preset ?? entry.preset) as PresetName), featurizerStage(options.featurizer, { dtype: options.dtype }));
+  const quantize = quantizeOption(options);
+  def.pipeline.push(
+    imageStage((options.preset ?? entry.preset) as PresetName),
+    featurizerStage(options.featurizer, { dtype: options.dtype, ...(quantize === undefined ? {} : { quantize }) }),
+  );
   if (options.head === undefined && options.keras === undefined) {
     def.pipeline.push(defaultClassifier({ topK }));
   } else {
@@ -52,9 +62,27 @@ export async function runSvcdefCreate(options: SvcdefCreateOptions, globals: Glo
     const outputKind = options.outputKind ?? (options.keras !== undefined ? 'probabilities' : 'logits');
     def.pipeline.push(head, classifierStage({ labels: await readLabelsFile(labelsFile), outputKind, topK }));
   }
-  const created = await def.save(options.out, { sources });
+  const bar = quantize === undefined ? undefined : createBarPrinter('calibrating');
+  const created = await def.save(options.out, { sources, ...(bar === undefined ? {} : { onProgress: (p) => bar(p.done, p.total) }) });
   if (options.json) printJson({ path: created.path, sha256: created.sha256, size: created.size, manifest: created.manifest });
   else printLine(`${created.path}: ${created.manifest.stages.length} stages, ${(created.size / 1e6).toFixed(1)} MB, sha256 ${created.sha256}`);
+}
+
+/** The featurizer's `quantize` option from the --quantize-* flags, or undefined without --quantize-calibration. */
+function quantizeOption(options: SvcdefCreateOptions): FeaturizerQuantizeOptions | undefined {
+  if (options.quantizeCalibration === undefined) {
+    if (options.quantizeMethod !== undefined || options.quantizeSamples !== undefined) {
+      throw new TypeError('--quantize-method and --quantize-samples: they need --quantize-calibration DIR');
+    }
+    return undefined;
+  }
+  if (options.dtype !== 'fp32') throw new TypeError('--quantize-calibration: needs --dtype fp32 (the int8 zoo model is quantized already)');
+  const samples = integerFlag('--quantize-samples', options.quantizeSamples, 1);
+  return {
+    calibration: options.quantizeCalibration,
+    ...(options.quantizeMethod === undefined ? {} : { method: options.quantizeMethod }),
+    ...(samples === undefined ? {} : { samples }),
+  };
 }
 
 export async function runSvcdefInspect(zip: string, options: { json?: boolean }, globals: GlobalOptions): Promise<void> {
@@ -103,6 +131,10 @@ function describeStage(stage: StageManifest): string {
   const parts = [`in: ${ports(stage.inputs, ' <- ')}`];
   if (Object.keys(stage.outputs).length > 0) parts.push(`out: ${ports(stage.outputs, ' -> ')}`);
   if (stage.kind === 'featurizer') parts.push(`model ${stage.model} cut at "${stage.featureTensor}"`);
+  if (stage.kind === 'featurizer' && stage.quantization) {
+    const q = stage.quantization;
+    parts.push(`int8 by ${q.tool} (${q.method}, ${q.samples} calibration images, weights ${q.perChannel ? 'per channel' : 'per tensor'})`);
+  }
   if (stage.kind === 'onnx' || stage.kind === 'featurizer' || stage.kind === 'keras') parts.push(`file ${stage.file}`);
   if (stage.kind === 'classifier') parts.push(`${stage.outputKind}, top ${stage.topK}, labels ${stage.labels}`);
   if (stage.kind === 'image') parts.push(`size ${JSON.stringify(stage.preprocess.size ?? [224, 224])}, ${stage.preprocess.channelOrder ?? 'RGB'}`);

@@ -1,8 +1,6 @@
-import onnxProto from 'onnx-proto';
 import type { GraphIndex, Selection } from './graph-index.js';
+import { modelWithGraph } from './model-with-graph.js';
 import { toInt, type OnnxModel, type OnnxValueInfo } from './onnx-model.js';
-
-const { onnx } = onnxProto;
 
 /** IR 4 made initializers that are not graph inputs legal; before it, every initializer is also listed as an input. */
 const IR_INITIALIZERS_OUTSIDE_INPUTS = 4;
@@ -31,28 +29,17 @@ export function buildPrunedModel(
     toInt(model.irVersion) < IR_INITIALIZERS_OUTSIDE_INPUTS
       ? (graph.input ?? []).filter((vi) => index.initializerInputs.has(vi.name ?? '') && keepInitializer(vi.name ?? ''))
       : [];
-  return onnx.ModelProto.create({
-    irVersion: model.irVersion,
-    opsetImport: model.opsetImport,
-    producerName: model.producerName,
-    producerVersion: model.producerVersion,
-    domain: model.domain,
-    modelVersion: model.modelVersion,
-    docString: model.docString,
-    metadataProps: model.metadataProps,
-    functions: model.functions,
-    // trainingInfo describes training of the whole original graph; it does not survive a cut.
-    graph: {
-      name: graph.name ?? 'graph',
-      docString: graph.docString ?? '',
-      node: nodes,
-      initializer: (graph.initializer ?? []).filter((t) => keepInitializer(t.name ?? '')),
-      sparseInitializer: (graph.sparseInitializer ?? []).filter((s) => keepInitializer(s.values?.name ?? '')),
-      input: [...inputs, ...legacyInputs],
-      output: [...outputs],
-      valueInfo: (graph.valueInfo ?? []).filter((vi) => alive.has(vi.name ?? '') && !ends.has(vi.name ?? '')),
-      quantizationAnnotation: (graph.quantizationAnnotation ?? []).filter((a) => alive.has(a.tensorName ?? '')),
-    },
+  // trainingInfo describes training of the whole original graph; it does not survive a cut (modelWithGraph drops it).
+  return modelWithGraph(model, {
+    name: graph.name ?? 'graph',
+    docString: graph.docString ?? '',
+    node: nodes,
+    initializer: (graph.initializer ?? []).filter((t) => keepInitializer(t.name ?? '')),
+    sparseInitializer: (graph.sparseInitializer ?? []).filter((s) => keepInitializer(s.values?.name ?? '')),
+    input: [...inputs, ...legacyInputs],
+    output: [...outputs],
+    valueInfo: (graph.valueInfo ?? []).filter((vi) => alive.has(vi.name ?? '') && !ends.has(vi.name ?? '')),
+    quantizationAnnotation: (graph.quantizationAnnotation ?? []).filter((a) => alive.has(a.tensorName ?? '')),
   });
 }
 

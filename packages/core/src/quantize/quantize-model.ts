@@ -1,6 +1,6 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { TachyonError } from '@tachyon/protocol';
-import onnxProto from 'onnx-proto';
+import { modelWithGraph } from '../graph/model-with-graph.js';
 import { graphOf, readOnnxModel, encodeOnnxModel, toInt, type OnnxModel } from '../graph/onnx-model.js';
 import { fromValueInfo } from '../graph/tensor-info.js';
 import { calibrateRanges, validateCalibrationSet, type CalibrationSet } from './calibrate.js';
@@ -9,8 +9,6 @@ import { foldBatchNorms, inlineConstants, pruneInitializers, toWorkGraph, type W
 import { planQdq } from './qdq-plan.js';
 import { rewriteQdq } from './qdq-rewrite.js';
 import { compileQuantize, type ActivationType, type CalibrationMethod, type QuantizeOptions } from './quantize-options.js';
-
-const { onnx } = onnxProto;
 
 /** Ops that mean a model is quantized already. */
 const QUANTIZED_OPS = /^(QuantizeLinear|DequantizeLinear|DynamicQuantizeLinear|QLinear.*|QGemm|ConvInteger|MatMulInteger.*)$/;
@@ -157,16 +155,9 @@ function toModel(model: OnnxModel, work: WorkGraph): OnnxModel {
   const alive = new Set<string>([...work.inputs, ...work.initializers.keys()]);
   for (const node of work.nodes) for (const o of node.output ?? []) alive.add(o);
   const outputs = new Set(work.outputs);
-  return onnx.ModelProto.create({
-    irVersion: Math.max(toInt(model.irVersion), 7),
-    opsetImport: model.opsetImport,
-    producerName: model.producerName,
-    producerVersion: model.producerVersion,
-    domain: model.domain,
-    modelVersion: model.modelVersion,
-    docString: model.docString,
-    metadataProps: model.metadataProps,
-    graph: {
+  return modelWithGraph(
+    model,
+    {
       name: graph.name ?? 'graph',
       docString: graph.docString ?? '',
       node: work.nodes.map((n) => ({ ...n, input: [...(n.input ?? [])], output: [...(n.output ?? [])] })),
@@ -175,5 +166,6 @@ function toModel(model: OnnxModel, work: WorkGraph): OnnxModel {
       output: graph.output ?? [],
       valueInfo: (graph.valueInfo ?? []).filter((vi) => alive.has(vi.name ?? '') && !outputs.has(vi.name ?? '') && !work.initializers.has(vi.name ?? '')),
     },
-  });
+    Math.max(toInt(model.irVersion), 7),
+  );
 }

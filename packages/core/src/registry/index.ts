@@ -14,7 +14,7 @@
  * await registry.close();
  * ```
  */
-export type { ArtifactKind, DeploymentRef, ModelVersionRecord, NewModelVersion, PendingBlob, RegistryStore } from './registry-store.js';
+export type { ArtifactKind, DeploymentInput, DeploymentRecord, DeploymentRef, ModelVersionRecord, NewModelVersion, PendingBlob, RegistryStore } from './registry-store.js';
 export type { BlobInfo, BlobStore, CopyProgress, StagedBlob, StagingInfo } from './blob-store.js';
 export {
   MODEL_NAME_MAX_LENGTH,

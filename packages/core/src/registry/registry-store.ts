@@ -35,6 +35,35 @@ export interface DeploymentRef {
   readonly version: number;
 }
 
+/**
+ * One deployed service's desired state (the deployment controller's row, docs/deployments.md): the spec as JSON,
+ * the last observed state, and the ports the service last listened on (kept across restarts).
+ */
+export interface DeploymentRecord {
+  /** The service name (primary key). */
+  readonly name: string;
+  /** The compiled service spec (JSON object; the controller owns its shape). */
+  readonly spec: Readonly<Record<string, unknown>>;
+  readonly state: string;
+  readonly reason: string | null;
+  /** 1 on insert, +1 on every change of the spec. */
+  readonly generation: number;
+  /** Observed runtime facts the controller keeps across restarts (e.g. the ports it picked). */
+  readonly runtime: Readonly<Record<string, unknown>>;
+  /** ISO 8601, UTC. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** What `putDeployment` writes: the spec, and the model version it holds (its deployment ref, same transaction). */
+export interface DeploymentInput {
+  name: string;
+  spec: Record<string, unknown>;
+  /** State written with a new row or a changed spec; an unchanged spec keeps the row as it is. */
+  state: string;
+  model: { name: string; version: number };
+}
+
 /** A blob being written by a process that has not yet inserted its version row (the crash-recovery journal). */
 export interface PendingBlob {
   readonly sha256: string;
@@ -63,6 +92,20 @@ export interface RegistryStore {
   addDeploymentRef(ref: DeploymentRef): Promise<void>;
   removeDeploymentRef(deployment: string): Promise<void>;
   deploymentRefs(name: string, version?: number): Promise<DeploymentRef[]>;
+
+  /**
+   * Inserts or updates a deployment row and, in the SAME transaction, its deployment ref on `input.model`
+   * (TCH_ERR_REGISTRY_MODEL_NOT_FOUND when that version is not registered). The generation is bumped only when the
+   * spec's JSON differs from the stored one; `changed` says whether it did (an insert is a change).
+   */
+  putDeployment(input: DeploymentInput): Promise<{ record: DeploymentRecord; changed: boolean }>;
+  getDeployment(name: string): Promise<DeploymentRecord | undefined>;
+  /** Every deployment row, ordered by name. */
+  listDeployments(): Promise<DeploymentRecord[]>;
+  /** Records an observed state (and runtime facts, merged when given); undefined when there is no such row. */
+  setDeploymentState(name: string, state: string, reason: string | null, runtime?: Record<string, unknown>): Promise<DeploymentRecord | undefined>;
+  /** Deletes the row and its deployment ref in one transaction; false when there was none. */
+  deleteDeployment(name: string): Promise<boolean>;
 
   /** Journal: a blob is about to be written by `owner` (e.g. `<hostname>:<pid>:<random>`). */
   addPendingBlob(sha256: string, owner: string): Promise<void>;

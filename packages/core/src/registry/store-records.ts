@@ -1,6 +1,6 @@
 import { TachyonError } from '@tachyon/protocol';
 import { validateModelName, validateModelVersion, validateStringMap } from './model-ref.js';
-import type { ArtifactKind, DeploymentRef, ModelVersionRecord, NewModelVersion } from './registry-store.js';
+import type { ArtifactKind, DeploymentInput, DeploymentRecord, DeploymentRef, ModelVersionRecord, NewModelVersion } from './registry-store.js';
 
 /** A new version, or an exported record being imported (whose description may be null). */
 export type VersionInput = Omit<NewModelVersion, 'description'> & { description?: string | null };
@@ -59,4 +59,55 @@ export function versionNotFound(name: string, version: number | undefined): Tach
   return new TachyonError('TCH_ERR_REGISTRY_MODEL_NOT_FOUND', `No registered model ${what}.`, {
     details: version === undefined ? { name } : { name, version },
   });
+}
+
+export function checkDeploymentName(name: unknown): string {
+  if (typeof name !== 'string' || name === '' || name.length > 253) throw new TypeError('name must be a non-empty deployment name of at most 253 characters.');
+  return name;
+}
+
+export function checkDeploymentInput(input: DeploymentInput): void {
+  if (typeof input !== 'object' || input === null) throw new TypeError('input must be a DeploymentInput object.');
+  checkDeploymentName(input.name);
+  if (typeof input.spec !== 'object' || input.spec === null || Array.isArray(input.spec)) throw new TypeError('input.spec must be a JSON object.');
+  checkDeploymentState(input.state);
+  checkDeploymentRef({ deployment: input.name, name: input.model?.name, version: input.model?.version } as DeploymentRef);
+}
+
+export function checkDeploymentState(state: unknown): string {
+  if (typeof state !== 'string' || state === '') throw new TypeError('state must be a non-empty string.');
+  return state;
+}
+
+export function buildDeploymentRecord(fields: {
+  name: string; spec: Record<string, unknown>; state: string; reason: string | null; generation: number;
+  runtime: Record<string, unknown>; createdAt: string; updatedAt: string;
+}): DeploymentRecord {
+  return Object.freeze({
+    name: fields.name,
+    spec: deepFreeze(fields.spec),
+    state: fields.state,
+    reason: fields.reason,
+    generation: fields.generation,
+    runtime: deepFreeze(fields.runtime),
+    createdAt: fields.createdAt,
+    updatedAt: fields.updatedAt,
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** JSON with object keys sorted at every level: equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

@@ -97,6 +97,21 @@ const onnxStage = {
   },
 } as const;
 
+/** FeaturizerQuantization: optional, so zips written before it existed stay valid. */
+const quantization = {
+  type: 'object',
+  required: ['tool', 'method', 'samples', 'perChannel', 'activationType'],
+  additionalProperties: false,
+  properties: {
+    tool: { const: 'tachyon' },
+    method: { enum: ['minmax', 'entropy', 'percentile'] },
+    samples: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+    perChannel: { type: 'boolean' },
+    activationType: { enum: ['uint8', 'int8'] },
+    percentile: { type: 'number', exclusiveMinimum: 50, maximum: 100 },
+  },
+} as const;
+
 const featurizerStage = {
   type: 'object',
   required: ['kind', 'name', 'inputs', 'outputs', 'model', 'featureTensor', 'file'],
@@ -110,6 +125,7 @@ const featurizerStage = {
     featureTensor: tensorName,
     file: filePath,
     executionProviders,
+    quantization,
   },
 } as const;
 

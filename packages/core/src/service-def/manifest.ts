@@ -72,6 +72,23 @@ export interface FeaturizerStageManifest extends StageBase {
   featureTensor: string;
   file: string;
   executionProviders?: ExecutionProvider[];
+  /** Present when tachyon quantized the cut graph to int8 while saving; absent: the graph is stored as cut. */
+  quantization?: FeaturizerQuantization;
+}
+
+/** How tachyon's own quantizer (docs/quantization.md) turned a featurizer's fp32 cut graph into int8 QDQ. */
+export interface FeaturizerQuantization {
+  /** Who quantized it: always 'tachyon' (the zoo id in `model` names the fp32 original). */
+  tool: 'tachyon';
+  /** Calibration method of the activation ranges. */
+  method: 'minmax' | 'entropy' | 'percentile';
+  /** Calibration images used, preprocessed with the zoo model's own preset. */
+  samples: number;
+  /** Weights with one scale per output channel (true) or per tensor. */
+  perChannel: boolean;
+  activationType: 'uint8' | 'int8';
+  /** Only for method 'percentile': the percentile of |x| kept. */
+  percentile?: number;
 }
 
 /** A Keras classifier in TensorFlow.js layers format. Ports: in `input`, out `output`. */

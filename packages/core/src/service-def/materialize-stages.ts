@@ -9,6 +9,7 @@ import type { ModelSources } from '../zoo/model-sources.js';
 import type { ZooEntry } from '../zoo/zoo-entry.js';
 import { PIPELINE_INPUT, type StageManifest } from './manifest.js';
 import { createFeaturizerModel } from './featurizer-model.js';
+import { quantizeFeaturizer } from './featurizer-quantize.js';
 import type { StageSpec } from './stage-specs.js';
 
 export interface MaterializedFile {
@@ -19,6 +20,20 @@ export interface MaterializedFile {
 export interface MaterializedStages {
   stages: StageManifest[];
   files: MaterializedFile[];
+}
+
+/** Progress of `ServiceDefinition.save` beyond downloads (those report through `sources.onProgress`). */
+export interface SaveProgress {
+  /** The stage's name. */
+  stage: string;
+  /** 'calibrating': a featurizer with `quantize` runs in fp32 on its calibration images, `done` of `total`. */
+  step: 'calibrating';
+  done: number;
+  total: number;
+}
+
+export interface MaterializeOptions {
+  onProgress?: ((progress: SaveProgress) => void) | undefined;
 }
 
 interface Featurized {
@@ -32,7 +47,12 @@ interface Featurized {
  * their feature tensor, the default classifier becomes the backbone's own head (an ONNX stage) and a classifier
  * stage, and every omitted port map is written out, each stage reading the main output of the one before.
  */
-export async function materializeStages(specs: readonly StageSpec[], sources: ModelSources, backend: OnnxRuntimeBackend): Promise<MaterializedStages> {
+export async function materializeStages(
+  specs: readonly StageSpec[],
+  sources: ModelSources,
+  backend: OnnxRuntimeBackend,
+  options: MaterializeOptions = {},
+): Promise<MaterializedStages> {
   const stages: StageManifest[] = [];
   const files: MaterializedFile[] = [];
   let previous = PIPELINE_INPUT;
@@ -50,14 +70,19 @@ export async function materializeStages(specs: readonly StageSpec[], sources: Mo
       case 'featurizer': {
         const entry = zooEntry(zooId(spec.family, spec.dtype));
         const { full, cut, feature } = await createFeaturizerModel(entry, sources, backend);
-        const file = `models/${entry.id}.featurizer.onnx`;
-        files.push({ path: file, bytes: encodeOnnxModel(cut) });
+        const progress = options.onProgress;
+        const quantized = spec.quantize
+          ? await quantizeFeaturizer(cut, entry, spec.quantize, progress && ((done, total) => progress({ stage: spec.name, step: 'calibrating', done, total })))
+          : undefined;
+        const file = `models/${entry.id}.featurizer${quantized ? '.int8' : ''}.onnx`;
+        files.push({ path: file, bytes: encodeOnnxModel(quantized?.model ?? cut) });
         const outputs = spec.outputs ?? { [feature.name]: 'features' };
         const stage: StageManifest = {
           kind: 'featurizer', name: spec.name, model: entry.id, featureTensor: feature.name, file,
           inputs: spec.inputs ?? { [entry.input]: previous }, outputs,
         };
         if (spec.executionProviders) stage.executionProviders = spec.executionProviders;
+        if (quantized) stage.quantization = quantized.quantization;
         stages.push(stage);
         featurized = { entry, model: full, feature };
         previous = only(outputs);

@@ -5,7 +5,7 @@ import { parseLabels } from '../labels/imagenet-labels.js';
 import { compileModelSources, type ModelSources, type ModelSourcesOptions } from '../zoo/model-sources.js';
 import { createServiceZip, type CreatedServiceZip } from './create-service-zip.js';
 import { SERVICE_SCHEMA_VERSION, type ServiceManifest, type StageManifest } from './manifest.js';
-import { materializeStages } from './materialize-stages.js';
+import { materializeStages, type SaveProgress } from './materialize-stages.js';
 import { extractServiceZipToCache, type ServiceZipCacheOptions } from './service-zip-cache.js';
 import type { StageIo } from './stage-io.js';
 import type { StageSpec } from './stage-specs.js';
@@ -18,7 +18,14 @@ export interface SaveServiceOptions {
   sources?: ModelSources | ModelSourcesOptions;
   /** Backend used to probe tensor types while cutting graphs. @default a temporary one */
   backend?: OnnxRuntimeBackend;
+  /**
+   * Called while a featurizer with `quantize` calibrates (after each batch). Model downloads report through
+   * `sources.onProgress`. @default undefined
+   */
+  onProgress?: (progress: SaveProgress) => void;
 }
+
+export type { SaveProgress } from './materialize-stages.js';
 
 /** A service definition read from a zip: the validated manifest and the private folder its files were extracted to. */
 export interface LoadedServiceDefinition {
@@ -56,7 +63,8 @@ export class ServiceDefinition {
     const sources = isCompiled(options.sources) ? options.sources : compileModelSources(options.sources);
     const backend = options.backend ?? new OnnxRuntimeBackend();
     try {
-      const { stages, files } = await materializeStages(this.pipeline, sources, backend);
+      if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new TypeError('options.onProgress must be a function.');
+      const { stages, files } = await materializeStages(this.pipeline, sources, backend, { onProgress: options.onProgress });
       const draft = {
         schemaVersion: SERVICE_SCHEMA_VERSION as typeof SERVICE_SCHEMA_VERSION,
         name: this.name,

@@ -1,6 +1,9 @@
 import type { ExecutionProvider } from '../backends/session-options.js';
 import type { PreprocessOptions } from '../image/preprocess-options.js';
 import { PRESETS, type PresetName } from '../image/presets.js';
+import { compileFeaturizerQuantize, type FeaturizerQuantizeConfig, type FeaturizerQuantizeOptions } from './featurizer-quantize.js';
+
+export type { FeaturizerQuantizeConfig, FeaturizerQuantizeOptions } from './featurizer-quantize.js';
 
 /**
  * Stages as a user builds them, before saving: they may name sources outside the definition (a zoo id, an .onnx
@@ -28,6 +31,8 @@ export interface FeaturizerStageSpec extends PortMaps {
   family: string;
   dtype: 'fp32' | 'int8';
   executionProviders?: ExecutionProvider[];
+  /** Quantize the fp32 cut graph to int8 on save (featurizerStage's `quantize` option, compiled). */
+  quantize?: FeaturizerQuantizeConfig;
 }
 
 export interface DefaultClassifierSpec {
@@ -64,16 +69,31 @@ export function imageStage(preset: PresetName | PreprocessOptions = 'torchvision
   return { kind: 'image', name: options.name ?? 'preprocess', preprocess, ...ports(options) };
 }
 
+export interface FeaturizerStageOptions extends PortMaps {
+  /** Zoo precision: `resnet50` + 'int8' means `resnet50-int8`. @default 'fp32' */
+  dtype?: 'fp32' | 'int8';
+  /** @default 'featurizer' */
+  name?: string;
+  executionProviders?: ExecutionProvider[];
+  /**
+   * Quantize the fp32 cut graph to int8 with tachyon's quantizer when the definition is saved, calibrated on these
+   * images (docs/quantization.md); service.json records it as the stage's `quantization`. Needs dtype 'fp32'.
+   * @default undefined (stored as cut)
+   */
+  quantize?: FeaturizerQuantizeOptions;
+}
+
 /** A zoo backbone (`resnet50`, `mobilenetv2`, ...) cut at its pooled-feature tensor -> `features`. @default dtype 'fp32' */
-export function featurizerStage(
-  family: string,
-  options: PortMaps & { dtype?: 'fp32' | 'int8'; name?: string; executionProviders?: ExecutionProvider[] } = {},
-): FeaturizerStageSpec {
+export function featurizerStage(family: string, options: FeaturizerStageOptions = {}): FeaturizerStageSpec {
   if (typeof family !== 'string' || family === '') throw new TypeError('family: expected a zoo model family such as "resnet50"');
   const dtype = options.dtype ?? 'fp32';
   if (dtype !== 'fp32' && dtype !== 'int8') throw new TypeError('dtype: expected "fp32" or "int8"');
+  if (options.quantize !== undefined && dtype !== 'fp32') {
+    throw new TypeError('options.quantize: needs dtype "fp32" (the int8 zoo model is quantized already)');
+  }
   const spec: FeaturizerStageSpec = { kind: 'featurizer', name: options.name ?? 'featurizer', family, dtype, ...ports(options) };
   if (options.executionProviders) spec.executionProviders = [...options.executionProviders];
+  if (options.quantize !== undefined) spec.quantize = compileFeaturizerQuantize(options.quantize);
   return spec;
 }
 

@@ -122,6 +122,27 @@ test('errors: an empty calibration set, an old opset, a model without float inpu
   await assert.rejects(quantizeModel(intInput, calibration), { code: 'TCH_ERR_QUANTIZE_UNSUPPORTED' });
 });
 
+test('the quantized model keeps the original model fields and local functions, and is IR 7 or later', async (t) => {
+  const model = convNetModel();
+  model.irVersion = 6;
+  model.producerVersion = '9.9';
+  model.metadataProps = [{ key: 'source', value: 'generated' }];
+  model.functions = [
+    { name: 'Twice', domain: 'local.test', input: ['a'], output: ['b'], node: [{ opType: 'Add', input: ['a', 'a'], output: ['b'] }], opsetImport: [{ domain: '', version: 13 }] },
+  ];
+  const { model: out } = await quantizeModel(model, calibration);
+  assert.equal(Number(out.irVersion), 7);
+  assert.equal(out.producerName, 'tachyon-quantize');
+  assert.equal(out.producerVersion, '9.9');
+  assert.deepEqual(out.metadataProps.map((p) => [p.key, p.value]), [['source', 'generated']]);
+  assert.deepEqual(out.functions.map((f) => `${f.domain}.${f.name}`), ['local.test.Twice']);
+  // onnxruntime loads it (a local function needs IR 8: the original's is kept when it is higher than 7).
+  model.irVersion = 8;
+  const { model: loadable } = await quantizeModel(model, calibration);
+  assert.equal(Number(loadable.irVersion), 8);
+  assert.ok(compare(await run(t, convNetModel(), evalInputs), await run(t, loadable, evalInputs)).agreement > 0.9);
+});
+
 test('progress is reported once per calibration batch', async () => {
   const calls: [number, number][] = [];
   await quantizeModel(convNetModel(), calibration, { batchSize: 10, onProgress: (done, total) => calls.push([done, total]) });

@@ -28,7 +28,7 @@ test('sqlite: WAL journal, busy_timeout, foreign keys, and the migrations table'
   t.after(() => db.close());
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-  assert.deepEqual(tables, ['deployment_refs', 'migrations', 'model_names', 'model_tags', 'model_versions', 'pending_blobs']);
+  assert.deepEqual(tables, ['deployment_refs', 'deployments', 'migrations', 'model_names', 'model_tags', 'model_versions', 'pending_blobs']);
 });
 
 test('sqlite: reopening keeps every row and applies no migration twice', async (t) => {

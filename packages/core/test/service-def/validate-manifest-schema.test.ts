@@ -48,6 +48,24 @@ test('a document that is not an object is one issue at the root', () => {
   }
 });
 
+test("a featurizer's optional quantization record: absent (older zips) or complete and known", () => {
+  assert.deepEqual(issuesAfter(() => {}), []);
+  const quantization = { tool: 'tachyon', method: 'percentile', samples: 16, perChannel: true, activationType: 'uint8', percentile: 99.99 };
+  assert.deepEqual(issuesAfter((m) => (m['stages'][1].quantization = quantization)), []);
+  const issues = issuesAfter((m) => {
+    m['stages'][1].quantization = { tool: 'onnxruntime', method: 'kl', samples: 0, perChannel: 'yes', percentile: 20, extra: 1 };
+  });
+  assert.deepEqual(issues.sort(), [
+    'stages[1].quantization.activationType: is required',
+    'stages[1].quantization.extra: is not a known field',
+    "stages[1].quantization.method: must be one of 'minmax', 'entropy', 'percentile'",
+    'stages[1].quantization.perChannel: must be boolean',
+    'stages[1].quantization.percentile: must be > 50',
+    'stages[1].quantization.samples: must be >= 1',
+    'stages[1].quantization.tool: must be "tachyon"',
+  ]);
+});
+
 test('each stage kind has its own required fields', () => {
   const issues = issuesAfter((m) => {
     m['stages'] = [

@@ -53,6 +53,23 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = Object.freeze([
       );
     `,
   },
+  {
+    id: 2,
+    name: 'deployments',
+    sql: `
+      -- The deployment controller's desired state: one row per service (docs/deployments.md).
+      CREATE TABLE deployments (
+        name TEXT PRIMARY KEY,
+        spec JSONB NOT NULL CHECK (jsonb_typeof(spec) = 'object'),
+        state TEXT NOT NULL,
+        reason TEXT,
+        generation INTEGER NOT NULL CHECK (generation >= 1),
+        runtime JSONB NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(runtime) = 'object'),
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
 ]);
 
 /**

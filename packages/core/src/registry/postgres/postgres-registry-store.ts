@@ -1,7 +1,8 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { validateModelName, validateModelVersion, validateStringMap } from '../model-ref.js';
-import type { DeploymentRef, ModelVersionRecord, NewModelVersion, PendingBlob, RegistryStore } from '../registry-store.js';
-import { checkDeploymentRef, checkNewModelVersion, versionNotFound } from '../store-records.js';
+import type { DeploymentInput, DeploymentRecord, DeploymentRef, ModelVersionRecord, NewModelVersion, PendingBlob, RegistryStore } from '../registry-store.js';
+import { checkDeploymentInput, checkDeploymentName, checkDeploymentRef, checkDeploymentState, checkNewModelVersion, versionNotFound } from '../store-records.js';
+import { DEPLOYMENT_COLUMNS, putDeploymentRows, toDeploymentRecord, type DeploymentRow } from './deployment-rows.js';
 import { databaseError } from './database-error.js';
 import { checkRegistryExport, importRegistryRows, type RegistryExport } from './import-rows.js';
 import { VERSION_COLUMNS, checkPending, toDeploymentRef, toPendingBlob, toVersionRecord, type RefRow, type VersionRow } from './version-rows.js';
@@ -135,6 +136,44 @@ export class PostgresRegistryStore implements RegistryStore {
       ? await this.query<RefRow>('list deployment refs', 'SELECT deployment, name, version FROM deployment_refs WHERE name = $1 ORDER BY deployment COLLATE "C"', [name])
       : await this.query<RefRow>('list deployment refs', 'SELECT deployment, name, version FROM deployment_refs WHERE name = $1 AND version = $2 ORDER BY deployment COLLATE "C"', [name, version]);
     return rows.map(toDeploymentRef);
+  }
+
+  async putDeployment(input: DeploymentInput): Promise<{ record: DeploymentRecord; changed: boolean }> {
+    checkDeploymentInput(input);
+    return this.transaction('write a deployment', (client) => putDeploymentRows(client, input));
+  }
+
+  async getDeployment(name: string): Promise<DeploymentRecord | undefined> {
+    checkDeploymentName(name);
+    const { rows } = await this.query<DeploymentRow>('read a deployment', `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments WHERE name = $1`, [name]);
+    return rows[0] === undefined ? undefined : toDeploymentRecord(rows[0]);
+  }
+
+  async listDeployments(): Promise<DeploymentRecord[]> {
+    const { rows } = await this.query<DeploymentRow>('list deployments', `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments ORDER BY name COLLATE "C"`);
+    return rows.map(toDeploymentRecord);
+  }
+
+  async setDeploymentState(name: string, state: string, reason: string | null, runtime?: Record<string, unknown>): Promise<DeploymentRecord | undefined> {
+    checkDeploymentName(name);
+    checkDeploymentState(state);
+    if (reason !== null && typeof reason !== 'string') throw new TypeError('reason must be a string or null.');
+    const { rows } = await this.query<DeploymentRow>(
+      'record a deployment state',
+      `UPDATE deployments SET state = $2, reason = $3, runtime = runtime || $4::jsonb, updated_at = date_trunc('milliseconds', clock_timestamp())
+       WHERE name = $1 RETURNING ${DEPLOYMENT_COLUMNS}`,
+      [name, state, reason, JSON.stringify(runtime ?? {})],
+    );
+    return rows[0] === undefined ? undefined : toDeploymentRecord(rows[0]);
+  }
+
+  async deleteDeployment(name: string): Promise<boolean> {
+    checkDeploymentName(name);
+    return this.transaction('delete a deployment', async (client) => {
+      await client.query('DELETE FROM deployment_refs WHERE deployment = $1', [name]);
+      const result = await client.query('DELETE FROM deployments WHERE name = $1', [name]);
+      return (result.rowCount ?? 0) > 0;
+    });
   }
 
   async addPendingBlob(sha256: string, owner: string): Promise<void> {

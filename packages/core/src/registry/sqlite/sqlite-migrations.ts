@@ -60,6 +60,23 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 2,
+    name: 'deployments',
+    sql: `
+      -- The deployment controller's desired state: one row per service (docs/deployments.md).
+      CREATE TABLE deployments (
+        name       TEXT    PRIMARY KEY,
+        spec       TEXT    NOT NULL,               -- JSON object
+        state      TEXT    NOT NULL,
+        reason     TEXT,
+        generation INTEGER NOT NULL CHECK (generation >= 1),
+        runtime    TEXT    NOT NULL DEFAULT '{}',  -- JSON object: ports picked, kept across restarts
+        created_at TEXT    NOT NULL,
+        updated_at TEXT    NOT NULL
+      );
+    `,
+  },
 ]);
 
 /** Creates the `migrations` table and applies every missing step, each with its row, in one IMMEDIATE transaction. */

@@ -3,8 +3,9 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { TachyonError } from '@tachyon/protocol';
 import { validateModelName, validateModelVersion, validateStringMap } from '../model-ref.js';
-import type { DeploymentRef, ModelVersionRecord, NewModelVersion, PendingBlob, RegistryStore } from '../registry-store.js';
-import { checkDeploymentRef, checkNewModelVersion, versionNotFound } from '../store-records.js';
+import type { DeploymentInput, DeploymentRecord, DeploymentRef, ModelVersionRecord, NewModelVersion, PendingBlob, RegistryStore } from '../registry-store.js';
+import { checkDeploymentInput, checkDeploymentName, checkDeploymentRef, checkDeploymentState, checkNewModelVersion, versionNotFound } from '../store-records.js';
+import { SqliteDeploymentRows } from './sqlite-deployment-rows.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
 import { SqliteRows, type RegistryExport } from './sqlite-rows.js';
 
@@ -54,6 +55,7 @@ export class SqliteRegistryStore implements RegistryStore {
   readonly file: string;
   readonly #db: Database.Database;
   readonly #rows: SqliteRows;
+  readonly #deployments: SqliteDeploymentRows;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -61,6 +63,7 @@ export class SqliteRegistryStore implements RegistryStore {
     this.#db = db;
     this.file = file;
     this.#rows = new SqliteRows(db);
+    this.#deployments = new SqliteDeploymentRows(db);
   }
 
   /** Applied migrations, oldest first. */
@@ -125,6 +128,32 @@ export class SqliteRegistryStore implements RegistryStore {
     validateModelName(name);
     if (version !== undefined) validateModelVersion(version);
     return this.#run('list deployment refs', () => this.#rows.deploymentRefs(name, version));
+  }
+
+  putDeployment(input: DeploymentInput): Promise<{ record: DeploymentRecord; changed: boolean }> {
+    checkDeploymentInput(input);
+    return this.#run('write a deployment', () => this.#db.transaction(() => this.#deployments.put(input)).immediate());
+  }
+
+  getDeployment(name: string): Promise<DeploymentRecord | undefined> {
+    checkDeploymentName(name);
+    return this.#run('read a deployment', () => this.#deployments.get(name));
+  }
+
+  listDeployments(): Promise<DeploymentRecord[]> {
+    return this.#run('list deployments', () => this.#deployments.list());
+  }
+
+  setDeploymentState(name: string, state: string, reason: string | null, runtime?: Record<string, unknown>): Promise<DeploymentRecord | undefined> {
+    checkDeploymentName(name);
+    checkDeploymentState(state);
+    if (reason !== null && typeof reason !== 'string') throw new TypeError('reason must be a string or null.');
+    return this.#run('record a deployment state', () => this.#db.transaction(() => this.#deployments.setState(name, state, reason, runtime)).immediate());
+  }
+
+  deleteDeployment(name: string): Promise<boolean> {
+    checkDeploymentName(name);
+    return this.#run('delete a deployment', () => this.#db.transaction(() => this.#deployments.delete(name)).immediate());
   }
 
   addPendingBlob(sha256: string, owner: string): Promise<void> {

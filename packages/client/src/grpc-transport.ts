@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { TachyonError } from '@tachyon/protocol';
+import type { ClientConfig } from './client-options.js';
+
+/** Trailing metadata of a tachyon gRPC error (packages/server/src/grpc/grpc-errors.ts writes them). */
+const CODE_KEY = 'tachyon-code';
+const DETAILS_KEY = 'tachyon-details-bin';
+const REQUEST_ID_KEY = 'x-request-id';
+
+/** The server's default message size limit is 20 MiB; the client accepts what the server may send. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export interface GrpcCall {
+  /** A method of inference.GRPCInferenceService, e.g. 'ModelInfer'. */
+  method: string;
+  request: object;
+  timeoutMs?: number;
+  /** Retry UNAVAILABLE answers (draining, not ready). Connection failures are UNAVAILABLE too. @default true */
+  retryUnavailable?: boolean;
+  signal?: AbortSignal;
+}
+
+type UnaryMethod = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, value?: unknown) => void) => grpc.ClientUnaryCall;
+
+let serviceCtor: (new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client) | undefined;
+
+/** inference.GRPCInferenceService from the .proto shipped in @tachyon/protocol (loaded once per process). */
+function inferenceService(): NonNullable<typeof serviceCtor> {
+  if (serviceCtor === undefined) {
+    const file = createRequire(import.meta.url).resolve('@tachyon/protocol/proto/kserve/grpc_service.proto');
+    const definition = protoLoader.loadSync('kserve/grpc_service.proto', {
+      keepCase: true, longs: Number, enums: String, bytes: Buffer, defaults: true, oneofs: true, includeDirs: [dirname(dirname(file))],
+    });
+    const root = grpc.loadPackageDefinition(definition) as unknown as { inference: { GRPCInferenceService: NonNullable<typeof serviceCtor> } };
+    serviceCtor = root.inference.GRPCInferenceService;
+  }
+  return serviceCtor;
+}
+
+/**
+ * KServe v2 gRPC over one grpc-js channel: the key as `authorization: Bearer` metadata, a request id, one deadline
+ * per call covering every attempt (sent as the gRPC deadline), and retries with jittered exponential backoff on
+ * UNAVAILABLE. Server errors are rebuilt from their `tachyon-code` trailer.
+ */
+export class GrpcTransport {
+  readonly #client: grpc.Client;
+
+  constructor(private readonly config: ClientConfig) {
+    const ca = config.ca === undefined ? undefined : Buffer.concat(config.ca.map((c) => (typeof c === 'string' ? Buffer.from(c) : Buffer.from(c))));
+    const credentials = config.tls ? grpc.credentials.createSsl(ca ?? null) : grpc.credentials.createInsecure();
+    const Service = inferenceService();
+    this.#client = new Service(config.grpcAddress!, credentials, {
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    });
+  }
+
+  async call<T>(call: GrpcCall): Promise<T> {
+    const { config } = this;
+    const deadline = performance.now() + (call.timeoutMs ?? config.timeoutMs);
+    const requestId = randomUUID();
+    for (let attempt = 0; ; attempt++) {
+      const remaining = Math.floor(deadline - performance.now());
+      if (remaining <= 0) throw deadlineError(call, requestId);
+      let failure: TachyonError;
+      try {
+        return (await this.#once(call, requestId, remaining)) as T;
+      } catch (error) {
+        if (call.signal?.aborted) throw call.signal.reason ?? error;
+        failure = toClientError(error as grpc.ServiceError, call, requestId, config.grpcAddress!);
+        const unavailable = (error as grpc.ServiceError).code === grpc.status.UNAVAILABLE;
+        if (!unavailable || failure.code === 'TCH_ERR_CLIENT_TLS_FAILED' || call.retryUnavailable === false) throw failure;
+      }
+      if (attempt >= config.retries) throw failure;
+      // Full jitter around an exponential step, as the HTTP transport.
+      const step = Math.min(config.maxBackoffMs, config.backoffMs * 2 ** attempt);
+      const delay = step / 2 + Math.random() * (step / 2);
+      if (performance.now() + delay >= deadline) throw failure;
+      await sleep(delay, undefined, call.signal ? { signal: call.signal } : undefined);
+    }
+  }
+
+  #once(call: GrpcCall, requestId: string, remainingMs: number): Promise<unknown> {
+    const metadata = new grpc.Metadata();
+    metadata.set(REQUEST_ID_KEY, requestId);
+    if (this.config.key !== undefined) metadata.set('authorization', `Bearer ${this.config.key}`);
+    const method = (this.#client as unknown as Record<string, UnaryMethod>)[call.method];
+    if (typeof method !== 'function') throw new TypeError(`method: "${call.method}" is not a GRPCInferenceService method.`);
+    return new Promise((resolve, reject) => {
+      const pending = method.call(this.#client, call.request, metadata, { deadline: Date.now() + remainingMs }, (error, value) => {
+        call.signal?.removeEventListener('abort', cancel);
+        if (error) reject(error);
+        else resolve(value);
+      });
+      const cancel = () => pending.cancel();
+      call.signal?.addEventListener('abort', cancel, { once: true });
+    });
+  }
+
+  close(): Promise<void> {
+    this.#client.close();
+    return Promise.resolve();
+  }
+}
+
+/** A gRPC ServiceError as a TachyonError: the server's own code when it sent one, else a client code. */
+export function toClientError(error: grpc.ServiceError, call: Pick<GrpcCall, 'method'>, requestId: string, address: string): TachyonError {
+  const trailers = error.metadata instanceof grpc.Metadata ? error.metadata : undefined;
+  const code = trailers?.get(CODE_KEY)[0];
+  const serverRequestId = trailers?.get(REQUEST_ID_KEY)[0];
+  const id = typeof serverRequestId === 'string' ? serverRequestId : requestId;
+  if (typeof code === 'string') {
+    let details: Record<string, unknown> = {};
+    const raw = trailers?.get(DETAILS_KEY)[0];
+    if (raw instanceof Buffer) {
+      try {
+        details = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+      } catch {
+        details = {};
+      }
+    }
+    return TachyonError.fromJSON({ error: error.details, code, details: { ...details, requestId: id } });
+  }
+  const reason = error.details ?? error.message;
+  if (error.code === grpc.status.DEADLINE_EXCEEDED) return deadlineError(call, id, error);
+  if (error.code === grpc.status.UNAVAILABLE) {
+    if (/certificate|SSL|TLS|handshake|self.signed/i.test(reason)) {
+      return new TachyonError('TCH_ERR_CLIENT_TLS_FAILED', `The TLS handshake with "${address}" failed: ${reason}`, {
+        details: { address, reason, requestId: id },
+        cause: error,
+      });
+    }
+    return new TachyonError('TCH_ERR_CLIENT_UNREACHABLE', `Cannot reach "${address}": ${reason}.`, { details: { address, reason, requestId: id }, cause: error });
+  }
+  return new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', `"${call.method}" failed with gRPC status ${error.code} without a tachyon error code: ${reason}`, {
+    details: { grpcStatus: error.code, requestId: id },
+    cause: error,
+  });
+}
+
+function deadlineError(call: Pick<GrpcCall, 'method'>, requestId: string, cause?: unknown): TachyonError {
+  return new TachyonError('TCH_ERR_CLIENT_DEADLINE', `"${call.method}" did not complete within its deadline.`, {
+    details: { requestId },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
