@@ -120,7 +120,7 @@ export async function runPeers(argv: readonly string[]): Promise<void> {
     },
     notes: [
       'Batch 1: every request carries one image. tachyon runs with its default scheduler (dynamic batching of requests already waiting, up to 8), as `tachyon serve` does; the other peers run one image per model call.',
-      'Each peer\'s requests at a level are split into rounds; peers take turns round by round (starting peer rotated, 100 ms pause and one untimed burst before each), so a slow phase of the machine hits all of them.',
+      'Each peer\'s requests at a level are split into rounds; peers take turns round by round (starting peer rotated; before each burst a 100 ms pause and untimed calls: a full burst in the first round, 2 calls after), so a slow phase of the machine hits all of them.',
       'Latency is measured by the client (request sent to answer parsed); throughput = successful requests / timed seconds. "other cores" = CPU used by processes outside the benchmark and its servers.',
       ...(values['no-pytorch'] ? ['The PyTorch peer was left out (--no-pytorch).'] : []),
     ],

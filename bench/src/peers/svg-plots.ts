@@ -76,9 +76,9 @@ export function latencyCdfSvg(title: string, series: readonly CdfSeries[]): stri
   const body: string[] = [];
   for (const t of logTicks(lo, hi)) {
     body.push(`<line x1="${x(t).toFixed(1)}" y1="${M.top}" x2="${x(t).toFixed(1)}" y2="${M.top + ph}" stroke="#ddd"/>`);
-    body.push(`<text x="${x(t).toFixed(1)}" y="${M.top + ph + 16}" text-anchor="middle">${fmt(t)}</text>`);
+    body.push(`<text x="${x(t).toFixed(1)}" y="${M.top + ph + 16}" text-anchor="middle">${String(t)}</text>`);
   }
-  for (const p of [0, 0.25, 0.5, 0.75, 0.9, 0.99, 1]) {
+  for (const p of [0, 0.25, 0.5, 0.75, 0.9, 0.99]) {
     body.push(`<line x1="${M.left}" y1="${y(p).toFixed(1)}" x2="${M.left + pw}" y2="${y(p).toFixed(1)}" stroke="${p === 0.5 || p === 0.99 ? '#bbb' : '#eee'}"/>`);
     body.push(`<text x="${M.left - 6}" y="${(y(p) + 4).toFixed(1)}" text-anchor="end">${p}</text>`);
   }
