@@ -1,8 +1,8 @@
 // Scheduling benchmark (issue 6, "Tests and benchmark"). Usage (after `tsc -b`):
 //   node bench/dist/src/scheduling/run.js [--requests N] [--levels 1,4,16] [--overload-seconds S] [--out FILE]
 // Forks scheduling-child.js (tachyon on 127.0.0.1, mobilenetv2-int8 as "batched", "single" and "shed"), then:
-//  1. closed loop at each concurrency level, against "single" (batching off) and "batched" (dynamic batching), the
-//     two interleaved level by level so that drift hits both: throughput, p50, p99, mean batch rows;
+//  1. closed loop at each concurrency level, against "single" (batching off) and "batched" (dynamic batching), in
+//     ABBA order level by level so that drift hits both: throughput, p50, p99, mean batch rows;
 //  2. open loop at 2x the best measured throughput against "shed" (queue of 4): how many are shed (429
 //     TCH_ERR_QUEUE_FULL) and the latency of the accepted ones.
 // Progress on stderr, markdown on stdout, JSON to bench/results/<date>-<sha>-scheduling.json and latest-scheduling.json.
@@ -47,6 +47,24 @@ function toRow(model: LevelRow['model'], concurrency: number, r: LoadResult): Le
   };
 }
 
+function mergeResults(parts: readonly LoadResult[]): LoadResult {
+  const merged: LoadResult = { okMs: [], statuses: {}, codes: {}, seconds: 0, meanBatchRows: undefined };
+  let batchSum = 0;
+  let batchCount = 0;
+  for (const p of parts) {
+    merged.okMs.push(...p.okMs);
+    merged.seconds += p.seconds;
+    for (const [k, v] of Object.entries(p.statuses)) merged.statuses[k] = (merged.statuses[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(p.codes)) merged.codes[k] = (merged.codes[k] ?? 0) + v;
+    if (p.meanBatchRows !== undefined) {
+      batchSum += p.meanBatchRows * p.okMs.length;
+      batchCount += p.okMs.length;
+    }
+  }
+  merged.meanBatchRows = batchCount > 0 ? batchSum / batchCount : undefined;
+  return merged;
+}
+
 function startChild(config: SchedulingChildConfig): Promise<{ child: ChildProcess; ready: SchedulingChildReady }> {
   const child = fork(fileURLToPath(new URL('./scheduling-child.js', import.meta.url)), [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
   return new Promise((resolve, reject) => {
@@ -75,11 +93,14 @@ async function main(): Promise<void> {
     const path = (model: string) => `/v1/services/${model}/classify`;
     for (const model of ['single', 'batched'] as const) await target.closedLoop(path(model), image.bytes, 4, 10); // warm-up
     for (const concurrency of levels) {
-      const perClient = Math.max(20, Math.ceil(requests / concurrency));
-      for (const model of ['single', 'batched'] as const) {
+      // Half the requests each in the order single, batched, batched, single (ABBA), so drift hits both alike.
+      const perClient = Math.max(10, Math.ceil(requests / concurrency / 2));
+      const halves: Record<'single' | 'batched', LoadResult[]> = { single: [], batched: [] };
+      for (const model of ['single', 'batched', 'batched', 'single'] as const) {
         log(`${model}: concurrency ${concurrency}, ${perClient * concurrency} requests...`);
-        rows.push(toRow(model, concurrency, await target.closedLoop(path(model), image.bytes, concurrency, perClient)));
+        halves[model].push(await target.closedLoop(path(model), image.bytes, concurrency, perClient));
       }
+      for (const model of ['single', 'batched'] as const) rows.push(toRow(model, concurrency, mergeResults(halves[model])));
     }
     const capacity = Math.max(...rows.map((r) => r.throughput));
     const rate = Math.round(2 * capacity);
