@@ -3,11 +3,13 @@
 # - postgresql: the registry tests start a throwaway server from /usr/lib/postgresql/<version>/bin
 #   (packages/core/test/support/postgres-server.ts);
 # - curl, openssl, python3-requests, python3-grpcio, python3-grpc-tools: the consume examples of docs/consume.md,
-#   run by packages/server/test/serve/consume-examples.test.ts (openssl also makes the test CA).
+#   run by packages/server/test/serve/consume-examples.test.ts (openssl also makes the test CA);
+# - chromium: the dashboard's browser tests (packages/dashboard/test), driven by playwright-core (Playwright's own
+#   browser download is not used); /usr/bin/chromium, or $TACHYON_CHROMIUM.
 # Needs root or sudo, and apt-get.
 set -euo pipefail
 
-packages=(postgresql curl openssl python3 python3-requests python3-grpcio python3-grpc-tools)
+packages=(postgresql curl openssl python3 python3-requests python3-grpcio python3-grpc-tools chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2> /dev/null | grep -q 'install ok installed'; then missing+=("$pkg"); fi
@@ -33,6 +35,10 @@ ${as_root[@]+"${as_root[@]}"} apt-get update
 ${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' > /dev/null; then
   echo "ci-deps: postgresql was installed but /usr/lib/postgresql/*/bin/initdb is missing" >&2
+  exit 1
+fi
+if ! command -v chromium > /dev/null; then
+  echo "ci-deps: chromium was installed but is not on PATH" >&2
   exit 1
 fi
 echo "ci-deps: done" >&2

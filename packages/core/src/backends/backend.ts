@@ -17,8 +17,9 @@ export interface ProviderAttempt {
 
 export interface RunOptions {
   /**
-   * Transfer the input buffers to the worker instead of copying them; the caller's arrays are detached afterwards.
-   * Use for tensors the caller does not need again. @default false
+   * Hand the input buffers over instead of copying them: large inputs are transferred to the worker (the caller's
+   * arrays are detached), small ones go through the shared arena and are left as they were. Use for tensors the
+   * caller does not need again. @default false
    */
   transfer?: boolean;
 }

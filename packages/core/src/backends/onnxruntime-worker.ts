@@ -6,14 +6,25 @@ import { isDType, DTYPES } from '../tensor/dtypes.js';
 import type { TensorMap } from '../tensor/tensor.js';
 import type { IoSpec, ProviderAttempt } from './backend.js';
 import type { ExecutionProvider, SessionConfig } from './session-options.js';
+import { serveSharedChannel } from './shared-channel-worker.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-messages.js';
 
 const port = parentPort!;
-const { intraOpThreads } = workerData as WorkerInit;
+const { intraOpThreads, channel } = workerData as WorkerInit;
 const sessions = new Map<number, ort.InferenceSession>();
 
 // Failed provider probes (e.g. CUDA libraries missing) are reported through our aggregated error, not ORT's log.
 ort.env.logLevel = 'fatal';
+
+const shared = serveSharedChannel(channel, {
+  run: runSession,
+  inputNames: (sessionId) => openSession(sessionId).inputNames,
+  replyByMessage: (id, outputs) => {
+    const [reply, transfer] = toReply(id, outputs);
+    port.postMessage(reply, transfer);
+  },
+  toErrorBody,
+});
 
 port.on('message', (request: WorkerRequest) => {
   handle(request).then(
@@ -32,23 +43,34 @@ async function handle(request: WorkerRequest): Promise<[WorkerReply, ArrayBuffer
       return [{ type: 'loaded', id: request.id, inputs, outputs: toIoSpecs(session.outputMetadata), provider, fallbacks }, []];
     }
     case 'run': {
-      const session = sessions.get(request.sessionId);
-      if (!session) throw new TachyonError('TCH_ERR_SESSION_CLOSED', `Session ${request.sessionId} is closed.`);
       const feeds: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(request.feeds)) feeds[name] = new ort.Tensor(t.dtype, t.data, t.dims);
-      let results: ort.InferenceSession.OnnxValueMapType;
-      try {
-        results = await session.run(feeds);
-      } catch (cause) {
-        throw new TachyonError('TCH_ERR_SESSION_RUN_FAILED', `The runtime failed to run the model: ${firstLine(cause)}`, { cause });
+      for (const name in request.feeds) {
+        const t = request.feeds[name]!;
+        feeds[name] = new ort.Tensor(t.dtype, t.data, t.dims);
       }
-      return toReply(request.id, results);
+      return toReply(request.id, await runSession(request.sessionId, feeds));
     }
     case 'unload': {
       await sessions.get(request.sessionId)?.release();
       sessions.delete(request.sessionId);
+      shared.forget(request.sessionId);
       return [{ type: 'unloaded', id: request.id }, []];
     }
+  }
+}
+
+function openSession(sessionId: number): ort.InferenceSession {
+  const session = sessions.get(sessionId);
+  if (!session) throw new TachyonError('TCH_ERR_SESSION_CLOSED', `Session ${sessionId} is closed.`);
+  return session;
+}
+
+async function runSession(sessionId: number, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+  const session = openSession(sessionId);
+  try {
+    return await session.run(feeds);
+  } catch (cause) {
+    throw new TachyonError('TCH_ERR_SESSION_RUN_FAILED', `The runtime failed to run the model: ${firstLine(cause)}`, { cause });
   }
 }
 
@@ -97,15 +119,17 @@ function warmupFeeds(inputs: readonly IoSpec[]): Record<string, ort.Tensor> {
   return feeds;
 }
 
-function toReply(id: number, results: ort.InferenceSession.OnnxValueMapType): [WorkerReply, ArrayBuffer[]] {
+function toReply(id: number, results: ort.InferenceSession.OnnxValueMapType | TensorMap): [WorkerReply, ArrayBuffer[]] {
   const outputs: TensorMap = {};
   const transfer: ArrayBuffer[] = [];
-  for (const [name, value] of Object.entries(results)) {
+  for (const name in results) {
+    const value = results[name]!;
+    const type = 'type' in value ? value.type : value.dtype;
     let data = value.data as TensorMap[string]['data'];
-    if (!isDType(value.type)) throw new TachyonError('TCH_ERR_SESSION_RUN_FAILED', `Output "${name}" has unsupported dtype "${value.type}".`);
+    if (!isDType(type)) throw new TachyonError('TCH_ERR_SESSION_RUN_FAILED', `Output "${name}" has unsupported dtype "${type}".`);
     // Only a buffer the view spans whole can be transferred; otherwise copy once.
     if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) data = data.slice() as typeof data;
-    outputs[name] = { dtype: value.type, dims: [...value.dims], data };
+    outputs[name] = { dtype: type, dims: [...value.dims], data };
     transfer.push(data.buffer as ArrayBuffer);
   }
   return [{ type: 'result', id, outputs }, transfer];

@@ -55,12 +55,22 @@ export interface WorkerPoolOptions {
   oversubscribe?: boolean;
   /** The cores the budget is drawn from. @default os.availableParallelism() */
   cores?: number;
+  /**
+   * How runs reach the workers: `'shared'` writes the inputs into a per-worker SharedArrayBuffer arena and signals
+   * with Atomics (no message per run; see docs/runtime.md), `'message'` posts every run with postMessage.
+   * @default 'shared'
+   */
+  transport?: WorkerTransport;
 }
+
+export const WORKER_TRANSPORTS = ['shared', 'message'] as const;
+export type WorkerTransport = (typeof WORKER_TRANSPORTS)[number];
 
 export interface WorkerPoolConfig {
   readonly workers: number;
   readonly intraOpThreads: number;
   readonly cores: number;
+  readonly transport: WorkerTransport;
 }
 
 export function compileWorkerPoolOptions(options: WorkerPoolOptions = {}): WorkerPoolConfig {
@@ -75,5 +85,7 @@ export function compileWorkerPoolOptions(options: WorkerPoolOptions = {}): Worke
       `workers x intraOpThreads = ${workers * intraOpThreads} exceeds the ${cores} cores of the thread budget; lower them or set oversubscribe: true`,
     );
   }
-  return Object.freeze({ workers, intraOpThreads, cores });
+  const transport = options.transport ?? 'shared';
+  if (!WORKER_TRANSPORTS.includes(transport)) throw new TypeError(`transport: expected one of ${WORKER_TRANSPORTS.join(', ')}`);
+  return Object.freeze({ workers, intraOpThreads, cores, transport });
 }

@@ -2,6 +2,7 @@ import type { ErrorBody } from '@tachyon/protocol';
 import type { TensorMap } from '../tensor/tensor.js';
 import type { IoSpec, ProviderAttempt } from './backend.js';
 import type { SessionConfig } from './session-options.js';
+import type { SharedChannelBuffers } from './shared-layout.js';
 import type { ExecutionProvider } from './session-options.js';
 
 /** Messages between the pool (main thread) and a session worker. Every request carries an id its reply echoes. */
@@ -25,4 +26,6 @@ export type WorkerReply =
 
 export interface WorkerInit {
   intraOpThreads: number;
+  /** The shared-memory run channel (see shared-channel.ts); load, unload and oversized runs still go by message. */
+  channel: SharedChannelBuffers;
 }

@@ -16,6 +16,7 @@ class Job<P, R> implements ReadyItem {
   payload: P | undefined = undefined;
   readyAt = 0;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  deadline: number | undefined = undefined;
   constructor(
     readonly seq: number,
     readonly rank: 0 | 1,
@@ -97,6 +98,7 @@ export class ModelScheduler<P, R> {
     const promise = new Promise<ScheduledResult<R>>((resolve, reject) => {
       entry = new Job<P, R>(this.#seq++, rank, rows, now, resolve, reject);
     });
+    entry.deadline = deadline;
     this.#waiting.add(entry);
     // Beyond setTimeout's range (~24.8 days) a deadline is as good as none.
     if (deadline !== undefined && deadline - now <= MAX_TIMER_MS) entry.timer = setTimeout(this.#expire, deadline - now, entry).unref();
@@ -235,6 +237,8 @@ export class ModelScheduler<P, R> {
       const job = batch[i] as Job<P, R>;
       if (job.state !== RUNNING) continue; // its deadline passed while it ran: already answered
       if (failed) this.#settle(job, error);
+      // A busy event loop can run this before the late deadline timer: the caller still gets the deadline error.
+      else if (job.deadline !== undefined && performance.now() > job.deadline) this.#settle(job, this.#deadlineError('while it was running'));
       else {
         if (job.timer !== undefined) clearTimeout(job.timer);
         job.state = SETTLED;

@@ -68,6 +68,7 @@ test('every call is checked against the model inputs with a clear error code', a
     [{}, 'TCH_ERR_TENSOR_INPUT_MISSING'],
     [{ input: good, extra: good }, 'TCH_ERR_TENSOR_INPUT_UNKNOWN'],
     [{ input: { dtype: 'int32', dims: [1, 3, 224, 224], data: new Int32Array(3 * 224 * 224) } }, 'TCH_ERR_TENSOR_DTYPE_MISMATCH'],
+    [{ input: { dtype: 'float32', dims: [1, 3, 224, 224], data: new Float64Array(3 * 224 * 224) as never } }, 'TCH_ERR_TENSOR_DTYPE_MISMATCH'],
     [{ input: { dtype: 'float32', dims: [1, 3, 224, 225], data: new Float32Array(3 * 224 * 225) } }, 'TCH_ERR_TENSOR_SHAPE_MISMATCH'],
     [{ input: { dtype: 'float32', dims: [3, 224, 224], data: new Float32Array(3 * 224 * 224) } }, 'TCH_ERR_TENSOR_SHAPE_MISMATCH'],
     [{ input: { dtype: 'float32', dims: [1, 3, 224, 224], data: new Float32Array(10) } }, 'TCH_ERR_TENSOR_SHAPE_MISMATCH'],
@@ -112,9 +113,10 @@ test('a closed session refuses runs', async (t) => {
 });
 
 test('the thread budget: workers x intra-op threads never exceed the cores unless oversubscribe is set', () => {
-  assert.deepEqual(compileWorkerPoolOptions({ cores: 2 }), { workers: 1, intraOpThreads: 2, cores: 2 });
-  assert.deepEqual(compileWorkerPoolOptions({ cores: 8, workers: 4 }), { workers: 4, intraOpThreads: 2, cores: 8 });
+  assert.deepEqual(compileWorkerPoolOptions({ cores: 2 }), { workers: 1, intraOpThreads: 2, cores: 2, transport: 'shared' });
+  assert.deepEqual(compileWorkerPoolOptions({ cores: 8, workers: 4, transport: 'message' }), { workers: 4, intraOpThreads: 2, cores: 8, transport: 'message' });
+  assert.throws(() => compileWorkerPoolOptions({ transport: 'pipe' as 'shared' }), TypeError);
   assert.throws(() => compileWorkerPoolOptions({ cores: 2, workers: 2, intraOpThreads: 2 }), RangeError);
   assert.throws(() => compileWorkerPoolOptions({ cores: 2, workers: 3 }), RangeError);
-  assert.deepEqual(compileWorkerPoolOptions({ cores: 2, workers: 3, oversubscribe: true }), { workers: 3, intraOpThreads: 1, cores: 2 });
+  assert.deepEqual(compileWorkerPoolOptions({ cores: 2, workers: 3, oversubscribe: true }), { workers: 3, intraOpThreads: 1, cores: 2, transport: 'shared' });
 });

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DeploymentController } from '@tachyon/core';
 import { TachyonError, type DaemonHealth, type DeployRequest, type DeployResponse, type ServiceKeysBody, type ServiceSpec } from '@tachyon/protocol';
+import { isDashboardPath, registerDashboard, type DashboardOptions } from './ui-dashboard.js';
 
 export interface DaemonAppOptions {
   controller: DeploymentController;
@@ -13,6 +14,8 @@ export interface DaemonAppOptions {
   onShutdown: () => void;
   /** Where unexpected errors are reported (never shown to the caller). @default none */
   log?: (message: string) => void;
+  /** Serve the web dashboard at /ui (docs/dashboard.md), guarded by the workspace admin key. @default none */
+  ui?: DashboardOptions;
 }
 
 /** The daemon's HTTP API (packages/protocol/src/deployments.ts): fastify, token auth, one error mapping. */
@@ -22,6 +25,7 @@ export function buildDaemonApp(options: DaemonAppOptions): FastifyInstance {
   const expected = createHash('sha256').update(options.token).digest();
 
   app.addHook('onRequest', async (request) => {
+    if (options.ui !== undefined && isDashboardPath(request.url)) return; // the admin key guards /ui/api
     const header = request.headers.authorization;
     if (header === undefined || !/^Bearer\s+\S+$/i.test(header)) {
       throw new TachyonError('TCH_ERR_AUTH_MISSING', 'The request carries no `Authorization: Bearer <daemon token>`.');
@@ -63,6 +67,7 @@ export function buildDaemonApp(options: DaemonAppOptions): FastifyInstance {
     if (key !== 'primary' && key !== 'secondary') throw new TachyonError('TCH_ERR_CONFIG_INVALID', 'The body must be {"key": "primary"} or {"key": "secondary"}.');
     return controller.regenerateKey(request.params.name, key);
   });
+  if (options.ui !== undefined) registerDashboard(app, options.ui, options.version, options.log);
   app.post('/v1/shutdown', async (_request, reply) => {
     reply.raw.once('finish', () => setImmediate(options.onShutdown));
     return {};

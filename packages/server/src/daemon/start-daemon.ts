@@ -7,6 +7,7 @@ import { SERVER_VERSION } from '../server-version.js';
 import { buildDaemonApp } from './daemon-app.js';
 import { daemonPaths, ensureDaemonToken, readDaemonInfo, readDaemonToken, removeDaemonInfo, writeDaemonInfo, type DaemonPaths } from './daemon-files.js';
 import { probeDaemon } from './daemon-probe.js';
+import { ServiceStateHistory } from './ui-state-history.js';
 
 export interface DaemonOptions {
   /** The workspace folder (or its tachyon.json). */
@@ -48,9 +49,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   try {
     const token = await ensureDaemonToken(paths);
     store = await createRegistryStore(config.registry);
+    const history = new ServiceStateHistory(); // the dashboard's state history: sees every state the controller writes
+    const controllerStore = history.wrapStore(store);
     const controller = new DeploymentController({
       workspaceRoot: root,
-      store,
+      store: controllerStore,
       launcher: { command: process.execPath, args: (file, ports) => [SERVICE_MAIN, '--config', file, '--http-port', String(ports.httpPort), '--grpc-port', String(ports.grpcPort)] },
       ...(options.supervisor === undefined ? {} : { supervisor: options.supervisor }),
       logger: log,
@@ -72,7 +75,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       })();
       return closing;
     };
-    const app = buildDaemonApp({ controller, token, workspace: root, version: SERVER_VERSION, onShutdown: () => void close(), log });
+    const app = buildDaemonApp({ controller, token, workspace: root, version: SERVER_VERSION, onShutdown: () => void close(), log, ui: { config, controller, store: controllerStore, history } });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     await writeDaemonInfo(paths, { pid: process.pid, url, startedAt: new Date().toISOString(), version: SERVER_VERSION });
     log(`daemon listening on ${url} for workspace "${root}"`);
