@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
-import { ServiceDefinition, classifierStage, encodeOnnxModel, imageStage, onnxStage, type ModelSources, type PreprocessOptions } from '@tachyon/core';
+import { ServiceDefinition, classifierStage, encodeOnnxModel, floatValueInfo, imageStage, onnxStage, type ModelSources, type PreprocessOptions } from '@tachyon/core';
 import type { PeerPreprocess } from './raw-peer.js';
 
 const { onnx } = onnxProto;
@@ -32,10 +32,6 @@ export const NOOP_PEER_PREPROCESS: PeerPreprocess = Object.freeze({
   std: [0.229, 0.224, 0.225],
 });
 
-function floatInfo(name: string, dims: (number | string)[]): onnxProto.onnx.IValueInfoProto {
-  return { name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
-}
-
 export function buildNoopModel(): Uint8Array {
   const weights = Array.from({ length: 3 * NOOP.classes }, (_, i) => Math.sin(i + 1) * 0.5);
   const bias = Array.from({ length: NOOP.classes }, (_, i) => (i - NOOP.classes / 2) * 0.01);
@@ -57,8 +53,8 @@ export function buildNoopModel(): Uint8Array {
         { name: 'w', dataType: 1, dims: [3, NOOP.classes], floatData: weights },
         { name: 'b', dataType: 1, dims: [NOOP.classes], floatData: bias },
       ],
-      input: [floatInfo(NOOP.input, ['N', 3, NOOP.side, NOOP.side])],
-      output: [floatInfo(NOOP.output, ['N', NOOP.classes])],
+      input: [floatValueInfo(NOOP.input, ['N', 3, NOOP.side, NOOP.side])],
+      output: [floatValueInfo(NOOP.output, ['N', NOOP.classes])],
     },
   });
   return encodeOnnxModel(model);

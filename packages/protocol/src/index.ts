@@ -11,3 +11,4 @@ export * from './error-kinds.js';
 export * from './error-codes.js';
 export * from './tachyon-error.js';
 export * from './deployments.js';
+export type * from './dashboard-api.js';

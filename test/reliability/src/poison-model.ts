@@ -5,17 +5,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
-import { ServiceDefinition, classifierStage, compileModelSources, encodeOnnxModel, imageStage, onnxStage } from '@tachyon/core';
+import { ServiceDefinition, classifierStage, compileModelSources, encodeOnnxModel, floatValueInfo, imageStage, onnxStage } from '@tachyon/core';
 
 const { onnx } = onnxProto;
 export const POISON_LABELS: readonly string[] = Object.freeze(['a', 'b', 'c', 'd']);
 const FLOAT = 1;
 const INT64 = 7;
 
-const info = (name: string, dims: (number | string)[]): onnxProto.onnx.IValueInfoProto => ({
-  name,
-  type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
-});
 const floats = (name: string, dims: number[], values: number[]): onnxProto.onnx.ITensorProto => ({ name, dataType: FLOAT, dims, floatData: values });
 const ints = (name: string, ...values: number[]) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
 const int = (name: string, value: number) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
@@ -43,8 +39,8 @@ export function buildPoisonModel(): Uint8Array {
         { name: 'five', dataType: INT64, dims: [], int64Data: [5] },
         floats('table', [2, 4], [0, 0, 0, 0, 1, 1, 1, 1]),
       ],
-      input: [info('x', ['N', 3, 8, 8])],
-      output: [info('logits', ['N', POISON_LABELS.length])],
+      input: [floatValueInfo('x', ['N', 3, 8, 8])],
+      output: [floatValueInfo('logits', ['N', POISON_LABELS.length])],
     },
   });
   return encodeOnnxModel(model);

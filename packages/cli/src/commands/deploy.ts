@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { Webservice, Workspace } from 'tachyon';
+import type { Model, Webservice, Workspace } from 'tachyon';
 import type { GlobalOptions } from '../main.js';
 import { printJson, printLine } from '../output.js';
 
@@ -9,31 +9,25 @@ import { printJson, printLine } from '../output.js';
  */
 export function registerDeployCommands(program: Command): void {
   const global = (command: Command) => command.optsWithGlobals<GlobalOptions>();
-  program
+  const deploy = program
     .command('deploy')
     .description('deploy a registered model as web service NAME on this machine (idempotent), and wait until it is Healthy')
     .argument('<name>', 'service name: lowercase letters, digits and "-"')
     .requiredOption('--model <model[:version]>', 'registered model (default version: the latest)')
     .addOption(new Option('--tls <mode>', 'TLS of the service ports: a self-signed certificate for localhost, or plaintext').choices(['self-signed', 'none']).default('self-signed'))
-    .option('--workers <n>', 'inference worker threads of the service process (default 1)')
-    .option('--no-wait', 'return once the deployment is accepted, without waiting for Healthy')
-    .option('--timeout <ms>', 'how long to wait for Healthy (default 300000)')
-    .option('--json', 'print the service status as JSON')
-    .action(async (name: string, options: DeployCliOptions, command: Command) => {
-      await runDeploy(name, options, global(command));
-    });
-  program
+    .option('--workers <n>', 'inference worker threads of the service process (default 1)');
+  waitOptions(deploy, 'return once the deployment is accepted, without waiting for Healthy').action(async (name: string, options: DeployCliOptions, command: Command) => {
+    await runDeploy(name, options, global(command));
+  });
+  const update = program
     .command('update')
     .description('rolling update of service NAME to another model version (it loads and warms up before traffic moves)')
     .argument('<name>')
     .requiredOption('--model <model:version>', 'registered model version')
-    .option('--workers <n>', 'inference worker threads (default: unchanged)')
-    .option('--no-wait', 'return once the update is accepted')
-    .option('--timeout <ms>', 'how long to wait for Healthy (default 300000)')
-    .option('--json', 'print the service status as JSON')
-    .action(async (name: string, options: DeployCliOptions, command: Command) => {
-      await runUpdate(name, options, global(command));
-    });
+    .option('--workers <n>', 'inference worker threads (default: unchanged)');
+  waitOptions(update, 'return once the update is accepted').action(async (name: string, options: DeployCliOptions, command: Command) => {
+    await runUpdate(name, options, global(command));
+  });
   program
     .command('services')
     .description('list the web services of the workspace')
@@ -84,6 +78,14 @@ export function registerDeployCommands(program: Command): void {
     });
 }
 
+/** The flags deploy and update share: --no-wait (its help says when the command returns), --timeout and --json. */
+function waitOptions(command: Command, noWait: string): Command {
+  return command
+    .option('--no-wait', noWait)
+    .option('--timeout <ms>', 'how long to wait for Healthy (default 300000)')
+    .option('--json', 'print the service status as JSON');
+}
+
 export interface DeployCliOptions {
   model: string;
   tls?: 'self-signed' | 'none';
@@ -111,31 +113,34 @@ export function positiveInt(value: string | undefined, flag: string): number | u
   return n;
 }
 
-async function runDeploy(name: string, options: DeployCliOptions, globals: GlobalOptions): Promise<void> {
-  const { Model, Webservice } = await import('tachyon');
+type Sdk = typeof import('tachyon');
+type Act = (sdk: Sdk, ws: Workspace, model: Model, workers: { workers?: number }) => Promise<[Webservice, string]>;
+
+/** Checks the flags, opens the workspace, looks --model up, runs `act` (deploy or update), then waits and prints. */
+async function withModel(options: DeployCliOptions, globals: GlobalOptions, act: Act): Promise<void> {
+  const sdk = await import('tachyon');
   const workers = positiveInt(options.workers, '--workers');
   const timeoutMs = positiveInt(options.timeout, '--timeout');
   await withWorkspace(globals, async (ws) => {
     const [modelName, version] = splitModel(options.model);
-    const model = await Model.get(ws, modelName, version);
-    const service = await Webservice.deployFromModel(ws, name, [model], undefined, {
-      tls: options.tls ?? 'self-signed',
-      ...(workers === undefined ? {} : { workers }),
-    });
-    await finish(service, options, timeoutMs, `deployed ${name} (${model.id})`);
+    const model = await sdk.Model.get(ws, modelName, version);
+    const [service, done] = await act(sdk, ws, model, workers === undefined ? {} : { workers });
+    await finish(service, options, timeoutMs, done);
   });
 }
 
-async function runUpdate(name: string, options: DeployCliOptions, globals: GlobalOptions): Promise<void> {
-  const { Model, Webservice } = await import('tachyon');
-  const workers = positiveInt(options.workers, '--workers');
-  const timeoutMs = positiveInt(options.timeout, '--timeout');
-  await withWorkspace(globals, async (ws) => {
-    const [modelName, version] = splitModel(options.model);
-    const model = await Model.get(ws, modelName, version);
+function runDeploy(name: string, options: DeployCliOptions, globals: GlobalOptions): Promise<void> {
+  return withModel(options, globals, async ({ Webservice }, ws, model, workers) => [
+    await Webservice.deployFromModel(ws, name, [model], undefined, { tls: options.tls ?? 'self-signed', ...workers }),
+    `deployed ${name} (${model.id})`,
+  ]);
+}
+
+function runUpdate(name: string, options: DeployCliOptions, globals: GlobalOptions): Promise<void> {
+  return withModel(options, globals, async ({ Webservice }, ws, model, workers) => {
     const service = await Webservice.get(ws, name);
-    await service.update({ model, ...(workers === undefined ? {} : { workers }) });
-    await finish(service, options, timeoutMs, `updated ${name} to ${model.id}`);
+    await service.update({ model, ...workers });
+    return [service, `updated ${name} to ${model.id}`];
   });
 }
 

@@ -49,6 +49,21 @@ export function toValueInfo(info: TensorInfo): OnnxValueInfo {
   };
 }
 
+/**
+ * A float32 graph input/output declaration for hand-built models: a number is a fixed dimension, a string a named
+ * dynamic one (`floatValueInfo('x', ['N', 3, 8, 8])`).
+ */
+export function floatValueInfo(name: string, dims: readonly (number | string)[]): OnnxValueInfo {
+  if (typeof name !== 'string' || name === '') throw new TypeError('name must be a non-empty string.');
+  if (!Array.isArray(dims)) throw new TypeError('dims must be an array of integers and dimension names.');
+  const dim = dims.map((d, i) => {
+    if (typeof d === 'string' && d !== '') return { dimParam: d };
+    if (Number.isSafeInteger(d) && (d as number) >= 0) return { dimValue: d as number };
+    throw new TypeError(`dims[${i}] must be an integer >= 0 or a non-empty dimension name, not ${JSON.stringify(d)}.`);
+  });
+  return { name, type: { tensorType: { elemType: ELEM_TYPES.float32, shape: { dim } } } };
+}
+
 /** The TensorInfo a value info declares, when it declares a tensor of a known dtype (shape may be partial: -1). */
 export function fromValueInfo(valueInfo: OnnxValueInfo): TensorInfo | undefined {
   const tensorType = valueInfo.type?.tensorType;

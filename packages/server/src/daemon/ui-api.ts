@@ -1,11 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { servicePaths, type DeploymentController, type RegistryStore, type WorkspaceConfig } from '@tachyon/core';
-import { TachyonError, type ServiceKeysBody, type ServiceSpec, type ServiceStatus } from '@tachyon/protocol';
-import { errorLines, summarizeMetrics, type MetricsSummary } from './ui-metrics.js';
-import { listModels, type ModelDescriber, type ModelSummary } from './ui-models.js';
+import {
+  TachyonError, type ServiceKeysBody, type ServiceStatus, type UiClassification, type UiHistoryPoint, type UiLogs, type UiOverview,
+  type UiServiceDetail, type UiServiceMetrics, type UiServiceRow,
+} from '@tachyon/protocol';
+import { errorLines, summarizeMetrics } from './ui-metrics.js';
+import { listModels, type ModelDescriber } from './ui-models.js';
 import { callService, jsonOf, parseServerTiming } from './ui-service-proxy.js';
-import type { ServiceStateHistory, StateChange } from './ui-state-history.js';
+import type { ServiceStateHistory } from './ui-state-history.js';
 
 export interface UiApiContext {
   config: WorkspaceConfig;
@@ -16,41 +19,7 @@ export interface UiApiContext {
   version: string;
 }
 
-/** A row of the overview's services table. */
-export interface ServiceRow {
-  name: string;
-  state: string;
-  reason: string | null;
-  model: string;
-  tls: 'none' | 'self-signed' | 'custom';
-  httpUrl: string | null;
-  grpcAddress: string | null;
-  scoringUri: string | null;
-  httpPort: number | null;
-  grpcPort: number | null;
-  restarts: number;
-  generation: number;
-  updatedAt: string;
-}
-
-export interface HistoryPoint {
-  start: number;
-  requests: number;
-  errors: number;
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
-  meanBatchSize: number | null;
-}
-
-export interface ServiceMetricsBody {
-  bucketSeconds: number;
-  /** Oldest first; buckets without traffic are absent (as in the service's own history). */
-  points: HistoryPoint[];
-  summary: MetricsSummary;
-}
-
-function toRow(s: ServiceStatus): ServiceRow {
+function toRow(s: ServiceStatus): UiServiceRow {
   const tls = s.spec.tls === undefined || s.spec.tls === 'none' ? 'none' : s.spec.tls === 'self-signed' ? 'self-signed' : 'custom';
   const port = (address: string | undefined) => (address === undefined ? null : Number(/:(\d+)\/?$/.exec(address)?.[1] ?? NaN) || null);
   return {
@@ -68,9 +37,9 @@ async function serviceKeys(config: WorkspaceConfig, name: string): Promise<{ pri
   return { primary: keys.primary, admin: keys.admin };
 }
 
-function toPoints(body: unknown, model: string): { bucketSeconds: number; points: HistoryPoint[] } {
+function toPoints(body: unknown, model: string): { bucketSeconds: number; points: UiHistoryPoint[] } {
   const history = body as { bucketSeconds?: number; buckets?: { start: number; models: Record<string, { requests: number; errors: number; latencyMs: { p50: number; p90: number; p99: number } | null; meanBatchSize: number | null }> }[] };
-  const points: HistoryPoint[] = [];
+  const points: UiHistoryPoint[] = [];
   for (const bucket of history.buckets ?? []) {
     const m = bucket.models?.[model];
     if (m === undefined) continue;
@@ -88,12 +57,12 @@ export function registerUiApi(api: FastifyInstance, ctx: UiApiContext): void {
 
   api.get('/session', async () => ({ workspace: ctx.config.name, version: ctx.version }));
 
-  api.get('/overview', async (): Promise<{ workspace: string; models: ModelSummary[]; services: ServiceRow[] }> => {
+  api.get('/overview', async (): Promise<UiOverview> => {
     const [models, services] = await Promise.all([listModels(ctx.store), controller.list()]);
     return { workspace: ctx.config.name, models, services: services.map(toRow) };
   });
 
-  api.get<Named>('/services/:name', async (request): Promise<{ service: ServiceRow; spec: ServiceSpec; caFile: string | null; history: readonly StateChange[] }> => {
+  api.get<Named>('/services/:name', async (request): Promise<UiServiceDetail> => {
     const status = await controller.status(request.params.name);
     const record = await ctx.store.getDeployment(status.name);
     return { service: toRow(status), spec: status.spec, caFile: status.caFile ?? null, history: ctx.history.get(status.name, record) };
@@ -106,7 +75,7 @@ export function registerUiApi(api: FastifyInstance, ctx: UiApiContext): void {
     return controller.regenerateKey(request.params.name, key);
   });
 
-  api.get<Named & { Querystring: { tail?: string } }>('/services/:name/logs', async (request) => {
+  api.get<Named & { Querystring: { tail?: string } }>('/services/:name/logs', async (request): Promise<UiLogs> => {
     const tail = request.query.tail === undefined ? 200 : Number(request.query.tail);
     if (!Number.isInteger(tail) || tail < 1 || tail > 2000) throw new TachyonError('TCH_ERR_CONFIG_INVALID', 'tail must be an integer in [1, 2000].');
     const lines = await controller.logs(request.params.name, tail);
@@ -115,7 +84,7 @@ export function registerUiApi(api: FastifyInstance, ctx: UiApiContext): void {
     return { lines, errors };
   });
 
-  api.get<Named>('/services/:name/metrics', async (request): Promise<ServiceMetricsBody> => {
+  api.get<Named>('/services/:name/metrics', async (request): Promise<UiServiceMetrics> => {
     const status = await controller.status(request.params.name);
     const { admin } = await serviceKeys(ctx.config, status.name);
     const [history, metrics] = await Promise.all([
@@ -127,7 +96,7 @@ export function registerUiApi(api: FastifyInstance, ctx: UiApiContext): void {
     return { ...toPoints(jsonOf(status, history), status.name), summary: summarizeMetrics(text, status.name) };
   });
 
-  api.post<Named & { Querystring: { top?: string } }>('/services/:name/classify', async (request) => {
+  api.post<Named & { Querystring: { top?: string } }>('/services/:name/classify', async (request): Promise<UiClassification> => {
     const top = request.query.top ?? '5';
     if (!TOP_PATTERN.test(top)) throw new TachyonError('TCH_ERR_CONFIG_INVALID', 'top must be an integer in [1, 1000].');
     const body = request.body;
@@ -138,12 +107,13 @@ export function registerUiApi(api: FastifyInstance, ctx: UiApiContext): void {
       method: 'POST', path: `/v1/services/${encodeURIComponent(status.name)}/classify?top=${top}`, key: primary, body,
       contentType: request.headers['content-type'] ?? 'application/octet-stream',
     });
-    const result = jsonOf(status, answer) as { results?: { top?: unknown }[] };
+    const result = jsonOf(status, answer) as { results?: { top?: UiClassification['top'] }[] };
     return {
       top: result.results?.[0]?.top ?? [],
       latencyMs: Math.round(answer.elapsedMs * 100) / 100,
       serverTiming: parseServerTiming(answer.headers['server-timing']),
-      requestId: answer.headers['x-request-id'] ?? null,
+      // Node joins repeated non-standard headers into one string, so this is never an array.
+      requestId: (answer.headers['x-request-id'] as string | undefined) ?? null,
     };
   });
 

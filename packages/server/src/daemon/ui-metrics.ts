@@ -3,24 +3,7 @@
  * started, per-stage latency (mean and quantiles estimated from the histogram buckets, like PromQL's
  * histogram_quantile), the batch-size distribution and the request count per result code.
  */
-
-export interface StageLatency {
-  count: number;
-  meanMs: number | null;
-  p50Ms: number | null;
-  p90Ms: number | null;
-  p99Ms: number | null;
-}
-
-export interface MetricsSummary {
-  /** `queue`, `preprocess`, `compute`, `postprocess`, `total`: successful requests of the model, every protocol. */
-  stages: Record<string, StageLatency>;
-  /** Session calls by batch size: `le` is the bucket's upper bound (1, 2, 4, ...), `count` the calls in that bucket only. */
-  batchSizes: { le: number; count: number }[];
-  meanBatchSize: number | null;
-  /** Requests by result code (`OK` or a `TCH_ERR_*` code), every protocol. */
-  requestsByCode: Record<string, number>;
-}
+import type { UiLogError, UiMetricsSummary, UiStageLatency } from '@tachyon/protocol';
 
 interface Sample {
   name: string;
@@ -62,7 +45,7 @@ export function bucketQuantile(q: number, buckets: readonly { le: number; cumula
 }
 
 /** Sums the series of `model` over every protocol into the summary the service page shows. */
-export function summarizeMetrics(text: string, model: string): MetricsSummary {
+export function summarizeMetrics(text: string, model: string): UiMetricsSummary {
   const samples = parsePrometheusText(text).filter((s) => s.labels['model'] === model);
   const stageBuckets = new Map<string, Map<number, number>>();
   const stageSum = new Map<string, number>();
@@ -105,7 +88,7 @@ export function summarizeMetrics(text: string, model: string): MetricsSummary {
       }
     }
   }
-  const stages: Record<string, StageLatency> = {};
+  const stages: Record<string, UiStageLatency> = {};
   for (const [stage, map] of stageBuckets) {
     const buckets = [...map].sort((a, b) => a[0] - b[0]).map(([le, cumulative]) => ({ le: le * 1000, cumulative }));
     const count = stageCount.get(stage) ?? 0;
@@ -123,8 +106,8 @@ export function summarizeMetrics(text: string, model: string): MetricsSummary {
 }
 
 /** Log lines at warn (40) or above, pino JSON or not, newest last: the service page's "recent errors". */
-export function errorLines(lines: readonly string[]): { time: string | null; level: number; msg: string; code: string | null }[] {
-  const out: { time: string | null; level: number; msg: string; code: string | null }[] = [];
+export function errorLines(lines: readonly string[]): UiLogError[] {
+  const out: UiLogError[] = [];
   for (const line of lines) {
     let parsed: { level?: unknown; time?: unknown; msg?: unknown; code?: unknown; err?: { message?: unknown }; error?: unknown } | undefined;
     try {

@@ -3,55 +3,10 @@ import {
   declaredModelIo, decodeOnnxModel, imageStageOutput, readServiceZip, type BlobStore, type ModelVersionRecord, type RegistryStore,
   type StageManifest, type TensorInfo,
 } from '@tachyon/core';
-import { TachyonError } from '@tachyon/protocol';
-
-export interface VersionSummary {
-  version: number;
-  kind: ModelVersionRecord['kind'];
-  size: number;
-  sha256: string;
-  createdAt: string;
-  description: string | null;
-  tags: Readonly<Record<string, string>>;
-  /** Services deployed from this version. */
-  deployedAs: string[];
-}
-
-export interface ModelSummary {
-  name: string;
-  versions: VersionSummary[];
-}
-
-export interface TensorView {
-  /** Stage port (the model's own tensor name for ONNX stages). */
-  port: string;
-  /** Pipeline tensor it is mapped to. */
-  tensor: string;
-  dtype: string | null;
-  /** -1 for a dynamic dimension; null when the manifest and model do not say. */
-  dims: readonly number[] | null;
-}
-
-export interface StageView {
-  name: string;
-  kind: string;
-  description: string | null;
-  /** The file the stage runs, with its size and sha256 from the manifest. */
-  file: { path: string; size: number; sha256: string } | null;
-  inputs: TensorView[];
-  outputs: TensorView[];
-  /** Kind-specific facts: preprocess options, zoo model, topK, labels file... */
-  settings: Record<string, unknown>;
-}
-
-export interface ModelDetail extends VersionSummary {
-  name: string;
-  /** Every version of the model (the page's version picker). */
-  versions: number[];
-  /** The service-definition's stages in order; a bare ONNX model is one `onnx` stage. */
-  stages: StageView[];
-  files: { path: string; size: number; sha256: string }[];
-}
+import {
+  TachyonError, type UiModelDetail as ModelDetail, type UiModelSummary as ModelSummary, type UiStageView as StageView,
+  type UiTensorView as TensorView, type UiVersionSummary as VersionSummary,
+} from '@tachyon/protocol';
 
 /** Artifacts larger than this are described without reading their ONNX graphs (no tensor shapes). */
 const MAX_INSPECTED_BYTES = 512 * 1024 * 1024;

@@ -1,13 +1,8 @@
 import type { DeploymentRecord, RegistryStore } from '@tachyon/core';
+import type { UiStateChange } from '@tachyon/protocol';
 
-/** One recorded state of a service (the dashboard's state history). */
-export interface StateChange {
-  /** ISO 8601, UTC. */
-  readonly at: string;
-  readonly state: string;
-  readonly reason: string | null;
-  readonly generation: number;
-}
+/** One recorded state of a service (the dashboard's state history; the wire shape is in @tachyon/protocol). */
+export type StateChange = UiStateChange;
 
 export interface StateHistoryOptions {
   /** Changes kept per service (oldest dropped first). @default 100 */

@@ -4,15 +4,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { ServiceDefinition, classifierStage, compileModelSources, encodeOnnxModel, imageStage, onnxStage } from '@tachyon/core';
+import { ServiceDefinition, classifierStage, compileModelSources, encodeOnnxModel, floatValueInfo, imageStage, onnxStage } from '@tachyon/core';
 
 const { onnx } = onnxProto;
 const WIDTH = 2048;
 export const SLOW_LABELS: readonly string[] = Object.freeze(['a', 'b', 'c', 'd']);
-
-function floatInfo(name: string, dims: (number | string)[]): onnxProto.onnx.IValueInfoProto {
-  return { name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
-}
 
 function weights(rows: number, cols: number, seed: number): onnxProto.onnx.ITensorProto {
   const data = new Float32Array(rows * cols);
@@ -43,8 +39,8 @@ export function buildSlowModel(depth: number): Uint8Array {
       name: 'slow',
       node: nodes,
       initializer: [weights(3, WIDTH, 1), weights(WIDTH, WIDTH, 2), weights(WIDTH, SLOW_LABELS.length, 3)],
-      input: [floatInfo('x', ['N', 3, 8, 8])],
-      output: [floatInfo('logits', ['N', SLOW_LABELS.length])],
+      input: [floatValueInfo('x', ['N', 3, 8, 8])],
+      output: [floatValueInfo('logits', ['N', SLOW_LABELS.length])],
     },
   });
   return encodeOnnxModel(model);

@@ -1,6 +1,6 @@
+import type { UiServiceMetrics as ServiceMetrics } from '@tachyon/protocol';
 import { h, table } from '../dom.js';
 import { ms } from '../format.js';
-import type { ServiceMetrics } from '../types.js';
 import { fill } from './try-it.js';
 
 const STAGE_ORDER = ['queue', 'preprocess', 'compute', 'postprocess', 'total'];

@@ -1,7 +1,7 @@
+import type { UiServiceMetrics as ServiceMetrics } from '@tachyon/protocol';
 import uPlot from 'uplot';
 import { h } from '../dom.js';
 import { ms } from '../format.js';
-import type { ServiceMetrics } from '../types.js';
 
 const HOUR_S = 3600;
 

@@ -1,6 +1,6 @@
+import type { ServiceKeysBody as Keys } from '@tachyon/protocol';
 import { postJson } from '../api.js';
 import { h, replace } from '../dom.js';
-import type { Keys } from '../types.js';
 
 /**
  * The service's primary and secondary keys: hidden until shown, copy to the clipboard, regenerate (through the

@@ -1,7 +1,7 @@
+import type { UiModelDetail as ModelDetail, UiStageView as StageView, UiTensorView as TensorView } from '@tachyon/protocol';
 import { api } from '../api.js';
 import { facts, h, replace, table, type Child } from '../dom.js';
 import { bytes, dims, time } from '../format.js';
-import type { ModelDetail, StageView, TensorView } from '../types.js';
 import { errorBox, loading, type PageContext } from './page.js';
 
 /** One registered model version: facts, the stages of its service definition with tensor shapes, and its files. */

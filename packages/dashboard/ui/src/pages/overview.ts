@@ -1,7 +1,7 @@
+import type { UiOverview as Overview } from '@tachyon/protocol';
 import { api } from '../api.js';
 import { h, replace, table } from '../dom.js';
 import { bytes, modelLink, shortSha, stateBadge, time } from '../format.js';
-import type { Overview } from '../types.js';
 import { errorBox, loading, type PageContext } from './page.js';
 
 const REFRESH_MS = 5000;

@@ -1,7 +1,7 @@
+import type { ServiceKeysBody as Keys, UiLogs as Logs, UiServiceDetail as ServiceDetail, UiServiceMetrics as ServiceMetrics } from '@tachyon/protocol';
 import { api } from '../api.js';
 import { facts, h, replace, table } from '../dom.js';
 import { modelLink, stateBadge, time } from '../format.js';
-import type { Keys, Logs, ServiceDetail, ServiceMetrics } from '../types.js';
 import { breakdown } from './breakdown.js';
 import { hourGrid, latencyChart, latencySummary, throughputChart, throughputSummary } from './charts.js';
 import { keysSection } from './keys.js';

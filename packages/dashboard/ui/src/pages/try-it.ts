@@ -1,7 +1,7 @@
+import type { UiClassification as Classification } from '@tachyon/protocol';
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { ms } from '../format.js';
-import type { Classification } from '../types.js';
 
 const STAGES = ['queue', 'preprocess', 'compute', 'postprocess'] as const;
 
