@@ -23,6 +23,8 @@ export interface ServicePaths {
   readonly tlsKey: string;
   /** The server's stdout+stderr, rotated (server.log.1, .2). */
   readonly log: string;
+  /** The server process's TMPDIR (model work folders): emptied before each start, removed with the service. */
+  readonly tmp: string;
 }
 
 export function servicePaths(workspaceRoot: string, name: string): ServicePaths {
@@ -35,6 +37,7 @@ export function servicePaths(workspaceRoot: string, name: string): ServicePaths 
     tlsCert: join(dir, 'tls', 'server.crt'),
     tlsKey: join(dir, 'tls', 'server.key'),
     log: join(dir, 'logs', 'server.log'),
+    tmp: join(dir, 'tmp'),
   });
 }
 

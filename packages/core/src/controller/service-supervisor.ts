@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { TachyonError, isErrorCode } from '@tachyon/protocol';
 import { childRequest } from './child-http.js';
@@ -166,9 +167,13 @@ export class ServiceSupervisor {
     this.#lastError = undefined;
     this.#s.onEvent({ type: 'starting', attempt: this.#attempt });
     this.#s.log.write(`${JSON.stringify({ time: new Date().toISOString(), supervisor: `starting "${this.name}" (attempt ${this.#attempt})` })}\n`);
+    // The server's temporary files go under the service folder, so a process killed with -9 leaves nothing in the
+    // system temp folder: the next start empties it, deleting the service removes it.
+    rmSync(this.#s.paths.tmp, { recursive: true, force: true });
+    mkdirSync(this.#s.paths.tmp, { recursive: true, mode: 0o700 });
     const child = spawn(this.#s.launcher.command, this.#s.launcher.args(this.#s.paths.serveConfig, this.#ports), {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: this.#s.launcher.env ?? process.env,
+      env: { ...(this.#s.launcher.env ?? process.env), TMPDIR: this.#s.paths.tmp },
     });
     this.#child = child;
     let resolveExit!: () => void;
