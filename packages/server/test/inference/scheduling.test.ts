@@ -60,7 +60,9 @@ test('x-request-priority: high requests overtake normal ones waiting for the sam
       order.push(name);
     });
   const busy = send('busy');
-  await new Promise((r) => setTimeout(r, 5));
+  // Wait until it runs (not for a fixed time: the machine may be slow), so that the others queue behind it.
+  const scheduler = host.get('slow').scheduler;
+  while (scheduler.stats.running === 0) await new Promise((r) => setTimeout(r, 1));
   const rest = [send('normal-1'), send('normal-2'), send('high', 'high')];
   await Promise.all([busy, ...rest]);
   assert.equal(order[0], 'busy');
