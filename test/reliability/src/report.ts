@@ -114,8 +114,8 @@ export function renderMarkdown(r: ReliabilityReport, jsonPath: string): string {
       'client still uploading may get EPIPE/ECONNRESET instead of the 400 (1 of 4 full runs with undici). The corpus waits for ' +
       'the early answer before sending the body, as a client using `Expect: 100-continue` would. A lingering close ' +
       '(drain, bounded, before closing) in the server would give every client the 400; not changed here.',
-    '- **Slowloris is cut after 60 to 90 s, not 60 s.** docs/security.md says 60 s; Node checks `requestTimeout` only every ' +
-      '`connectionsCheckingInterval` (30 s by default), which the HTTP server does not set.',
+    '- **Slowloris is cut after 60 to 90 s, not 60 s**: Node checks `requestTimeout` only every `connectionsCheckingInterval` ' +
+      '(30 s by default), which the HTTP server does not set; docs/security.md now says so.',
     '',
     '## Running it',
     '',
