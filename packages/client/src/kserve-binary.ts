@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError, rawBytesLength, writeRawBytes } from '@tachyon/protocol';
 
 /** The header naming the JSON part's length in a KServe v2 binary-data request or response. */
 export const INFERENCE_HEADER = 'inference-header-content-length';
@@ -8,20 +8,14 @@ export const INFERENCE_HEADER = 'inference-header-content-length';
  * bytes) per element, asking for `scores` back as raw little-endian FP32.
  */
 export function encodeImagesRequest(images: readonly Uint8Array[], output = 'scores'): { body: Buffer; headerLength: number } {
-  let size = 0;
-  for (const image of images) size += 4 + image.byteLength;
+  const size = rawBytesLength(images);
   const header = Buffer.from(JSON.stringify({
     inputs: [{ name: 'images', datatype: 'BYTES', shape: [images.length], parameters: { binary_data_size: size } }],
     outputs: [{ name: output, parameters: { binary_data: true } }],
   }));
   const body = Buffer.allocUnsafe(header.length + size);
   header.copy(body, 0);
-  let offset = header.length;
-  for (const image of images) {
-    body.writeUInt32LE(image.byteLength, offset);
-    body.set(image, offset + 4);
-    offset += 4 + image.byteLength;
-  }
+  writeRawBytes(images, body, header.length);
   return { body, headerLength: header.length };
 }
 

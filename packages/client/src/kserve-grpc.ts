@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError, rawBytesLength, writeRawBytes } from '@tachyon/protocol';
 import type { ScoredClass } from './tachyon-client.js';
 
 /** inference.ModelInferResponse as proto-loader decodes it (snake_case, bytes as Buffers). */
@@ -14,15 +14,8 @@ export interface ModelInferResponseMessage {
  * the classification extension's "score:index:label" strings.
  */
 export function buildModelInferRequest(model: string, images: readonly Uint8Array[], classify?: number): object {
-  let size = 0;
-  for (const image of images) size += 4 + image.byteLength;
-  const raw = Buffer.allocUnsafe(size);
-  let offset = 0;
-  for (const image of images) {
-    raw.writeUInt32LE(image.byteLength, offset);
-    raw.set(image, offset + 4);
-    offset += 4 + image.byteLength;
-  }
+  const raw = Buffer.allocUnsafe(rawBytesLength(images));
+  writeRawBytes(images, raw, 0);
   return {
     model_name: model,
     inputs: [{ name: 'images', datatype: 'BYTES', shape: [images.length] }],

@@ -12,3 +12,4 @@ export * from './error-codes.js';
 export * from './tachyon-error.js';
 export * from './deployments.js';
 export type * from './dashboard-api.js';
+export * from './raw-bytes.js';

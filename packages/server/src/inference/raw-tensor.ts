@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError, rawBytesLength, writeRawBytes } from '@tachyon/protocol';
 import type { Datatype, InferTensor } from './infer-types.js';
 
 /**
@@ -50,15 +50,8 @@ export function decodeRawBytes(raw: Uint8Array, input: string): Uint8Array[] {
 }
 
 export function encodeRawBytes(elements: readonly Uint8Array[]): Buffer {
-  let total = 0;
-  for (const e of elements) total += 4 + e.byteLength;
-  const out = Buffer.allocUnsafe(total);
-  let offset = 0;
-  for (const e of elements) {
-    out.writeUInt32LE(e.byteLength, offset);
-    out.set(e, offset + 4);
-    offset += 4 + e.byteLength;
-  }
+  const out = Buffer.allocUnsafe(rawBytesLength(elements));
+  writeRawBytes(elements, out, 0);
   return out;
 }
 
