@@ -3,6 +3,7 @@ import type { ServiceSpec, ServiceState, ServiceStatus } from '@tachyon/protocol
 import type { DeploymentRecord } from '../registry/registry-store.js';
 import type { ServicePaths } from './service-files.js';
 import type { ReadyInfo } from './service-supervisor.js';
+import { isProcessAlive } from '../registry/process-owner.js';
 
 /** The wire status of a service: its row, plus where its process listens when it does. */
 export function buildServiceStatus(record: DeploymentRecord, paths: ServicePaths, live: { ready: ReadyInfo | undefined; restarts: number } | undefined): ServiceStatus {
@@ -47,15 +48,6 @@ export async function stopOrphanProcess(pid: unknown, paths: ServicePaths): Prom
   } catch {
     return false;
   }
-  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && isProcessAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
   return true;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

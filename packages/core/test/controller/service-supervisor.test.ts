@@ -9,7 +9,7 @@ import { RotatingLog } from '../../src/controller/rotating-log.js';
 import { servicePaths } from '../../src/controller/service-files.js';
 import { ServiceSupervisor, type SupervisorEvent } from '../../src/controller/service-supervisor.js';
 import { backoffDelay, compileSupervisorOptions } from '../../src/controller/supervisor-options.js';
-import { isAlive } from '../../src/controller/service-status.js';
+import { isProcessAlive as isAlive } from '../../src/registry/process-owner.js';
 
 // A stand-in server: listens, prints the ready line, answers /v2/health/ready with READY_STATUS (a file's content).
 const SERVER = `
