@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { TachyonError } from '@tachyon/protocol';
-import type { ClientConfig } from './client-options.js';
+import { retryDelayMs, type ClientConfig } from './client-options.js';
 
 /** Trailing metadata of a tachyon gRPC error (packages/server/src/grpc/grpc-errors.ts writes them). */
 const CODE_KEY = 'tachyon-code';
@@ -77,9 +77,7 @@ export class GrpcTransport {
         if (!unavailable || failure.code === 'TCH_ERR_CLIENT_TLS_FAILED' || call.retryUnavailable === false) throw failure;
       }
       if (attempt >= config.retries) throw failure;
-      // Full jitter around an exponential step, as the HTTP transport.
-      const step = Math.min(config.maxBackoffMs, config.backoffMs * 2 ** attempt);
-      const delay = step / 2 + Math.random() * (step / 2);
+      const delay = retryDelayMs(config, attempt);
       if (performance.now() + delay >= deadline) throw failure;
       await sleep(delay, undefined, call.signal ? { signal: call.signal } : undefined);
     }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { TachyonError } from '@tachyon/protocol';
-import type { ClientConfig } from './client-options.js';
+import { retryDelayMs, type ClientConfig } from './client-options.js';
 
 export interface HttpCall {
   method: 'GET' | 'POST';
@@ -79,9 +79,7 @@ export class HttpTransport {
         if (retryable.code === 'TCH_ERR_CLIENT_TLS_FAILED' || !isConnectionError(error)) throw retryable;
       }
       if (attempt >= config.retries) throw retryable;
-      // Full jitter around an exponential step, so clients that failed together do not retry together.
-      const step = Math.min(config.maxBackoffMs, config.backoffMs * 2 ** attempt);
-      const delay = step / 2 + Math.random() * (step / 2);
+      const delay = retryDelayMs(config, attempt);
       if (performance.now() + delay >= deadline) throw retryable;
       await sleep(delay, undefined, call.signal ? { signal: call.signal } : undefined);
     }
