@@ -76,9 +76,7 @@ export function createClient(options: ClientOptions): TachyonClient {
 
     async classify(model: string, images: Uint8Array | readonly Uint8Array[], o: ClassifyOptions = {}): Promise<ClassifyResult[]> {
       const list = toImages(images);
-      const top = o.top ?? 5;
-      if (!Number.isInteger(top) || top < 1) throw new RangeError(`options.top: expected an integer >= 1, got ${String(top)}.`);
-      if (o.names !== undefined && o.names.length !== list.length) throw new RangeError('options.names: expected one name per image.');
+      const top = checkClassifyOptions(list, o);
       const { body, contentType } = encodeClassifyBody(list, o.names);
       const reply = ok(await http.call({
         method: 'POST', path: `/v1/services/${modelPath(model)}/classify?top=${top}`, headers: { 'content-type': contentType }, body, ...call(o),
@@ -153,9 +151,7 @@ function createGrpcClient(config: ClientConfig): TachyonClient {
 
     async classify(model: string, images: Uint8Array | readonly Uint8Array[], o: ClassifyOptions = {}): Promise<ClassifyResult[]> {
       const list = toImages(images);
-      const top = o.top ?? 5;
-      if (!Number.isInteger(top) || top < 1) throw new RangeError(`options.top: expected an integer >= 1, got ${String(top)}.`);
-      if (o.names !== undefined && o.names.length !== list.length) throw new RangeError('options.names: expected one name per image.');
+      const top = checkClassifyOptions(list, o);
       const request = buildModelInferRequest(checkModel(model), list, top);
       const response = await grpc.call<ModelInferResponseMessage>({ method: 'ModelInfer', request, ...call(o) });
       // The same `file` as the HTTP endpoint: the given name, null for one unnamed image, else the part name.
@@ -225,4 +221,12 @@ function json<T>(reply: HttpReply): T {
   } catch (cause) {
     throw new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', 'The server answered with a body that is not JSON.', { details: { requestId: reply.requestId }, cause });
   }
+}
+
+/** The `top` of a classify call (default 5), after checking it and that `names`, if given, has one name per image. */
+function checkClassifyOptions(list: readonly Uint8Array[], o: ClassifyOptions): number {
+  const top = o.top ?? 5;
+  if (!Number.isInteger(top) || top < 1) throw new RangeError(`options.top: expected an integer >= 1, got ${String(top)}.`);
+  if (o.names !== undefined && o.names.length !== list.length) throw new RangeError('options.names: expected one name per image.');
+  return top;
 }
