@@ -1,5 +1,5 @@
 import ort from 'onnxruntime-node';
-import { ImageClassifier, preprocessImage, presetByName, type OnnxRuntimeBackend, type PresetName } from '@tachyon/core';
+import { ImageClassifier, jpegDecoder, preprocessImage, presetByName, type JpegDecoder, type OnnxRuntimeBackend, type PresetName } from '@tachyon/core';
 import { measureInterleaved, type Contender, type ContenderSamples, type MeasureMachine } from './measure.js';
 import type { BenchModel } from './models.js';
 import { EchoWorker } from './worker-roundtrip.js';
@@ -33,6 +33,8 @@ export interface ScenarioResult extends LatencySummary {
   contendedRoundsKept: number;
   image?: string;
   preset?: PresetName;
+  /** preprocess: which library decoded the JPEG. */
+  jpegDecoder?: JpegDecoder;
   /** tachyon-run and worker-roundtrip: whether the input was copied (structured clone) or transferred to the worker. */
   mode?: 'copy' | 'transfer';
 }
@@ -115,14 +117,20 @@ export function imageStem(image: BenchImage): string {
   return image.name.replace(/\.[^.]+$/, '');
 }
 
-/** `preprocess/<preset>/<image>`: decode + resize + crop + normalize of the benchmark JPEG, allocating its output as the pipeline does. */
+/**
+ * `preprocess/<preset>/<image>`: decode + resize + crop + normalize of the benchmark JPEG, allocating its output as the
+ * pipeline does, with the JPEG decoder in effect (libjpeg-turbo unless TACHYON_JPEG_DECODER says libvips). Beside it,
+ * in the same rounds, `preprocess-libvips/<preset>/<image>`: the same with TACHYON_JPEG_DECODER=libvips (sharp decodes).
+ */
 export async function runPreprocessScenarios(ctx: RunContext): Promise<ScenarioResult[]> {
   const contenders: Contender[] = [];
+  const decoder = jpegDecoder();
   for (const preset of PRESETS_MEASURED) {
-    const name = `preprocess/${preset}/${imageStem(ctx.image)}`;
-    if (!ctx.selected(name)) continue;
     const config = presetByName(preset);
-    contenders.push({ name, call: () => preprocessImage(ctx.image.bytes, config) });
+    const name = `preprocess/${preset}/${imageStem(ctx.image)}`;
+    if (ctx.selected(name)) contenders.push({ name, call: () => preprocessImage(ctx.image.bytes, config) });
+    const libvips = `preprocess-libvips/${preset}/${imageStem(ctx.image)}`;
+    if (decoder !== 'libvips' && ctx.selected(libvips)) contenders.push({ name: libvips, call: () => withLibvipsDecoder(() => preprocessImage(ctx.image.bytes, config)) });
   }
   if (contenders.length === 0) return [];
   const iterations = ctx.iterations ?? DEFAULT_ITERATIONS.preprocess;
@@ -137,8 +145,21 @@ export async function runPreprocessScenarios(ctx: RunContext): Promise<ScenarioR
   logMachine(ctx, 'preprocess', machine);
   return samples.map((s) => {
     const preset = s.name.split('/')[1] as PresetName;
-    return toResult(s, samples, { model: null, weights: null, image: ctx.image.name, preset }, machine);
+    const jpeg = s.name.startsWith('preprocess-libvips/') ? 'libvips' : decoder;
+    return toResult(s, samples, { model: null, weights: null, image: ctx.image.name, preset, jpegDecoder: jpeg }, machine);
   });
+}
+
+/** Runs `call` with sharp decoding JPEGs (the env variable is read on each call; contenders never overlap). */
+async function withLibvipsDecoder<T>(call: () => Promise<T>): Promise<T> {
+  const before = process.env['TACHYON_JPEG_DECODER'];
+  process.env['TACHYON_JPEG_DECODER'] = 'libvips';
+  try {
+    return await call();
+  } finally {
+    if (before === undefined) delete process.env['TACHYON_JPEG_DECODER'];
+    else process.env['TACHYON_JPEG_DECODER'] = before;
+  }
 }
 
 /**

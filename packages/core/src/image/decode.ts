@@ -12,6 +12,8 @@ export interface OpenedImage {
   /** Size after EXIF orientation. */
   readonly width: number;
   readonly height: number;
+  /** The bytes themselves, when they are a JPEG whose header was read here and that needs no EXIF rotation: libjpeg-turbo can decode them directly (jpeg-turbo.ts). */
+  readonly plainJpeg?: Uint8Array;
 }
 
 /** Interleaved 8-bit pixels: 3 channels for colour and grey input alike (sharp converts grey to sRGB). */
@@ -70,7 +72,13 @@ export async function openImage(bytes: Uint8Array, config: PreprocessConfig): Pr
     format: format as ImageFormat,
     width: oriented.width,
     height: oriented.height,
+    ...(jpeg?.orientation === 1 ? { plainJpeg: bytes } : {}),
   };
+}
+
+/** A sharp pipeline over already decoded pixels. */
+export function rawImage(pixels: RawPixels): Sharp {
+  return sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 2 | 3 | 4 } });
 }
 
 /** Runs the pipeline to interleaved uint8 pixels, mapping decoder failures to TachyonErrors. */

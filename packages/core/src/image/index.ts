@@ -1,5 +1,6 @@
 /**
- * core/image — JPEG/PNG/WebP bytes -> normalized float32 tensor for image classifiers, with sharp.
+ * core/image — JPEG/PNG/WebP bytes -> normalized float32 tensor for image classifiers, with sharp (and libjpeg-turbo
+ * directly for plain JPEGs: jpeg-turbo.ts).
  *
  * ```ts
  * import { compilePreprocess, preprocessImage, presetByName, tensorElementsPerImage } from './image/index.js';
@@ -16,3 +17,4 @@ export * from './presets.js';
 export * from './image-format.js';
 export * from './resize-geometry.js';
 export * from './preprocess.js';
+export { jpegDecoder, type JpegDecoder } from './jpeg-turbo.js';

@@ -1,8 +1,9 @@
 import { antialiasToTensor } from './antialias-resize.js';
 import { bilinearToTensor } from './bilinear-resize.js';
-import { openImage, toRawPixels, type RawPixels } from './decode.js';
+import { openImage, rawImage, toRawPixels, type RawPixels } from './decode.js';
+import { decodeJpegTurbo, jpegDecoder } from './jpeg-turbo.js';
 import { isPreprocessConfig, type PreprocessConfig } from './preprocess-options.js';
-import { computeResizeGeometry } from './resize-geometry.js';
+import { computeResizeGeometry, type ResizeGeometry } from './resize-geometry.js';
 import { buildNormalizer, writeTensor } from './to-tensor.js';
 
 /** Where to write one preprocessed image: `data[offset .. offset + tensorElementsPerImage(config))`. */
@@ -48,9 +49,11 @@ export async function preprocessImage<B extends ArrayBufferLike = ArrayBuffer>(
   const opened = await openImage(bytes, config);
   const g = computeResizeGeometry(opened.width, opened.height, config);
   const shrinking = g.resizedWidth <= opened.width && g.resizedHeight <= opened.height;
-  if (config.interpolation === 'antialias' && shrinking) {
+  const libvipsResize = config.interpolation === 'antialias' && shrinking;
+  const decoded = opened.plainJpeg && !(libvipsResize && shrinksOnLoad(opened.width, opened.height, g)) ? await decodeFast(opened.plainJpeg) : undefined;
+  if (libvipsResize) {
     // libvips' reduce with the linear kernel is PIL's antialiased bilinear; JPEG shrink-on-load stays on.
-    const image = opened.image.resize({
+    const image = (decoded ? rawImage(decoded) : opened.image).resize({
       width: g.resizedWidth,
       height: g.resizedHeight,
       fit: 'fill',
@@ -64,12 +67,25 @@ export async function preprocessImage<B extends ArrayBufferLike = ArrayBuffer>(
     assertSize(raw, g.width, g.height);
     writeTensor(raw.data, g.width * g.height, buildNormalizer(config, raw.channels), target.data, target.offset);
   } else {
-    const raw = await toRawPixels(opened.image, opened.format, config);
+    const raw = decoded ?? (await toRawPixels(opened.image, opened.format, config));
     assertSize(raw, opened.width, opened.height);
     const resample = config.interpolation === 'antialias' ? antialiasToTensor : bilinearToTensor;
     resample(raw.data, raw.width, raw.height, g, buildNormalizer(config, raw.channels), target.data, target.offset);
   }
   return { data: target.data, dims: tensorDimsPerImage(config) };
+}
+
+/** libjpeg-turbo's pixels, or undefined when sharp is to decode (TACHYON_JPEG_DECODER=libvips, or libjpeg-turbo refused the file). */
+async function decodeFast(jpeg: Uint8Array): Promise<RawPixels | undefined> {
+  return jpegDecoder() === 'libjpeg-turbo' ? decodeJpegTurbo(jpeg) : undefined;
+}
+
+/**
+ * Whether libvips would decode this JPEG at 1/2, 1/4 or 1/8 scale (shrink-on-load, from a shrink factor of 2 up):
+ * then sharp's DCT-domain shrink beats any full decode, so the fast path stays out of it.
+ */
+function shrinksOnLoad(width: number, height: number, g: ResizeGeometry): boolean {
+  return Math.min(width / g.resizedWidth, height / g.resizedHeight) >= 2;
 }
 
 function assertConfig(config: PreprocessConfig): void {

@@ -51,7 +51,9 @@ test('normalization fused in front of mobilenetv2-fp32: uint8 pixels in gives th
 
   const [h, w] = config.size;
   const pixels = pixelBatch(await Promise.all((await readSampleImages()).map((b) => resizedPixels(b, config))), h, w);
-  const reference = await sampleBatch(entry.preset);
+  // resizedPixels decodes with libvips, so the reference must too (preprocessImage would take libjpeg-turbo's pixels).
+  process.env['TACHYON_JPEG_DECODER'] = 'libvips';
+  const reference = await sampleBatch(entry.preset).finally(() => delete process.env['TACHYON_JPEG_DECODER']);
   // Guard: the pixels are the ones preprocessImage normalized (so the comparison below is about the graph only).
   const jsFromPixels = new Float32Array(reference.data.length);
   const perImage = h * w;
