@@ -89,8 +89,9 @@ export class RawPeerClassifier {
     return new ort.Tensor('float32', out, [1, 3, h, w]);
   }
 
-  async classify(bytes: Uint8Array, k = 5): Promise<PeerTop[]> {
-    const input = await this.toTensor(bytes);
+  /** `toTensor` replaces the peer's own sharp preprocessing (bench:server's same-preprocessing peer passes tachyon's). */
+  async classify(bytes: Uint8Array, k = 5, toTensor: (bytes: Uint8Array) => Promise<ort.Tensor> = (b) => this.toTensor(b)): Promise<PeerTop[]> {
+    const input = await toTensor(bytes);
     const result = await this.session.run({ [this.options.input]: input });
     const scores = result[this.options.output]!.data as Float32Array;
     return topKOf(this.options.outputKind === 'logits' ? softmax(scores) : scores, k, this.options.labels);

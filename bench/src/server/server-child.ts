@@ -3,13 +3,15 @@
 //  - tachyon, started with startServer() exactly as `tachyon serve` does (generated keys, JSON request log, gRPC
 //    port too), serving the no-op definition as "noop" and the zoo's "mobilenetv2-int8";
 //  - a plain fastify app (fastify defaults: no logger, no hooks) whose handlers do the work a user would write
-//    without tachyon: the no-op model with sharp + onnxruntime-node in the handler, a fixed JSON answer, a ready route.
+//    without tachyon: the no-op model with sharp + onnxruntime-node in the handler (and the same with tachyon's
+//    preprocessImage in place of sharp), a fixed JSON answer, a ready route.
 // Talks to the parent over the IPC channel only: 'ready' (urls, the key) once everything is warm, 'close' to stop.
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
-import { compileModelSources, compileWorkerPoolOptions } from '@tachyon/core';
+import ort from 'onnxruntime-node';
+import { compileModelSources, compilePreprocess, compileWorkerPoolOptions, preprocessImage } from '@tachyon/core';
 import { startServer } from '@tachyon/server';
-import { NOOP, NOOP_LABELS, NOOP_PEER_PREPROCESS } from './noop-model.js';
+import { NOOP, NOOP_LABELS, NOOP_PEER_PREPROCESS, NOOP_PREPROCESS } from './noop-model.js';
 import { RawPeerClassifier } from './raw-peer.js';
 import { MOBILENET_SERVICE, NOOP_SERVICE, type ChildConfig, type ChildFailed, type ChildReady } from './child-protocol.js';
 
@@ -40,6 +42,13 @@ async function main(): Promise<void> {
   plain.get('/v2/health/ready', async () => ({ ready: true }));
   plain.post('/static', async () => fixed);
   plain.post('/classify', async (request) => ({ results: [{ file: null, top: await peer.classify(request.body as Buffer, 5) }] }));
+  // The same handler with tachyon's preprocessImage in place of the peer's sharp code: same decoder as tachyon.
+  const noopConfig = compilePreprocess(NOOP_PREPROCESS);
+  const tachyonPreprocess = async (bytes: Uint8Array) => {
+    const { data, dims } = await preprocessImage(bytes, noopConfig);
+    return new ort.Tensor('float32', data, dims);
+  };
+  plain.post('/classify-tachyon-preprocess', async (request) => ({ results: [{ file: null, top: await peer.classify(request.body as Buffer, 5, tachyonPreprocess) }] }));
   await plain.listen({ host: '127.0.0.1', port: 0 });
   const address = plain.server.address();
   if (address === null || typeof address === 'string') throw new Error('plain fastify: no TCP address');

@@ -23,6 +23,8 @@ export interface ServerDerived {
   overhead?: {
     /** tachyon no-op classify / plain handler doing the same work: the target. */
     vsPlainHandler: PairedRatio;
+    /** tachyon no-op classify / the plain handler with tachyon's preprocessing (context: serving cost without the decoder's gain). */
+    vsSamePreprocessHandler?: PairedRatio;
     /** tachyon no-op classify / plain handler answering a fixed JSON: everything tachyon adds above bare HTTP. */
     vsStaticAnswer: PairedRatio;
     /** tachyon ready route / plain ready route: the HTTP stack alone (hooks, routing, request log). */
@@ -36,6 +38,8 @@ export interface ServerDerived {
     tail: number;
     /** The peer's own p99 / p50 in the same run: how much tail the machine itself gives. */
     peerTail: number;
+    /** tachyon over HTTP / the peer with tachyon's preprocessing (context: the serving cost without the decoder's gain). */
+    vsSamePreprocessPeer?: PairedRatio;
     /** tachyon in-process / peer (context). */
     inProcessVsPeer?: PairedRatio;
     /** tachyon over HTTP - tachyon in-process, microseconds: what the network hop + server add. */
@@ -75,6 +79,7 @@ export function computeServerDerived(overhead: GroupResult | undefined, e2e: Gro
     const n = OVERHEAD_NAMES;
     derived.overhead = {
       vsPlainHandler: paired(overhead.rows, n.tachyonNoop, n.plainNoop),
+      ...(overhead.rows.some((r) => r.name === n.plainNoopSamePreprocess) ? { vsSamePreprocessHandler: paired(overhead.rows, n.tachyonNoop, n.plainNoopSamePreprocess) } : {}),
       vsStaticAnswer: paired(overhead.rows, n.tachyonNoop, n.plainStatic),
       readyRoute: paired(overhead.rows, n.tachyonReady, n.plainReady),
       serverTiming: overhead.serverTiming[n.tachyonNoop] ?? {},
@@ -89,6 +94,7 @@ export function computeServerDerived(overhead: GroupResult | undefined, e2e: Gro
       vsPeer: paired(e2e.rows, n.tachyonHttp, n.peer),
       tail: round(http.p99 / http.p50, 4),
       peerTail: round(peer.p99 / peer.p50, 4),
+      ...(e2e.rows.some((r) => r.name === n.samePreprocessPeer) ? { vsSamePreprocessPeer: paired(e2e.rows, n.tachyonHttp, n.samePreprocessPeer) } : {}),
       ...(inProcess ? { inProcessVsPeer: paired(e2e.rows, n.tachyonInProcess, n.peer), httpCostUs: round((http.p50 - inProcess.p50) * 1000, 1) } : {}),
       serverTiming: e2e.serverTiming[n.tachyonHttp] ?? {},
     };
@@ -151,6 +157,7 @@ export function renderServerMarkdown(report: ServerReport, overhead: GroupResult
   if (overhead && d.overhead) {
     out.push(`(a) serving overhead, 8x8 JPEG (${report.image.tinyJpegBytes} bytes), concurrency 1, keep-alive:`, '', latencyTable(overhead.rows), '');
     out.push(`- tachyon no-op / plain handler (same work): ${pr(d.overhead.vsPlainHandler)}`);
+    if (d.overhead.vsSamePreprocessHandler) out.push(`- tachyon no-op / the plain handler with tachyon's preprocessing (serving cost alone): ${pr(d.overhead.vsSamePreprocessHandler)}`);
     out.push(`- tachyon no-op / plain fixed answer (HTTP floor): ${pr(d.overhead.vsStaticAnswer)}`);
     out.push(`- tachyon ready route / plain ready route: ${pr(d.overhead.readyRoute)}`);
     out.push(`- tachyon Server-Timing medians (ms): ${timing(d.overhead.serverTiming)}`, '');
@@ -158,6 +165,7 @@ export function renderServerMarkdown(report: ServerReport, overhead: GroupResult
   if (e2e && d.e2e) {
     out.push(`(b) MobileNetV2 int8, \`${report.image.name}\` (${report.image.width}x${report.image.height}) -> top-5:`, '', latencyTable(e2e.rows), '');
     out.push(`- tachyon over HTTP / raw ORT + sharp in-process: ${pr(d.e2e.vsPeer)}`);
+    if (d.e2e.vsSamePreprocessPeer) out.push(`- tachyon over HTTP / the same peer with tachyon's preprocessing (serving cost alone): ${pr(d.e2e.vsSamePreprocessPeer)}`);
     out.push(`- tachyon over HTTP p99/p50: ${f3(d.e2e.tail)}; the peer's own p99/p50: ${f3(d.e2e.peerTail)}`);
     if (d.e2e.inProcessVsPeer) out.push(`- tachyon in-process / peer: ${pr(d.e2e.inProcessVsPeer)}; HTTP hop + server: ${d.e2e.httpCostUs?.toFixed(0)} µs`);
     out.push(`- tachyon Server-Timing medians (ms): ${timing(d.e2e.serverTiming)}`, '');

@@ -2,7 +2,8 @@
 //  (a) serving overhead: tachyon serving a near no-op model over HTTP vs a plain fastify handler doing the same work,
 //      with the bare HTTP floor (fixed answer, ready route) as context;
 //  (b) MobileNetV2 int8 end to end: JPEG -> top-5 over HTTP from tachyon vs sharp + onnxruntime-node in-process.
-import type { ImageClassifier } from '@tachyon/core';
+import ort from 'onnxruntime-node';
+import { preprocessImage, presetByName, type ImageClassifier } from '@tachyon/core';
 import type { Contender } from '../measure.js';
 import { median, quantile, round } from '../stats.js';
 import { toRow, type LatencyRow, type MachineDuringRun } from './bench-common.js';
@@ -29,6 +30,7 @@ export interface GroupSettings {
 export const OVERHEAD_NAMES = Object.freeze({
   tachyonNoop: `http/tachyon/${NOOP_SERVICE}/classify`,
   plainNoop: `http/plain-fastify/${NOOP_SERVICE}/classify`,
+  plainNoopSamePreprocess: `http/plain-fastify-tachyon-preprocess/${NOOP_SERVICE}/classify`,
   plainStatic: 'http/plain-fastify/static',
   tachyonReady: 'http/tachyon/health-ready',
   plainReady: 'http/plain-fastify/health-ready',
@@ -37,6 +39,7 @@ export const OVERHEAD_NAMES = Object.freeze({
 export const E2E_NAMES = Object.freeze({
   tachyonHttp: `e2e/tachyon-http/${MOBILENET_SERVICE}`,
   peer: `e2e/raw-ort-sharp/${MOBILENET_SERVICE}`,
+  samePreprocessPeer: `e2e/raw-ort-tachyon-preprocess/${MOBILENET_SERVICE}`,
   tachyonInProcess: `e2e/tachyon-inprocess/${MOBILENET_SERVICE}`,
 });
 
@@ -86,6 +89,7 @@ export async function runOverheadGroup(
   const contenders: Contender[] = [
     { name: n.tachyonNoop, call: () => targets.tachyon.request('POST', `/v1/services/${NOOP_SERVICE}/classify`, tinyJpeg) },
     { name: n.plainNoop, call: () => targets.plain.request('POST', '/classify', tinyJpeg) },
+    { name: n.plainNoopSamePreprocess, call: () => targets.plain.request('POST', '/classify-tachyon-preprocess', tinyJpeg) },
     { name: n.plainStatic, call: () => targets.plain.request('POST', '/static', tinyJpeg) },
     { name: n.tachyonReady, call: () => targets.tachyon.request('GET', '/v2/health/ready') },
     { name: n.plainReady, call: () => targets.plain.request('GET', '/v2/health/ready') },
@@ -93,6 +97,7 @@ export async function runOverheadGroup(
   const meta = {
     [n.tachyonNoop]: { side: 'tachyon' as const, description: 'POST 8x8 JPEG to /v1/services/noop/classify: auth, request id, decode, worker-thread session.run of the no-op model, top-5, Server-Timing, request log' },
     [n.plainNoop]: { side: 'peer' as const, description: 'POST the same JPEG to a plain fastify handler: sharp decode + JS normalize + onnxruntime-node run of the same no-op model in the handler + softmax/top-5' },
+    [n.plainNoopSamePreprocess]: { side: 'peer' as const, description: "the same plain handler with tachyon's preprocessImage (libjpeg-turbo decode) in place of its sharp code: tachyon's serving cost without the decoder's gain" },
     [n.plainStatic]: { side: 'peer' as const, description: 'POST the same JPEG to a plain fastify handler answering a fixed JSON of the same shape (the HTTP floor)' },
     [n.tachyonReady]: { side: 'tachyon' as const, description: "GET tachyon's /v2/health/ready (hooks, routing, logging; no model)" },
     [n.plainReady]: { side: 'peer' as const, description: 'GET a plain fastify route answering {"ready": true}' },
@@ -102,7 +107,16 @@ export async function runOverheadGroup(
   return { rows, machine, serverTiming: { [n.tachyonNoop]: timingMedians(targets.tachyon.serverTimings) } };
 }
 
-/** (b): tachyon over HTTP (server child) vs the peer in this process; tachyon's in-process pipeline as context. */
+const TORCHVISION = presetByName('torchvision224');
+const tachyonPreprocess = async (bytes: Uint8Array): Promise<ort.Tensor> => {
+  const { data, dims } = await preprocessImage(bytes, TORCHVISION);
+  return new ort.Tensor('float32', data, dims);
+};
+
+/**
+ * (b): tachyon over HTTP (server child) vs the peer in this process, and vs the same peer with tachyon's
+ * preprocessing (separates the faster JPEG decode from the serving cost); tachyon's in-process pipeline as context.
+ */
 export async function runEndToEndGroup(
   tachyon: HttpTarget,
   peer: RawPeerClassifier,
@@ -114,11 +128,13 @@ export async function runEndToEndGroup(
   const contenders: Contender[] = [
     { name: n.tachyonHttp, call: () => tachyon.request('POST', `/v1/services/${MOBILENET_SERVICE}/classify`, jpeg) },
     { name: n.peer, call: () => peer.classify(jpeg, 5) },
+    { name: n.samePreprocessPeer, call: () => peer.classify(jpeg, 5, tachyonPreprocess) },
   ];
   if (inProcess) contenders.push({ name: n.tachyonInProcess, call: () => inProcess.classify(jpeg, 5) });
   const meta = {
     [n.tachyonHttp]: { side: 'tachyon' as const, description: 'POST the JPEG to /v1/services/mobilenetv2-int8/classify on the server child, read and parse the top-5 JSON' },
     [n.peer]: { side: 'peer' as const, description: 'in this process: sharp decode + resize (short side 256, linear) + JS centre crop 224 and normalize, onnxruntime-node run (tachyon\'s session options), softmax + top-5' },
+    [n.samePreprocessPeer]: { side: 'peer' as const, description: "in this process: the peer with tachyon's preprocessImage (libjpeg-turbo decode, torchvision224) in place of its sharp code: what is left of (b) is serving cost alone" },
     [n.tachyonInProcess]: { side: 'tachyon' as const, description: 'in this process: ImageClassifier.classify(jpeg, 5), tachyon without HTTP (context: splits the HTTP cost from the pipeline cost)' },
   };
   tachyon.serverTimings.length = 0;

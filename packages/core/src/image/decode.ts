@@ -6,8 +6,8 @@ import type { PreprocessConfig } from './preprocess-options.js';
 
 /** An image whose header was read and checked; nothing decoded yet. */
 export interface OpenedImage {
-  /** sharp pipeline with EXIF auto-orientation and alpha flattened onto black. */
-  readonly image: Sharp;
+  /** A new sharp pipeline with EXIF auto-orientation and alpha flattened onto black (made only when sharp decodes). */
+  pipeline(): Sharp;
   readonly format: ImageFormat;
   /** Size after EXIF orientation. */
   readonly width: number;
@@ -68,7 +68,7 @@ export async function openImage(bytes: Uint8Array, config: PreprocessConfig): Pr
   if (width * height > config.maxPixels) throw tooManyPixels(config, width, height);
   return {
     // limitInputPixels stays on for decoding, so the limit never rests on the check above alone.
-    image: sharp(bytes, options).flatten({ background: BLACK }),
+    pipeline: () => sharp(bytes, options).flatten({ background: BLACK }),
     format: format as ImageFormat,
     width: oriented.width,
     height: oriented.height,

@@ -36,13 +36,15 @@ export function jpegDecoder(): JpegDecoder {
  * what is accepted and which error is raised stay exactly as with sharp alone. The caller has checked the header's
  * pixel count against its limit. Grey JPEGs come out as three equal channels, as sharp gives them.
  */
-export async function decodeJpegTurbo(bytes: Uint8Array): Promise<RawPixels | undefined> {
+export async function decodeJpegTurbo(bytes: Uint8Array, expected?: { width: number; height: number }): Promise<RawPixels | undefined> {
   const jpg = loadTurbo();
   if (!jpg) return undefined;
   try {
     const input = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const { data, width, height } = await jpg.decompress(input, { format: jpg.FORMAT_RGB });
     if (data.length !== width * height * 3) return undefined;
+    // The size whose pixel count the caller checked must be the one decoded (both read the first frame header).
+    if (expected && (width !== expected.width || height !== expected.height)) return undefined;
     return { data, width, height, channels: 3 };
   } catch {
     return undefined;

@@ -50,10 +50,10 @@ export async function preprocessImage<B extends ArrayBufferLike = ArrayBuffer>(
   const g = computeResizeGeometry(opened.width, opened.height, config);
   const shrinking = g.resizedWidth <= opened.width && g.resizedHeight <= opened.height;
   const libvipsResize = config.interpolation === 'antialias' && shrinking;
-  const decoded = opened.plainJpeg && !(libvipsResize && shrinksOnLoad(opened.width, opened.height, g)) ? await decodeFast(opened.plainJpeg) : undefined;
+  const decoded = opened.plainJpeg && !(libvipsResize && shrinksOnLoad(opened.width, opened.height, g)) ? await decodeFast(opened.plainJpeg, opened) : undefined;
   if (libvipsResize) {
     // libvips' reduce with the linear kernel is PIL's antialiased bilinear; JPEG shrink-on-load stays on.
-    const image = (decoded ? rawImage(decoded) : opened.image).resize({
+    const image = (decoded ? rawImage(decoded) : opened.pipeline()).resize({
       width: g.resizedWidth,
       height: g.resizedHeight,
       fit: 'fill',
@@ -67,7 +67,7 @@ export async function preprocessImage<B extends ArrayBufferLike = ArrayBuffer>(
     assertSize(raw, g.width, g.height);
     writeTensor(raw.data, g.width * g.height, buildNormalizer(config, raw.channels), target.data, target.offset);
   } else {
-    const raw = decoded ?? (await toRawPixels(opened.image, opened.format, config));
+    const raw = decoded ?? (await toRawPixels(opened.pipeline(), opened.format, config));
     assertSize(raw, opened.width, opened.height);
     const resample = config.interpolation === 'antialias' ? antialiasToTensor : bilinearToTensor;
     resample(raw.data, raw.width, raw.height, g, buildNormalizer(config, raw.channels), target.data, target.offset);
@@ -76,8 +76,8 @@ export async function preprocessImage<B extends ArrayBufferLike = ArrayBuffer>(
 }
 
 /** libjpeg-turbo's pixels, or undefined when sharp is to decode (TACHYON_JPEG_DECODER=libvips, or libjpeg-turbo refused the file). */
-async function decodeFast(jpeg: Uint8Array): Promise<RawPixels | undefined> {
-  return jpegDecoder() === 'libjpeg-turbo' ? decodeJpegTurbo(jpeg) : undefined;
+async function decodeFast(jpeg: Uint8Array, size: { width: number; height: number }): Promise<RawPixels | undefined> {
+  return jpegDecoder() === 'libjpeg-turbo' ? decodeJpegTurbo(jpeg, size) : undefined;
 }
 
 /**

@@ -27,10 +27,23 @@ export function checkBearer(header: string | undefined, accepted: readonly strin
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   const given = digest(match?.[1] ?? '');
   let ok = false;
-  for (const key of accepted) ok = timingSafeEqual(given, digest(key)) || ok;
+  for (const key of accepted) ok = timingSafeEqual(given, acceptedDigest(key)) || ok;
   if (!match || !ok) throw new TachyonError('TCH_ERR_AUTH_INVALID', 'The key is not valid for this service.');
 }
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
+}
+
+/** Digests of the accepted keys, computed once per key (a server holds a few; the cap only guards against misuse). */
+const acceptedDigests = new Map<string, Buffer>();
+const MAX_CACHED_DIGESTS = 4096;
+
+function acceptedDigest(key: string): Buffer {
+  let d = acceptedDigests.get(key);
+  if (d === undefined) {
+    if (acceptedDigests.size >= MAX_CACHED_DIGESTS) acceptedDigests.clear();
+    acceptedDigests.set(key, (d = digest(key)));
+  }
+  return d;
 }

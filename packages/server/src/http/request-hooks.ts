@@ -42,7 +42,7 @@ export function registerRequestHooks(app: FastifyInstance, config: HttpConfig): 
     if (access === 'service' && config.auth !== 'none') {
       const service = (request.params as Record<string, string | undefined>)['name'] ?? '';
       checkBearer(request.headers.authorization, config.auth.keys(service));
-      limitId = digest(request.headers.authorization ?? '');
+      if (limiter) limitId = digest(request.headers.authorization ?? '');
     } else if (access === 'admin' && config.auth !== 'none') {
       if (config.auth.adminKey === undefined) {
         throw new TachyonError('TCH_ERR_AUTH_INVALID', 'Management routes are disabled: the server has no admin key.');

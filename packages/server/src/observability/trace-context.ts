@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /**
  * W3C Trace Context (https://www.w3.org/TR/trace-context/) for one request: the caller's `traceparent` (validated
@@ -75,10 +75,18 @@ export function startTrace(traceparent: unknown, tracestate: unknown, options: {
   return Object.freeze({ traceId: randomId(16, ZERO_TRACE), spanId, parentSpanId: undefined, sampled, traceState: undefined });
 }
 
+/** CSPRNG bytes drawn 4 KiB at a time: one randomFillSync per ~170 requests instead of two per request. */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
 /** A random id of `bytes` bytes as lowercase hex, never all zero (invalid in W3C Trace Context). */
 export function randomId(bytes: 8 | 16, zero = '0'.repeat(bytes * 2)): string {
   for (;;) {
-    const id = randomBytes(bytes).toString('hex');
+    if (poolAt + bytes > pool.length) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    const id = pool.toString('hex', poolAt, (poolAt += bytes));
     if (id !== zero) return id;
   }
 }
