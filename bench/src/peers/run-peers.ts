@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { jpegDecoder } from '@tachyon/core';
 import { collectEnvironment } from '../environment.js';
 import { BENCH_DIR, REPO_ROOT, createLog, loadImage, pickImage, positiveInt, sharedDir, writeJson } from '../server/bench-common.js';
 import { round } from '../stats.js';
@@ -122,6 +123,7 @@ export async function runPeers(argv: readonly string[]): Promise<void> {
       'Batch 1: every request carries one image. tachyon runs with its default scheduler (dynamic batching of requests already waiting, up to 8), as `tachyon serve` does; the other peers run one image per model call.',
       'Each peer\'s requests at a level are split into rounds; peers take turns round by round (starting peer rotated; before each burst a 100 ms pause and untimed calls: a full burst in the first round, 2 calls after), so a slow phase of the machine hits all of them.',
       'Latency is measured by the client (request sent to answer parsed); throughput = successful requests / timed seconds. "other cores" = CPU used by processes outside the benchmark and its servers.',
+      `JPEG decoding: tachyon decodes with ${jpegDecoder() === 'libjpeg-turbo' ? 'libjpeg-turbo 3.1 (its fast path for plain JPEGs, docs/preprocessing.md)' : 'sharp (TACHYON_JPEG_DECODER=libvips)'}, raw-ort-sharp with sharp (libvips), PyTorch with PIL: part of any difference between them is the decoder, not the serving.`,
       ...(values['no-pytorch'] ? ['The PyTorch peer was left out (--no-pytorch).'] : []),
     ],
     models: infos,
