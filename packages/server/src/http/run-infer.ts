@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError, isTachyonError } from '@tachyon/protocol';
 import { infer } from '../inference/infer.js';
 import { PRIORITY_HEADER, parsePriority } from '../inference/priority.js';
 import { formatServerTiming, type InferRequest, type InferResponse } from '../inference/infer-types.js';
@@ -14,7 +14,11 @@ export async function runInfer(state: HttpServerState, request: FastifyRequest, 
   inferRequest.priority ??= parsePriority(request.headers[PRIORITY_HEADER], `Header "${PRIORITY_HEADER}"`);
   if (deadline !== undefined && performance.now() >= deadline) throw deadlineError(timeoutMs!);
   // The model's scheduler drops the request at its deadline if still queued; the race covers decoding and running.
-  const work = infer(state.host, inferRequest, { maxImagesPerRequest: state.config.maxImagesPerRequest }, { receivedAt, deadline });
+  // Whichever notices the deadline first (the scheduler or the timer below), the caller gets the same error: the
+  // deadline it set, in ms.
+  const work = infer(state.host, inferRequest, { maxImagesPerRequest: state.config.maxImagesPerRequest }, { receivedAt, deadline }).catch((error: unknown) => {
+    throw timeoutMs !== undefined && isTachyonError(error, 'TCH_ERR_DEADLINE_EXCEEDED') ? deadlineError(timeoutMs, error) : error;
+  });
   const response = deadline === undefined ? await work : await withDeadline(work, deadline, timeoutMs!);
   void reply.header('server-timing', formatServerTiming(response.timings, response.batchRows));
   request.tachyon.timings = response.timings;
@@ -38,6 +42,6 @@ async function withDeadline<T>(work: Promise<T>, deadline: number, timeoutMs: nu
   }
 }
 
-function deadlineError(timeoutMs: number): TachyonError {
-  return new TachyonError('TCH_ERR_DEADLINE_EXCEEDED', `The request did not complete within its deadline of ${timeoutMs} ms.`, { details: { timeoutMs } });
+function deadlineError(timeoutMs: number, cause?: unknown): TachyonError {
+  return new TachyonError('TCH_ERR_DEADLINE_EXCEEDED', `The request did not complete within its deadline of ${timeoutMs} ms.`, { details: { timeoutMs }, cause });
 }

@@ -42,6 +42,8 @@ test('an expired request gets 504 TCH_ERR_DEADLINE_EXCEEDED and never reaches th
   const expired = await classify(app, 'slow', tiny, { 'x-request-timeout-ms': '1' });
   assert.equal(expired.statusCode, 504);
   assert.equal(expired.json().code, 'TCH_ERR_DEADLINE_EXCEEDED');
+  // The same details whether the scheduler or the HTTP timer saw the deadline first: the caller's own number.
+  assert.deepEqual(expired.json().details, { timeoutMs: 1 });
   assert.equal((await busy).statusCode, 200);
   // The expired request left nothing behind: nothing queued or running once the busy one answered.
   assert.deepEqual({ queued: scheduler.stats.queued, running: scheduler.stats.running }, { queued: 0, running: 0 });
