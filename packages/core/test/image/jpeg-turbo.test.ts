@@ -103,6 +103,12 @@ test('what libjpeg-turbo refuses goes to libvips: CMYK and a decoder warning dec
   await assert.rejects(preprocessImage(half, config), (e: unknown) => isTachyonError(e) && e.code === 'TCH_ERR_IMAGE_CORRUPT');
 });
 
+test('a decoded size other than the header size the caller checked is refused (sharp then decodes under its own limit)', async () => {
+  const bytes = await jpeg(photo(64, 48), 64, 48);
+  assert.ok(await decodeJpegTurbo(bytes, { width: 64, height: 48 }));
+  assert.equal(await decodeJpegTurbo(bytes, { width: 32, height: 24 }), undefined);
+});
+
 test('a grey JPEG comes out as three equal channels, as through libvips', async () => {
   const grey = await sharp(photo(64, 48), { raw: { width: 64, height: 48, channels: 3 } }).greyscale().jpeg().toBuffer();
   const turbo = await decodeJpegTurbo(grey);
