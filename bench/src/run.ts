@@ -1,7 +1,7 @@
 // tachyon benchmark CLI. Usage (after `tsc -b`):
 //   node bench/dist/src/run.js [--scenarios a,b] [--iterations N] [--blocks N] [--image FILE] [--out FILE]
 // --scenarios keeps the scenarios whose name equals a token, starts with `<token>/`, or has the token as one of its
-// path segments: `preprocess`, `raw-ort`, `tachyon-run`, `tachyon-e2e`, a model id (`mobilenetv2-int8`,
+// path segments: `preprocess`, `preprocess-libvips`, `raw-ort`, `tachyon-run`, `tachyon-e2e`, a model id (`mobilenetv2-int8`,
 // `resnet50-random-fp32`), a preset, `worker-roundtrip`, `copy`/`transfer`, or a full name. Progress goes to stderr; the markdown table
 // to stdout; JSON to bench/results/<date>-<sha>.json and bench/results/latest.json, or only to --out FILE.
 import { readdirSync, readFileSync } from 'node:fs';
