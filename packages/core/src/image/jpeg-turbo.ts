@@ -31,14 +31,15 @@ export function jpegDecoder(): JpegDecoder {
 }
 
 /**
- * Decodes a JPEG to interleaved RGB off the event loop (libuv thread pool), or returns undefined when libjpeg-turbo
- * refuses it (CMYK, 12-bit, damaged or truncated data, even a mere decoder warning): the caller then asks sharp, so
- * what is accepted and which error is raised stay exactly as with sharp alone. The caller has checked the header's
- * pixel count against its limit. Grey JPEGs come out as three equal channels, as sharp gives them.
+ * Decodes a JPEG to interleaved RGB off the event loop (libuv thread pool), or returns undefined when sharp is to
+ * decode instead: `TACHYON_JPEG_DECODER=libvips`, the module cannot load, or libjpeg-turbo refuses the file (CMYK,
+ * 12-bit, damaged or truncated data, even a mere decoder warning). The caller then asks sharp, so what is accepted and
+ * which error is raised stay exactly as with sharp alone. The caller has checked the header's pixel count against its
+ * limit. Grey JPEGs come out as three equal channels, as sharp gives them.
  */
 export async function decodeJpegTurbo(bytes: Uint8Array, expected?: { width: number; height: number }): Promise<RawPixels | undefined> {
-  const jpg = loadTurbo();
-  if (!jpg) return undefined;
+  if (jpegDecoder() === 'libvips') return undefined;
+  const jpg = loadTurbo()!; // jpegDecoder() says libjpeg-turbo only when it loaded
   try {
     const input = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const { data, width, height } = await jpg.decompress(input, { format: jpg.FORMAT_RGB });

@@ -1,7 +1,7 @@
 import { antialiasToTensor } from './antialias-resize.js';
 import { bilinearToTensor } from './bilinear-resize.js';
 import { openImage, rawImage, toRawPixels, type RawPixels } from './decode.js';
-import { decodeJpegTurbo, jpegDecoder } from './jpeg-turbo.js';
+import { decodeJpegTurbo } from './jpeg-turbo.js';
 import { isPreprocessConfig, type PreprocessConfig } from './preprocess-options.js';
 import { computeResizeGeometry, type ResizeGeometry } from './resize-geometry.js';
 import { buildNormalizer, writeTensor } from './to-tensor.js';
@@ -50,7 +50,7 @@ export async function preprocessImage<B extends ArrayBufferLike = ArrayBuffer>(
   const g = computeResizeGeometry(opened.width, opened.height, config);
   const shrinking = g.resizedWidth <= opened.width && g.resizedHeight <= opened.height;
   const libvipsResize = config.interpolation === 'antialias' && shrinking;
-  const decoded = opened.plainJpeg && !(libvipsResize && shrinksOnLoad(opened.width, opened.height, g)) ? await decodeFast(opened.plainJpeg, opened) : undefined;
+  const decoded = opened.plainJpeg && !(libvipsResize && shrinksOnLoad(opened.width, opened.height, g)) ? await decodeJpegTurbo(opened.plainJpeg, opened) : undefined;
   if (libvipsResize) {
     // libvips' reduce with the linear kernel is PIL's antialiased bilinear; JPEG shrink-on-load stays on.
     const image = (decoded ? rawImage(decoded) : opened.pipeline()).resize({
@@ -73,11 +73,6 @@ export async function preprocessImage<B extends ArrayBufferLike = ArrayBuffer>(
     resample(raw.data, raw.width, raw.height, g, buildNormalizer(config, raw.channels), target.data, target.offset);
   }
   return { data: target.data, dims: tensorDimsPerImage(config) };
-}
-
-/** libjpeg-turbo's pixels, or undefined when sharp is to decode (TACHYON_JPEG_DECODER=libvips, or libjpeg-turbo refused the file). */
-async function decodeFast(jpeg: Uint8Array, size: { width: number; height: number }): Promise<RawPixels | undefined> {
-  return jpegDecoder() === 'libjpeg-turbo' ? decodeJpegTurbo(jpeg, size) : undefined;
 }
 
 /**
