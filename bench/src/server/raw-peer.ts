@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import { preprocessImage, type PreprocessConfig } from '@tachyon/core';
 
 /** How the peer turns bytes into the model's input: torchvision's Resize(256) + CenterCrop(224), or a plain stretch. */
 export type PeerPreprocess =
@@ -17,6 +18,14 @@ export const TORCHVISION224: PeerPreprocess = Object.freeze({
   mean: [0.485, 0.456, 0.406],
   std: [0.229, 0.224, 0.225],
 });
+
+/** Core's `preprocessImage` as a peer's `toTensor`: the peer then preprocesses exactly as tachyon does. */
+export function tachyonPreprocessor(config: PreprocessConfig): (bytes: Uint8Array) => Promise<ort.Tensor> {
+  return async (bytes) => {
+    const { data, dims } = await preprocessImage(bytes, config);
+    return new ort.Tensor('float32', data, dims);
+  };
+}
 
 export interface PeerOptions {
   modelPath: string;

@@ -8,11 +8,10 @@
 // Talks to the parent over the IPC channel only: 'ready' (urls, the key) once everything is warm, 'close' to stop.
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
-import ort from 'onnxruntime-node';
-import { compileModelSources, compilePreprocess, compileWorkerPoolOptions, preprocessImage } from '@tachyon/core';
+import { compileModelSources, compilePreprocess, compileWorkerPoolOptions } from '@tachyon/core';
 import { startServer } from '@tachyon/server';
 import { NOOP, NOOP_LABELS, NOOP_PEER_PREPROCESS, NOOP_PREPROCESS } from './noop-model.js';
-import { RawPeerClassifier } from './raw-peer.js';
+import { RawPeerClassifier, tachyonPreprocessor } from './raw-peer.js';
 import { MOBILENET_SERVICE, NOOP_SERVICE, type ChildConfig, type ChildFailed, type ChildReady } from './child-protocol.js';
 
 async function main(): Promise<void> {
@@ -43,11 +42,7 @@ async function main(): Promise<void> {
   plain.post('/static', async () => fixed);
   plain.post('/classify', async (request) => ({ results: [{ file: null, top: await peer.classify(request.body as Buffer, 5) }] }));
   // The same handler with tachyon's preprocessImage in place of the peer's sharp code: same decoder as tachyon.
-  const noopConfig = compilePreprocess(NOOP_PREPROCESS);
-  const tachyonPreprocess = async (bytes: Uint8Array) => {
-    const { data, dims } = await preprocessImage(bytes, noopConfig);
-    return new ort.Tensor('float32', data, dims);
-  };
+  const tachyonPreprocess = tachyonPreprocessor(compilePreprocess(NOOP_PREPROCESS));
   plain.post('/classify-tachyon-preprocess', async (request) => ({ results: [{ file: null, top: await peer.classify(request.body as Buffer, 5, tachyonPreprocess) }] }));
   await plain.listen({ host: '127.0.0.1', port: 0 });
   const address = plain.server.address();

@@ -2,14 +2,13 @@
 //  (a) serving overhead: tachyon serving a near no-op model over HTTP vs a plain fastify handler doing the same work,
 //      with the bare HTTP floor (fixed answer, ready route) as context;
 //  (b) MobileNetV2 int8 end to end: JPEG -> top-5 over HTTP from tachyon vs sharp + onnxruntime-node in-process.
-import ort from 'onnxruntime-node';
-import { preprocessImage, presetByName, type ImageClassifier } from '@tachyon/core';
+import { presetByName, type ImageClassifier } from '@tachyon/core';
 import type { Contender } from '../measure.js';
 import { median, quantile, round } from '../stats.js';
 import { toRow, type LatencyRow, type MachineDuringRun } from './bench-common.js';
 import { parseServerTiming, type HttpTarget } from './http-target.js';
 import { measureInterleavedWithChild } from './measure-with-child.js';
-import type { RawPeerClassifier } from './raw-peer.js';
+import { tachyonPreprocessor, type RawPeerClassifier } from './raw-peer.js';
 import { MOBILENET_SERVICE, NOOP_SERVICE } from './child-protocol.js';
 
 export interface GroupResult {
@@ -107,11 +106,7 @@ export async function runOverheadGroup(
   return { rows, machine, serverTiming: { [n.tachyonNoop]: timingMedians(targets.tachyon.serverTimings) } };
 }
 
-const TORCHVISION = presetByName('torchvision224');
-const tachyonPreprocess = async (bytes: Uint8Array): Promise<ort.Tensor> => {
-  const { data, dims } = await preprocessImage(bytes, TORCHVISION);
-  return new ort.Tensor('float32', data, dims);
-};
+const tachyonPreprocess = tachyonPreprocessor(presetByName('torchvision224'));
 
 /**
  * (b): tachyon over HTTP (server child) vs the peer in this process, and vs the same peer with tachyon's
