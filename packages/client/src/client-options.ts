@@ -90,12 +90,3 @@ export function compileClientOptions(options: ClientOptions): ClientConfig {
     connections: int('connections', 1),
   });
 }
-
-/**
- * The wait before retry number `attempt` (0-based): full jitter around an exponential step (half the step plus a
- * random half), so clients that failed together do not retry together. Both transports use it.
- */
-export function retryDelayMs(config: Pick<ClientConfig, 'backoffMs' | 'maxBackoffMs'>, attempt: number): number {
-  const step = Math.min(config.maxBackoffMs, config.backoffMs * 2 ** attempt);
-  return step / 2 + Math.random() * (step / 2);
-}

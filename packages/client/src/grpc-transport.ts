@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { TachyonError } from '@tachyon/protocol';
-import { retryDelayMs, type ClientConfig } from './client-options.js';
+import type { ClientConfig } from './client-options.js';
+import { withRetries, type Attempt } from './retry.js';
 
 /** Trailing metadata of a tachyon gRPC error (packages/server/src/grpc/grpc-errors.ts writes them). */
 const CODE_KEY = 'tachyon-code';
@@ -62,25 +62,18 @@ export class GrpcTransport {
 
   async call<T>(call: GrpcCall): Promise<T> {
     const { config } = this;
-    const deadline = performance.now() + (call.timeoutMs ?? config.timeoutMs);
     const requestId = randomUUID();
-    for (let attempt = 0; ; attempt++) {
-      const remaining = Math.floor(deadline - performance.now());
-      if (remaining <= 0) throw deadlineError(call, requestId);
-      let failure: TachyonError;
+    return withRetries(config, call, () => deadlineError(call, requestId), async (remaining): Promise<Attempt<T>> => {
       try {
-        return (await this.#once(call, requestId, remaining)) as T;
+        return { value: (await this.#once(call, requestId, remaining)) as T };
       } catch (error) {
         if (call.signal?.aborted) throw call.signal.reason ?? error;
-        failure = toClientError(error as grpc.ServiceError, call, requestId, config.grpcAddress!);
+        const failure = toClientError(error as grpc.ServiceError, call, requestId, config.grpcAddress!);
         const unavailable = (error as grpc.ServiceError).code === grpc.status.UNAVAILABLE;
         if (!unavailable || failure.code === 'TCH_ERR_CLIENT_TLS_FAILED' || call.retryUnavailable === false) throw failure;
+        return { retry: failure };
       }
-      if (attempt >= config.retries) throw failure;
-      const delay = retryDelayMs(config, attempt);
-      if (performance.now() + delay >= deadline) throw failure;
-      await sleep(delay, undefined, call.signal ? { signal: call.signal } : undefined);
-    }
+    });
   }
 
   #once(call: GrpcCall, requestId: string, remainingMs: number): Promise<unknown> {

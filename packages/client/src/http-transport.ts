@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { TachyonError } from '@tachyon/protocol';
-import { retryDelayMs, type ClientConfig } from './client-options.js';
+import type { ClientConfig } from './client-options.js';
+import { withRetries, type Attempt } from './retry.js';
 
 export interface HttpCall {
   method: 'GET' | 'POST';
@@ -46,14 +46,10 @@ export class HttpTransport {
 
   async call(call: HttpCall): Promise<HttpReply> {
     const { config } = this;
-    const deadline = performance.now() + (call.timeoutMs ?? config.timeoutMs);
     const requestId = randomUUID();
-    for (let attempt = 0; ; attempt++) {
-      const remaining = Math.floor(deadline - performance.now());
-      if (remaining <= 0) throw deadlineError(call, requestId);
+    return withRetries(config, call, () => deadlineError(call, requestId), async (remaining): Promise<Attempt<HttpReply>> => {
       const timeout = AbortSignal.timeout(remaining);
       const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
-      let retryable: TachyonError;
       try {
         const res = await this.#agent.request({
           origin: config.origin,
@@ -70,19 +66,16 @@ export class HttpTransport {
         });
         const body = Buffer.from(await res.body.arrayBuffer());
         const reply: HttpReply = { status: res.statusCode, headers: res.headers, body, requestId };
-        if (res.statusCode !== 503 || call.retryUnavailable === false) return reply;
-        retryable = errorFromReply(reply);
+        if (res.statusCode !== 503 || call.retryUnavailable === false) return { value: reply };
+        return { retry: errorFromReply(reply) };
       } catch (error) {
         if (call.signal?.aborted) throw error;
         if (timeout.aborted) throw deadlineError(call, requestId, error);
-        retryable = connectionError(error, config.origin, requestId);
-        if (retryable.code === 'TCH_ERR_CLIENT_TLS_FAILED' || !isConnectionError(error)) throw retryable;
+        const failure = connectionError(error, config.origin, requestId);
+        if (failure.code === 'TCH_ERR_CLIENT_TLS_FAILED' || !isConnectionError(error)) throw failure;
+        return { retry: failure };
       }
-      if (attempt >= config.retries) throw retryable;
-      const delay = retryDelayMs(config, attempt);
-      if (performance.now() + delay >= deadline) throw retryable;
-      await sleep(delay, undefined, call.signal ? { signal: call.signal } : undefined);
-    }
+    });
   }
 
   close(): Promise<void> {
