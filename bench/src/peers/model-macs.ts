@@ -46,7 +46,8 @@ function plan(model: OnnxModel): { known: Map<string, Dims>; probe: string[] } {
   for (const t of graph.initializer ?? []) known.set(t.name ?? '', (t.dims ?? []).map((d) => toInt(d)));
   for (const vi of graph.input ?? []) {
     if (known.has(vi.name ?? '')) continue;
-    const dims = vi.type?.tensorType?.shape?.dim?.map((d) => (d.dimValue === null || d.dimValue === undefined ? -1 : toInt(d.dimValue)));
+    const type = vi.type?.value;
+    const dims = type?.case === 'tensorType' ? type.value.shape?.dim.map((d) => (d.value.case === 'dimValue' ? toInt(d.value.value) : -1)) : undefined;
     if (dims) known.set(vi.name ?? '', dims);
   }
   const probe = new Set<string>();

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import onnxProto from 'onnx-proto';
-import { OnnxRuntimeBackend, readOnnxModel, type OnnxModel } from '@tachyon/core';
+import { OnnxRuntimeBackend, onnxModelFromObject, readOnnxModel, type OnnxModel } from '@tachyon/core';
 import { countModelMacs, nodeMacs } from '../../src/peers/model-macs.js';
 import { sharedModel } from '../support/shared-data.js';
 
-const { onnx } = onnxProto;
 
 const valueInfo = (name: string, dims: (number | string)[]) => ({
   name,
@@ -15,7 +13,7 @@ const weights = (name: string, dims: number[]) => ({ name, dataType: 1, dims, fl
 
 /** x[N,3,8,8] -> Conv(4 filters 3x3, pad 1) -> Flatten -> Gemm(256 -> 10): 4*8*8*27 + 10*256 MACs. */
 function tinyModel(): OnnxModel {
-  return onnx.ModelProto.create({
+  return onnxModelFromObject({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],
     graph: {

@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   TCH_ERR_GRAPH_INVALID: { kind: 'INVALID_ARG', description: 'The bytes are not an ONNX model, or the requested edit leaves no valid graph.' },
   TCH_ERR_GRAPH_TENSOR_NOT_FOUND: { kind: 'NOT_FOUND', description: 'No tensor of the given name is produced or used in the graph.' },
   TCH_ERR_GRAPH_FUSE_UNSUPPORTED: { kind: 'UNSUPPORTED', description: 'The stages cannot be fused into one graph (for example their opsets differ); they still run one by one.' },
+  TCH_ERR_GRAPH_VERSION_UNSUPPORTED: { kind: 'UNSUPPORTED', description: 'The requested IR version or opset is newer than the ONNX schema and operator semantics the graph tools know (IR 14, opset 28).' },
 
   // service definitions
   TCH_ERR_SVCDEF_INVALID: { kind: 'INVALID_ARG', description: 'The service definition fails validation; every issue is listed with its path in details.issues.' },
@@ -51,6 +52,7 @@ export const ERROR_CODES = {
   // int8 quantization and accuracy evaluation
   TCH_ERR_QUANTIZE_ALREADY_QUANTIZED: { kind: 'INVALID_ARG', description: 'The model already holds quantized operators (QuantizeLinear, QLinearConv, ...); quantize its fp32 original instead.' },
   TCH_ERR_QUANTIZE_UNSUPPORTED: { kind: 'UNSUPPORTED', description: 'The model cannot be quantized: opset below 13, not exactly one float32 input, or no quantizable operator.' },
+  TCH_ERR_QUANTIZE_VERSION_UNSUPPORTED: { kind: 'UNSUPPORTED', description: 'The model has an IR version above 14 or a default-domain opset above 28, which the quantizer does not handle; it is refused, not rewritten.' },
   TCH_ERR_QUANTIZE_CALIBRATION_EMPTY: { kind: 'INVALID_ARG', description: 'The calibration set (folder or list of images) holds no samples.' },
   TCH_ERR_EVAL_LABELS_INVALID: { kind: 'INVALID_ARG', description: 'The labels file of an evaluation is malformed or names no image of the folder.' },
 

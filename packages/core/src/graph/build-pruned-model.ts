@@ -1,6 +1,9 @@
+import { create } from '@bufbuild/protobuf';
 import type { GraphIndex, Selection } from './graph-index.js';
 import { modelWithGraph } from './model-with-graph.js';
+import { withFields } from './onnx-message.js';
 import { toInt, type OnnxModel, type OnnxValueInfo } from './onnx-model.js';
+import { GraphProtoSchema, ValueInfoProtoSchema } from './proto/onnx/onnx_pb.js';
 
 /** IR 4 made initializers that are not graph inputs legal; before it, every initializer is also listed as an input. */
 const IR_INITIALIZERS_OUTSIDE_INPUTS = 4;
@@ -8,7 +11,8 @@ const IR_INITIALIZERS_OUTSIDE_INPUTS = 4;
 /**
  * A copy of `model` holding only the selected nodes (original order kept, so a topological order stays one) and
  * initializers, with `inputs` and `outputs` as its graph inputs and outputs. Value infos and quantization annotations
- * are kept for the tensors that survive. Nodes and tensors are shared with `model`, not copied.
+ * are kept for the tensors that survive. Every other graph and model field (names, doc strings, metadata, local
+ * functions, fields newer than the schema) is kept as it was. Nodes and tensors are shared with `model`, not copied.
  */
 export function buildPrunedModel(
   model: OnnxModel,
@@ -30,9 +34,7 @@ export function buildPrunedModel(
       ? (graph.input ?? []).filter((vi) => index.initializerInputs.has(vi.name ?? '') && keepInitializer(vi.name ?? ''))
       : [];
   // trainingInfo describes training of the whole original graph; it does not survive a cut (modelWithGraph drops it).
-  return modelWithGraph(model, {
-    name: graph.name ?? 'graph',
-    docString: graph.docString ?? '',
+  return modelWithGraph(model, withFields(GraphProtoSchema, graph, {
     node: nodes,
     initializer: (graph.initializer ?? []).filter((t) => keepInitializer(t.name ?? '')),
     sparseInitializer: (graph.sparseInitializer ?? []).filter((s) => keepInitializer(s.values?.name ?? '')),
@@ -40,7 +42,7 @@ export function buildPrunedModel(
     output: [...outputs],
     valueInfo: (graph.valueInfo ?? []).filter((vi) => alive.has(vi.name ?? '') && !ends.has(vi.name ?? '')),
     quantizationAnnotation: (graph.quantizationAnnotation ?? []).filter((a) => alive.has(a.tensorName ?? '')),
-  });
+  }));
 }
 
 /** The best declaration the graph has for a tensor: as a graph input or output, or in value_info; else the bare name. */
@@ -51,5 +53,5 @@ export function declaredValueInfo(index: GraphIndex, name: string): OnnxValueInf
     (graph.output ?? []).find((vi) => vi.name === name) ??
     (graph.valueInfo ?? []).find((vi) => vi.name === name) ??
     (graph.input ?? []).find((vi) => vi.name === name);
-  return found ?? { name };
+  return found ?? create(ValueInfoProtoSchema, { name });
 }

@@ -1,4 +1,6 @@
+import { create } from '@bufbuild/protobuf';
 import { TachyonError } from '@tachyon/protocol';
+import { TensorProtoSchema } from './proto/onnx/onnx_pb.js';
 import type { OnnxGraph, OnnxNode, OnnxTensorProto, OnnxValueInfo } from './onnx-model.js';
 
 /** Where each tensor of a graph comes from; built once per edit, after checking that every name is defined once. */
@@ -22,7 +24,7 @@ export function indexGraph(graph: OnnxGraph): GraphIndex {
   const initializers = new Map<string, OnnxTensorProto>();
   const duplicates = new Set<string>();
   for (const t of graph.initializer ?? []) addOnce(initializers, t.name ?? '', t, duplicates);
-  for (const s of graph.sparseInitializer ?? []) addOnce(initializers, s.values?.name ?? '', s.values ?? {}, duplicates);
+  for (const s of graph.sparseInitializer ?? []) addOnce(initializers, s.values?.name ?? '', s.values ?? create(TensorProtoSchema), duplicates);
   const inputs = new Map<string, OnnxValueInfo>();
   const initializerInputs = new Set<string>();
   for (const vi of graph.input ?? []) {

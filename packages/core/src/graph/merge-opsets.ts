@@ -1,8 +1,7 @@
+import { create, toBinary } from '@bufbuild/protobuf';
 import { TachyonError } from '@tachyon/protocol';
-import onnxProto from 'onnx-proto';
 import { toInt, type OnnxModel } from './onnx-model.js';
-
-const { onnx } = onnxProto;
+import { FunctionProtoSchema, OperatorSetIdProtoSchema, type FunctionProto, type OperatorSetIdProto } from './proto/onnx/onnx_pb.js';
 
 interface Part {
   readonly model: OnnxModel;
@@ -18,7 +17,7 @@ function domainOf(domain: string | null | undefined): string {
  * The operator sets of the fused model. An operator's meaning depends on its opset version, so every part that
  * imports a domain must import the same version of it; otherwise TCH_ERR_GRAPH_FUSE_UNSUPPORTED.
  */
-export function mergeOpsets(parts: readonly Part[]): onnxProto.onnx.IOperatorSetIdProto[] {
+export function mergeOpsets(parts: readonly Part[]): OperatorSetIdProto[] {
   const versions = new Map<string, { version: number; prefix: string }>();
   for (const part of parts) {
     for (const opset of part.model.opsetImport ?? []) {
@@ -37,16 +36,16 @@ export function mergeOpsets(parts: readonly Part[]): onnxProto.onnx.IOperatorSet
       }
     }
   }
-  return [...versions].map(([domain, { version }]) => ({ domain, version }));
+  return [...versions].map(([domain, { version }]) => create(OperatorSetIdProtoSchema, { domain, version: BigInt(version) }));
 }
 
 /** Model-local functions of all parts; the same (domain, name) defined differently by two parts cannot be fused. */
-export function mergeFunctions(parts: readonly Part[]): onnxProto.onnx.IFunctionProto[] {
-  const byKey = new Map<string, { fn: onnxProto.onnx.IFunctionProto; bytes: string; prefix: string }>();
+export function mergeFunctions(parts: readonly Part[]): FunctionProto[] {
+  const byKey = new Map<string, { fn: FunctionProto; bytes: string; prefix: string }>();
   for (const part of parts) {
     for (const fn of part.model.functions ?? []) {
-      const key = `${fn.domain ?? ''}::${fn.name ?? ''}`;
-      const bytes = Buffer.from(onnx.FunctionProto.encode(fn).finish()).toString('base64');
+      const key = `${fn.domain}::${fn.name}::${fn.overload}`;
+      const bytes = Buffer.from(toBinary(FunctionProtoSchema, fn)).toString('base64');
       const seen = byKey.get(key);
       if (seen === undefined) byKey.set(key, { fn, bytes, prefix: part.prefix });
       else if (seen.bytes !== bytes) {

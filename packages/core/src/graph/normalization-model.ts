@@ -1,9 +1,19 @@
-import onnxProto from 'onnx-proto';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { TachyonError } from '@tachyon/protocol';
 import type { PreprocessConfig } from '../image/preprocess-options.js';
 import type { OnnxModel } from './onnx-model.js';
+import { MAX_OPSET, irVersionForOpset } from './onnx-versions.js';
+import {
+  AttributeProto_AttributeType,
+  ModelProtoSchema,
+  type AttributeProtoSchema,
+  type NodeProtoSchema,
+  type TensorProtoSchema,
+  type ValueInfoProtoSchema,
+} from './proto/onnx/onnx_pb.js';
 import { elemTypeOf } from './tensor-info.js';
 
-const { onnx } = onnxProto;
+type Init<S extends Parameters<typeof create>[0]> = MessageInitShape<S>;
 
 /** Input of the normalization model: uint8 [N, H, W, 3] RGB pixels, as sharp's raw output lays them. */
 export const NORMALIZATION_INPUT = 'pixels';
@@ -21,24 +31,31 @@ const MIN_OPSET = 7;
  * `pixels` uint8 [N, H, W, 3] RGB -> Cast -> (Gather on the channel axis for BGR) -> one Mul and one Add with
  * a = scale / std, b = -mean / std per output channel (mean/std in the output channel order, as in
  * PreprocessConfig) -> (Transpose to NCHW) -> `tensor` float32. `opset` is the default-domain opset to import:
- * the one of the model it will be fused with.
+ * the one of the model it will be fused with: 7 to 28 (Cast, Gather, Mul, Add and Transpose keep their meaning over
+ * that range); above 28, TCH_ERR_GRAPH_VERSION_UNSUPPORTED. The IR version is the one released with that opset.
  */
 export function buildNormalizationModel(config: NormalizationConfig, opset: number): OnnxModel {
   validateConfig(config);
   if (!Number.isSafeInteger(opset)) throw new TypeError('opset must be an integer.');
   if (opset < MIN_OPSET) throw new RangeError(`opset must be at least ${MIN_OPSET}, not ${opset}.`);
+  const irVersion = irVersionForOpset(opset);
+  if (irVersion === undefined) {
+    throw new TachyonError('TCH_ERR_GRAPH_VERSION_UNSUPPORTED', `A normalization graph for opset ${opset} cannot be built: the newest opset known here is ${MAX_OPSET}.`, {
+      details: { opset, maxOpset: MAX_OPSET },
+    });
+  }
   const [height, width] = config.size;
   const a = [0, 1, 2].map((c) => config.scale / config.std[c]!);
   const b = [0, 1, 2].map((c) => -config.mean[c]! / config.std[c]!);
-  const nodes: onnxProto.onnx.INodeProto[] = [];
-  const initializer: onnxProto.onnx.ITensorProto[] = [
-    { name: 'normalize/a', dataType: elemTypeOf('float32'), dims: [3], floatData: a },
-    { name: 'normalize/b', dataType: elemTypeOf('float32'), dims: [3], floatData: b },
+  const nodes: Init<typeof NodeProtoSchema>[] = [];
+  const initializer: Init<typeof TensorProtoSchema>[] = [
+    { name: 'normalize/a', dataType: elemTypeOf('float32'), dims: [3n], floatData: a },
+    { name: 'normalize/b', dataType: elemTypeOf('float32'), dims: [3n], floatData: b },
   ];
   let x = 'pixels_float';
   nodes.push({ name: 'cast', opType: 'Cast', input: [NORMALIZATION_INPUT], output: [x], attribute: [intAttr('to', elemTypeOf('float32'))] });
   if (config.channelOrder === 'BGR') {
-    initializer.push({ name: 'reverse_channels/indices', dataType: elemTypeOf('int64'), dims: [3], int64Data: [2, 1, 0] });
+    initializer.push({ name: 'reverse_channels/indices', dataType: elemTypeOf('int64'), dims: [3n], int64Data: [2n, 1n, 0n] });
     nodes.push({ name: 'reverse_channels', opType: 'Gather', input: [x, 'reverse_channels/indices'], output: ['pixels_bgr'], attribute: [intAttr('axis', 3)] });
     x = 'pixels_bgr';
   }
@@ -49,9 +66,9 @@ export function buildNormalizationModel(config: NormalizationConfig, opset: numb
     nodes.push({ name: 'to_nchw', opType: 'Transpose', input: ['normalized'], output: [NORMALIZATION_OUTPUT], attribute: [intsAttr('perm', [0, 3, 1, 2])] });
   }
   const outDims = nhwc ? [height, width, 3] : [3, height, width];
-  return onnx.ModelProto.create({
-    irVersion: irVersionFor(opset),
-    opsetImport: [{ domain: '', version: opset }],
+  return create(ModelProtoSchema, {
+    irVersion: BigInt(irVersion),
+    opsetImport: [{ domain: '', version: BigInt(opset) }],
     producerName: 'tachyon',
     docString: 'Image normalization: uint8 NHWC RGB pixels -> float32 model input',
     graph: {
@@ -64,31 +81,18 @@ export function buildNormalizationModel(config: NormalizationConfig, opset: numb
   });
 }
 
-/**
- * The IR version released with each opset range (ONNX's versioning table), at least 4: initializers that are not
- * graph inputs are legal only from IR 4 on.
- */
-function irVersionFor(opset: number): number {
-  if (opset <= 9) return 4;
-  if (opset <= 10) return 5;
-  if (opset <= 11) return 6;
-  if (opset <= 14) return 7;
-  if (opset <= 18) return 8;
-  if (opset <= 20) return 9;
-  return 10;
-}
-
 /** A tensor of dims [N, ...rest] with a symbolic batch dimension N. */
-function tensorValueInfo(name: string, elemType: number, rest: readonly number[]): onnxProto.onnx.IValueInfoProto {
-  return { name, type: { tensorType: { elemType, shape: { dim: [{ dimParam: 'N' }, ...rest.map((d) => ({ dimValue: d }))] } } } };
+function tensorValueInfo(name: string, elemType: number, rest: readonly number[]): Init<typeof ValueInfoProtoSchema> {
+  const dim = [{ value: { case: 'dimParam' as const, value: 'N' } }, ...rest.map((d) => ({ value: { case: 'dimValue' as const, value: BigInt(d) } }))];
+  return { name, type: { value: { case: 'tensorType', value: { elemType, shape: { dim } } } } };
 }
 
-function intAttr(name: string, i: number): onnxProto.onnx.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INT, i };
+function intAttr(name: string, i: number): Init<typeof AttributeProtoSchema> {
+  return { name, type: AttributeProto_AttributeType.INT, i: BigInt(i) };
 }
 
-function intsAttr(name: string, ints: number[]): onnxProto.onnx.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INTS, ints };
+function intsAttr(name: string, ints: number[]): Init<typeof AttributeProtoSchema> {
+  return { name, type: AttributeProto_AttributeType.INTS, ints: ints.map(BigInt) };
 }
 
 function validateConfig(config: NormalizationConfig): void {

@@ -1,5 +1,6 @@
+import { create } from '@bufbuild/protobuf';
 import { TachyonError } from '@tachyon/protocol';
-import type onnxProto from 'onnx-proto';
+import { ValueInfoProtoSchema } from './proto/onnx/onnx_pb.js';
 import { isDType, type DType } from '../tensor/dtypes.js';
 import { toInt, type OnnxValueInfo } from './onnx-model.js';
 
@@ -38,15 +39,11 @@ export function dtypeOfElemType(elemType: number): DType | undefined {
 
 /** A graph input/output declaration; -1 dims become unnamed dynamic dimensions. */
 export function toValueInfo(info: TensorInfo): OnnxValueInfo {
-  return {
+  const dim = info.dims.map((d) => (d >= 0 ? { value: { case: 'dimValue' as const, value: BigInt(d) } } : {}));
+  return create(ValueInfoProtoSchema, {
     name: info.name,
-    type: {
-      tensorType: {
-        elemType: elemTypeOf(info.dtype),
-        shape: { dim: info.dims.map((d) => (d >= 0 ? { dimValue: d } : {})) },
-      },
-    },
-  };
+    type: { value: { case: 'tensorType', value: { elemType: elemTypeOf(info.dtype), shape: { dim } } } },
+  });
 }
 
 /**
@@ -57,20 +54,21 @@ export function floatValueInfo(name: string, dims: readonly (number | string)[])
   if (typeof name !== 'string' || name === '') throw new TypeError('name must be a non-empty string.');
   if (!Array.isArray(dims)) throw new TypeError('dims must be an array of integers and dimension names.');
   const dim = dims.map((d, i) => {
-    if (typeof d === 'string' && d !== '') return { dimParam: d };
-    if (Number.isSafeInteger(d) && (d as number) >= 0) return { dimValue: d as number };
+    if (typeof d === 'string' && d !== '') return { value: { case: 'dimParam' as const, value: d } };
+    if (Number.isSafeInteger(d) && (d as number) >= 0) return { value: { case: 'dimValue' as const, value: BigInt(d) } };
     throw new TypeError(`dims[${i}] must be an integer >= 0 or a non-empty dimension name, not ${JSON.stringify(d)}.`);
   });
-  return { name, type: { tensorType: { elemType: ELEM_TYPES.float32, shape: { dim } } } };
+  return create(ValueInfoProtoSchema, { name, type: { value: { case: 'tensorType', value: { elemType: ELEM_TYPES.float32, shape: { dim } } } } });
 }
 
 /** The TensorInfo a value info declares, when it declares a tensor of a known dtype (shape may be partial: -1). */
 export function fromValueInfo(valueInfo: OnnxValueInfo): TensorInfo | undefined {
-  const tensorType = valueInfo.type?.tensorType;
-  const dtype = tensorType ? dtypeOfElemType(tensorType.elemType ?? 0) : undefined;
+  const type = valueInfo.type?.value;
+  const tensorType = type?.case === 'tensorType' ? type.value : undefined;
+  const dtype = tensorType ? dtypeOfElemType(tensorType.elemType) : undefined;
   if (!tensorType || dtype === undefined) return undefined;
-  const dims = (tensorType.shape?.dim ?? []).map((d: onnxProto.onnx.TensorShapeProto.IDimension) => (d.dimValue !== null && d.dimValue !== undefined ? toInt(d.dimValue) : -1));
-  return { name: valueInfo.name ?? '', dtype, dims };
+  const dims = (tensorType.shape?.dim ?? []).map((d) => (d.value.case === 'dimValue' ? toInt(d.value.value) : -1));
+  return { name: valueInfo.name, dtype, dims };
 }
 
 /** Checks a TensorInfo[] argument (TypeError/RangeError naming the element) and refuses duplicate names. */

@@ -1,6 +1,9 @@
 import { TachyonError } from '@tachyon/protocol';
+import { create } from '@bufbuild/protobuf';
 import ort from 'onnxruntime-node';
+import { withFields } from '../graph/onnx-message.js';
 import { encodeOnnxModel, type OnnxModel } from '../graph/onnx-model.js';
+import { GraphProtoSchema, ModelProtoSchema, ValueInfoProtoSchema } from '../graph/proto/onnx/onnx_pb.js';
 import type { QuantizeConfig } from './quantize-options.js';
 import { RangeStats } from './range-stats.js';
 
@@ -38,8 +41,9 @@ export async function calibrateRanges(
   const graph = model.graph!;
   const declared = new Set((graph.output ?? []).map((o) => o.name ?? ''));
   const probed = sources.filter((s) => s !== inputName);
-  const withOutputs = { ...model, graph: { ...graph, output: [...(graph.output ?? []), ...probed.filter((s) => !declared.has(s)).map((name) => ({ name }))] } };
-  const session = await ort.InferenceSession.create(encodeOnnxModel(withOutputs as OnnxModel), { graphOptimizationLevel: 'basic', logSeverityLevel: 3 });
+  const extra = probed.filter((s) => !declared.has(s)).map((name) => create(ValueInfoProtoSchema, { name }));
+  const withOutputs = withFields(ModelProtoSchema, model, { graph: withFields(GraphProtoSchema, graph, { output: [...graph.output, ...extra] }) });
+  const session = await ort.InferenceSession.create(encodeOnnxModel(withOutputs), { graphOptimizationLevel: 'basic', logSeverityLevel: 3 });
   const stats = new Map(sources.map((s) => [s, new RangeStats(config.method)] as const));
   const per = set.sampleDims.reduce((a, b) => a * b, 1);
   const batch = fixedBatch ?? config.batchSize;

@@ -1,8 +1,13 @@
 import { outerScopeReads, subgraphs } from '../graph/graph-index.js';
+import { withFields } from '../graph/onnx-message.js';
 import type { OnnxGraph, OnnxNode, OnnxTensorProto } from '../graph/onnx-model.js';
+import { AttributeProto_AttributeType, NodeProtoSchema, TensorProtoSchema } from '../graph/proto/onnx/onnx_pb.js';
 import { dimsOf, floatTensor, readFloats, ELEM } from './tensor-data.js';
 
-/** A mutable working copy of a graph: new node objects and lists, tensors shared with the source (never mutated). */
+/**
+ * A mutable working copy of a graph: new node objects and lists (every other node field kept), tensors shared with
+ * the source (never mutated).
+ */
 export interface WorkGraph {
   nodes: OnnxNode[];
   initializers: Map<string, OnnxTensorProto>;
@@ -15,7 +20,7 @@ export function toWorkGraph(graph: OnnxGraph): WorkGraph {
   const initializers = new Map<string, OnnxTensorProto>();
   for (const t of graph.initializer ?? []) initializers.set(t.name ?? '', t);
   return {
-    nodes: (graph.node ?? []).map((n) => ({ ...n, input: [...(n.input ?? [])], output: [...(n.output ?? [])] })),
+    nodes: graph.node.map((n) => withFields(NodeProtoSchema, n, { input: [...n.input], output: [...n.output] })),
     initializers,
     inputs: new Set((graph.input ?? []).map((vi) => vi.name ?? '').filter((n) => !initializers.has(n))),
     outputs: new Set((graph.output ?? []).map((vi) => vi.name ?? '')),
@@ -39,9 +44,7 @@ export function consumersOf(work: WorkGraph): Map<string, OnnxNode[]> {
 export function attrNumber(node: OnnxNode, name: string, fallback: number): number {
   const a = (node.attribute ?? []).find((x) => x.name === name);
   if (!a) return fallback;
-  if (a.f !== null && a.f !== undefined && a.type === 1) return a.f;
-  if (a.i !== null && a.i !== undefined) return typeof a.i === 'number' ? a.i : a.i.toNumber();
-  return fallback;
+  return a.type === AttributeProto_AttributeType.FLOAT ? a.f : Number(a.i);
 }
 
 function renameInputs(work: WorkGraph, from: string, to: string): void {
@@ -59,7 +62,7 @@ export function inlineConstants(work: WorkGraph): void {
     if (node.opType === 'Constant' && (node.domain ?? '') === '' && !work.outputs.has(out)) {
       const value = (node.attribute ?? []).find((a) => a.name === 'value')?.t;
       if (value) {
-        work.initializers.set(out, { ...value, name: out });
+        work.initializers.set(out, withFields(TensorProtoSchema, value, { name: out }));
         continue;
       }
     }

@@ -1,4 +1,6 @@
+import { create } from '@bufbuild/protobuf';
 import type { OnnxNode, OnnxTensorProto } from '../graph/onnx-model.js';
+import { AttributeProto_AttributeType, NodeProtoSchema } from '../graph/proto/onnx/onnx_pb.js';
 import type { WorkGraph } from './prepare-graph.js';
 import { attrNumber } from './prepare-graph.js';
 import type { QdqPlan } from './qdq-plan.js';
@@ -6,7 +8,7 @@ import { activationParams, biasSafeScales, quantizeBias, quantizeWeights, type A
 import type { QuantizeConfig } from './quantize-options.js';
 import { dimsOf, floatTensor, int32Tensor, int8Tensor, readFloats, uint8Tensor } from './tensor-data.js';
 
-const intAttr = (name: string, i: number) => ({ name, type: 2, i });
+const intAttr = (name: string, i: number) => ({ name, type: AttributeProto_AttributeType.INT, i: BigInt(i) });
 
 /**
  * Rewrites `work` (already planned) into QDQ form: each quantized tensor T is written by its producer as `T/float`,
@@ -38,8 +40,8 @@ export function rewriteQdq(work: WorkGraph, plan: QdqPlan, ranges: ReadonlyMap<s
   const qdq = (from: string, to: string, tensor: string): OnnxNode[] => {
     const [scale, zero] = scaleAndZero(tensor);
     return [
-      { name: `${tensor}/QuantizeLinear`, opType: 'QuantizeLinear', input: [from, scale, zero], output: [`${tensor}/quantized`] },
-      { name: `${tensor}/DequantizeLinear`, opType: 'DequantizeLinear', input: [`${tensor}/quantized`, scale, zero], output: [to] },
+      create(NodeProtoSchema, { name: `${tensor}/QuantizeLinear`, opType: 'QuantizeLinear', input: [from, scale, zero], output: [`${tensor}/quantized`] }),
+      create(NodeProtoSchema, { name: `${tensor}/DequantizeLinear`, opType: 'DequantizeLinear', input: [`${tensor}/quantized`, scale, zero], output: [to] }),
     ];
   };
 
@@ -89,7 +91,13 @@ function quantizeWeightInputs(work: WorkGraph, node: OnnxNode, inputScale: (tens
     int8Tensor(wz, paramDims, new Int8Array(q.scales.length)),
   ];
   const nodes: OnnxNode[] = [
-    { name: `${base}/weight_DequantizeLinear`, opType: 'DequantizeLinear', input: [wq, ws, wz], output: [`${base}/weight_dequantized`], attribute: perChannel ? [intAttr('axis', axis)] : [] },
+    create(NodeProtoSchema, {
+      name: `${base}/weight_DequantizeLinear`,
+      opType: 'DequantizeLinear',
+      input: [wq, ws, wz],
+      output: [`${base}/weight_dequantized`],
+      attribute: perChannel ? [intAttr('axis', axis)] : [],
+    }),
   ];
   node.input = [...inputs];
   node.input[1] = `${base}/weight_dequantized`;
@@ -98,9 +106,11 @@ function quantizeWeightInputs(work: WorkGraph, node: OnnxNode, inputScale: (tens
     const bq = `${base}/bias_quantized`;
     const bs = `${base}/bias_scale`;
     tensors.push(int32Tensor(bq, [biasValues.length], b.values), floatTensor(bs, [biasValues.length], b.scales));
-    nodes.push({ name: `${base}/bias_DequantizeLinear`, opType: 'DequantizeLinear', input: [bq, bs], output: [`${base}/bias_dequantized`], attribute: [intAttr('axis', 0)] });
+    nodes.push(
+      create(NodeProtoSchema, { name: `${base}/bias_DequantizeLinear`, opType: 'DequantizeLinear', input: [bq, bs], output: [`${base}/bias_dequantized`], attribute: [intAttr('axis', 0)] }),
+    );
     node.input[2] = `${base}/bias_dequantized`;
   }
-  for (const t of tensors) work.initializers.set(t.name!, t);
+  for (const t of tensors) work.initializers.set(t.name, t);
   return nodes;
 }

@@ -1,7 +1,10 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { TachyonError } from '@tachyon/protocol';
 import { modelWithGraph } from '../graph/model-with-graph.js';
+import { withFields } from '../graph/onnx-message.js';
 import { graphOf, readOnnxModel, encodeOnnxModel, toInt, type OnnxModel } from '../graph/onnx-model.js';
+import { MAX_IR_VERSION, MAX_OPSET, isDefaultDomain } from '../graph/onnx-versions.js';
+import { GraphProtoSchema, NodeProtoSchema } from '../graph/proto/onnx/onnx_pb.js';
 import { fromValueInfo } from '../graph/tensor-info.js';
 import { calibrateRanges, validateCalibrationSet, type CalibrationSet } from './calibrate.js';
 import { inspectFusion, type FusionReport } from './inspect-fusion.js';
@@ -14,6 +17,8 @@ import { compileQuantize, type ActivationType, type CalibrationMethod, type Quan
 const QUANTIZED_OPS = /^(QuantizeLinear|DequantizeLinear|DynamicQuantizeLinear|QLinear.*|QGemm|ConvInteger|MatMulInteger.*)$/;
 /** Per-axis DequantizeLinear (per-channel weights) needs opset 13; per-tensor QDQ needs 10. */
 const MIN_OPSET = 13;
+/** The QDQ rewrite emits IR 7 at least (opset 13 needs it). */
+const MIN_OUTPUT_IR = 7n;
 
 /** What the quantizer did. */
 export interface QuantizeReport {
@@ -44,8 +49,11 @@ export interface QuantizeResult {
  * by default), activations uint8/int8 per tensor from ranges measured by running the fp32 model on `calibration`.
  * Conv, Gemm/MatMul, Add, pooling and Concat are quantized so that onnxruntime's CPU optimizer fuses them into
  * QLinearConv/QLinearMatMul/QGemm/QLinearAdd/...; other ops stay fp32 and are listed in `report.warnings`.
+ * Supported: default-domain opset 13 to 28 and IR versions up to 14 (the vendored onnx.proto); nodes of other
+ * domains and calls of local functions stay fp32, and every field the rewrite does not touch is kept.
  * Errors: TCH_ERR_QUANTIZE_ALREADY_QUANTIZED, TCH_ERR_QUANTIZE_UNSUPPORTED (opset < 13, not one float input, nothing
- * to quantize), TCH_ERR_QUANTIZE_CALIBRATION_EMPTY.
+ * to quantize), TCH_ERR_QUANTIZE_VERSION_UNSUPPORTED (IR above 14, opset above 28),
+ * TCH_ERR_QUANTIZE_CALIBRATION_EMPTY.
  */
 export async function quantizeModel(model: OnnxModel, calibration: CalibrationSet, options: QuantizeOptions = {}): Promise<QuantizeResult> {
   const graph = graphOf(model);
@@ -57,7 +65,15 @@ export async function quantizeModel(model: OnnxModel, calibration: CalibrationSe
       details: { ops: quantizedOps },
     });
   }
-  const opset = toInt((model.opsetImport ?? []).find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx')?.version);
+  const opset = toInt(model.opsetImport.find((o) => isDefaultDomain(o.domain))?.version);
+  const irVersion = toInt(model.irVersion);
+  if (opset > MAX_OPSET || irVersion > MAX_IR_VERSION) {
+    throw new TachyonError(
+      'TCH_ERR_QUANTIZE_VERSION_UNSUPPORTED',
+      `The model has IR version ${irVersion} and opset ${opset}; the quantizer handles IR up to ${MAX_IR_VERSION} and opsets ${MIN_OPSET} to ${MAX_OPSET}.`,
+      { details: { irVersion, opset, maxIrVersion: MAX_IR_VERSION, minOpset: MIN_OPSET, maxOpset: MAX_OPSET } },
+    );
+  }
   if (opset < MIN_OPSET) {
     throw new TachyonError('TCH_ERR_QUANTIZE_UNSUPPORTED', `The model imports opset ${opset}; quantizing needs opset ${MIN_OPSET} or later (convert it first).`, {
       details: { opset, minOpset: MIN_OPSET },
@@ -153,19 +169,19 @@ function uniqueNodeNames(work: WorkGraph): void {
 function toModel(model: OnnxModel, work: WorkGraph): OnnxModel {
   const graph = model.graph!;
   const alive = new Set<string>([...work.inputs, ...work.initializers.keys()]);
-  for (const node of work.nodes) for (const o of node.output ?? []) alive.add(o);
+  for (const node of work.nodes) for (const o of node.output) alive.add(o);
   const outputs = new Set(work.outputs);
+  const irVersion = model.irVersion > MIN_OUTPUT_IR ? undefined : MIN_OUTPUT_IR;
   return modelWithGraph(
     model,
-    {
-      name: graph.name ?? 'graph',
-      docString: graph.docString ?? '',
-      node: work.nodes.map((n) => ({ ...n, input: [...(n.input ?? [])], output: [...(n.output ?? [])] })),
+    withFields(GraphProtoSchema, graph, {
+      node: work.nodes.map((n) => withFields(NodeProtoSchema, n, { input: [...n.input], output: [...n.output] })),
       initializer: [...work.initializers.values()],
-      input: (graph.input ?? []).filter((vi) => work.inputs.has(vi.name ?? '')),
-      output: graph.output ?? [],
-      valueInfo: (graph.valueInfo ?? []).filter((vi) => alive.has(vi.name ?? '') && !outputs.has(vi.name ?? '') && !work.initializers.has(vi.name ?? '')),
-    },
-    Math.max(toInt(model.irVersion), 7),
+      input: graph.input.filter((vi) => work.inputs.has(vi.name)),
+      valueInfo: graph.valueInfo.filter((vi) => alive.has(vi.name) && !outputs.has(vi.name) && !work.initializers.has(vi.name)),
+      // The annotations name tensors of the fp32 graph; the QDQ nodes now carry the quantization.
+      quantizationAnnotation: [],
+    }),
+    irVersion,
   );
 }

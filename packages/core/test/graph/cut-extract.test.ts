@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isTachyonError, type TachyonError } from '@tachyon/protocol';
 import { OnnxRuntimeBackend } from '../../src/index.js';
-import { cutModel, extractSubgraph, probeTensorInfo } from '../../src/graph/index.js';
+import { cutModel, extractSubgraph, onnxModelFromObject, probeTensorInfo, type OnnxValueInfo } from '../../src/graph/index.js';
 import { buildModel, chainModel, floatInfo, ifModel, node, runModel } from './graph-fixtures.js';
 
 const x = { dtype: 'float32', dims: [2, 2], data: new Float32Array([1, 2, -3, 4]) } as const;
 const notFound = (e: unknown) => isTachyonError(e, 'TCH_ERR_GRAPH_TENSOR_NOT_FOUND');
 const invalid = (e: unknown) => isTachyonError(e, 'TCH_ERR_GRAPH_INVALID');
 const names = (list: readonly { name?: string | null }[] | null | undefined) => (list ?? []).map((v) => v.name);
+const tensorType = (vi: OnnxValueInfo) => (vi.type?.value.case === 'tensorType' ? vi.type.value.value : undefined);
 
 test('cutModel keeps only what the outputs need: nodes, initializers, inputs, value_info', async (t) => {
   const backend = new OnnxRuntimeBackend();
@@ -18,7 +19,7 @@ test('cutModel keeps only what the outputs need: nodes, initializers, inputs, va
   assert.deepEqual(names(cut.graph!.initializer), ['c1', 'c2']);
   assert.deepEqual(names(cut.graph!.input), ['x']);
   assert.deepEqual(names(cut.graph!.output), ['b']);
-  assert.equal(cut.graph!.output![0]!.type!.tensorType!.elemType, 1, 'declared from value_info');
+  assert.equal(tensorType(cut.graph!.output![0]!)!.elemType, 1, 'declared from value_info');
   assert.deepEqual(names(cut.graph!.valueInfo), ['a']);
   const out = await runModel(t, backend, cut, { x });
   assert.deepEqual([...(out['b']!.data as Float32Array)], [4, 3, -4, 9]);
@@ -34,8 +35,9 @@ test('cutModel at an output of several drops the other branch; outputInfo declar
 test('initializers listed as graph inputs (older exporters) are pruned with their input entries', () => {
   const legacy = (ir: number) => {
     const m = chainModel();
-    m.irVersion = ir;
-    m.graph!.input = [floatInfo('x', ['N', 2]), floatInfo('c1', [2]), floatInfo('c2', [2]), floatInfo('unused', [1])];
+    m.irVersion = BigInt(ir);
+    const inputs = [floatInfo('x', ['N', 2]), floatInfo('c1', [2]), floatInfo('c2', [2]), floatInfo('unused', [1])];
+    m.graph!.input = onnxModelFromObject({ graph: { input: inputs } }).graph!.input;
     return m;
   };
   // IR >= 4: initializers need not be inputs, so the stale entries go.
@@ -54,9 +56,9 @@ test('extractSubgraph: the given tensors become typed inputs, the rest of the gr
   assert.deepEqual(names(head.graph!.initializer), ['c2']);
   assert.deepEqual(names(head.graph!.input), ['a']);
   assert.deepEqual(names(head.graph!.valueInfo), ['b']);
-  const dims = head.graph!.input![0]!.type!.tensorType!.shape!.dim!;
-  assert.equal(dims[0]!.dimValue ?? undefined, undefined, '-1 is a dynamic dimension');
-  assert.equal(Number(dims[1]!.dimValue), 2);
+  const dims = tensorType(head.graph!.input![0]!)!.shape!.dim;
+  assert.equal(dims[0]!.value.case, undefined, '-1 is a dynamic dimension');
+  assert.equal(Number(dims[1]!.value.value), 2);
   const out = await runModel(t, backend, head, { a: { dtype: 'float32', dims: [1, 2], data: new Float32Array([1, -1]) } });
   assert.deepEqual([...(out['y']!.data as Float32Array)], [2, 0]);
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { create } from '@bufbuild/protobuf';
 import { test } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
 import { OnnxRuntimeBackend } from '../../src/index.js';
-import { fuseModels, type OnnxModel } from '../../src/graph/index.js';
+import { fuseModels, onnx, type OnnxModel } from '../../src/graph/index.js';
 import { buildModel, chainModel, floatInfo, floatTensor, ifModel, node, runModel } from './graph-fixtures.js';
 
 const unsupported = (e: unknown) => isTachyonError(e, 'TCH_ERR_GRAPH_FUSE_UNSUPPORTED');
@@ -23,7 +24,7 @@ function scaleModel(opset = 13, extra: { domain: string; version: number }[] = [
     },
     opset,
   );
-  m.opsetImport!.push(...extra);
+  m.opsetImport!.push(...extra.map((o) => create(onnx.OperatorSetIdProtoSchema, { domain: o.domain, version: BigInt(o.version) })));
   return m;
 }
 
@@ -107,7 +108,7 @@ test('parts importing different opset versions are TCH_ERR_GRAPH_FUSE_UNSUPPORTE
   const withMs = wire(chainModel(13), scaleModel(13, ms(1)))();
   assert.deepEqual(withMs.opsetImport!.map((o) => [o.domain, Number(o.version)]), [['', 13], ['com.microsoft', 1]]);
   const a = chainModel(13);
-  a.opsetImport!.push(...ms(2));
+  a.opsetImport!.push(...ms(2).map((o) => create(onnx.OperatorSetIdProtoSchema, { domain: o.domain, version: BigInt(o.version) })));
   assert.throws(wire(a, scaleModel(13, ms(1))), unsupported);
   const aiOnnx = scaleModel(13);
   aiOnnx.opsetImport![0]!.domain = 'ai.onnx';

@@ -4,12 +4,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import onnxProto from 'onnx-proto';
 import { preprocessImage, presetByName, tensorElementsPerImage, type OnnxRuntimeBackend, type TensorData } from '../../src/index.js';
-import { encodeOnnxModel, type OnnxModel } from '../../src/graph/index.js';
+import { encodeOnnxModel, onnxModelFromObject, type OnnxModel } from '../../src/graph/index.js';
 import { sampleImagesDir } from '../support/shared-data.js';
-
-const { onnx } = onnxProto;
 
 /** A few real ImageNet images of different classes (fish, bird, dog, vehicle). */
 export const SAMPLE_IMAGES = [
@@ -64,26 +61,29 @@ export function topIndexes(t: TensorData, row: number, k: number): number[] {
 }
 
 // ---- tiny generated graphs -------------------------------------------------------------------------------------
+// Written in ONNX's JSON form (oneof members as plain fields, int64 as numbers) and converted by onnxModelFromObject.
 
 type Dims = readonly (number | string)[];
+/** A message in ONNX JSON form. */
+export type JsonMessage = { [field: string]: unknown };
 
-export function floatInfo(name: string, dims: Dims): onnxProto.onnx.IValueInfoProto {
+export function floatInfo(name: string, dims: Dims): JsonMessage {
   return {
     name,
     type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   };
 }
 
-export function floatTensor(name: string, dims: number[], values: number[]): onnxProto.onnx.ITensorProto {
+export function floatTensor(name: string, dims: number[], values: number[]): JsonMessage {
   return { name, dataType: 1, dims, floatData: values };
 }
 
-export function node(opType: string, input: string[], output: string[], attribute: onnxProto.onnx.IAttributeProto[] = []): onnxProto.onnx.INodeProto {
+export function node(opType: string, input: string[], output: string[], attribute: JsonMessage[] = []): JsonMessage {
   return { name: `${opType}_${output[0]}`, opType, input, output, attribute };
 }
 
-export function buildModel(graph: onnxProto.onnx.IGraphProto, opset = 13, irVersion = 7): OnnxModel {
-  return onnx.ModelProto.create({ irVersion, opsetImport: [{ domain: '', version: opset }], producerName: 'test', graph });
+export function buildModel(graph: JsonMessage, opset = 13, irVersion = 7): OnnxModel {
+  return onnxModelFromObject({ irVersion, opsetImport: [{ domain: '', version: opset }], producerName: 'test', graph });
 }
 
 /**

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isTachyonError, type TachyonError } from '@tachyon/protocol';
-import onnxProto from 'onnx-proto';
-import { decodeOnnxModel, encodeOnnxModel, modelIoNames, readOnnxModel } from '../../src/graph/index.js';
+import { decodeOnnxModel, encodeOnnxModel, modelIoNames, onnx, readOnnxModel } from '../../src/graph/index.js';
 import { sharedModel } from '../support/shared-data.js';
 import { buildModel, chainModel, floatInfo, floatTensor, node } from './graph-fixtures.js';
 
-const { onnx } = onnxProto;
 const invalid = (e: unknown) => isTachyonError(e, 'TCH_ERR_GRAPH_INVALID');
 
 test('decode(encode(model)) keeps the graph; a real model reads from disk with its io names', async () => {
@@ -26,7 +25,7 @@ test('garbage bytes, empty bytes and a model without a graph are TCH_ERR_GRAPH_I
   assert.throws(() => decodeOnnxModel(garbage), invalid);
   assert.throws(() => decodeOnnxModel(new Uint8Array(0)), invalid);
   assert.throws(() => decodeOnnxModel(new TextEncoder().encode('{"not": "onnx"}')), invalid);
-  const noGraph = onnx.ModelProto.encode({ irVersion: 7, opsetImport: [{ domain: '', version: 13 }] }).finish();
+  const noGraph = toBinary(onnx.ModelProtoSchema, create(onnx.ModelProtoSchema, { irVersion: 7n, opsetImport: [{ domain: '', version: 13n }] }));
   assert.throws(() => decodeOnnxModel(noGraph), invalid);
   assert.throws(() => decodeOnnxModel('bytes' as unknown as Uint8Array), TypeError);
 });
@@ -34,12 +33,12 @@ test('garbage bytes, empty bytes and a model without a graph are TCH_ERR_GRAPH_I
 test('weights in external data files are refused with TCH_ERR_GRAPH_INVALID', () => {
   const model = buildModel({
     node: [node('Add', ['x', 'w'], ['y'])],
-    initializer: [{ ...floatTensor('w', [2], []), dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: 'w.bin' }] }],
+    initializer: [{ ...floatTensor('w', [2], []), dataLocation: onnx.TensorProto_DataLocation.EXTERNAL, externalData: [{ key: 'location', value: 'w.bin' }] }],
     input: [floatInfo('x', [2])],
     output: [floatInfo('y', [2])],
   });
   assert.throws(
-    () => decodeOnnxModel(onnx.ModelProto.encode(model).finish()),
+    () => decodeOnnxModel(toBinary(onnx.ModelProtoSchema, model)),
     (e: unknown) => invalid(e) && /external data/.test((e as Error).message),
   );
 });

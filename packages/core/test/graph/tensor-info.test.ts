@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { encodeOnnxModel, floatValueInfo, fromValueInfo } from '../../src/graph/index.js';
-
-const { onnx } = onnxProto;
+import { create } from '@bufbuild/protobuf';
+import { encodeOnnxModel, floatValueInfo, fromValueInfo, onnx } from '../../src/graph/index.js';
 
 test('floatValueInfo declares float32 with fixed and named dims, and reads back as TensorInfo', () => {
   const info = floatValueInfo('x', ['N', 3, 8, 8]);
-  assert.deepEqual(info.type!.tensorType!.shape!.dim, [{ dimParam: 'N' }, { dimValue: 3 }, { dimValue: 8 }, { dimValue: 8 }]);
+  const type = info.type!.value;
+  assert.equal(type.case, 'tensorType');
+  assert.deepEqual(type.value!.shape!.dim.map((d) => d.value), [{ case: 'dimParam', value: 'N' }, { case: 'dimValue', value: 3n }, { case: 'dimValue', value: 8n }, { case: 'dimValue', value: 8n }]);
   assert.deepEqual(fromValueInfo(info), { name: 'x', dtype: 'float32', dims: [-1, 3, 8, 8] });
 });
 
 test('a model declared with floatValueInfo runs in onnxruntime with any batch size', async () => {
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    opsetImport: [{ domain: '', version: 13 }],
+  const model = create(onnx.ModelProtoSchema, {
+    irVersion: 7n,
+    opsetImport: [{ domain: '', version: 13n }],
     graph: { name: 'id', node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], input: [floatValueInfo('x', ['N', 2])], output: [floatValueInfo('y', ['N', 2])] },
   });
   const session = await ort.InferenceSession.create(encodeOnnxModel(model));

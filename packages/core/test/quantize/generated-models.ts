@@ -1,9 +1,6 @@
 // Small conv nets built directly as ONNX protobuf for the quantizer tests: conv + bn + relu + pool + residual add +
 // concat + global pool + gemm, seeded random weights, and seeded random calibration/evaluation inputs.
-import onnxProto from 'onnx-proto';
-import type { CalibrationSet, OnnxModel } from '../../src/index.js';
-
-const { onnx } = onnxProto;
+import { onnxModelFromObject, type CalibrationSet, type OnnxModel } from '../../src/index.js';
 
 /** mulberry32: a small seeded PRNG so every run builds the same weights. */
 export function seededRandom(seed: number): () => number {
@@ -17,15 +14,17 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-type Node = onnxProto.onnx.INodeProto;
-type Tensor = onnxProto.onnx.ITensorProto;
+// Messages in ONNX JSON form (oneof members as plain fields, int64 as numbers), converted by onnxModelFromObject.
+type Json = { [field: string]: unknown };
+type Node = Json;
+type Tensor = Json;
 
-const info = (name: string, dims: (number | string)[]): onnxProto.onnx.IValueInfoProto => ({
+const info = (name: string, dims: (number | string)[]): Json => ({
   name,
   type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
 });
-const ints = (name: string, values: number[]) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
-const int = (name: string, i: number) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
+const ints = (name: string, values: number[]) => ({ name, type: 7, ints: values }); // AttributeType.INTS
+const int = (name: string, i: number) => ({ name, type: 2, i }); // AttributeType.INT
 
 export const INPUT_DIMS = [3, 16, 16] as const;
 export const CLASSES = 10;
@@ -57,7 +56,7 @@ export function convNetModel(options: GeneratedModelOptions = {}): OnnxModel {
     tensor('fc_w', [CLASSES, 16], () => normal() * 0.5),
     tensor('fc_b', [CLASSES], () => normal() * 0.1),
   ];
-  const node = (opType: string, input: string[], output: string, attribute: onnxProto.onnx.IAttributeProto[] = []): Node => ({ name: output, opType, input, output: [output], attribute });
+  const node = (opType: string, input: string[], output: string, attribute: Json[] = []): Node => ({ name: output, opType, input, output: [output], attribute });
   const nodes: Node[] = [
     node('Conv', ['x', 'w1', 'b1'], 'c1', [ints('pads', [1, 1, 1, 1]), ints('kernel_shape', [3, 3])]),
     node('BatchNormalization', ['c1', 'bn_scale', 'bn_bias', 'bn_mean', 'bn_var'], 'bn1'),
@@ -75,7 +74,7 @@ export function convNetModel(options: GeneratedModelOptions = {}): OnnxModel {
     pooled = 'gated';
   }
   nodes.push(node('Flatten', [pooled], 'flat', [int('axis', 1)]), node('Gemm', ['flat', 'fc_w', 'fc_b'], 'logits', [int('transB', 1)]));
-  return onnx.ModelProto.create({
+  return onnxModelFromObject({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],
     producerName: 'tachyon-test',

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ort from 'onnxruntime-node';
-import onnxProto from 'onnx-proto';
-import { encodeOnnxModel, type OnnxModel } from '../../src/index.js';
+import { create } from '@bufbuild/protobuf';
+import { encodeOnnxModel, onnx, withFields, type OnnxModel } from '../../src/index.js';
 import { foldBatchNorms, inlineConstants, toWorkGraph } from '../../src/quantize/prepare-graph.js';
 import { INPUT_DIMS, convNetModel, syntheticInputs } from './generated-models.js';
 import { FOLD_MAX_ABS_ERROR } from './tolerances.js';
 
-const { onnx } = onnxProto;
 
 async function logits(model: OnnxModel, input: Float32Array): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(encodeOnnxModel(model), { logSeverityLevel: 3 });
@@ -24,7 +23,7 @@ test('BatchNormalization after a Conv folds into its weights and bias: same outp
   const work = toWorkGraph(model.graph!);
   assert.equal(foldBatchNorms(work), 1);
   assert.ok(!work.nodes.some((n) => n.opType === 'BatchNormalization'));
-  const folded = onnx.ModelProto.create({ ...model, graph: { ...model.graph, node: work.nodes, initializer: [...work.initializers.values()] } });
+  const folded = withFields(onnx.ModelProtoSchema, model, { graph: withFields(onnx.GraphProtoSchema, model.graph!, { node: work.nodes, initializer: [...work.initializers.values()] }) });
   const [input] = syntheticInputs(1, 5);
   const a = await logits(model, input!);
   const b = await logits(folded, input!);
@@ -38,11 +37,11 @@ test('Identity over an initializer (shared weights) is bypassed and Constant nod
   const model = convNetModel();
   const graph = model.graph!;
   const nodes = [
-    { name: 'shared', opType: 'Identity', input: ['w2'], output: ['w2_alias'] },
-    { name: 'k', opType: 'Constant', output: ['k_out'], attribute: [{ name: 'value', type: 4, t: { dataType: 1, dims: [1], floatData: [1] } }] },
-    ...graph.node!.map((n) => (n.name === 'c2' ? { ...n, input: ['p', 'w2_alias', 'b2'] } : n)),
+    create(onnx.NodeProtoSchema, { name: 'shared', opType: 'Identity', input: ['w2'], output: ['w2_alias'] }),
+    create(onnx.NodeProtoSchema, { name: 'k', opType: 'Constant', output: ['k_out'], attribute: [{ name: 'value', type: 4, t: { dataType: 1, dims: [1n], floatData: [1] } }] }),
+    ...graph.node!.map((n) => (n.name === 'c2' ? withFields(onnx.NodeProtoSchema, n, { input: ['p', 'w2_alias', 'b2'] }) : n)),
   ];
-  const work = toWorkGraph({ ...graph, node: nodes });
+  const work = toWorkGraph(withFields(onnx.GraphProtoSchema, graph, { node: nodes }));
   inlineConstants(work);
   assert.ok(!work.nodes.some((n) => n.opType === 'Identity' || n.opType === 'Constant'));
   assert.deepEqual(work.nodes.find((n) => n.name === 'c2')!.input, ['p', 'w2', 'b2']);

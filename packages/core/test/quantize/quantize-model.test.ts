@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { create } from '@bufbuild/protobuf';
 import ort from 'onnxruntime-node';
 import { TachyonError } from '@tachyon/protocol';
-import { compileQuantize, encodeOnnxModel, inspectFusion, quantizeModel, readOnnxModel, type OnnxModel } from '../../src/index.js';
+import { compileQuantize, encodeOnnxModel, inspectFusion, onnx, quantizeModel, readOnnxModel, type OnnxModel } from '../../src/index.js';
 import { sharedModel } from '../support/shared-data.js';
 import { CLASSES, INPUT_DIMS, arrayCalibrationSet, convNetModel, syntheticInputs } from './generated-models.js';
 import { QUANTIZE_TOLERANCES } from './tolerances.js';
@@ -76,11 +77,11 @@ test('weights are int8 per output channel with zero point 0, biases int32', asyn
   for (const conv of convs) {
     const dq = model.graph!.node!.find((n) => n.output?.[0] === conv.input![1])!;
     assert.equal(dq.opType, 'DequantizeLinear');
-    assert.equal(init.get(dq.input![0])!.dataType, 3);
-    assert.deepEqual(init.get(dq.input![1])!.dims!.map(Number), [8]);
-    assert.ok(init.get(dq.input![2])!.rawData!.every((b) => b === 0));
+    assert.equal(init.get(dq.input[0]!)!.dataType, 3);
+    assert.deepEqual(init.get(dq.input[1]!)!.dims!.map(Number), [8]);
+    assert.ok(init.get(dq.input[2]!)!.rawData!.every((b) => b === 0));
     const bias = model.graph!.node!.find((n) => n.output?.[0] === conv.input![2])!;
-    assert.equal(init.get(bias.input![0])!.dataType, 6);
+    assert.equal(init.get(bias.input[0]!)!.dataType, 6);
   }
   assert.equal(convs.length, 2);
 });
@@ -115,20 +116,22 @@ test('unsupported ops stay fp32 and a warning lists them; the rest is still quan
 test('errors: an empty calibration set, an old opset, a model without float input', async () => {
   await assert.rejects(quantizeModel(convNetModel(), arrayCalibrationSet([])), { code: 'TCH_ERR_QUANTIZE_CALIBRATION_EMPTY' });
   const old = convNetModel();
-  old.opsetImport = [{ domain: '', version: 11 }];
+  old.opsetImport = [create(onnx.OperatorSetIdProtoSchema, { domain: '', version: 11n })];
   await assert.rejects(quantizeModel(old, calibration), { code: 'TCH_ERR_QUANTIZE_UNSUPPORTED' });
   const intInput = convNetModel();
-  intInput.graph!.input![0]!.type!.tensorType!.elemType = 7;
+  intInput.graph!.input[0]!.type = create(onnx.TypeProtoSchema, { value: { case: 'tensorType', value: { elemType: 7 } } });
   await assert.rejects(quantizeModel(intInput, calibration), { code: 'TCH_ERR_QUANTIZE_UNSUPPORTED' });
 });
 
 test('the quantized model keeps the original model fields and local functions, and is IR 7 or later', async (t) => {
   const model = convNetModel();
-  model.irVersion = 6;
+  model.irVersion = 6n;
   model.producerVersion = '9.9';
-  model.metadataProps = [{ key: 'source', value: 'generated' }];
+  model.metadataProps = [create(onnx.StringStringEntryProtoSchema, { key: 'source', value: 'generated' })];
   model.functions = [
-    { name: 'Twice', domain: 'local.test', input: ['a'], output: ['b'], node: [{ opType: 'Add', input: ['a', 'a'], output: ['b'] }], opsetImport: [{ domain: '', version: 13 }] },
+    create(onnx.FunctionProtoSchema, {
+      name: 'Twice', domain: 'local.test', input: ['a'], output: ['b'], node: [{ opType: 'Add', input: ['a', 'a'], output: ['b'] }], opsetImport: [{ domain: '', version: 13n }],
+    }),
   ];
   const { model: out } = await quantizeModel(model, calibration);
   assert.equal(Number(out.irVersion), 7);
@@ -137,7 +140,7 @@ test('the quantized model keeps the original model fields and local functions, a
   assert.deepEqual(out.metadataProps.map((p) => [p.key, p.value]), [['source', 'generated']]);
   assert.deepEqual(out.functions.map((f) => `${f.domain}.${f.name}`), ['local.test.Twice']);
   // onnxruntime loads it (a local function needs IR 8: the original's is kept when it is higher than 7).
-  model.irVersion = 8;
+  model.irVersion = 8n;
   const { model: loadable } = await quantizeModel(model, calibration);
   assert.equal(Number(loadable.irVersion), 8);
   assert.ok(compare(await run(t, convNetModel(), evalInputs), await run(t, loadable, evalInputs)).agreement > 0.9);
