@@ -32,3 +32,4 @@ export * from './registry/index.js';
 export * from './scheduler/index.js';
 export * from './quantize/index.js';
 export * from './controller/index.js';
+export * from './serving/index.js';

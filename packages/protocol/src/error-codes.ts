@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   TCH_ERR_IMAGE_UNSUPPORTED_FORMAT: { kind: 'UNSUPPORTED', description: 'The bytes are not a JPEG, PNG or WebP image.' },
   TCH_ERR_IMAGE_CORRUPT: { kind: 'INVALID_ARG', description: 'The image header is valid but its data cannot be decoded (truncated or damaged).' },
   TCH_ERR_IMAGE_PRESET_UNKNOWN: { kind: 'NOT_FOUND', description: 'No preprocessing preset has the given name.' },
+  TCH_ERR_IMAGE_PRESET_REQUIRED: { kind: 'INVALID_ARG', description: 'The model input shape does not tell its preprocessing (only 224 and 227 pixel inputs do); a preset must be chosen.' },
 
   // runtime (backends, sessions, worker pool)
   TCH_ERR_BACKEND_NO_PROVIDER: { kind: 'UNAVAILABLE', description: 'None of the requested execution providers could create the session; every reason is listed.' },

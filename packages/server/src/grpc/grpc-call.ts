@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Metadata, status as GrpcStatus, type handleUnaryCall } from '@grpc/grpc-js';
 import { TachyonError, isTachyonError } from '@tachyon/protocol';
 import { checkBearer } from '../auth/service-keys.js';
-import type { ServerTimings } from '../inference/infer-types.js';
+import type { ServerTimings } from '@tachyon/core';
 import { GRPC_TRACEPARENT_KEY, finishGrpcCall, startGrpcTrace } from '../observability/grpc-observability.js';
 import type { InferProtocol } from '../observability/server-metrics.js';
 import { formatTraceparent } from '../observability/trace-context.js';

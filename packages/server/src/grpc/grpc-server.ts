@@ -1,5 +1,5 @@
 import { Server, type ServerCredentials } from '@grpc/grpc-js';
-import type { ModelHost } from '../model-host/model-host.js';
+import type { ModelHost } from '@tachyon/core';
 import { compileGrpcServerConfig, type GrpcServerConfig, type GrpcServerOptions } from './grpc-config.js';
 import { loadGrpcServices } from './grpc-protos.js';
 import { buildKserveService } from './kserve-service.js';

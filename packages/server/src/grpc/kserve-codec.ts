@@ -1,7 +1,7 @@
 import { TachyonError } from '@tachyon/protocol';
-import type { Datatype, InferRequest, InferResponse, InferTensor, RequestedOutput } from '../inference/infer-types.js';
-import { decodeRawTensor, encodeRawTensor, isDatatype } from '../inference/raw-tensor.js';
-import { parsePriority } from '../inference/priority.js';
+import type { Datatype, InferRequest, InferResponse, InferTensor, RequestedOutput } from '@tachyon/core';
+import { decodeRawTensor, encodeRawTensor, isDatatype } from '../codec/raw-tensor.js';
+import { parsePriority } from '@tachyon/core';
 
 /** inference.InferParameter as proto-loader decodes it (oneofs: true names the set member). */
 export interface InferParameterMessage {

@@ -1,6 +1,6 @@
 import { TachyonError } from '@tachyon/protocol';
-import type { InferRequest, InferResponse } from '../inference/infer-types.js';
-import { IMAGE_INPUT, SCORES_OUTPUT } from '../model-host/served-model.js';
+import type { InferRequest, InferResponse } from '@tachyon/core';
+import { IMAGE_INPUT, SCORES_OUTPUT } from '@tachyon/core';
 
 /** tensorflow.TensorProto as proto-loader decodes it (only the fields tachyon reads or writes are typed). */
 export interface TensorProtoMessage {

@@ -1,7 +1,7 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import { infer } from '../inference/infer.js';
-import { formatServerTiming } from '../inference/infer-types.js';
-import type { ModelHost } from '../model-host/model-host.js';
+import { infer } from '@tachyon/core';
+import { formatServerTiming } from '../codec/server-timing.js';
+import type { ModelHost } from '@tachyon/core';
 import { unaryCall } from './grpc-call.js';
 import type { GrpcServerConfig } from './grpc-config.js';
 import { TF_SERVING_SERVICE } from './grpc-protos.js';

@@ -1,7 +1,7 @@
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cors from '@fastify/cors';
-import type { ModelHost } from '../model-host/model-host.js';
+import type { ModelHost } from '@tachyon/core';
 import { clientErrorHandler, registerErrorHandling } from './error-mapping.js';
 import type { HttpServerState } from './fastify-types.js';
 import { compileHttpOptions, type HttpConfig, type HttpOptions } from './http-options.js';
@@ -15,7 +15,7 @@ import { repositoryRoutes } from './routes/repository-routes.js';
 import { serverRoutes } from './routes/server-routes.js';
 import { tfServingRoutes } from './routes/tf-serving-routes.js';
 import { INFERENCE_HEADER } from './codec/kserve-request.js';
-import { PRIORITY_HEADER } from '../inference/priority.js';
+import { PRIORITY_HEADER } from '@tachyon/core';
 
 /** Where the process writes: TLS material and the log destination; not part of the frozen config. */
 export interface HttpServerExtras {

@@ -1,5 +1,5 @@
 import type { Metadata } from '@grpc/grpc-js';
-import type { ServerTimings } from '../inference/infer-types.js';
+import type { ServerTimings } from '@tachyon/core';
 import type { Observability } from './observability.js';
 import type { InferProtocol } from './server-metrics.js';
 import { startTrace, type TraceContext } from './trace-context.js';

@@ -1,5 +1,5 @@
 import type { Attributes, Context, SpanContext, Tracer } from '@opentelemetry/api';
-import type { ServerTimings } from '../inference/infer-types.js';
+import type { ServerTimings } from '@tachyon/core';
 import type { TracingConfig } from './observability-options.js';
 import { randomId, type TraceContext } from './trace-context.js';
 

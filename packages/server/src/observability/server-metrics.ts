@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ServerTimings } from '../inference/infer-types.js';
+import type { ServerTimings } from '@tachyon/core';
 import { RollingHistory, type MetricsHistory } from './metrics-history.js';
 import { compileMetricsOptions, type MetricsConfig, type MetricsOptions } from './observability-options.js';
 

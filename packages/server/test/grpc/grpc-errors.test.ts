@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { GRPC_STATUS_BY_KIND } from '@tachyon/protocol';
 import type { GrpcCallLog } from '../../src/grpc/grpc-call.js';
-import type { ModelHost } from '../../src/model-host/model-host.js';
+import type { ModelHost } from '@tachyon/core';
 import { MODEL_NAME, createTestHost, readSample, startTestServer, tritonRawBytes, unary, unaryError, type CallError, type TestServer } from './grpc-fixtures.js';
 
 // One real model for the file; one server with keys (rotatable), a small message limit and a drain switch, plus one

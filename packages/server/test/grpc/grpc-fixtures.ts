@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { compileModelSources } from '@tachyon/core';
-import { ModelHost } from '../../src/model-host/model-host.js';
+import { ModelHost } from '@tachyon/core';
 import { bindGrpcServer, createGrpcServer } from '../../src/grpc/grpc-server.js';
 import type { GrpcServerOptions } from '../../src/grpc/grpc-config.js';
 

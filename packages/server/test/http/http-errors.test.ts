@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { encodeRawBytes as encodeBytesElements } from '../../src/inference/raw-tensor.js';
+import { encodeRawBytes as encodeBytesElements } from '../../src/codec/raw-tensor.js';
 import { MODEL, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
 import { ORANGE, sampleImage } from '../support/shared-data.js';
 

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { encodeRawBytes as encodeBytesElements } from '../../src/inference/raw-tensor.js';
+import { encodeRawBytes as encodeBytesElements } from '../../src/codec/raw-tensor.js';
 import { MODEL, PRIMARY, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
 import { ORANGE, TRUCK, sampleImage } from '../support/shared-data.js';
 

@@ -4,13 +4,12 @@ import { gzipSync } from 'node:zlib';
 import { TachyonError } from '@tachyon/protocol';
 import { decodeKServeRequest } from '../../src/http/codec/kserve-request.js';
 import { encodeKServeResponse } from '../../src/http/codec/kserve-response.js';
-import { encodeRawBytes as encodeBytesElements } from '../../src/inference/raw-tensor.js';
-import { parseClassification } from '../../src/http/codec/classification.js';
+import { encodeRawBytes as encodeBytesElements } from '../../src/codec/raw-tensor.js';
 import { toTachyonError } from '../../src/http/error-mapping.js';
 import { compileHttpOptions, HTTP_DEFAULTS } from '../../src/http/http-options.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import { RateLimiter } from '../../src/http/rate-limiter.js';
-import type { ModelHost } from '../../src/model-host/model-host.js';
+import type { ModelHost } from '@tachyon/core';
 
 test('compileHttpOptions: documented defaults, frozen, misuse named', () => {
   const config = compileHttpOptions({ auth: 'none' });
@@ -98,7 +97,6 @@ test('KServe encoding: JSON and binary outputs, BYTES as strings or length-prefi
   const header = JSON.parse(binary.body!.subarray(0, binary.headerLength).toString('utf8'));
   assert.deepEqual(header.outputs[1], { name: 'top', datatype: 'BYTES', shape: [1, 1], parameters: { binary_data_size: 12 } });
   assert.deepEqual(binary.body!.subarray(binary.headerLength!), encodeBytesElements([Buffer.from('0.75:1:b')]));
-  assert.deepEqual(parseClassification('0.5:12:a: b, c'), { score: 0.5, index: 12, label: 'a: b, c' });
 });
 
 test('error mapping: unexpected errors become TCH_ERR_SERVER_INTERNAL (500) without their message', async (t) => {

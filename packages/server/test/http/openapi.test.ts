@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { buildHttpApp, fastifyServerOptions } from '../../src/http/http-server.js';
 import { compileHttpOptions } from '../../src/http/http-options.js';
 import { buildOpenApiDocument } from '../../src/http/openapi/openapi-document.js';
-import type { ModelHost } from '../../src/model-host/model-host.js';
+import type { ModelHost } from '@tachyon/core';
 import { REPO_ROOT } from '../support/shared-data.js';
 
 const DOC_PATH = join(REPO_ROOT, 'docs', 'openapi.json');

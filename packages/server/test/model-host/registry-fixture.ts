@@ -2,10 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { compileModelSources, createWorkspace, openRegistry, type ModelRegistry } from '@tachyon/core';
-import { infer } from '../../src/inference/infer.js';
-import type { InferResponse } from '../../src/inference/infer-types.js';
-import { ModelHost, type ModelHostOptions } from '../../src/model-host/model-host.js';
+import { ModelHost, compileModelSources, createWorkspace, infer, openRegistry, type InferResponse, type ModelHostOptions, type ModelRegistry } from '@tachyon/core';
 import { ORANGE, sampleImage, sharedDir } from '../support/shared-data.js';
 
 /** Real models registered as versions: v1 the int8 MobileNetV2 (3.6 MB), v2 its fp32 original (14 MB). */

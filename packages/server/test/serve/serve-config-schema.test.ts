@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { compileModelSources, type SchedulerOptions } from '@tachyon/core';
-import type { ModelControlOptions } from '../../src/model-host/model-control-options.js';
+import type { ModelControlOptions } from '@tachyon/core';
 import type { MetricsOptions, TracingOptions } from '../../src/observability/observability-options.js';
 import { findServeConfigIssues, type ServeFileOptions } from '../../src/serve/serve-config-file.js';
 import type { LogLevel } from '../../src/http/http-options.js';

@@ -1,7 +1,7 @@
 import { TachyonError } from '@tachyon/protocol';
-import type { InferRequest, InferTensor, RequestedOutput } from '../../inference/infer-types.js';
-import { ELEMENT_SIZE, decodeRawTensor, elementCount, isDatatype } from '../../inference/raw-tensor.js';
-import { parsePriority } from '../../inference/priority.js';
+import type { InferRequest, InferTensor, RequestedOutput } from '@tachyon/core';
+import { ELEMENT_SIZE, decodeRawTensor, elementCount, isDatatype } from '../../codec/raw-tensor.js';
+import { parsePriority } from '@tachyon/core';
 
 export const INFERENCE_HEADER = 'inference-header-content-length';
 

@@ -1,6 +1,6 @@
 import { TachyonError } from '@tachyon/protocol';
-import type { InferResponse } from '../../inference/infer-types.js';
-import { IMAGE_INPUT } from '../../model-host/served-model.js';
+import type { InferResponse } from '@tachyon/core';
+import { IMAGE_INPUT } from '@tachyon/core';
 
 type Json = Record<string, unknown>;
 

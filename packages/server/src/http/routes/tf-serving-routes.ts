@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { SCORES_OUTPUT, IMAGE_INPUT } from '../../model-host/served-model.js';
+import { SCORES_OUTPUT, IMAGE_INPUT } from '@tachyon/core';
 import { parseJson } from '../codec/kserve-request.js';
 import { decodePredictRequest, encodePredictResponse } from '../codec/tf-serving.js';
 import type { HttpServerState } from '../fastify-types.js';

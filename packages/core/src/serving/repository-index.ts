@@ -1,4 +1,5 @@
-import type { ModelVersionRecord, SchedulerConfig } from '@tachyon/core';
+import type { ModelVersionRecord } from '../registry/registry-store.js';
+import type { SchedulerConfig } from '../scheduler/scheduler-options.js';
 import type { VersionPolicy } from './model-control-options.js';
 import type { ModelSource, ServedModel } from './served-model.js';
 

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { TachyonError } from '@tachyon/protocol';
-import { resolveModelRef, type ModelSources } from '@tachyon/core';
+import { resolveModelRef } from '../zoo/resolve-model-ref.js';
+import { type ModelSources } from '../zoo/model-sources.js';
 import type { ModelControlConfig } from './model-control-options.js';
 import type { ModelSource } from './served-model.js';
 

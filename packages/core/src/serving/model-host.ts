@@ -2,14 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TachyonError } from '@tachyon/protocol';
-import { OnnxRuntimeBackend, type ModelSources, type SchedulerConfig, type SchedulerHooks, type WorkerPoolOptions } from '@tachyon/core';
+import { OnnxRuntimeBackend } from '../backends/onnxruntime-backend.js';
+import { type ModelSources } from '../zoo/model-sources.js';
+import { type SchedulerConfig } from '../scheduler/scheduler-options.js';
+import { type SchedulerHooks } from '../scheduler/scheduler-types.js';
+import { type WorkerPoolOptions } from '../backends/session-options.js';
 import { checkBudget, estimateBytes, sourceBytes, type BudgetUsage } from './model-budget.js';
 import { DEFAULT_VERSION_POLICY, compileModelControlOptions, type ModelControlConfig, type ModelControlOptions, type VersionPolicy } from './model-control-options.js';
 import { notFound, reasonOf, versionNotFound } from './host-errors.js';
 import { withLoadTimeout } from './load-timeout.js';
 import { RegistrySource } from './registry-source.js';
 import { buildRepositoryIndex, type ModelEntry, type RepositoryIndexEntry, type VersionSlot } from './repository-index.js';
-import { ServedModel, toModelSource, type ModelMetadata, type ModelSource } from './served-model.js';
+import type { ModelMetadata } from './infer-types.js';
+import { ServedModel, toModelSource, type ModelSource } from './served-model.js';
 
 export type { RepositoryIndexEntry, RepositoryModelState } from './repository-index.js';
 

@@ -1,5 +1,5 @@
 import { TachyonError } from '@tachyon/protocol';
-import type { Priority } from '@tachyon/core';
+import type { Priority } from '../scheduler/scheduler-options.js';
 
 /** The HTTP header (and gRPC metadata key) every protocol accepts a priority in. */
 export const PRIORITY_HEADER = 'x-request-priority';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
-import { decodeRawBytes, decodeRawTensor, encodeRawBytes, encodeRawTensor } from '../../src/inference/raw-tensor.js';
-import { tritonRawBytes } from '../grpc/grpc-fixtures.js';
+import { decodeRawBytes, decodeRawTensor, encodeRawBytes, encodeRawTensor } from '../src/codec/raw-tensor.js';
+import { tritonRawBytes } from './grpc/grpc-fixtures.js';
 
 test("raw BYTES: Triton's layout (4-byte little-endian length, then the bytes) round-trips, empty elements included", () => {
   const elements = [Buffer.from('abc'), Buffer.alloc(0), Buffer.from([0, 255, 7])];

@@ -1,5 +1,5 @@
 import { TachyonError, rawBytesLength, writeRawBytes } from '@tachyon/protocol';
-import type { Datatype, InferTensor } from './infer-types.js';
+import type { Datatype, InferTensor } from '@tachyon/core';
 
 /**
  * The KServe v2 raw tensor layout, shared by gRPC `raw_input_contents`/`raw_output_contents` and the HTTP binary

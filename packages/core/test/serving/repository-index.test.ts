@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ModelVersionRecord } from '@tachyon/core';
-import { buildRepositoryIndex, type ModelEntry, type VersionSlot } from '../../src/model-host/repository-index.js';
+import { buildRepositoryIndex, type ModelEntry, type VersionSlot } from '../../src/serving/repository-index.js';
 
 const slot = (version: string, state: VersionSlot['state']): VersionSlot => ({ version, state, bytes: 1, dir: '/x' });
 const record = (name: string, version: number) => ({ name, version }) as ModelVersionRecord;

@@ -1,4 +1,5 @@
-import type { Priority } from '@tachyon/core';
+import type { TopKEntry } from '../labels/top-k.js';
+import type { Priority } from '../scheduler/scheduler-options.js';
 
 /**
  * The ONE internal inference request every protocol is decoded into (raw image upload, KServe v2 HTTP/gRPC,
@@ -14,6 +15,8 @@ export interface InferTensor {
   /** BYTES: one Uint8Array per element (row-major); numeric: a typed array or plain numbers. */
   data: Uint8Array[] | ArrayLike<number>;
   parameters?: Record<string, unknown>;
+  /** Classification extension outputs only: the same top-k as typed records, one list per row (no text parsing). */
+  top?: TopKEntry[][];
 }
 
 export interface RequestedOutput {
@@ -53,12 +56,18 @@ export interface InferResponse {
   batchRows: number;
 }
 
-/**
- * `Server-Timing: queue;dur=0.01, preprocess;dur=1.2, compute;dur=2.9, postprocess;dur=0.05, total;dur=4.3, batch;desc="4"`
- * (batch: rows of the session call the request ran in).
- */
-export function formatServerTiming(t: ServerTimings, batchRows?: number): string {
-  const f = (ms: number) => ms.toFixed(3);
-  const batch = batchRows === undefined ? '' : `, batch;desc="${batchRows}"`;
-  return `queue;dur=${f(t.queueMs)}, preprocess;dur=${f(t.preprocessMs)}, compute;dur=${f(t.computeMs)}, postprocess;dur=${f(t.postprocessMs)}, total;dur=${f(t.totalMs)}${batch}`;
+/** One input or output of a model as KServe v2 metadata lists it (-1: any size). */
+export interface TensorMetadata {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+}
+
+/** KServe v2 model metadata. */
+export interface ModelMetadata {
+  name: string;
+  versions: string[];
+  platform: string;
+  inputs: TensorMetadata[];
+  outputs: TensorMetadata[];
 }

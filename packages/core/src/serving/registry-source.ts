@@ -1,6 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { TachyonError } from '@tachyon/protocol';
-import { locateWorkspaceConfig, openRegistry, validateModelName, type ModelRegistry, type ModelVersionRecord } from '@tachyon/core';
+import { locateWorkspaceConfig } from '../registry/workspace.js';
+import { openRegistry } from '../registry/open-registry.js';
+import { validateModelName } from '../registry/model-ref.js';
+import { type ModelRegistry } from '../registry/model-registry.js';
+import { type ModelVersionRecord } from '../registry/registry-store.js';
 import type { VersionPolicy } from './model-control-options.js';
 import { toModelSource, type ModelSource } from './served-model.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
-import { checkBudget, estimateBytes, memoryBudget } from '../../src/model-host/model-budget.js';
-import { compileModelControlOptions } from '../../src/model-host/model-control-options.js';
+import { checkBudget, estimateBytes, memoryBudget } from '../../src/serving/model-budget.js';
+import { compileModelControlOptions } from '../../src/serving/model-control-options.js';
 
 test('budget: file size x (workers + 1); bytes and version count are both checked', () => {
   assert.equal(estimateBytes(1000, 3), 4000);
