@@ -22,3 +22,4 @@ export * from './wire-tensor.js';
 export { ImageRunner } from './image-runner.js';
 export { TensorRunner } from './tensor-runner.js';
 export type { Prepared, RequestRunner } from './request-runner.js';
+export * from './open-served-model.js';

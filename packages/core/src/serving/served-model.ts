@@ -27,7 +27,7 @@ export { IMAGE_INPUT, SCORES_OUTPUT };
  * resolves it into one of the others, one per registered version).
  */
 export type ModelSource =
-  | { kind: 'model'; ref: string; preset?: string | undefined; outputKind?: OutputKind | undefined }
+  | { kind: 'model'; ref: string; preset?: string | undefined; outputKind?: OutputKind | undefined; labels?: readonly string[] | undefined }
   | { kind: 'service-definition'; path: string }
   | { kind: 'registry'; name: string };
 
@@ -49,6 +49,10 @@ export interface ServedModelContext {
   scheduler?: SchedulerConfig | undefined;
   /** Batch events, for metrics. */
   hooks?: SchedulerHooks | undefined;
+  /** Fuse adjacent ONNX stages into one graph. @default true */
+  fuse?: boolean | undefined;
+  /** Released after the model closes (resources owned for a local model: its backend, its work folder). */
+  release?: (() => Promise<void>) | undefined;
 }
 
 /** Where and when a request came from, beyond its message. */
@@ -92,6 +96,7 @@ export class ServedModel {
     readonly runner: RequestRunner,
     scheduler: SchedulerConfig,
     hooks: SchedulerHooks | undefined,
+    private readonly release: (() => Promise<void>) | undefined,
   ) {
     this.scheduler = new ModelScheduler(
       name,
@@ -108,7 +113,7 @@ export class ServedModel {
   static async create(name: string, version: string, source: ModelSource, context: ServedModelContext): Promise<ServedModel> {
     const runner = await createRunner(name, version, source, context);
     const scheduler = context.scheduler ?? compileSchedulerOptions({ concurrency: context.backend.config.workers });
-    return new ServedModel(name, version, runner, scheduler, context.hooks);
+    return new ServedModel(name, version, runner, scheduler, context.hooks, context.release);
   }
 
   get kind(): RequestRunner['kind'] {
@@ -186,6 +191,11 @@ export class ServedModel {
     return response.outputs[0]!.top!;
   }
 
+  /** classify() for one image: its top-k, best first. */
+  async classifyImage(image: Uint8Array, topK?: number): Promise<TopKEntry[]> {
+    return (await this.classify([image], { topK }))[0]!;
+  }
+
   /** Class probabilities [N, C] of each image (softmax applied once when the model gives logits). */
   async probabilities(images: readonly Uint8Array[]): Promise<Float32Array> {
     const response = await this.infer(
@@ -206,7 +216,11 @@ export class ServedModel {
   /** Refuses new requests, lets the admitted ones finish, then releases the sessions. */
   async close(): Promise<void> {
     await this.scheduler.drain();
-    await this.runner.close();
+    try {
+      await this.runner.close();
+    } finally {
+      await this.release?.();
+    }
   }
 
   #checkClassification(k: number): void {
@@ -247,20 +261,20 @@ async function createRunner(name: string, version: string, source: ModelSource, 
   if (source.kind === 'registry') throw new TypeError('source: a registry source is loaded through ModelHost.load().');
   if (source.kind === 'service-definition') {
     const { manifest, dir } = await ServiceDefinition.load(source.path, { cacheDir: context.sources.cacheDir });
-    return new ImageRunner(await ServicePipeline.create(manifest, dir, { backend: context.backend }), manifest);
+    return new ImageRunner(await ServicePipeline.create(manifest, dir, { backend: context.backend, fuse: context.fuse }), manifest);
   }
   const model = await resolveModelRef(source.ref, context.sources);
   const graph = await readOnnxModel(model.path);
   const { inputs } = declaredModelIo(graph);
   if (model.entry || (inputs.length === 1 && isImageInput(inputs[0]))) {
     const { manifest, dir } = await createModelService(
-      { modelPath: model.path, entry: model.entry, preset: source.preset, outputKind: source.outputKind, graph },
+      { modelPath: model.path, entry: model.entry, preset: source.preset, outputKind: source.outputKind, labels: source.labels, graph },
       join(context.workDir, `${name}.${version}`),
     );
-    return new ImageRunner(await ServicePipeline.create(manifest, dir, { backend: context.backend }), manifest);
+    return new ImageRunner(await ServicePipeline.create(manifest, dir, { backend: context.backend, fuse: context.fuse }), manifest);
   }
-  if (source.preset !== undefined || source.outputKind !== undefined) {
-    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Model "${name}" is not an image classifier (its one input is not FP32 [N, 3, H, W]); preset and output kind do not apply.`, {
+  if (source.preset !== undefined || source.outputKind !== undefined || source.labels !== undefined) {
+    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Model "${name}" is not an image classifier (its one input is not FP32 [N, 3, H, W]); preset, output kind and labels do not apply.`, {
       details: { model: name, inputs: inputs.map((i) => (i ? { name: i.name, dtype: i.dtype, dims: i.dims } : null)) },
     });
   }
