@@ -112,3 +112,24 @@ test('errors: unknown model and an offline pull exit 1 with the code on stderr a
   assert.equal(usage.code, 1);
   assert.match(usage.stderr, /missing required argument/);
 });
+
+test('classify a bare .onnx file with no flags: preset from its 227 px input, probabilities from its Softmax', (t) => {
+  const r = tachyon(['classify', '--json', '-m', join(MODELS, 'squeezenet1.1-fp32.onnx'), GOLDFISH], tempDir(t));
+  assert.equal(r.code, 0, r.stderr);
+  const [line] = jsonLines(r.stdout);
+  assert.equal(line!['top'][0].label, 'goldfish');
+  assert.ok(line!['top'][0].score > 0.5, `top-1 ${line!['top'][0].score}: a double softmax would give ~0.001`);
+});
+
+test('classify with 400 image paths (about 30 KB of arguments) answers every one of them in order', (t) => {
+  const labels = readFileSync(join(SHARED_MODELS, '..', 'images', 'imagenet-sample', 'labels.tsv'), 'utf8').trim().split('\n').slice(1, 401);
+  const files = labels.map((line) => image(line.split('\t')[0]!));
+  assert.ok(files.join(' ').length > 25_000);
+  const r = tachyon(['classify', '--json', '-m', 'mobilenetv2-int8', '--top', '1', ...files], tempDir(t), { mirrors: true });
+  assert.equal(r.code, 0, r.stderr.slice(0, 2000));
+  const lines = jsonLines(r.stdout);
+  assert.deepEqual(lines.map((l) => l['file']), files);
+  // MobileNetV2 int8 gets about 84 % of the sample set right: most of these must match their labels.
+  const right = lines.filter((l, i) => String(l['top'][0].index) === labels[i]!.split('\t')[1]).length;
+  assert.ok(right > 300, `${right} of 400 right`);
+});

@@ -1,0 +1,41 @@
+// Generated models for the protocol tests: an identity tensor model and a softmax-ended classifier.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
+import { encodeOnnxModel, floatValueInfo, fuseModels, readOnnxModel } from '@tachyon/core';
+
+export async function writeIdentityModel(dir: string): Promise<string> {
+  const model = onnxProto.onnx.ModelProto.create({
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: 13 }],
+    producerName: 'tachyon-test',
+    graph: { name: 'identity', node: [{ name: 'id', opType: 'Identity', input: ['x'], output: ['y'] }], input: [floatValueInfo('x', ['N', 4])], output: [floatValueInfo('y', ['N', 4])] },
+  });
+  const path = join(dir, 'identity.onnx');
+  await writeFile(path, encodeOnnxModel(model));
+  return path;
+}
+
+/** MobileNetV2 fp32 with a Softmax after its logits: a 224 px classifier whose graph outputs probabilities. */
+export async function writeSoftmaxClassifier(dir: string, mobilenetFp32: string): Promise<string> {
+  const softmax = onnxProto.onnx.ModelProto.create({
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'softmax',
+      node: [{ name: 'sm', opType: 'Softmax', input: ['z'], output: ['p'], attribute: [{ name: 'axis', type: onnxProto.onnx.AttributeProto.AttributeType.INT, i: 1 }] }],
+      input: [floatValueInfo('z', ['N', 1000])],
+      output: [floatValueInfo('p', ['N', 1000])],
+    },
+  });
+  const fused = fuseModels(
+    [
+      { model: await readOnnxModel(mobilenetFp32), prefix: 'm', inputs: { input: 'input' }, outputs: { logits: 'logits' } },
+      { model: softmax, prefix: 's', inputs: { z: 'logits' }, outputs: { p: 'prob' } },
+    ],
+    { inputs: ['input'], outputs: ['prob'], name: 'mobilenetv2-softmax' },
+  );
+  const path = join(dir, 'mobilenetv2-softmax.onnx');
+  await writeFile(path, encodeOnnxModel(fused));
+  return path;
+}
