@@ -1,4 +1,5 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { GRPC_SERVER_TIMING_KEY } from '@tachyon/protocol';
 import { infer } from '../inference/infer.js';
 import { formatServerTiming } from '../inference/infer-types.js';
 import type { ModelHost } from '../model-host/model-host.js';
@@ -15,7 +16,7 @@ export function buildTfServingService(host: ModelHost, config: GrpcServerConfig)
       context.model = model(message);
       const decoded = decodePredictRequest(message, context.model, context.requestId);
       const response = await infer(host, decoded.request, { maxImagesPerRequest: config.maxImagesPerRequest }, context);
-      context.trailers.set('server-timing', formatServerTiming(response.timings, response.batchRows));
+      context.trailers.set(GRPC_SERVER_TIMING_KEY, formatServerTiming(response.timings, response.batchRows));
       context.timings = response.timings;
       return encodePredictResponse(response, decoded);
     }),

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { TachyonError, isTachyonError } from '@tachyon/protocol';
+import { SERVER_TIMING_HEADER, TachyonError, isTachyonError } from '@tachyon/protocol';
 import { infer } from '../inference/infer.js';
 import { PRIORITY_HEADER, parsePriority } from '../inference/priority.js';
 import { formatServerTiming, type InferRequest, type InferResponse } from '../inference/infer-types.js';
@@ -20,7 +20,7 @@ export async function runInfer(state: HttpServerState, request: FastifyRequest, 
     throw timeoutMs !== undefined && isTachyonError(error, 'TCH_ERR_DEADLINE_EXCEEDED') ? deadlineError(timeoutMs, error) : error;
   });
   const response = deadline === undefined ? await work : await withDeadline(work, deadline, timeoutMs!);
-  void reply.header('server-timing', formatServerTiming(response.timings, response.batchRows));
+  void reply.header(SERVER_TIMING_HEADER, formatServerTiming(response.timings, response.batchRows));
   request.tachyon.timings = response.timings;
   return response;
 }

@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError, formatClassification } from '@tachyon/protocol';
 import { softmax, topK, type PipelineTimings } from '@tachyon/core';
 import type { ModelHost } from '../model-host/model-host.js';
 import { IMAGE_INPUT, SCORES_OUTPUT } from '../model-host/served-model.js';
@@ -46,7 +46,7 @@ export async function infer(host: ModelHost, request: InferRequest, limits: Infe
       const data: Uint8Array[] = [];
       for (let i = 0; i < images.length; i++) {
         for (const e of topK(scores.data.subarray(i * classes, (i + 1) * classes) as Float32Array, k, labels, outputKind)) {
-          data.push(Buffer.from(`${e.score}:${e.index}:${e.label}`));
+          data.push(Buffer.from(formatClassification(e)));
         }
       }
       return { name: output.name, datatype: 'BYTES', shape: [images.length, k], data };

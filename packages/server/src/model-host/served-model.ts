@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { IMAGE_INPUT, SCORES_OUTPUT, TachyonError } from '@tachyon/protocol';
 import {
   ModelScheduler,
   compileSchedulerOptions,
@@ -45,8 +45,7 @@ export interface ModelMetadata {
 }
 
 /** Every served image model takes `images` (BYTES, one encoded JPEG/PNG/WebP per element) and returns `scores`. */
-export const IMAGE_INPUT = 'images';
-export const SCORES_OUTPUT = 'scores';
+export { IMAGE_INPUT, SCORES_OUTPUT };
 
 /** What loading a model needs besides its source. */
 export interface ServedModelContext {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError, parseClassification } from '@tachyon/protocol';
 import { decodeKServeRequest } from '../../src/http/codec/kserve-request.js';
 import { encodeKServeResponse } from '../../src/http/codec/kserve-response.js';
 import { encodeRawBytes as encodeBytesElements } from '../../src/inference/raw-tensor.js';
-import { parseClassification } from '../../src/http/codec/classification.js';
+import { fromClassificationTensor } from '../../src/http/codec/classification.js';
 import { toTachyonError } from '../../src/http/error-mapping.js';
 import { compileHttpOptions, HTTP_DEFAULTS } from '../../src/http/http-options.js';
 import { createHttpServer } from '../../src/http/http-server.js';
@@ -99,6 +99,8 @@ test('KServe encoding: JSON and binary outputs, BYTES as strings or length-prefi
   assert.deepEqual(header.outputs[1], { name: 'top', datatype: 'BYTES', shape: [1, 1], parameters: { binary_data_size: 12 } });
   assert.deepEqual(binary.body!.subarray(binary.headerLength!), encodeBytesElements([Buffer.from('0.75:1:b')]));
   assert.deepEqual(parseClassification('0.5:12:a: b, c'), { score: 0.5, index: 12, label: 'a: b, c' });
+  const top = { name: 'top', datatype: 'BYTES' as const, shape: [1, 2], data: [Buffer.from('0.75:1:b'), Buffer.from('0.25:0:a: b')] };
+  assert.deepEqual(fromClassificationTensor(top), [[{ score: 0.75, index: 1, label: 'b' }, { score: 0.25, index: 0, label: 'a: b' }]]);
 });
 
 test('error mapping: unexpected errors become TCH_ERR_SERVER_INTERNAL (500) without their message', async (t) => {
