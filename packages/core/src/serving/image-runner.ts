@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { IMAGE_INPUT, SCORES_OUTPUT, TachyonError } from '@tachyon/protocol';
 import { compilePreprocess } from '../image/preprocess-options.js';
 import { tensorDimsPerImage } from '../image/preprocess.js';
 import { ServicePipeline, type PipelineTimings } from '../pipeline/service-pipeline.js';
@@ -9,8 +9,7 @@ import { toTensorData } from './wire-tensor.js';
 import type { Prepared, RequestRunner } from './request-runner.js';
 
 /** Every image model takes `images` (BYTES, one encoded JPEG/PNG/WebP per element) and returns `scores` (probabilities). */
-export const IMAGE_INPUT = 'images';
-export const SCORES_OUTPUT = 'scores';
+export { IMAGE_INPUT, SCORES_OUTPUT };
 
 /**
  * An image pipeline (image stage -> ONNX/Keras stages -> classifier) as the engine runs it. It takes encoded images

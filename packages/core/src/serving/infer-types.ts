@@ -1,12 +1,13 @@
 import type { TopKEntry } from '../labels/top-k.js';
 import type { Priority } from '../scheduler/scheduler-options.js';
+import type { KServeDatatype } from '@tachyon/protocol';
 
 /**
  * The ONE internal inference request every protocol is decoded into (raw image upload, KServe v2 HTTP/gRPC,
  * TF-Serving REST/gRPC), and the response every protocol encodes from. Shaped like the KServe v2 / open inference
  * protocol, with tensor data already decoded (binary extension, raw_input_contents, base64 all resolved).
  */
-export type Datatype = 'BOOL' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64' | 'INT8' | 'INT16' | 'INT32' | 'INT64' | 'FP16' | 'FP32' | 'FP64' | 'BYTES';
+export type Datatype = KServeDatatype;
 
 export interface InferTensor {
   name: string;

@@ -1,8 +1,8 @@
-import { TachyonError } from '@tachyon/protocol';
+import { PRIORITY_HEADER, TachyonError } from '@tachyon/protocol';
 import type { Priority } from '../scheduler/scheduler-options.js';
 
 /** The HTTP header (and gRPC metadata key) every protocol accepts a priority in. */
-export const PRIORITY_HEADER = 'x-request-priority';
+export { PRIORITY_HEADER };
 
 /**
  * A request's priority from the wire: `high` / `normal`, or Triton's numbers (1 = highest, so `high`; 0 = the

@@ -242,7 +242,7 @@ export class ServedModel {
     if (classification !== undefined) {
       const k = Math.min(classification, classes);
       const top = Array.from({ length: rows }, (_, i) => topK(row(i), k, labels, outputKind));
-      return classificationTensor(name, top, k, (e) => `${e.score}:${e.index}:${e.label}`);
+      return classificationTensor(name, top, k);
     }
     if (name !== SCORES_OUTPUT) return fromTensorData(name, scores);
     return { name, datatype: 'FP32', shape: [rows, classes], data: probabilities(scores, rows, classes, outputKind) };

@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError, formatClassification } from '@tachyon/protocol';
 import { DTYPES, elementCount, type DType } from '../tensor/dtypes.js';
 import type { TensorData } from '../tensor/tensor.js';
 import type { TopKEntry } from '../labels/top-k.js';
@@ -76,7 +76,7 @@ export function fromTensorData(name: string, tensor: TensorData): InferTensor {
  * The KServe classification extension's output: typed top-k records per row, and (built only when an encoder reads
  * `data`) the BYTES elements "score:index:label" the wire carries.
  */
-export function classificationTensor(name: string, top: TopKEntry[][], k: number, format: (entry: TopKEntry) => string): InferTensor {
+export function classificationTensor(name: string, top: TopKEntry[][], k: number): InferTensor {
   let data: Uint8Array[] | undefined;
   return {
     name,
@@ -84,7 +84,7 @@ export function classificationTensor(name: string, top: TopKEntry[][], k: number
     shape: [top.length, k],
     top,
     get data(): Uint8Array[] {
-      data ??= top.flatMap((row) => row.map((entry) => Buffer.from(format(entry))));
+      data ??= top.flatMap((row) => row.map((entry) => Buffer.from(formatClassification(entry))));
       return data;
     },
   };

@@ -1,4 +1,4 @@
-import { TachyonError, rawBytesLength, writeRawBytes } from '@tachyon/protocol';
+import { KSERVE_ELEMENT_SIZE, TachyonError, isKServeDatatype, rawBytesLength, writeRawBytes } from '@tachyon/protocol';
 import type { Datatype, InferTensor } from '@tachyon/core';
 
 /**
@@ -7,24 +7,9 @@ import type { Datatype, InferTensor } from '@tachyon/core';
  */
 
 /** Bytes per element of each fixed-size KServe v2 datatype (BYTES is variable: length-prefixed elements). */
-export const ELEMENT_SIZE: Readonly<Record<Exclude<Datatype, 'BYTES'>, number>> = Object.freeze({
-  BOOL: 1,
-  UINT8: 1,
-  UINT16: 2,
-  UINT32: 4,
-  UINT64: 8,
-  INT8: 1,
-  INT16: 2,
-  INT32: 4,
-  INT64: 8,
-  FP16: 2,
-  FP32: 4,
-  FP64: 8,
-});
+export const ELEMENT_SIZE: Readonly<Record<Exclude<Datatype, 'BYTES'>, number>> = KSERVE_ELEMENT_SIZE;
 
-export function isDatatype(value: unknown): value is Datatype {
-  return typeof value === 'string' && (value === 'BYTES' || Object.hasOwn(ELEMENT_SIZE, value));
-}
+export const isDatatype: (value: unknown) => value is Datatype = isKServeDatatype;
 
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

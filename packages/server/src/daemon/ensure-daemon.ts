@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findDaemonAt, type DaemonClient } from '@tachyon/client';
 import { locateWorkspaceConfig } from '@tachyon/core';
 import { TachyonError } from '@tachyon/protocol';
-import { DaemonClient } from './daemon-client.js';
-import { daemonPaths, readDaemonInfo, readDaemonToken } from './daemon-files.js';
-import { probeDaemon } from './daemon-probe.js';
+import { daemonPaths } from './daemon-files.js';
 
 /** The daemon entry script (`node daemon-main.js --workspace DIR`). */
 export const DAEMON_MAIN = fileURLToPath(new URL('./daemon-main.js', import.meta.url));
@@ -18,15 +17,12 @@ export interface EnsureDaemonOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The workspace's running daemon, or undefined when daemon.json names none that answers. */
+/**
+ * The workspace's running daemon, or undefined when daemon.json names none that answers. `workspaceRoot` may be any
+ * folder in the workspace or its tachyon.json (`findDaemonAt` of @tachyon/client wants the root itself).
+ */
 export async function findDaemon(workspaceRoot: string): Promise<DaemonClient | undefined> {
-  const root = locateWorkspaceConfig(workspaceRoot).root;
-  const paths = daemonPaths(root);
-  const info = await readDaemonInfo(paths);
-  const token = await readDaemonToken(paths);
-  if (info === undefined || token === undefined) return undefined;
-  const health = await probeDaemon(info.url, token);
-  return health !== undefined && health.workspace === root ? new DaemonClient(info.url, token) : undefined;
+  return findDaemonAt(locateWorkspaceConfig(workspaceRoot).root);
 }
 
 /**

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { probeDaemon } from '@tachyon/client';
 import { DeploymentController, createRegistryStore, isAlive, locateWorkspaceConfig, type RegistryStore, type SupervisorOptions } from '@tachyon/core';
 import { TachyonError } from '@tachyon/protocol';
 import { SERVER_VERSION } from '../server-version.js';
 import { buildDaemonApp } from './daemon-app.js';
 import { daemonPaths, ensureDaemonToken, readDaemonInfo, readDaemonToken, removeDaemonInfo, writeDaemonInfo, type DaemonPaths } from './daemon-files.js';
-import { probeDaemon } from './daemon-probe.js';
 import { ServiceStateHistory } from './ui-state-history.js';
 
 export interface DaemonOptions {

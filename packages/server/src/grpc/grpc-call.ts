@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, status as GrpcStatus, type handleUnaryCall } from '@grpc/grpc-js';
-import { TachyonError, isTachyonError } from '@tachyon/protocol';
+import { GRPC_AUTHORIZATION_KEY, TachyonError, isTachyonError } from '@tachyon/protocol';
 import { checkBearer } from '../auth/service-keys.js';
 import type { ServerTimings } from '@tachyon/core';
 import { GRPC_TRACEPARENT_KEY, finishGrpcCall, startGrpcTrace } from '../observability/grpc-observability.js';
@@ -95,7 +95,7 @@ export function unaryCall<Req, Res>(
         throw new TachyonError('TCH_ERR_SERVER_DRAINING', 'The server is shutting down and accepts no new requests; retry on another instance.');
       }
       if (policy.service !== undefined && config.auth !== 'none') {
-        const header = call.metadata.get('authorization')[0];
+        const header = call.metadata.get(GRPC_AUTHORIZATION_KEY)[0];
         checkBearer(typeof header === 'string' ? header : undefined, config.auth.keys(policy.service(call.request)));
       }
       return handler(call.request, context);

@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { CLASSIFICATION_PARAMETER, TachyonError } from '@tachyon/protocol';
 import type { Datatype, InferRequest, InferResponse, InferTensor, RequestedOutput } from '@tachyon/core';
 import { decodeRawTensor, encodeRawTensor, isDatatype } from '../codec/raw-tensor.js';
 import { parsePriority } from '@tachyon/core';
@@ -141,7 +141,7 @@ function hasContents(contents: InferTensorContentsMessage): boolean {
 
 function toRequestedOutput(output: ModelInferRequestMessage['outputs'][number]): RequestedOutput {
   const requested: RequestedOutput = { name: output.name };
-  const classification = output.parameters['classification'];
+  const classification = output.parameters[CLASSIFICATION_PARAMETER];
   if (classification !== undefined) {
     const k = parameterNumber(classification);
     if (k === undefined) {

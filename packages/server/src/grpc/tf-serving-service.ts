@@ -1,4 +1,5 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import { GRPC_SERVER_TIMING_KEY } from '@tachyon/protocol';
 import { infer } from '@tachyon/core';
 import { formatServerTiming } from '../codec/server-timing.js';
 import type { ModelHost } from '@tachyon/core';
@@ -15,7 +16,7 @@ export function buildTfServingService(host: ModelHost, config: GrpcServerConfig)
       context.model = model(message);
       const decoded = decodePredictRequest(message, context.model, context.requestId);
       const response = await infer(host, decoded.request, { maxImagesPerRequest: config.maxImagesPerRequest }, context);
-      context.trailers.set('server-timing', formatServerTiming(response.timings, response.batchRows));
+      context.trailers.set(GRPC_SERVER_TIMING_KEY, formatServerTiming(response.timings, response.batchRows));
       context.timings = response.timings;
       return encodePredictResponse(response, decoded);
     }),

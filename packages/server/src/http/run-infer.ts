@@ -1,9 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { TachyonError, isTachyonError } from '@tachyon/protocol';
-import { infer } from '@tachyon/core';
-import { PRIORITY_HEADER, parsePriority } from '@tachyon/core';
+import { SERVER_TIMING_HEADER, TachyonError, isTachyonError } from '@tachyon/protocol';
+import { PRIORITY_HEADER, infer, parsePriority, type InferRequest, type InferResponse } from '@tachyon/core';
 import { formatServerTiming } from '../codec/server-timing.js';
-import { type InferRequest, type InferResponse } from '@tachyon/core';
 import type { HttpServerState } from './fastify-types.js';
 
 /**
@@ -23,7 +21,7 @@ export async function runInfer(state: HttpServerState, request: FastifyRequest, 
   const response = deadline === undefined ? await work : await withDeadline(work, deadline, timeoutMs!);
   // A busy event loop can fire the timer late: an answer ready after the deadline is still a deadline error.
   if (deadline !== undefined && performance.now() > deadline) throw deadlineError(timeoutMs!);
-  void reply.header('server-timing', formatServerTiming(response.timings, response.batchRows));
+  void reply.header(SERVER_TIMING_HEADER, formatServerTiming(response.timings, response.batchRows));
   request.tachyon.timings = response.timings;
   return response;
 }

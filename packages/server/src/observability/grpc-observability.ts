@@ -5,8 +5,9 @@ import type { InferProtocol } from './server-metrics.js';
 import { startTrace, type TraceContext } from './trace-context.js';
 
 /** gRPC metadata keys of W3C Trace Context (the same names as the HTTP headers). */
-export const GRPC_TRACEPARENT_KEY = 'traceparent';
-export const GRPC_TRACESTATE_KEY = 'tracestate';
+import { GRPC_TRACEPARENT_KEY, GRPC_TRACESTATE_KEY } from '@tachyon/protocol';
+
+export { GRPC_TRACEPARENT_KEY, GRPC_TRACESTATE_KEY };
 
 // OpenTelemetry's semantic conventions: these statuses mark a gRPC server span as failed (client mistakes do not).
 const SERVER_ERROR_STATUSES = new Set([2, 4, 12, 13, 14, 15]);

@@ -3,8 +3,7 @@ import { toTachyonError } from '../http/error-mapping.js';
 import type { HttpConfig } from '../http/http-options.js';
 import '../http/fastify-types.js';
 
-export const TRACEPARENT_HEADER = 'traceparent';
-export const TRACESTATE_HEADER = 'tracestate';
+export { TRACEPARENT_HEADER, TRACESTATE_HEADER } from '@tachyon/protocol';
 
 /**
  * The HTTP side of observability, in one place per request: the onError hook notes the TCH code (mapped exactly as

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError, parseClassification } from '@tachyon/protocol';
 import { decodeKServeRequest } from '../../src/http/codec/kserve-request.js';
 import { encodeKServeResponse } from '../../src/http/codec/kserve-response.js';
 import { encodeRawBytes as encodeBytesElements } from '../../src/codec/raw-tensor.js';
@@ -97,6 +97,7 @@ test('KServe encoding: JSON and binary outputs, BYTES as strings or length-prefi
   const header = JSON.parse(binary.body!.subarray(0, binary.headerLength).toString('utf8'));
   assert.deepEqual(header.outputs[1], { name: 'top', datatype: 'BYTES', shape: [1, 1], parameters: { binary_data_size: 12 } });
   assert.deepEqual(binary.body!.subarray(binary.headerLength!), encodeBytesElements([Buffer.from('0.75:1:b')]));
+  assert.deepEqual(parseClassification('0.5:12:a: b, c'), { score: 0.5, index: 12, label: 'a: b, c' });
 });
 
 test('error mapping: unexpected errors become TCH_ERR_SERVER_INTERNAL (500) without their message', async (t) => {

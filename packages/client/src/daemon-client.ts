@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  TachyonError, isErrorCode, type DaemonHealth, type DeployResponse, type ServiceKeysBody, type ServiceSpec, type ServiceStatus,
+  AUTHORIZATION_HEADER, TachyonError, bearerAuthorization, isErrorCode, type DaemonHealth, type DeployResponse, type ServiceKeysBody,
+  type ServiceSpec, type ServiceStatus,
 } from '@tachyon/protocol';
 
 export interface DaemonClientOptions {
@@ -21,7 +22,8 @@ export interface WaitForServiceOptions {
 /**
  * A typed client of a workspace's deployment daemon (packages/protocol/src/deployments.ts). Every error the daemon
  * answers is rebuilt as the TachyonError of its code; a daemon that cannot be reached is TCH_ERR_DAEMON_UNAVAILABLE.
- * Get one with `ensureDaemon(workspaceRoot)`.
+ * Get one with `findDaemonAt(workspaceRoot)` (a daemon that runs) or `ensureDaemon(workspaceRoot)` of @tachyon/server
+ * (which starts one when none runs).
  */
 export class DaemonClient {
   readonly url: string;
@@ -110,7 +112,7 @@ export class DaemonClient {
   #call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = {
-      authorization: `Bearer ${this.#token}`,
+      [AUTHORIZATION_HEADER]: bearerAuthorization(this.#token),
       ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(payload.length) }),
     };
     return new Promise<T>((resolve, reject) => {

@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import type { DaemonHealth } from '@tachyon/protocol';
+import { AUTHORIZATION_HEADER, bearerAuthorization, type DaemonHealth } from '@tachyon/protocol';
 
 /** GET /v1/health of a daemon: its health body, or undefined when it does not answer correctly in time. */
 export function probeDaemon(url: string, token: string, timeoutMs = 2000): Promise<DaemonHealth | undefined> {
@@ -11,7 +11,7 @@ export function probeDaemon(url: string, token: string, timeoutMs = 2000): Promi
       resolve(undefined);
       return;
     }
-    const req = http.get(target, { headers: { authorization: `Bearer ${token}` }, timeout: timeoutMs, agent: false }, (res) => {
+    const req = http.get(target, { headers: { [AUTHORIZATION_HEADER]: bearerAuthorization(token) }, timeout: timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', () => resolve(undefined));
