@@ -6,6 +6,8 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 /** The published .proto files (packages/protocol/proto), relative to {@link PROTO_ROOT}; import paths as upstream. */
 export const KSERVE_PROTO = 'kserve/grpc_service.proto';
 export const TF_SERVING_PROTO = 'tensorflow_serving/apis/prediction_service.proto';
+/** The standard gRPC health checking protocol (vendored from grpc/grpc-proto). */
+export const HEALTH_PROTO = 'grpc/health/v1/health.proto';
 
 /** The folder holding the published .proto files: pass it as the include path (`-I`) to protoc or proto-loader. */
 export const PROTO_ROOT: string = (() => {
@@ -16,6 +18,7 @@ export const PROTO_ROOT: string = (() => {
 /** Fully qualified service names, as on the wire (`/inference.GRPCInferenceService/ModelInfer`). */
 export const KSERVE_SERVICE = 'inference.GRPCInferenceService';
 export const TF_SERVING_SERVICE = 'tensorflow.serving.PredictionService';
+export const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 /**
  * How the server (and its tests) load the protos: field names as in the .proto (snake_case), 64-bit integers as
@@ -35,17 +38,22 @@ export const PROTO_LOADER_OPTIONS: Readonly<protoLoader.Options> = Object.freeze
 export interface TachyonGrpcServices {
   kserve: ServiceDefinition;
   tfServing: ServiceDefinition;
+  health: ServiceDefinition;
+  /** Every message and service of the protos above: what server reflection describes. */
+  definition: protoLoader.PackageDefinition;
 }
 
 let loaded: TachyonGrpcServices | undefined;
 
-/** Loads both services from the published .proto files (once per process). */
+/** Loads the services from the published .proto files (once per process). */
 export function loadGrpcServices(): TachyonGrpcServices {
   if (loaded === undefined) {
-    const definition = protoLoader.loadSync([KSERVE_PROTO, TF_SERVING_PROTO], { ...PROTO_LOADER_OPTIONS });
+    const definition = protoLoader.loadSync([KSERVE_PROTO, TF_SERVING_PROTO, HEALTH_PROTO], { ...PROTO_LOADER_OPTIONS });
     loaded = {
       kserve: definition[KSERVE_SERVICE] as ServiceDefinition,
       tfServing: definition[TF_SERVING_SERVICE] as ServiceDefinition,
+      health: definition[HEALTH_SERVICE] as ServiceDefinition,
+      definition,
     };
   }
   return loaded;
