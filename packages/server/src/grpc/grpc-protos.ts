@@ -6,6 +6,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 /** The published .proto files (packages/protocol/proto), relative to {@link PROTO_ROOT}; import paths as upstream. */
 export const KSERVE_PROTO = 'kserve/grpc_service.proto';
 export const TF_SERVING_PROTO = 'tensorflow_serving/apis/prediction_service.proto';
+export const TF_MODEL_PROTO = 'tensorflow_serving/apis/model_service.proto';
 /** The standard gRPC health checking protocol (vendored from grpc/grpc-proto). */
 export const HEALTH_PROTO = 'grpc/health/v1/health.proto';
 
@@ -18,6 +19,7 @@ export const PROTO_ROOT: string = (() => {
 /** Fully qualified service names, as on the wire (`/inference.GRPCInferenceService/ModelInfer`). */
 export const KSERVE_SERVICE = 'inference.GRPCInferenceService';
 export const TF_SERVING_SERVICE = 'tensorflow.serving.PredictionService';
+export const TF_MODEL_SERVICE = 'tensorflow.serving.ModelService';
 export const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 /**
@@ -38,6 +40,7 @@ export const PROTO_LOADER_OPTIONS: Readonly<protoLoader.Options> = Object.freeze
 export interface TachyonGrpcServices {
   kserve: ServiceDefinition;
   tfServing: ServiceDefinition;
+  tfModel: ServiceDefinition;
   health: ServiceDefinition;
   /** Every message and service of the protos above: what server reflection describes. */
   definition: protoLoader.PackageDefinition;
@@ -48,10 +51,11 @@ let loaded: TachyonGrpcServices | undefined;
 /** Loads the services from the published .proto files (once per process). */
 export function loadGrpcServices(): TachyonGrpcServices {
   if (loaded === undefined) {
-    const definition = protoLoader.loadSync([KSERVE_PROTO, TF_SERVING_PROTO, HEALTH_PROTO], { ...PROTO_LOADER_OPTIONS });
+    const definition = protoLoader.loadSync([KSERVE_PROTO, TF_SERVING_PROTO, TF_MODEL_PROTO, HEALTH_PROTO], { ...PROTO_LOADER_OPTIONS });
     loaded = {
       kserve: definition[KSERVE_SERVICE] as ServiceDefinition,
       tfServing: definition[TF_SERVING_SERVICE] as ServiceDefinition,
+      tfModel: definition[TF_MODEL_SERVICE] as ServiceDefinition,
       health: definition[HEALTH_SERVICE] as ServiceDefinition,
       definition,
     };

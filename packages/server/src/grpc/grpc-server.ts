@@ -5,11 +5,12 @@ import { loadGrpcServices } from './grpc-protos.js';
 import { buildHealthService } from './health-service.js';
 import { buildKserveService } from './kserve-service.js';
 import { addReflection } from './reflection-service.js';
+import { buildTfModelService } from './tf-model-service.js';
 import { buildTfServingService } from './tf-serving-service.js';
 
 /**
  * A grpc-js Server with `inference.GRPCInferenceService` (KServe v2), `tensorflow.serving.PredictionService`,
- * `grpc.health.v1.Health` and server reflection registered over `host`; not bound (see bindGrpcServer). Stop it with `tryShutdown` (finishes in-flight calls) or
+ * `tensorflow.serving.ModelService`, `grpc.health.v1.Health` and server reflection registered over `host`; not bound (see bindGrpcServer). Stop it with `tryShutdown` (finishes in-flight calls) or
  * `forceShutdown`.
  */
 export function createGrpcServer(host: ModelHost, options: GrpcServerOptions | GrpcServerConfig): Server {
@@ -21,6 +22,7 @@ export function createGrpcServer(host: ModelHost, options: GrpcServerOptions | G
   const services = loadGrpcServices();
   server.addService(services.kserve, buildKserveService(host, config));
   server.addService(services.tfServing, buildTfServingService(host, config));
+  server.addService(services.tfModel, buildTfModelService(host, config));
   server.addService(services.health, buildHealthService(host, config));
   addReflection(server, services.definition);
   return server;

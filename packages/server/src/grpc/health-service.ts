@@ -3,13 +3,13 @@ import { TachyonError } from '@tachyon/protocol';
 import type { ModelHost } from '../model-host/model-host.js';
 import { unaryCall } from './grpc-call.js';
 import type { GrpcServerConfig } from './grpc-config.js';
-import { HEALTH_SERVICE, KSERVE_SERVICE, TF_SERVING_SERVICE } from './grpc-protos.js';
+import { HEALTH_SERVICE, KSERVE_SERVICE, TF_MODEL_SERVICE, TF_SERVING_SERVICE } from './grpc-protos.js';
 
 /** grpc.health.v1.HealthCheckResponse.ServingStatus, as proto-loader spells enums (`enums: String`). */
 export type ServingStatus = 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
 /** The service names that stand for the whole server: `""` (the spec's overall health) and tachyon's gRPC services. */
-export const SERVER_HEALTH_SERVICES: readonly string[] = Object.freeze(['', KSERVE_SERVICE, TF_SERVING_SERVICE, HEALTH_SERVICE]);
+export const SERVER_HEALTH_SERVICES: readonly string[] = Object.freeze(['', KSERVE_SERVICE, TF_SERVING_SERVICE, TF_MODEL_SERVICE, HEALTH_SERVICE]);
 
 /** How often an open Watch looks at the server's state (model loads and drains have no event to subscribe to). */
 export const HEALTH_WATCH_INTERVAL_MS = 200;
