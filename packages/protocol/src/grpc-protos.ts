@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 /** The published .proto files (packages/protocol/proto), relative to {@link PROTO_ROOT}; import paths as upstream. */
 export const KSERVE_PROTO = 'kserve/grpc_service.proto';
 export const TF_SERVING_PROTO = 'tensorflow_serving/apis/prediction_service.proto';
+export const TF_MODEL_PROTO = 'tensorflow_serving/apis/model_service.proto';
+/** The standard gRPC health checking protocol (vendored from grpc/grpc-proto). */
+export const HEALTH_PROTO = 'grpc/health/v1/health.proto';
 
 /** The folder holding the published .proto files: pass it as the include path (`-I`) to protoc or proto-loader. */
 export const PROTO_ROOT: string = fileURLToPath(new URL('../../proto', import.meta.url));
@@ -11,6 +14,8 @@ export const PROTO_ROOT: string = fileURLToPath(new URL('../../proto', import.me
 /** Fully qualified service names, as on the wire (`/inference.GRPCInferenceService/ModelInfer`). */
 export const KSERVE_SERVICE = 'inference.GRPCInferenceService';
 export const TF_SERVING_SERVICE = 'tensorflow.serving.PredictionService';
+export const TF_MODEL_SERVICE = 'tensorflow.serving.ModelService';
+export const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 /** The options of `@grpc/proto-loader`'s `loadSync` that tachyon uses (a structural subset of its `Options`). */
 export interface ProtoLoaderOptions {

@@ -27,6 +27,7 @@ export { REQUEST_ID_HEADER, DEADLINE_HEADER, requestIdFor } from './http/request
 export { INFERENCE_HEADER } from './http/codec/kserve-request.js';
 export { buildOpenApiDocument } from './http/openapi/openapi-document.js';
 export * from './observability/observability-options.js';
+export { tracingFromOtelEnv } from './observability/otel-env.js';
 export { Observability, type ObservabilityOptions } from './observability/observability.js';
 export { ServerMetrics, UNKNOWN_MODEL, type InferProtocol, type QueueStats, type RequestMetric, type ServerMetricsOptions } from './observability/server-metrics.js';
 export type { MetricsHistory, HistoryBucket, HistoryModelStats } from './observability/metrics-history.js';

@@ -62,6 +62,8 @@ export async function runServe(options: ServeCliOptions, globals: GlobalOptions)
     { name: 'env', options: env.options },
     { name: 'file', options: file },
     { name: 'workspace', options: workspaceLayer(workspace, server.validateServeConfig, options.name) },
+    // The standard OTEL_* variables, below every tachyon setting: tachyon's own flags, env and files take precedence.
+    { name: 'env', options: { tracing: server.tracingFromOtelEnv(process.env).options } },
     { name: 'default', options: { ...server.SERVE_BUILTIN_OPTIONS, models: parseModels([workspace.defaultModel], options.name) } },
   ];
   let merged = server.mergeServeLayers(layers);

@@ -23,3 +23,4 @@ export { ImageRunner } from './image-runner.js';
 export { TensorRunner } from './tensor-runner.js';
 export type { Prepared, RequestRunner } from './request-runner.js';
 export * from './open-served-model.js';
+export { notFound as modelNotFound, versionNotFound as modelVersionNotFound } from './host-errors.js';

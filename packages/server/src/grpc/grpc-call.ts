@@ -88,7 +88,7 @@ export function unaryCall<Req, Res>(
       const model = context.model ?? modelOf(policy, call.request);
       config.log?.({ requestId, method, status, durationMs: performance.now() - receivedAt, ...(model === undefined ? {} : { model }), ...extra });
       const code = status === GrpcStatus.OK ? 'OK' : (extra.code ?? 'TCH_ERR_SERVER_INTERNAL');
-      finishGrpcCall(config.observability, { trace, requestId, method, protocol: policy.protocol, model, status, code, receivedAt, timings: context.timings });
+      finishGrpcCall(config.observability, { trace, requestId, method, protocol: policy.protocol, model, status, code, receivedAt, timings: context.timings, peer: call.getPeer() });
     };
     const run = async (): Promise<Res> => {
       if (policy.refuseWhileDraining && config.draining()) {

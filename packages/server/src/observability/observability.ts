@@ -54,7 +54,7 @@ export class Observability {
 
   /** The server span of a request that arrived with these `traceparent` / `tracestate` values (any, or none). */
   startTrace(traceparent: unknown, tracestate: unknown): TraceContext {
-    return startTrace(traceparent, tracestate, { recording: this.#spans !== undefined, sampleRatio: this.tracing.sampleRatio });
+    return startTrace(traceparent, tracestate, { recording: this.#spans !== undefined, sampleRatio: this.tracing.sampleRatio, parentBased: this.tracing.parentBased });
   }
 
   /** Counts an inference request in the metrics and exports its spans when sampled. Never throws. */

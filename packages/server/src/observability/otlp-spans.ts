@@ -82,11 +82,11 @@ async function loadSdk(config: TracingConfig): Promise<Sdk> {
   ]);
   const ids = new PresetIdGenerator();
   const provider = new base.BasicTracerProvider({
-    resource: resources.resourceFromAttributes({ 'service.name': config.serviceName }),
+    resource: resources.resourceFromAttributes({ ...config.resourceAttributes, 'service.name': config.serviceName }),
     // Sampling was decided when the request arrived (its traceparent says so); only sampled requests get here.
     sampler: new base.AlwaysOnSampler(),
     idGenerator: ids,
-    spanProcessors: [new base.BatchSpanProcessor(new otlp.OTLPTraceExporter({ url: config.otlpEndpoint! }))],
+    spanProcessors: [new base.BatchSpanProcessor(new otlp.OTLPTraceExporter({ url: config.otlpEndpoint!, headers: { ...config.headers } }))],
   });
   return { api, provider, tracer: provider.getTracer('@tachyon/server'), ids };
 }

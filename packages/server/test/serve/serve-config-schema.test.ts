@@ -26,7 +26,14 @@ const scheduler = {
   concurrency: 2,
 } satisfies Required<SchedulerOptions>;
 const metrics = { enabled: true, historyBucketSeconds: 10, historyBuckets: 60 } satisfies Required<MetricsOptions>;
-const tracing = { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'edge', sampleRatio: 0.5 } satisfies Required<TracingOptions>;
+const tracing = {
+  otlpEndpoint: 'http://127.0.0.1:4318/v1/traces',
+  serviceName: 'edge',
+  sampleRatio: 0.5,
+  sampler: 'parentbased_traceidratio',
+  headers: { 'x-api-key': 'k' },
+  resourceAttributes: { 'deployment.environment.name': 'prod' },
+} satisfies Required<TracingOptions>;
 const modelControl = { enabled: false, loadTimeoutMs: 1000, memoryBudgetBytes: 1 << 30, maxLoadedVersions: 4 } satisfies Required<ModelControlOptions>;
 const fullModel = {
   name: 'mnv2',

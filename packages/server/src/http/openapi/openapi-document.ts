@@ -65,7 +65,8 @@ function tfPaths(base: string, params: Json[]): Json {
         tags: ['TF-Serving'], access: 'service', params, body: json('PredictRequest'), ok: json('PredictResponse'),
       })),
     },
-    [base]: { get: operation({ summary: 'TF-Serving model status', tags: ['TF-Serving'], access: 'service', params, ok: json('ModelStatus') }) },
+    [base]: { get: operation({ summary: 'TF-Serving model status (GetModelStatus): every version and its state', tags: ['TF-Serving'], access: 'service', params, ok: json('ModelStatus') }) },
+    [`${base}/metadata`]: { get: operation({ summary: 'TF-Serving model metadata (GetModelMetadata): the signature_def of serving_default', tags: ['TF-Serving'], access: 'service', params, ok: json('ModelMetadataTf') }) },
   };
 }
 
