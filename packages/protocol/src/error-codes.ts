@@ -20,6 +20,8 @@ export const ERROR_CODES = {
 
   // runtime (backends, sessions, worker pool)
   TCH_ERR_BACKEND_NO_PROVIDER: { kind: 'UNAVAILABLE', description: 'None of the requested execution providers could create the session; every reason is listed.' },
+  TCH_ERR_BACKEND_NOT_FOUND: { kind: 'NOT_FOUND', description: 'No backend is registered under the requested name.' },
+  TCH_ERR_BACKEND_UNAVAILABLE: { kind: 'UNAVAILABLE', description: 'None of the registered backends could be created here; every backend tried is listed with its reason.' },
   TCH_ERR_MODEL_LOAD_FAILED: { kind: 'INVALID_ARG', description: 'The model file is not a valid ONNX model for this runtime.' },
   TCH_ERR_TENSOR_INPUT_MISSING: { kind: 'INVALID_ARG', description: 'A model input was not provided.' },
   TCH_ERR_TENSOR_INPUT_UNKNOWN: { kind: 'INVALID_ARG', description: 'A tensor was provided under a name the model has no input for.' },

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { OnnxRuntimeBackend, evaluateAccuracy, openServedModel, readLabelledImages, type ClassifierAccuracy, type ServedModel } from '@tachyon/core';
+import { createBackend, evaluateAccuracy, openServedModel, readLabelledImages, type ClassifierAccuracy, type ServedModel } from '@tachyon/core';
 import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson, printLine } from '../output.js';
@@ -22,7 +22,7 @@ export async function runEvaluate(models: string[], options: EvaluateCliOptions,
   const { sources } = await createCliContext(globals);
   let images = await readLabelledImages(options.labels, options.images);
   if (limit !== undefined) images = images.slice(0, limit);
-  const backend = new OnnxRuntimeBackend();
+  const backend = createBackend();
   const classifiers: { name: string; classifier: ServedModel }[] = [];
   try {
     for (const model of models) {

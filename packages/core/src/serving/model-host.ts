@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TachyonError } from '@tachyon/protocol';
-import { OnnxRuntimeBackend } from '../backends/onnxruntime-backend.js';
+import type { Backend } from '../backends/backend.js';
+import { createBackend } from '../backends/backend-registry.js';
 import { type ModelSources } from '../zoo/model-sources.js';
 import { type SchedulerConfig } from '../scheduler/scheduler-options.js';
 import { type SchedulerHooks } from '../scheduler/scheduler-types.js';
@@ -48,7 +49,7 @@ interface PlannedVersion {
 }
 
 /**
- * The models one server process serves, by name and numeric version, all in one OnnxRuntimeBackend (one thread
+ * The models one server process serves, by name and numeric version, all in one Backend (one thread
  * budget: a load adds sessions, never threads). `load` loads or reloads a name: new versions load and warm up while
  * the old ones keep serving, switch over at once, then the versions the policy no longer selects drain and unload.
  * Operations on one name run one after the other (a second load waits for the first); different names load at once.
@@ -63,7 +64,7 @@ export class ModelHost {
   #closed = false;
 
   private constructor(
-    readonly backend: OnnxRuntimeBackend,
+    readonly backend: Backend,
     readonly control: ModelControlConfig,
     private readonly sources: ModelSources,
     private readonly workDir: string,
@@ -76,7 +77,7 @@ export class ModelHost {
     const control = compileModelControlOptions(options.control);
     const registry = options.workspace === undefined ? undefined : await RegistrySource.open(options.workspace);
     const workDir = await mkdtemp(join(tmpdir(), 'tachyon-serve-'));
-    return new ModelHost(new OnnxRuntimeBackend(options.pool), control, options.sources, workDir, registry, options.hooks, options.scheduler);
+    return new ModelHost(createBackend(options.pool), control, options.sources, workDir, registry, options.hooks, options.scheduler);
   }
 
   /** Whether `registry:NAME` sources (and loads by bare name) can be served. */

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OnnxRuntimeBackend } from '../backends/onnxruntime-backend.js';
+import type { Backend } from '../backends/backend.js';
+import { createBackend } from '../backends/backend-registry.js';
 import type { OutputKind } from '../labels/top-k.js';
 import type { SchedulerConfig } from '../scheduler/scheduler-options.js';
 import { compileModelSources, type ModelSources } from '../zoo/model-sources.js';
@@ -10,8 +11,8 @@ import { ServedModel, toModelSource, type ModelSource } from './served-model.js'
 export interface OpenServedModelOptions {
   /** Where zoo ids are found. @default compileModelSources() (TACHYON_MODEL_PATH, cache, URL) */
   sources?: ModelSources;
-  /** @default a new OnnxRuntimeBackend, closed with the model */
-  backend?: OnnxRuntimeBackend;
+  /** @default a new backend from createBackend(), closed with the model */
+  backend?: Backend;
   /** The served name (in errors and metadata). @default 'model' */
   name?: string;
   /** Plain models: preprocessing preset. @default the zoo entry's, else read from the input shape */
@@ -41,7 +42,7 @@ export async function openServedModel(ref: string | ModelSource, options: OpenSe
   const source = typeof ref === 'string' ? toModelSource(ref) : ref;
   if (source.kind === 'registry') throw new TypeError('ref: a registry model is served through ModelHost (it needs a workspace).');
   const plain = source.kind === 'model' ? { ...source, preset: options.preset ?? source.preset, outputKind: options.outputKind ?? source.outputKind, labels: options.labels ?? source.labels } : source;
-  const ownedBackend = options.backend ? undefined : new OnnxRuntimeBackend();
+  const ownedBackend = options.backend ? undefined : createBackend();
   const backend = options.backend ?? ownedBackend!;
   const workDir = await mkdtemp(join(tmpdir(), 'tachyon-model-'));
   const release = async () => {

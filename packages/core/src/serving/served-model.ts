@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { TachyonError } from '@tachyon/protocol';
-import type { OnnxRuntimeBackend } from '../backends/onnxruntime-backend.js';
+import type { Backend } from '../backends/backend.js';
 import { declaredModelIo, readOnnxModel } from '../graph/index.js';
 import { softmax, topK, type OutputKind, type TopKEntry } from '../labels/top-k.js';
 import { createModelService } from '../pipeline/model-service.js';
@@ -42,7 +42,7 @@ export function toModelSource(ref: string): ModelSource {
 /** What loading a model needs besides its source. */
 export interface ServedModelContext {
   sources: ModelSources;
-  backend: OnnxRuntimeBackend;
+  backend: Backend;
   /** Where a plain model's generated service files go. */
   workDir: string;
   /** @default compileSchedulerOptions({ concurrency: backend workers }) */

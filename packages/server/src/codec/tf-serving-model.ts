@@ -1,5 +1,5 @@
 import { TachyonError } from '@tachyon/protocol';
-import { SCORES_OUTPUT } from '@tachyon/protocol';
+import { IMAGE_INPUT, SCORES_OUTPUT } from '@tachyon/protocol';
 import { modelNotFound, modelVersionNotFound, type ModelHost, type ModelMetadata } from '@tachyon/core';
 
 /**
@@ -76,10 +76,10 @@ function tensorInfo(name: string, tensor: { datatype: string; shape: number[] })
  * answers.
  */
 export function buildSignatureDefMap(metadata: ModelMetadata): { signature_def: Record<string, TfSignatureDef> } {
+  // TF-Serving Predict is image-only (the original's contract): the model's own tensors (KServe v2) are left out.
   const inputs: Record<string, TfTensorInfo> = {};
-  for (const input of metadata.inputs) inputs[input.name] = tensorInfo(input.name, input);
+  for (const input of metadata.inputs) if (input.name === IMAGE_INPUT) inputs[input.name] = tensorInfo(input.name, input);
   const outputs: Record<string, TfTensorInfo> = {};
-  for (const output of metadata.outputs) outputs[output.name] = tensorInfo(output.name, output);
   const scores = metadata.outputs.find((o) => o.name === SCORES_OUTPUT);
   if (scores !== undefined) for (const alias of TF_OUTPUT_ALIASES) outputs[alias] = tensorInfo(alias, scores);
   return { signature_def: { [DEFAULT_SIGNATURE]: { inputs, outputs, method_name: PREDICT_METHOD_NAME } } };
