@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
-import { CLI_BIN, REPO_ROOT, sampleImagePath, sharedDir, tempDir } from '@tachyon/test-support';
+import { CLI_BIN, REPO_ROOT, sampleImagePath, sharedDir, } from '@tachyon/test-support';
 
 export { CLI_BIN, REPO_ROOT };
 /** ../shared beside the repository, or $TACHYON_SHARED_DIR. */

@@ -1,6 +1,4 @@
-import { join } from 'node:path';
 import { CheckList, type Check } from '../src/check.js';
-import { tempDir } from '@tachyon/test-support';
 
 /** A CheckList and a lookup that fails loudly when a check is missing. */
 export function checkList(): { checks: CheckList; get(id: string): Check } {

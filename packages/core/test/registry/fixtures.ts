@@ -5,7 +5,6 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { createServiceZip } from '../../src/service-def/index.js';
-import { tempDir } from '@tachyon/test-support';
 import { exampleFiles, exampleManifest } from '@tachyon/test-support/service-zip';
 
 const { onnx } = onnxProto;

@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TachyonError } from '@tachyon/protocol';
 import type { FeatureExtractor } from '../../src/training/index.js';
-import { tempDir } from '@tachyon/test-support';
 
 /** Writes `<dir>/<class>/<file>` for each entry; contents are strings (the fake extractor never decodes them). */
 export async function writeDataset(dir: string, files: Record<string, Record<string, string>>): Promise<string> {
