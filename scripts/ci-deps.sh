@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs beyond `npm ci`, installed only when missing (a second run does nothing):
 # - postgresql: the registry tests start a throwaway server from /usr/lib/postgresql/<version>/bin
-#   (packages/core/test/support/postgres-server.ts);
+#   (packages/test-support/src/postgres-server.ts);
 # - curl, openssl, python3-requests, python3-grpcio, python3-grpc-tools: the consume examples of docs/consume.md,
 #   run by packages/server/test/serve/consume-examples.test.ts (openssl also makes the test CA);
 # - chromium: the dashboard's browser tests (packages/dashboard/test), driven by playwright-core (Playwright's own

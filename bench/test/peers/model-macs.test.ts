@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import onnxProto from 'onnx-proto';
 import { OnnxRuntimeBackend, readOnnxModel, type OnnxModel } from '@tachyon/core';
 import { countModelMacs, nodeMacs } from '../../src/peers/model-macs.js';
-import { sharedModel } from '../support/shared-data.js';
+import { sharedModel } from '@tachyon/test-support';
 
 const { onnx } = onnxProto;
 

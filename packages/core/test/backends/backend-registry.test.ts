@@ -4,7 +4,7 @@ import { isTachyonError } from '@tachyon/protocol';
 import {
   OnnxRuntimeBackend, RESERVED_BACKEND_NAMES, createBackend, listBackends, registerBackend, unregisterBackend, type Backend,
 } from '../../src/index.js';
-import { sharedModel } from '../support/shared-data.js';
+import { sharedModel } from '@tachyon/test-support';
 
 test('onnxruntime-cpu is registered and is what createBackend() gives by default; it runs a real model', async (t) => {
   assert.ok(listBackends().some((b) => b.name === 'onnxruntime-cpu'));

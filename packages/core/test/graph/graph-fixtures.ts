@@ -7,7 +7,7 @@ import type { TestContext } from 'node:test';
 import onnxProto from 'onnx-proto';
 import { preprocessImage, presetByName, tensorElementsPerImage, type OnnxRuntimeBackend, type TensorData } from '../../src/index.js';
 import { encodeOnnxModel, type OnnxModel } from '../../src/graph/index.js';
-import { sampleImagesDir } from '../support/shared-data.js';
+import { sampleImagesDir } from '@tachyon/test-support';
 
 const { onnx } = onnxProto;
 

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createWorkspace, locateWorkspaceConfig, openRegistry } from '../../src/index.js';
-import { REPO_ROOT } from '../support/shared-data.js';
-import { usePostgresServer } from '../support/postgres-server.js';
 import { writeTinyOnnx } from './fixtures.js';
+import { REPO_ROOT } from '@tachyon/test-support';
+import { usePostgresServer } from '@tachyon/test-support/postgres';
 
 const pgServer = usePostgresServer();
 const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'tachyon.js');

@@ -9,7 +9,7 @@ import { encodeOnnxModel } from '../../src/graph/index.js';
 import { createSqliteRegistryStore, createWorkspace, locateWorkspaceConfig, openRegistry } from '../../src/index.js';
 import { migrateWorkspaceRegistry } from '../../src/registry/postgres/migrate-workspace-registry.js';
 import { buildModel, floatInfo, floatTensor, node } from '../graph/graph-fixtures.js';
-import { usePostgresServer } from '../support/postgres-server.js';
+import { usePostgresServer } from '@tachyon/test-support/postgres';
 
 const pgServer = usePostgresServer();
 

@@ -7,8 +7,8 @@ import {
   OnnxRuntimeBackend, compileModelSources, compileSchedulerOptions, graphOutputKind, openServedModel, preprocessImage, presetByName, readOnnxModel,
   softmax, type InferResponse, type ServedModel,
 } from '../../src/index.js';
-import { sampleImagesDir, sharedModel } from '../support/shared-data.js';
-import { fixtureDir, writeIdentityModel, writeOddSizeImageModel, writeSoftmaxClassifier } from './serving-fixtures.js';
+import { writeIdentityModel, writeOddSizeImageModel, writeSoftmaxClassifier } from '@tachyon/test-support/models';
+import { sampleImagesDir, sharedModel, tempDir } from '@tachyon/test-support';
 
 const backend = new OnnxRuntimeBackend();
 test.after(() => backend.close());
@@ -30,7 +30,7 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 test('a tensor model is served exactly as declared; each bad input is refused with its code', async (t) => {
-  const model = await open(t, await writeIdentityModel(await fixtureDir(t)), { name: 'identity' });
+  const model = await open(t, await writeIdentityModel(tempDir(t, 'tachyon-serving-test-')), { name: 'identity' });
   assert.equal(model.kind, 'tensor');
   assert.deepEqual(model.metadata(), {
     name: 'identity', versions: ['1'], platform: 'onnxruntime_onnx',
@@ -52,7 +52,7 @@ test('a tensor model is served exactly as declared; each bad input is refused wi
 
 test('tensor requests are batched: concurrent requests share a session call and each gets its own rows back', async (t) => {
   const scheduler = compileSchedulerOptions({ concurrency: 1, maxBatchSize: 16, maxQueueDelayMs: 50 });
-  const model = await open(t, await writeIdentityModel(await fixtureDir(t)), { name: 'identity', scheduler });
+  const model = await open(t, await writeIdentityModel(tempDir(t, 'tachyon-serving-test-')), { name: 'identity', scheduler });
   const requests = Array.from({ length: 4 }, (_, r) => Array.from({ length: 8 }, (_, i) => r * 100 + i));
   const responses = await Promise.all(requests.map((data) => model.infer({ modelName: 'identity', inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 4], data }] })));
   responses.forEach((response, r) => assert.deepEqual(Array.from(response.outputs[0]!.data as Float32Array), requests[r]));
@@ -79,7 +79,7 @@ test('MobileNetV2 fed its own FP32 [1, 3, 224, 224] tensor answers as onnxruntim
 });
 
 test('defaults are decided once from the graph: logits 224, softmax 224 and softmax 227 models score like onnxruntime (no double softmax)', async (t) => {
-  const dir = await fixtureDir(t);
+  const dir = tempDir(t, 'tachyon-serving-test-');
   const cases = [
     { file: sharedModel('mobilenetv2-fp32.onnx'), preset: 'torchvision224', kind: 'logits', output: 'logits' },
     { file: await writeSoftmaxClassifier(dir), preset: 'torchvision224', kind: 'probabilities', output: 'prob' },
@@ -102,7 +102,7 @@ test('defaults are decided once from the graph: logits 224, softmax 224 and soft
 });
 
 test('an input size no preset has asks for one; preset and output kind do not apply to a tensor model', async (t) => {
-  const dir = await fixtureDir(t);
+  const dir = tempDir(t, 'tachyon-serving-test-');
   await assert.rejects(openServedModel(await writeOddSizeImageModel(dir), { sources, backend }), code('TCH_ERR_IMAGE_PRESET_REQUIRED'));
   await assert.rejects(openServedModel(await writeIdentityModel(dir), { sources, backend, preset: 'torchvision224' }), code('TCH_ERR_CONFIG_INVALID'));
   const chosen = await open(t, await writeOddSizeImageModel(dir), { preset: 'torchvision224', labels: ['r', 'g', 'b'] });

@@ -6,9 +6,9 @@ import { after, before, test } from 'node:test';
 import { ModelHost, OnnxRuntimeBackend, compileModelSources, openServedModel, preprocessImage, presetByName } from '@tachyon/core';
 import type { FastifyInstance } from 'fastify';
 import { startTestServer, unary, unaryError, type TestServer } from '../grpc/grpc-fixtures.js';
-import { writeIdentityModel, writeSoftmaxClassifier } from '../support/generated-models.js';
 import { bearer, httpApp, PRIMARY } from '../support/http-fixture.js';
-import { sharedDir } from '../support/shared-data.js';
+import { writeIdentityModel, writeSoftmaxClassifier } from '@tachyon/test-support/models';
+import { sharedDir } from '@tachyon/test-support';
 
 // KServe v2 tensor inference: a generated identity model (FP32 [N, 4]) and MobileNetV2 fed its own FP32 input,
 // over HTTP JSON, HTTP binary tensor data and gRPC (typed contents and raw_input_contents), compared with

@@ -4,8 +4,8 @@ import type { InjectOptions } from 'fastify';
 import { Observability } from '../../src/observability/observability.js';
 import type { MetricsHistory } from '../../src/observability/metrics-history.js';
 import { ADMIN, MODEL, PRIMARY, SECONDARY, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
-import { ORANGE, sampleImage } from '../support/shared-data.js';
 import { parsePrometheus, sampleValue } from './prometheus-text.js';
+import { ORANGE, sampleImage } from '@tachyon/test-support';
 
 const host = sharedHost();
 const orange = sampleImage(ORANGE.file);

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { GOLDFISH, MODEL_NAME, REPO_ROOT, imagePath, startTestServer } from '../serve/support/serve-fixture.js';
+import { GOLDFISH, MODEL_NAME, startTestServer } from '../serve/support/serve-fixture.js';
+import { REPO_ROOT, sampleImagePath } from '@tachyon/test-support';
 
 // docs/monitoring: the Grafana dashboard and the PromQL of docs/observability.md name only metrics a live server
 // exports, and parse (promtool check rules); the scrape config is valid (promtool check config).
@@ -62,7 +63,7 @@ function exportedNames(text: string): Set<string> {
 
 test('every expression of the Grafana dashboard and of docs/observability.md names a metric a live server exports', async (t) => {
   const { server } = await startTestServer(t, { noAuth: true });
-  const res = await fetch(`${server.httpUrl}/v1/services/${MODEL_NAME}/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(imagePath(GOLDFISH.file)) });
+  const res = await fetch(`${server.httpUrl}/v1/services/${MODEL_NAME}/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(sampleImagePath(GOLDFISH.file)) });
   assert.equal(res.status, 200);
   const exported = exportedNames(await (await fetch(`${server.httpUrl}/metrics`)).text());
   const all = expressions();

@@ -3,15 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { DROPPED_DEFAULT_METRICS } from '../../src/observability/server-metrics.js';
-import { GOLDFISH, MODEL_NAME, imagePath, startTestServer } from '../serve/support/serve-fixture.js';
+import { GOLDFISH, MODEL_NAME, startTestServer } from '../serve/support/serve-fixture.js';
 import { parsePrometheus, sampleValue } from './prometheus-text.js';
+import { sampleImagePath } from '@tachyon/test-support';
 
 /** promtool from the Debian package `prometheus` (scripts/ci-deps.sh installs it), or $TACHYON_PROMTOOL. */
 const PROMTOOL = process.env['TACHYON_PROMTOOL'] ?? 'promtool';
 
 test('promtool check metrics: a live server\'s /metrics, with every tachyon series populated, has no problem', async (t) => {
   const { server } = await startTestServer(t, { noAuth: true });
-  const res = await fetch(`${server.httpUrl}/v1/services/${MODEL_NAME}/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(imagePath(GOLDFISH.file)) });
+  const res = await fetch(`${server.httpUrl}/v1/services/${MODEL_NAME}/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(sampleImagePath(GOLDFISH.file)) });
   assert.equal(res.status, 200);
   assert.equal((await fetch(`${server.httpUrl}/v1/services/nope/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: 'x' })).status, 404);
   const text = await (await fetch(`${server.httpUrl}/metrics`)).text();

@@ -10,7 +10,7 @@ import type { LogLevel } from '../../src/http/http-options.js';
 import { SERVE_CONFIG_KEYS, SERVE_CONFIG_SCHEMA, SERVE_LOG_LEVELS } from '../../src/serve/serve-config-schema.js';
 import { compileServeOptions, type ServedModelOptions } from '../../src/serve/serve-options.js';
 import type { TlsFiles } from '../../src/serve/tls-material.js';
-import { REPO_ROOT } from '../support/shared-data.js';
+import { REPO_ROOT } from '@tachyon/test-support';
 
 const DOC_PATH = join(REPO_ROOT, 'docs', 'serve-config.schema.json');
 const REGENERATE = `node --input-type=module -e "import {SERVE_CONFIG_SCHEMA as s} from './packages/server/dist/src/index.js'; process.stdout.write(JSON.stringify(s, null, 2) + '\\n')" > docs/serve-config.schema.json`;

@@ -1,12 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
+// A real workspace and its deployment daemon for tests: registered models, fast supervision, and everything (daemon,
+// service processes, folder) gone after the test.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import { createWorkspace, isAlive, openRegistry, type ModelRegistry } from '@tachyon/core';
-import { ensureDaemon, findDaemon, type DaemonClient } from '../../src/daemon/index.js';
-import { sharedDir } from '../support/shared-data.js';
+import { ensureDaemon, findDaemon, type DaemonClient } from '@tachyon/server';
+import { killProcessesUnder } from './processes.js';
+import { sharedDir } from './shared-data.js';
+import { waitUntil } from './wait.js';
 
 /** v1: the int8 MobileNetV2 (QDQ); v2: its fp32 original. */
 export const INT8_FILE = 'mobilenetv2-int8-qdq.onnx';
@@ -20,11 +22,7 @@ export const TEST_SUPERVISOR = Object.freeze({ healthIntervalMs: 300, backoffIni
 /** A real workspace in a temp folder with `versions` registered as MODEL; every process started under it is ended after the test. */
 export async function daemonWorkspace(t: TestContext, versions: readonly string[] = [INT8_FILE]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'tachyon-daemon-ws-'));
-  t.after(async () => {
-    await stopDaemon(dir);
-    killProcessesUnder(dir);
-    await rm(dir, { recursive: true, force: true });
-  });
+  cleanUpWorkspace(t, dir);
   const registry = await openRegistry(await createWorkspace(dir));
   try {
     for (const file of versions) await registry.register(modelFile(file), MODEL);
@@ -34,9 +32,18 @@ export async function daemonWorkspace(t: TestContext, versions: readonly string[
   return dir;
 }
 
-/** The workspace's daemon, spawned detached by ensureDaemon (the path the SDK and CLI take). */
-export function startTestDaemon(root: string): Promise<DaemonClient> {
-  return ensureDaemon(root, { env: { ...process.env, TACHYON_DAEMON_SUPERVISOR: JSON.stringify(TEST_SUPERVISOR) } });
+/** After the test: the daemon shut down, every process started under `dir` killed, the folder removed. */
+export function cleanUpWorkspace(t: TestContext, dir: string): void {
+  t.after(async () => {
+    await stopDaemon(dir);
+    killProcessesUnder(dir);
+    await rm(dir, { recursive: true, force: true });
+  });
+}
+
+/** The workspace's daemon, spawned detached by ensureDaemon (the path the SDK and CLI take); `env` is added. */
+export function startTestDaemon(root: string, env: NodeJS.ProcessEnv = {}): Promise<DaemonClient> {
+  return ensureDaemon(root, { env: { ...process.env, ...env, TACHYON_DAEMON_SUPERVISOR: JSON.stringify(TEST_SUPERVISOR) } });
 }
 
 /** Shuts the daemon down through its API and waits for its process to be gone. */
@@ -54,28 +61,4 @@ export async function openTestRegistry(t: TestContext, root: string): Promise<Mo
   const registry = await openRegistry(locateWorkspaceConfig(root), { recover: false });
   t.after(() => registry.close());
   return registry;
-}
-
-/** Polls `check` until it returns a value other than undefined/false (a bounded wait, not a timing assertion). */
-export async function waitUntil<T>(check: () => T | Promise<T>, what: string, timeoutMs = 60_000): Promise<Exclude<T, undefined | false>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value as Exclude<T, undefined | false>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(50);
-  }
-}
-
-/** SIGKILLs every process whose command line names a path under `dir` (the daemon and services of a test workspace). */
-export function killProcessesUnder(dir: string): void {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes(dir)) process.kill(Number(entry), 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
 }

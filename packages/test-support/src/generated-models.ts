@@ -1,9 +1,12 @@
-// Generated models for the protocol tests: an identity tensor model and a softmax-ended classifier.
+// Small generated models for the engine's and the protocols' tests: an identity tensor model, a softmax classifier made
+// from MobileNetV2 (to catch double softmax), and an image model whose input size tells no preset.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { encodeOnnxModel, floatValueInfo, fuseModels, readOnnxModel } from '@tachyon/core';
+import { sharedModel } from './shared-data.js';
 
+/** FP32 [N, 4] -> Identity -> FP32 [N, 4], written as `<dir>/identity.onnx`. */
 export async function writeIdentityModel(dir: string): Promise<string> {
   const model = onnxProto.onnx.ModelProto.create({
     irVersion: 7,
@@ -17,7 +20,7 @@ export async function writeIdentityModel(dir: string): Promise<string> {
 }
 
 /** MobileNetV2 fp32 with a Softmax after its logits: a 224 px classifier whose graph outputs probabilities. */
-export async function writeSoftmaxClassifier(dir: string, mobilenetFp32: string): Promise<string> {
+export async function writeSoftmaxClassifier(dir: string, mobilenetFp32: string = sharedModel('mobilenetv2-fp32.onnx')): Promise<string> {
   const softmax = onnxProto.onnx.ModelProto.create({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],
@@ -37,5 +40,24 @@ export async function writeSoftmaxClassifier(dir: string, mobilenetFp32: string)
   );
   const path = join(dir, 'mobilenetv2-softmax.onnx');
   await writeFile(path, encodeOnnxModel(fused));
+  return path;
+}
+
+/** FP32 [N, 3, 100, 100] -> ReduceMean -> [N, 3]: an image model of a size no preset has. */
+export async function writeOddSizeImageModel(dir: string): Promise<string> {
+  const { AttributeType } = onnxProto.onnx.AttributeProto;
+  const model = onnxProto.onnx.ModelProto.create({
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: 13 }],
+    producerName: 'tachyon-test',
+    graph: {
+      name: 'odd',
+      node: [{ name: 'mean', opType: 'ReduceMean', input: ['x'], output: ['y'], attribute: [{ name: 'axes', type: AttributeType.INTS, ints: [2, 3] }, { name: 'keepdims', type: AttributeType.INT, i: 0 }] }],
+      input: [floatValueInfo('x', ['N', 3, 100, 100])],
+      output: [floatValueInfo('y', ['N', 3])],
+    },
+  });
+  const path = join(dir, 'odd.onnx');
+  await writeFile(path, encodeOnnxModel(model));
   return path;
 }
