@@ -38,3 +38,4 @@ export { createBlobStore, createRegistryStore, describeRegistryLocation, isPostg
 export { ADMIN_KEY_FILE, adminKeyPath, createWorkspace, locateWorkspaceConfig, readAdminKey, type CreateWorkspaceOptions } from './workspace.js';
 export { migrateWorkspaceRegistry, type MigrateWorkspaceRegistryResult } from './postgres/migrate-workspace-registry.js';
 export type { PostgresBlobStoreOptions } from './postgres/postgres-blob-store.js';
+export { acquireRegistryLease, type LeaseEvent, type RegistryLease, type RegistryLeaseOptions } from './registry-lease.js';
