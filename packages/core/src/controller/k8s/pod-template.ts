@@ -87,6 +87,9 @@ export function serverContainer(spec: DeploymentSpec, name: string, ports: PortN
       { name: ports.grpc, containerPort: GRPC_PORT, protocol: 'TCP' },
     ],
     env: [{ name: 'TACHYON_CACHE_DIR', value: POD_PATHS.cache }],
+    // preStop runs BEFORE SIGTERM: the pod keeps serving while the endpoint controllers and the proxies drop it;
+    // then SIGTERM makes `tachyon serve` refuse new work (readiness fails) and drain what is in flight.
+    lifecycle: { preStop: { exec: { command: ['node', '-e', `setTimeout(() => {}, ${PRESTOP_DRAIN_SECONDS * 1000})`] } } },
     startupProbe: probe('/v2/health/live', 5, 60),
     livenessProbe: probe('/v2/health/live', 10, 3),
     readinessProbe: probe('/v2/health/ready', 5, 2),
@@ -112,5 +115,13 @@ export function podVolumes(inputs: PodInputs): Record<string, unknown>[] {
   ];
 }
 
-/** Drain timeout of `tachyon serve` (30 s) plus margin, so Kubernetes never kills a draining server. */
-export const TERMINATION_GRACE_SECONDS = 40;
+/** How long the preStop hook keeps a terminating pod serving before SIGTERM (endpoint removal propagates). */
+export const PRESTOP_DRAIN_SECONDS = 5;
+
+/** preStop wait + drain timeout of `tachyon serve` (30 s) + margin, so Kubernetes never kills a draining server. */
+export const TERMINATION_GRACE_SECONDS = 45;
+
+/** Prometheus scrape annotations (the convention of the Prometheus Helm chart's kubernetes-pods job). */
+export function scrapeAnnotations(spec: DeploymentSpec): Record<string, string> {
+  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(HTTP_PORT), 'prometheus.io/path': '/metrics', 'prometheus.io/scheme': spec.tls ? 'https' : 'http' };
+}
