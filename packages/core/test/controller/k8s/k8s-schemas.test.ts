@@ -107,3 +107,27 @@ test('the validator rejects what the API server would: a wrong type, a missing r
   labels['metadata'].labels['any.key/is-fine'] = 'x';
   assert.deepEqual(await validate(labels), [], 'maps (labels) take any key');
 });
+
+test('`tachyon render --target kubernetes|kserve` (the real CLI) prints objects that pass the same validation', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const bin = fileURLToPath(new URL('../../../../../cli/bin/tachyon.js', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'tachyon-render-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'tachyon.json'), JSON.stringify({ name: 'vision', registry: 'postgres://tachyon@db.internal/tachyon', artifacts: 'postgres://tachyon@db.internal/tachyon' }));
+  writeFileSync(join(dir, 'keys.json'), JSON.stringify({ primary: 'p'.repeat(32), secondary: 's'.repeat(32) }));
+  for (const [target, kinds] of [
+    ['kubernetes', ['Secret', 'Deployment', 'Service', 'PodDisruptionBudget']],
+    ['kserve', ['Secret', 'InferenceService', 'PodDisruptionBudget']],
+  ] as const) {
+    const r = spawnSync(process.execPath, [bin, 'render', 'vision', '--target', target, '--model', 'cls:3', '--replicas', '3', '--keys', 'keys.json', '--canary-traffic-percent', '20', '--json'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const list = JSON.parse(r.stdout) as { items: Array<Record<string, any>> };
+    assert.deepEqual(list.items.map((d) => d['kind']), kinds);
+    for (const doc of list.items) assert.deepEqual(await validate(doc), [], `${target}: ${String(doc['kind'])}`);
+    if (target === 'kserve') assert.equal(list.items[1]!['spec'].predictor.canaryTrafficPercent, 20);
+  }
+});
