@@ -47,7 +47,7 @@ test('host networking: a port pair per task slot, stop-first one at a time, heal
   assert.deepEqual(JSON.parse(rendered.files['secrets/vision-keys.json']!), KEYS);
   const serve = JSON.parse(rendered.files['vision-serve.json']!);
   assert.deepEqual(serve.models, [{ name: 'cls', source: 'registry:cls', versionPolicy: { specific: ['2'] } }]);
-  assert.match(rendered.files['haproxy.cfg']!, /server vision-2 127\.0\.0\.1:8121 proto h2 check port 8120/);
+  assert.match(rendered.files["haproxy.cfg"]!, /server vision-2 127\.0\.0\.1:8121 proto h2 check port 8120 .* check-proto h1/);
 });
 
 test('overlay: published ports through the routing mesh, start-first; TLS from external secrets; broken fields are refused by the schema', () => {

@@ -4,6 +4,8 @@ export interface HaproxyBackend {
   readonly address: string;
   readonly httpPort: number;
   readonly grpcPort: number;
+  /** Start in maintenance (a slot not started yet); `set server ... state ready` brings it in. @default false */
+  readonly disabled?: boolean;
 }
 
 export interface HaproxyConfigOptions {
@@ -19,6 +21,12 @@ export interface HaproxyConfigOptions {
   readonly statsSocket?: string;
   /** Health check interval. @default 500 */
   readonly checkIntervalMs?: number;
+  /**
+   * HAProxy's buffer size (`tune.bufsize`): a request is replayable, so retried after a replica died under it, only
+   * if its whole body fits (an image of the ImageNet sample is ~100 kB; the default 16 kB would rule retries out).
+   * @default 1048576
+   */
+  readonly bufferBytes?: number;
 }
 
 /**
@@ -32,11 +40,12 @@ export function renderHaproxyConfig(options: HaproxyConfigOptions): string {
   const bind = options.bind ?? '127.0.0.1';
   const inter = options.checkIntervalMs ?? 500;
   const ssl = options.tls ? ' ssl verify none' : '';
-  const check = (b: HaproxyBackend) => `check port ${b.httpPort} inter ${inter}ms fall 1 rise 2${options.tls ? ' check-ssl' : ''}`;
+  const check = (b: HaproxyBackend) => `check port ${b.httpPort} inter ${inter}ms fall 1 rise 2${options.tls ? ' check-ssl' : ''}${b.disabled ? ' disabled' : ''}`;
   const lines = [
     '# Rendered by tachyon (render --target swarm --network host, or test:scale). docs/scale-out.md',
     'global',
     '  maxconn 4096',
+    `  tune.bufsize ${options.bufferBytes ?? 1048576}`,
     ...(options.statsSocket ? [`  stats socket ${options.statsSocket} mode 600 level admin`] : []),
     '',
     'defaults',
@@ -68,7 +77,8 @@ export function renderHaproxyConfig(options: HaproxyConfigOptions): string {
     '',
     `backend ${options.service}_grpc`,
     '  balance leastconn',
-    ...options.backends.map((b) => `  server ${b.name} ${b.address}:${b.grpcPort}${ssl}${options.tls ? ' alpn h2' : ' proto h2'} ${check(b)}`),
+    // The health check goes to the HTTP/1.1 port: `check-proto h1`, or it would speak the server line's h2.
+    ...options.backends.map((b) => `  server ${b.name} ${b.address}:${b.grpcPort}${ssl}${options.tls ? ' alpn h2' : ' proto h2'} ${check(b)} check-proto h1`),
     '',
   ];
   return lines.join('\n');
