@@ -25,7 +25,8 @@ function addRenderOptions(command: Command): Command {
     .option('--tls-cluster-issuer <name>', 'TLS from a cert-manager ClusterIssuer (renders a Certificate)')
     .option('--tls-dns-name <name>', 'extra DNS name on the certificate (repeatable)', repeatable)
     .option('--tls-secret <name>', 'TLS from an existing kubernetes.io/tls Secret')
-    .option('--artifacts-claim <pvc>', 'ReadWriteMany PersistentVolumeClaim with the workspace artifacts (default tachyon-artifacts)');
+    .option('--artifacts-claim <pvc>', 'ReadWriteMany PersistentVolumeClaim with the workspace artifacts (default tachyon-artifacts; none when the workspace keeps artifacts in PostgreSQL)')
+    .option('--artifacts-in-registry', 'artifacts are in the PostgreSQL registry (large objects): no volume (default when the workspace\'s artifacts is a postgres:// URL)');
 }
 
 /** `tachyon k8s render` and `tachyon render --target`; their actions load @tachyon/core only when they run. */
@@ -84,6 +85,7 @@ export interface K8sRenderCliOptions {
   tlsSecret?: string;
   tlsDnsName?: string[];
   artifactsClaim?: string;
+  artifactsInRegistry?: boolean;
   canaryTrafficPercent?: string;
 }
 
@@ -128,7 +130,8 @@ export async function runK8sRender(service: string, options: K8sRenderCliOptions
     namespace: options.namespace,
     registryUrl: registryUrl(options, workspace.registry),
     keys: options.keys === undefined ? undefined : await readKeys(options.keys),
-    artifactsClaim: options.artifactsClaim,
+    // Artifacts in PostgreSQL: the registry URL is the pods' whole state, no ReadWriteMany volume.
+    artifactsClaim: options.artifactsInRegistry === true || (options.artifactsClaim === undefined && /^postgres(ql)?:\/\//.test(workspace.artifacts)) ? null : options.artifactsClaim,
     workspaceName: workspace.name,
     canaryTrafficPercent: int('--canary-traffic-percent', options.canaryTrafficPercent),
   });

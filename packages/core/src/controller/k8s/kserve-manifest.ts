@@ -28,7 +28,7 @@ export function buildInferenceService(spec: DeploymentSpec, namespace: string, i
         securityContext: podSecurityContext(),
         terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
         initContainers: [initContainer(spec, inputs)],
-        containers: [serverContainer(spec, KSERVE_CONTAINER, KSERVE_PORTS)],
+        containers: [serverContainer(spec, KSERVE_CONTAINER, KSERVE_PORTS, inputs.artifactsClaim !== null)],
         volumes: podVolumes(inputs),
       },
     },

@@ -23,7 +23,7 @@ export function buildDeployment(spec: DeploymentSpec, namespace: string, inputs:
           securityContext: podSecurityContext(),
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
           initContainers: [initContainer(spec, inputs)],
-          containers: [serverContainer(spec, 'tachyon', PORTS)],
+          containers: [serverContainer(spec, 'tachyon', PORTS, inputs.artifactsClaim !== null)],
           volumes: podVolumes(inputs),
         },
       },

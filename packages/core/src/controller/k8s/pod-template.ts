@@ -13,8 +13,8 @@ export interface PodInputs {
   /** Secret holding `primary` and `secondary`. */
   readonly keysSecret: string;
   readonly registryUrl: SecretKeyRef;
-  /** PersistentVolumeClaim (ReadWriteMany) of the workspace's artifact folder. */
-  readonly artifactsClaim: string;
+  /** PersistentVolumeClaim (ReadWriteMany) of the workspace's artifact folder; null: artifacts are in the registry (PostgreSQL large objects), no volume. */
+  readonly artifactsClaim: string | null;
   readonly workspaceName: string;
   /** Secret with tls.crt/tls.key, when the spec has TLS. */
   readonly tlsSecret: string | undefined;
@@ -51,7 +51,7 @@ export function initContainer(spec: DeploymentSpec, inputs: PodInputs): Record<s
     command: ['node', '-e', INIT_SCRIPT],
     env: [
       { name: 'TACHYON_RUNTIME_DIR', value: POD_PATHS.runtime },
-      { name: 'TACHYON_WORKSPACE_JSON', value: JSON.stringify(podWorkspaceConfig(inputs.workspaceName)) },
+      { name: 'TACHYON_WORKSPACE_JSON', value: JSON.stringify(podWorkspaceConfig(inputs.workspaceName, inputs.artifactsClaim === null)) },
       { name: 'TACHYON_SERVE_JSON', value: JSON.stringify(podServeConfig(spec)) },
       secretEnv('TACHYON_REGISTRY_URL', inputs.registryUrl),
       secretEnv('TACHYON_PRIMARY_KEY', { secretName: inputs.keysSecret, key: 'primary' }),
@@ -67,7 +67,7 @@ export function initContainer(spec: DeploymentSpec, inputs: PodInputs): Record<s
  * The server container: `tachyon serve --config` (the image's entrypoint is `tachyon`), both ports, health probes
  * on the KServe v2 routes (open, no key needed), and a startup probe that allows five minutes for the model to load.
  */
-export function serverContainer(spec: DeploymentSpec, name: string, ports: PortNames): Record<string, unknown> {
+export function serverContainer(spec: DeploymentSpec, name: string, ports: PortNames, artifactsVolume = true): Record<string, unknown> {
   const scheme = spec.tls ? 'HTTPS' : 'HTTP';
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: HTTP_PORT, scheme },
@@ -97,7 +97,7 @@ export function serverContainer(spec: DeploymentSpec, name: string, ports: PortN
     securityContext: containerSecurity,
     volumeMounts: [
       { name: 'runtime', mountPath: POD_PATHS.runtime, readOnly: true },
-      { name: 'artifacts', mountPath: POD_PATHS.artifacts },
+      ...(artifactsVolume ? [{ name: 'artifacts', mountPath: POD_PATHS.artifacts }] : []),
       { name: 'cache', mountPath: POD_PATHS.cache },
       { name: 'tmp', mountPath: '/tmp' },
       ...(spec.tls ? [{ name: 'tls', mountPath: POD_PATHS.tls, readOnly: true }] : []),
@@ -108,7 +108,7 @@ export function serverContainer(spec: DeploymentSpec, name: string, ports: PortN
 export function podVolumes(inputs: PodInputs): Record<string, unknown>[] {
   return [
     { name: 'runtime', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
-    { name: 'artifacts', persistentVolumeClaim: { claimName: inputs.artifactsClaim } },
+    ...(inputs.artifactsClaim === null ? [] : [{ name: 'artifacts', persistentVolumeClaim: { claimName: inputs.artifactsClaim } }]),
     { name: 'cache', emptyDir: {} },
     { name: 'tmp', emptyDir: {} },
     ...(inputs.tlsSecret ? [{ name: 'tls', secret: { secretName: inputs.tlsSecret, defaultMode: 0o440 } }] : []),

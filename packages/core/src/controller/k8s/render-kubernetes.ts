@@ -21,8 +21,11 @@ export interface RenderKubernetesOptions {
   namespace?: string;
   /** The service keys, written into the Secret. @default placeholders, to be replaced before applying */
   keys?: { primary: string; secondary: string };
-  /** PersistentVolumeClaim (ReadWriteMany) holding the workspace's artifact folder. @default 'tachyon-artifacts' */
-  artifactsClaim?: string;
+  /**
+   * PersistentVolumeClaim (ReadWriteMany) holding the workspace's artifact folder, or null when the artifacts are in
+   * the PostgreSQL registry itself (no volume: the registry URL is the pods' whole state). @default 'tachyon-artifacts'
+   */
+  artifactsClaim?: string | null;
   /** `name` of the pod's tachyon.json. @default the service name */
   workspaceName?: string;
   /** KServe: the percentage of traffic the newly applied revision gets (0..100); the rest stays on the last ready one. @default none (all traffic) */
@@ -34,7 +37,7 @@ export interface RenderKubernetesConfig {
   readonly namespace: string;
   readonly registryUrl: string | Readonly<SecretKeyRef>;
   readonly keys: Readonly<{ primary: string; secondary: string }> | undefined;
-  readonly artifactsClaim: string;
+  readonly artifactsClaim: string | null;
   readonly workspaceName: string | undefined;
   readonly canaryTrafficPercent: number | undefined;
 }
@@ -53,8 +56,8 @@ export function compileRenderKubernetesOptions(options: RenderKubernetesOptions 
   if (!KUBERNETES_FORMATS.includes(format)) throw new RangeError(`options.format: expected one of ${KUBERNETES_FORMATS.join(', ')}, got ${JSON.stringify(format)}.`);
   const namespace = options.namespace ?? RENDER_KUBERNETES_DEFAULTS.namespace;
   if (typeof namespace !== 'string' || namespace.length > 63 || !DNS_LABEL.test(namespace)) throw new RangeError(`options.namespace: "${String(namespace)}" is not a DNS-1123 label.`);
-  const artifactsClaim = options.artifactsClaim ?? RENDER_KUBERNETES_DEFAULTS.artifactsClaim;
-  if (typeof artifactsClaim !== 'string' || artifactsClaim.length > 253 || !DNS_SUBDOMAIN.test(artifactsClaim)) {
+  const artifactsClaim = options.artifactsClaim === undefined ? RENDER_KUBERNETES_DEFAULTS.artifactsClaim : options.artifactsClaim;
+  if (artifactsClaim !== null && (typeof artifactsClaim !== 'string' || artifactsClaim.length > 253 || !DNS_SUBDOMAIN.test(artifactsClaim))) {
     throw new RangeError(`options.artifactsClaim: "${String(artifactsClaim)}" is not a valid PersistentVolumeClaim name.`);
   }
   const registryUrl = options.registryUrl ?? SECRET_PLACEHOLDERS.registryUrl;

@@ -129,5 +129,6 @@ test('`tachyon render --target kubernetes|kserve` (the real CLI) prints objects 
     assert.deepEqual(list.items.map((d) => d['kind']), kinds);
     for (const doc of list.items) assert.deepEqual(await validate(doc), [], `${target}: ${String(doc['kind'])}`);
     if (target === 'kserve') assert.equal(list.items[1]!['spec'].predictor.canaryTrafficPercent, 20);
+    assert.ok(!r.stdout.includes('persistentVolumeClaim'), 'the workspace keeps artifacts in PostgreSQL: no volume');
   }
 });
