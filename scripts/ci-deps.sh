@@ -9,10 +9,12 @@
 # - prometheus: only for its `promtool check metrics`, run on a live server's /metrics by
 #   packages/server/test/observability/server-metrics.test.ts (or $TACHYON_PROMTOOL). The Prometheus server the package
 #   also holds is neither started nor enabled (a policy-rc.d refuses service starts during the install).
+# - haproxy: the balancer of the multi-replica test (`npm run test:scale`) and `haproxy -c` on the rendered config
+#   (packages/core/test/controller/swarm-render.test.ts); the tests start their own, the package's service is not.
 # Needs root or sudo, and apt-get.
 set -euo pipefail
 
-packages=(postgresql curl openssl python3 python3-requests python3-grpcio python3-grpc-tools chromium prometheus)
+packages=(postgresql curl openssl python3 python3-requests python3-grpcio python3-grpc-tools chromium prometheus haproxy)
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2> /dev/null | grep -q 'install ok installed'; then missing+=("$pkg"); fi
@@ -34,7 +36,7 @@ if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo > /dev/null; then as_root=(sudo); else echo "ci-deps: installing ${missing[*]} needs root (or sudo)" >&2; exit 1; fi
 fi
 echo "ci-deps: installing ${missing[*]}" >&2
-# Debian starts the services a package installs unless /usr/sbin/policy-rc.d exits 101: keep prometheus (and
+# Debian starts the services a package installs unless /usr/sbin/policy-rc.d exits 101: keep prometheus, haproxy (and
 # postgresql's cluster service) from starting; the tests run their own throwaway servers.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then

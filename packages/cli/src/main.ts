@@ -199,8 +199,9 @@ function buildProgram(): Command {
     });
   workspace
     .command('migrate')
-    .description("move the workspace's embedded SQLite registry into an empty PostgreSQL database and point tachyon.json at it")
+    .description("move the workspace's embedded SQLite registry (rows, deployment rows and artifacts) into an empty PostgreSQL database and point tachyon.json at it")
     .requiredOption('--to <url>', 'postgres://USER@HOST[:PORT]/DB, or postgres://USER@/DB?host=SOCKET_DIR (keep the password in PGPASSWORD)')
+    .option('--keep-artifacts', 'leave artifacts in the artifact folder (only rows move)')
     .option('--json', 'print JSON')
     .action(async (options, command: Command) => {
       const { runWorkspaceMigrate } = await import('./commands/workspace-migrate.js');

@@ -13,8 +13,8 @@ test('k8s render prints a YAML stream whose pod serve config is valid for `tachy
   const dir = tempDir(t, 'tachyon-k8s-');
   const r = runTachyon(['k8s', 'render', 'vision', '--model', 'resnet50:3', '--format', 'plain', ...REGISTRY, '--cpu', '1', '--autoscale', '2:6:70', '--workers', '2'], dir);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual([...r.stdout.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]), ['Secret', 'Deployment', 'Service', 'HorizontalPodAutoscaler']);
-  assert.equal(r.stdout.split(/^---$/m).length, 5, 'four YAML documents');
+  assert.deepEqual([...r.stdout.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]), ['Secret', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']);
+  assert.equal(r.stdout.split(/^---$/m).length, 6, 'five YAML documents');
   assert.match(r.stderr, /placeholder keys/);
   // The same objects as JSON, to read the init container's serve config.
   const json = runTachyon(['k8s', 'render', 'vision', '--model', 'resnet50:3', '--format', 'plain', ...REGISTRY, '--cpu', '1', '--autoscale', '2:6:70', '--workers', '2', '--json'], dir);
@@ -34,7 +34,7 @@ test('k8s render --json prints a v1 List; --out writes one 0600 file per object'
   assert.equal(json.code, 0, json.stderr);
   const list = JSON.parse(json.stdout) as Json;
   assert.equal(list['kind'], 'List');
-  assert.deepEqual(list['items'].map((d: Json) => d['kind']), ['Secret', 'InferenceService']);
+  assert.deepEqual(list['items'].map((d: Json) => d['kind']), ['Secret', 'InferenceService', 'PodDisruptionBudget']);
   assert.equal(list['items'][0].stringData.primary, 'p'.repeat(32));
   assert.doesNotMatch(json.stderr, /placeholder/);
 
@@ -43,7 +43,7 @@ test('k8s render --json prints a v1 List; --out writes one 0600 file per object'
   assert.equal(written.code, 0, written.stderr);
   assert.equal(written.stdout, '');
   const files = readdirSync(out).sort();
-  assert.deepEqual(files, ['certificate-vision.yaml', 'deployment-vision.yaml', 'inferenceservice-vision.yaml', 'secret-vision-secrets.yaml', 'service-vision.yaml']);
+  assert.deepEqual(files, ['certificate-vision.yaml', 'deployment-vision.yaml', 'inferenceservice-vision.yaml', 'poddisruptionbudget-vision-predictor.yaml', 'poddisruptionbudget-vision.yaml', 'secret-vision-secrets.yaml', 'service-vision.yaml']);
   for (const file of files) assert.equal(statSync(join(out, file)).mode & 0o777, 0o600, file);
   const cert = readFileSync(join(out, 'certificate-vision.yaml'), 'utf8');
   assert.match(cert, /^kind: Certificate$/m);

@@ -94,6 +94,7 @@ export const ERROR_CODES = {
   TCH_ERR_DEPLOY_FAILED: { kind: 'UNAVAILABLE', description: 'The service did not become healthy: its process failed to start or kept crashing; the reason and the last log lines are in the details.' },
   TCH_ERR_DEPLOY_TIMEOUT: { kind: 'DEADLINE_EXCEEDED', description: 'The service did not become healthy within the wait timeout; it may still be transitioning.' },
   TCH_ERR_DAEMON_UNAVAILABLE: { kind: 'UNAVAILABLE', description: "The workspace's deployment daemon could not be started or reached; its log file is named in the details." },
+  TCH_ERR_DAEMON_LEASE_HELD: { kind: 'UNAVAILABLE', description: 'Another deployment daemon holds the controller lease of this registry (named in the details); only one daemon may control a registry.' },
 
   // the TypeScript client
   TCH_ERR_CLIENT_UNREACHABLE: { kind: 'UNAVAILABLE', description: 'The client could not reach the server (connection refused, reset or closed), also after its retries.' },

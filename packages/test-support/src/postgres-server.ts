@@ -19,6 +19,10 @@ export interface PostgresTestServer {
   readonly adminUrl: string;
   /** Creates a fresh empty database and returns its URL. */
   createDatabase(prefix?: string): Promise<string>;
+  /** Stops the server (fast shutdown: clients are disconnected) but keeps its data, as an outage would. */
+  pause(): Promise<void>;
+  /** Starts the paused server again on the same data, socket and port. */
+  resume(): Promise<void>;
   /** Stops the server and removes its folder; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -86,22 +90,26 @@ export async function startPostgresServer(): Promise<PostgresTestServer> {
     );
     if (init.status !== 0) throw new Error(`initdb failed (status ${init.status}): ${tail(`${init.stderr ?? ''}${init.error?.message ?? ''}`)}`);
     let log = '';
-    child = spawn(
-      join(bin, 'postgres'),
-      [
-        '-D', data, '-k', dir, '-p', String(PORT), '-c', 'listen_addresses=',
-        // A throwaway cluster: durability off makes CREATE DATABASE and commits fast.
-        '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-        '-c', 'max_connections=200', '-c', 'shared_buffers=32MB',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...user },
-    );
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      log = (log + chunk).slice(-4000);
-    });
+    const launch = (): ChildProcess => {
+      const proc = spawn(
+        join(bin, 'postgres'),
+        [
+          '-D', data, '-k', dir, '-p', String(PORT), '-c', 'listen_addresses=',
+          // A throwaway cluster: durability off makes CREATE DATABASE and commits fast.
+          '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+          '-c', 'max_connections=200', '-c', 'shared_buffers=32MB',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...user },
+      );
+      proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        log = (log + chunk).slice(-4000);
+      });
+      return proc;
+    };
+    child = launch();
     const adminUrl = urlFor(dir, 'postgres');
     await waitUntilReady(adminUrl, child, () => log);
-    const server = child;
+    let server = child;
     let counter = 0;
     let stopped: Promise<void> | undefined;
     return {
@@ -119,6 +127,15 @@ export async function startPostgresServer(): Promise<PostgresTestServer> {
           await client.end();
         }
         return urlFor(dir, name);
+      },
+      async pause() {
+        await stopProcess(server);
+      },
+      async resume() {
+        if (server.exitCode === null && server.signalCode === null) return;
+        server = launch();
+        child = server;
+        await waitUntilReady(adminUrl, server, () => log);
       },
       stop() {
         stopped ??= (async () => {

@@ -47,6 +47,9 @@ test('tachyon workspace migrate --to URL --json: JSON on stdout only, credential
     names: 1,
     versions: 1,
     deployments: 0,
+    deploymentRows: 0,
+    artifacts: 1,
+    artifactStore: url.replace(':hunter2', ''),
   });
   assert.ok(!r.stdout.includes('hunter2'));
   assert.match(r.stderr, /warning: tachyon\.json now holds the database password/);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, readFileSync, mkdirSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findDaemonAt, type DaemonClient } from '@tachyon/client';
@@ -57,10 +57,27 @@ export async function ensureDaemon(workspaceRoot: string, options: EnsureDaemonO
   while (Date.now() < deadline) {
     const found = await findDaemon(root);
     if (found !== undefined) return found;
+    if (exit?.code === 4) throw leaseHeldFromLog(paths.log, root);
     // A daemon that exited may have lost a start race to another one: keep looking until the deadline.
     await sleep(exit === undefined ? 100 : 250);
   }
   throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `The deployment daemon of "${root}" did not answer within ${startTimeoutMs} ms; see "${paths.log}".`, {
     details: { workspace: root, logFile: paths.log, ...(exit === undefined ? {} : { exitCode: exit.code }) },
   });
+}
+
+/** Exit code 4: another daemon holds the registry's controller lease; its last log line names the holder. */
+function leaseHeldFromLog(logFile: string, root: string): TachyonError {
+  const lines = readFileSync(logFile, 'utf8').trim().split('\n').reverse();
+  for (const line of lines) {
+    try {
+      const entry = JSON.parse(line) as { code?: string; error?: string };
+      if (entry.code === 'TCH_ERR_DAEMON_LEASE_HELD' && typeof entry.error === 'string') {
+        return new TachyonError('TCH_ERR_DAEMON_LEASE_HELD', entry.error, { details: { workspace: root, logFile } });
+      }
+    } catch {
+      // not a JSON line
+    }
+  }
+  return new TachyonError('TCH_ERR_DAEMON_LEASE_HELD', `Another deployment daemon controls the registry of "${root}"; see "${logFile}".`, { details: { workspace: root, logFile } });
 }
