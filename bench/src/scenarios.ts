@@ -1,5 +1,5 @@
 import ort from 'onnxruntime-node';
-import { ImageClassifier, jpegDecoder, preprocessImage, presetByName, type JpegDecoder, type OnnxRuntimeBackend, type PresetName } from '@tachyon/core';
+import { openServedModel, jpegDecoder, preprocessImage, presetByName, type JpegDecoder, type OnnxRuntimeBackend, type PresetName } from '@tachyon/core';
 import { measureInterleaved, type Contender, type ContenderSamples, type MeasureMachine } from './measure.js';
 import type { BenchModel } from './models.js';
 import { EchoWorker } from './worker-roundtrip.js';
@@ -211,7 +211,7 @@ export function modelScenarioNames(model: BenchModel) {
 
 /**
  * For one model: raw onnxruntime-node in this thread (`raw-ort`) and tachyon's session.run with the input copied and
- * transferred (`tachyon-run`), in alternating blocks; then image bytes -> top-5 through ImageClassifier (`tachyon-e2e`).
+ * transferred (`tachyon-run`), in alternating blocks; then image bytes -> top-5 through the engine (openServedModel) (`tachyon-e2e`).
  */
 export async function runModelScenarios(ctx: RunContext, model: BenchModel): Promise<{ results: ScenarioResult[]; check?: ModelCheck }> {
   const names = modelScenarioNames(model);
@@ -233,13 +233,7 @@ export async function runModelScenarios(ctx: RunContext, model: BenchModel): Pro
   });
   const session = await ctx.backend.createSession(model.path);
   const classifier = want.e2e
-    ? await ImageClassifier.create({
-        modelPath: model.path,
-        ...(model.entry ? { entry: model.entry } : {}),
-        preprocess: model.preset,
-        outputKind: model.outputKind,
-        backend: ctx.backend,
-      })
+    ? await openServedModel(model.path, { preset: model.preset, outputKind: model.outputKind, backend: ctx.backend })
     : undefined;
 
   try {
@@ -256,7 +250,7 @@ export async function runModelScenarios(ctx: RunContext, model: BenchModel): Pro
     }
     const check: ModelCheck = { model: model.id, maxAbsDiff };
     if (classifier) {
-      const top = (await classifier.classify(ctx.image.bytes, 5))[0]!;
+      const top = (await classifier.classifyImage(ctx.image.bytes, 5))[0]!;
       check.e2eTop1 = { index: top.index, label: top.label, score: round(top.score, 4) };
     }
 
@@ -297,7 +291,7 @@ export async function runModelScenarios(ctx: RunContext, model: BenchModel): Pro
     // The end-to-end pipeline runs in its own phase: its decoding threads and the garbage of its tensors would
     // otherwise land on whichever contender runs next and blur the raw-vs-tachyon comparison.
     const results = await measure('run', contenders);
-    if (classifier) results.push(...(await measure('e2e', [{ name: names.e2e, call: () => classifier.classify(ctx.image.bytes, 5) }])));
+    if (classifier) results.push(...(await measure('e2e', [{ name: names.e2e, call: () => classifier.classifyImage(ctx.image.bytes, 5) }])));
     return { results, check };
   } finally {
     await raw.release();

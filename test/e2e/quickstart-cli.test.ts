@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { KNOWN, SHARED_MODELS, noProcessesUsing, runCli, sample, tempDir } from './support/e2e-support.js';
+import { KNOWN, SHARED_MODELS, noProcessesUsing, runCli, sample } from './support/e2e-support.js';
+import { tempDir } from '@tachyon/test-support';
 
 interface Summary {
   model: string;
@@ -19,7 +20,7 @@ interface Summary {
 }
 
 test('tachyon quickstart --json: real labels over HTTPS with keys, latency, and nothing left behind', async (t) => {
-  const cwd = tempDir(t);
+  const cwd = tempDir(t, 'tachyon-e2e-');
   const images = KNOWN.flatMap((k) => ['--image', sample(k.file)]);
   const r = await runCli(['--model-path', SHARED_MODELS, 'quickstart', '--model', 'mobilenetv2-int8', '--calls', '20', '--json', ...images], cwd);
   assert.equal(r.code, 0, r.stderr);
@@ -51,7 +52,7 @@ test('tachyon quickstart --json: real labels over HTTPS with keys, latency, and 
 });
 
 test('tachyon quickstart without the model offline says so clearly and makes nothing', async (t) => {
-  const cwd = tempDir(t);
+  const cwd = tempDir(t, 'tachyon-e2e-');
   const r = await runCli(['--offline', 'quickstart', '--model', 'resnet50-int8', '--json'], cwd);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '');

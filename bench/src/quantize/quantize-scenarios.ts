@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import {
-  ImageClassifier, evaluateAccuracy, imageCalibrationSet, preprocessImage, presetByName, quantizeOnnxFile,
+  openServedModel, evaluateAccuracy, imageCalibrationSet, preprocessImage, presetByName, quantizeOnnxFile,
   type CalibrationMethod, type LabelledImage, type OnnxRuntimeBackend, type PresetName, type QuantizeReport,
 } from '@tachyon/core';
 import { measureInterleaved } from '../measure.js';
@@ -42,7 +42,7 @@ export interface AccuracyRow {
 /** Every model on the same evaluation images; the first is the fp32 reference. */
 export async function accuracyOf(models: readonly { name: string; path: string }[], preset: PresetName, images: readonly LabelledImage[], backend: OnnxRuntimeBackend, log: (m: string) => void): Promise<AccuracyRow[]> {
   const classifiers = [];
-  for (const m of models) classifiers.push({ name: m.name, classifier: await ImageClassifier.create({ modelPath: m.path, preprocess: preset, backend }) });
+  for (const m of models) classifiers.push({ name: m.name, classifier: await openServedModel(m.path, { preset: preset, backend }) });
   try {
     let last = 0;
     const results = await evaluateAccuracy(classifiers, images, {

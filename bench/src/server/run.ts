@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ImageClassifier, OnnxRuntimeBackend, compileModelSources, imagenetClassNames, resolveZooModel, zooEntry } from '@tachyon/core';
+import { OnnxRuntimeBackend, openServedModel, type ServedModel, compileModelSources, imagenetClassNames, resolveZooModel, zooEntry } from '@tachyon/core';
 import { collectEnvironment } from '../environment.js';
 import { REPO_ROOT, createLog, loadImage, pickImage, positiveInt, resultPaths, sharedDir, writeJson } from './bench-common.js';
 import { MOBILENET_SERVICE, NOOP_SERVICE, type ChildConfig, type ChildFailed, type ChildReady } from './child-protocol.js';
@@ -153,12 +153,12 @@ async function main(): Promise<void> {
       const { path } = await resolveZooModel(entry, sources);
       const peer = await RawPeerClassifier.create({ modelPath: path, input: entry.input, output: entry.output, preprocess: TORCHVISION224, labels: imagenetClassNames(), outputKind: entry.outputKind });
       closers.push(() => peer.release());
-      let inProcess: ImageClassifier | undefined;
+      let inProcess: ServedModel | undefined;
       if (!values['no-inprocess']) {
         const backend = new OnnxRuntimeBackend();
         inProcessThreads = backend.config.intraOpThreads;
         closers.push(() => backend.close());
-        inProcess = await ImageClassifier.create({ modelPath: path, entry, backend });
+        inProcess = await openServedModel(path, { preset: entry.preset, outputKind: entry.outputKind, backend });
       }
       const viaHttp = topOf((await tachyon.request('POST', `/v1/services/${MOBILENET_SERVICE}/classify`, image.bytes)).body);
       const viaPeer = await peer.classify(image.bytes, 5);

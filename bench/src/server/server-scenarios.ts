@@ -2,7 +2,7 @@
 //  (a) serving overhead: tachyon serving a near no-op model over HTTP vs a plain fastify handler doing the same work,
 //      with the bare HTTP floor (fixed answer, ready route) as context;
 //  (b) MobileNetV2 int8 end to end: JPEG -> top-5 over HTTP from tachyon vs sharp + onnxruntime-node in-process.
-import { presetByName, type ImageClassifier } from '@tachyon/core';
+import { presetByName, type ServedModel } from '@tachyon/core';
 import type { Contender } from '../measure.js';
 import { median, quantile, round } from '../stats.js';
 import { toRow, type LatencyRow, type MachineDuringRun } from './bench-common.js';
@@ -115,7 +115,7 @@ const tachyonPreprocess = tachyonPreprocessor(presetByName('torchvision224'));
 export async function runEndToEndGroup(
   tachyon: HttpTarget,
   peer: RawPeerClassifier,
-  inProcess: ImageClassifier | undefined,
+  inProcess: ServedModel | undefined,
   jpeg: Uint8Array,
   settings: GroupSettings,
 ): Promise<GroupResult> {
@@ -125,12 +125,12 @@ export async function runEndToEndGroup(
     { name: n.peer, call: () => peer.classify(jpeg, 5) },
     { name: n.samePreprocessPeer, call: () => peer.classify(jpeg, 5, tachyonPreprocess) },
   ];
-  if (inProcess) contenders.push({ name: n.tachyonInProcess, call: () => inProcess.classify(jpeg, 5) });
+  if (inProcess) contenders.push({ name: n.tachyonInProcess, call: () => inProcess.classifyImage(jpeg, 5) });
   const meta = {
     [n.tachyonHttp]: { side: 'tachyon' as const, description: 'POST the JPEG to /v1/services/mobilenetv2-int8/classify on the server child, read and parse the top-5 JSON' },
     [n.peer]: { side: 'peer' as const, description: 'in this process: sharp decode + resize (short side 256, linear) + JS centre crop 224 and normalize, onnxruntime-node run (tachyon\'s session options), softmax + top-5' },
     [n.samePreprocessPeer]: { side: 'peer' as const, description: "in this process: the peer with tachyon's preprocessImage (libjpeg-turbo decode, torchvision224) in place of its sharp code: what is left of (b) is serving cost alone" },
-    [n.tachyonInProcess]: { side: 'tachyon' as const, description: 'in this process: ImageClassifier.classify(jpeg, 5), tachyon without HTTP (context: splits the HTTP cost from the pipeline cost)' },
+    [n.tachyonInProcess]: { side: 'tachyon' as const, description: 'in this process: ServedModel.classifyImage(jpeg, 5): the engine the server runs, tachyon without HTTP (context: splits the HTTP cost from the pipeline cost)' },
   };
   tachyon.serverTimings.length = 0;
   const { rows, machine } = await measure('mobilenetv2-int8 e2e', contenders, meta, settings);

@@ -1,7 +1,7 @@
 // Service-definition fusion benchmark (issue 3, item 4). Usage (after `tsc -b`):
 //   node bench/dist/src/svcdef/run.js [--models a,b] [--no-keras] [--iterations N] [--blocks N] [--image FILE] [--out FILE]
 // For each real model of ../shared/models: imageStage + featurizerStage(family, {dtype}) + defaultClassifier(), run
-// fused and unfused, next to the full model alone (ImageClassifier); plus featurizer + Keras Dense head. Progress on
+// fused and unfused, next to the full model alone (openServedModel, the engine); plus featurizer + Keras Dense head. Progress on
 // stderr, markdown on stdout, JSON to bench/results/<date>-<sha>-svcdef.json and bench/results/latest-svcdef.json.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     config: { iterations, blocks, intraOpThreads: backend.config.intraOpThreads, workers: backend.config.workers, switchPauseMs: 100 },
     notes: [
       'All sessions share one OnnxRuntimeBackend (1 worker thread, intra-op threads = cores), as a served pipeline does.',
-      'fused/unfused time ServicePipeline.scores([jpeg]) (scores before softmax/top-k); the full model times ImageClassifier.classify(jpeg, 5), which also does softmax + top-5 (a few microseconds).',
+      'fused/unfused time ServicePipeline.scores([jpeg]) (scores before softmax/top-k); the full model times ServedModel.classifyImage(jpeg, 5), which also does softmax + top-5 (a few microseconds).',
       'The Keras-head group compares against the backbone full model with its 1000-class head: context, not a verdict.',
     ],
     groups: groups.map(({ rows: _r, machine: _m, ...g }) => g),

@@ -1,11 +1,12 @@
 // The service-definition groups of bench:svcdef: for one backbone, the same definition run fused (adjacent ONNX
 // stages compiled into one graph, one session call) and unfused (one session call per stage), next to the full
-// model alone through ImageClassifier, in alternating blocks.
+// model alone through openServedModel, in alternating blocks.
 import { join } from 'node:path';
 import {
-  ImageClassifier,
   ServiceDefinition,
   ServicePipeline,
+  openServedModel,
+  type ServedModel,
   buildHeadModel,
   classifierStage,
   createTfjsRuntime,
@@ -73,14 +74,14 @@ async function measureGroup(
   id: string,
   fused: ServicePipeline,
   unfused: ServicePipeline,
-  full: ImageClassifier,
+  full: ServedModel,
 ): Promise<{ rows: LatencyRow[]; machine: MachineDuringRun }> {
   const jpeg = [ctx.image.bytes];
   const names = { fused: `svcdef/${id}/fused`, unfused: `svcdef/${id}/unfused`, full: `full-model/${id.split('+')[0]}` };
   const contenders: Contender[] = [
     { name: names.fused, call: () => fused.scores(jpeg) },
     { name: names.unfused, call: () => unfused.scores(jpeg) },
-    { name: names.full, call: () => full.classify(ctx.image.bytes, 5) },
+    { name: names.full, call: () => full.classifyImage(ctx.image.bytes, 5) },
   ];
   const started = Date.now();
   const { results, machine } = await measureInterleaved(contenders, {
@@ -95,14 +96,14 @@ async function measureGroup(
   const describe: Record<string, string> = {
     [names.fused]: 'ServicePipeline fuse:true, scores([jpeg]): preprocess + one session call for the fused ONNX stages',
     [names.unfused]: 'ServicePipeline fuse:false, scores([jpeg]): preprocess + one call per stage',
-    [names.full]: 'ImageClassifier.classify(jpeg, 5): preprocess + the full zoo model in one call + softmax/top-5',
+    [names.full]: 'ServedModel.classifyImage(jpeg, 5): preprocess + the full zoo model in one call + softmax/top-5',
   };
   return { rows: results.map((s) => toRow(s, results, { side: s.name === names.full ? 'peer' : 'tachyon', description: describe[s.name]! }, machine)), machine };
 }
 
-async function fullModel(ctx: SvcdefContext, entry: ZooEntry): Promise<ImageClassifier> {
+async function fullModel(ctx: SvcdefContext, entry: ZooEntry): Promise<ServedModel> {
   const { path } = await resolveZooModel(entry, ctx.sources);
-  return ImageClassifier.create({ modelPath: path, entry, backend: ctx.backend });
+  return openServedModel(path, { preset: entry.preset, outputKind: entry.outputKind, backend: ctx.backend });
 }
 
 async function buildPipelines(ctx: SvcdefContext, def: ServiceDefinition, file: string): Promise<{ fused: ServicePipeline; unfused: ServicePipeline }> {
@@ -131,7 +132,7 @@ export async function runDefaultHeadGroup(ctx: SvcdefContext, modelId: string): 
     if (!(diff < 1e-3)) throw new Error(`${modelId}: fused and unfused disagree on the same image (max |diff| ${diff})`);
     const { labels, outputKind } = fused.classifier;
     const fusedTop = topK(a, 5, labels, outputKind);
-    const fullTop = await full.classify(ctx.image.bytes, 5);
+    const fullTop = await full.classifyImage(ctx.image.bytes, 5);
     const top5MatchesFullModel = fusedTop.every((e, i) => e.index === fullTop[i]!.index);
     const { rows, machine } = await measureGroup(ctx, modelId, fused, unfused, full);
     return {

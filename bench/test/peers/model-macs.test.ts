@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OnnxRuntimeBackend, onnxModelFromObject, readOnnxModel, type OnnxModel } from '@tachyon/core';
 import { countModelMacs, nodeMacs } from '../../src/peers/model-macs.js';
-import { sharedModel } from '../support/shared-data.js';
+import { sharedModel } from '@tachyon/test-support';
 
 
 const valueInfo = (name: string, dims: (number | string)[]) => ({

@@ -40,7 +40,8 @@ function buildProgram(): Command {
     .description('classify images with a zoo model or an .onnx file; prints the top-K labels per image')
     .argument('<images...>', 'JPEG, PNG or WebP files')
     .option('-m, --model <id|file.onnx>', 'zoo id or .onnx file (default: defaultModel of tachyon.json, else resnet50-int8)')
-    .option('--preset <name>', 'preprocessing preset: torchvision224 | caffe227 (default: the model\'s)')
+    .option('--preset <name>', 'preprocessing preset: torchvision224 | caffe227 | caffe224 (default: the model\'s, else from the input shape)')
+    .addOption(new Option('--output-kind <kind>', 'what the model outputs (default: the zoo model\'s, else probabilities when the graph ends in Softmax)').choices(['logits', 'probabilities']))
     .addOption(new Option('--top <k>', 'how many classes to print').default('5'))
     .option('--labels <file>', 'class names, one per line in output order (default: ImageNet)')
     .option('--json', 'one JSON object per line per image on stdout')
@@ -198,8 +199,9 @@ function buildProgram(): Command {
     });
   workspace
     .command('migrate')
-    .description("move the workspace's embedded SQLite registry into an empty PostgreSQL database and point tachyon.json at it")
+    .description("move the workspace's embedded SQLite registry (rows, deployment rows and artifacts) into an empty PostgreSQL database and point tachyon.json at it")
     .requiredOption('--to <url>', 'postgres://USER@HOST[:PORT]/DB, or postgres://USER@/DB?host=SOCKET_DIR (keep the password in PGPASSWORD)')
+    .option('--keep-artifacts', 'leave artifacts in the artifact folder (only rows move)')
     .option('--json', 'print JSON')
     .action(async (options, command: Command) => {
       const { runWorkspaceMigrate } = await import('./commands/workspace-migrate.js');
@@ -278,6 +280,8 @@ function buildProgram(): Command {
     .description('serve models over HTTP (raw image, KServe v2, TF-Serving REST) and gRPC (KServe v2, TF-Serving); prints one JSON line when ready')
     .option('-m, --model <ref>', 'zoo id, .onnx file or service-definition .zip; NAME=REF to serve several (repeatable; default: defaultModel of tachyon.json)', collectValues)
     .option('--name <name>', 'the name clients use for a single --model (default: the zoo id or file base name)')
+    .option('--preset <name>', "preprocessing preset of plain models: torchvision224 | caffe227 | caffe224 (default: the zoo model's, else from the input shape)")
+    .addOption(new Option('--output-kind <kind>', "what plain models output (default: the zoo model's, else probabilities when the graph ends in Softmax)").choices(['logits', 'probabilities']))
     .option('--host <host>', 'address to listen on; non-loopback needs --tls-cert/--tls-key and keys, or --insecure (default 127.0.0.1)')
     .option('--http-port <port>', 'HTTP port, 0 = pick a free one (default 8000)')
     .option('--grpc-port <port>', 'gRPC port, 0 = pick a free one (default 8001)')

@@ -1,26 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { findServeConfigIssues } from '@tachyon/server';
 import { runTachyon } from './support/cli-runner.js';
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-k8s-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '@tachyon/test-support';
 
 const REGISTRY = ['--registry-url', 'postgres://tachyon@db.internal/tachyon'];
 type Json = Record<string, any>;
 
 test('k8s render prints a YAML stream whose pod serve config is valid for `tachyon serve --config`', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-k8s-');
   const r = runTachyon(['k8s', 'render', 'vision', '--model', 'resnet50:3', '--format', 'plain', ...REGISTRY, '--cpu', '1', '--autoscale', '2:6:70', '--workers', '2'], dir);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual([...r.stdout.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]), ['Secret', 'Deployment', 'Service', 'HorizontalPodAutoscaler']);
-  assert.equal(r.stdout.split(/^---$/m).length, 5, 'four YAML documents');
+  assert.deepEqual([...r.stdout.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]), ['Secret', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']);
+  assert.equal(r.stdout.split(/^---$/m).length, 6, 'five YAML documents');
   assert.match(r.stderr, /placeholder keys/);
   // The same objects as JSON, to read the init container's serve config.
   const json = runTachyon(['k8s', 'render', 'vision', '--model', 'resnet50:3', '--format', 'plain', ...REGISTRY, '--cpu', '1', '--autoscale', '2:6:70', '--workers', '2', '--json'], dir);
@@ -33,14 +27,14 @@ test('k8s render prints a YAML stream whose pod serve config is valid for `tachy
 });
 
 test('k8s render --json prints a v1 List; --out writes one 0600 file per object', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-k8s-');
   const keys = join(dir, 'keys.json');
   writeFileSync(keys, JSON.stringify({ primary: 'p'.repeat(32), secondary: 's'.repeat(32) }));
   const json = runTachyon(['k8s', 'render', 'vision', '--model', 'resnet50:3', '--format', 'kserve', ...REGISTRY, '--keys', keys, '--json'], dir);
   assert.equal(json.code, 0, json.stderr);
   const list = JSON.parse(json.stdout) as Json;
   assert.equal(list['kind'], 'List');
-  assert.deepEqual(list['items'].map((d: Json) => d['kind']), ['Secret', 'InferenceService']);
+  assert.deepEqual(list['items'].map((d: Json) => d['kind']), ['Secret', 'InferenceService', 'PodDisruptionBudget']);
   assert.equal(list['items'][0].stringData.primary, 'p'.repeat(32));
   assert.doesNotMatch(json.stderr, /placeholder/);
 
@@ -49,7 +43,7 @@ test('k8s render --json prints a v1 List; --out writes one 0600 file per object'
   assert.equal(written.code, 0, written.stderr);
   assert.equal(written.stdout, '');
   const files = readdirSync(out).sort();
-  assert.deepEqual(files, ['certificate-vision.yaml', 'deployment-vision.yaml', 'inferenceservice-vision.yaml', 'secret-vision-secrets.yaml', 'service-vision.yaml']);
+  assert.deepEqual(files, ['certificate-vision.yaml', 'deployment-vision.yaml', 'inferenceservice-vision.yaml', 'poddisruptionbudget-vision-predictor.yaml', 'poddisruptionbudget-vision.yaml', 'secret-vision-secrets.yaml', 'service-vision.yaml']);
   for (const file of files) assert.equal(statSync(join(out, file)).mode & 0o777, 0o600, file);
   const cert = readFileSync(join(out, 'certificate-vision.yaml'), 'utf8');
   assert.match(cert, /^kind: Certificate$/m);
@@ -57,7 +51,7 @@ test('k8s render --json prints a v1 List; --out writes one 0600 file per object'
 });
 
 test('k8s render refuses a bad service name, a model without version and a SQLite-only workspace, with exit code 1', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-k8s-');
   const bad = runTachyon(['k8s', 'render', 'Vision_1', '--model', 'resnet50:3', ...REGISTRY], dir);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /TCH_ERR_CONFIG_INVALID.*DNS-1035/);

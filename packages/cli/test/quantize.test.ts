@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { SHARED, SHARED_MODELS, runTachyon, sampleImage } from './support/cli-runner.js';
+import { tempDir } from '@tachyon/test-support';
 
 const IMAGES = join(SHARED, 'images', 'imagenet-sample');
 const LABELS = join(IMAGES, 'labels.tsv');
 const SQUEEZENET = join(SHARED_MODELS, 'squeezenet1.1-fp32.onnx');
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-cli-quantize-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 function calibrationFolder(dir: string): string {
   const folder = join(dir, 'calibration');
@@ -25,7 +19,7 @@ function calibrationFolder(dir: string): string {
 }
 
 test('quantize --json then evaluate fp32 vs int8: report, fused kernels, accuracy table as JSON with the difference', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-cli-quantize-');
   const out = join(dir, 'squeezenet-int8.onnx');
   const q = runTachyon(['quantize', SQUEEZENET, '--preset', 'caffe227', '--calibration', calibrationFolder(dir), '--out', out, '--json'], dir);
   assert.equal(q.code, 0, q.stderr);
@@ -49,14 +43,14 @@ test('quantize --json then evaluate fp32 vs int8: report, fused kernels, accurac
 });
 
 test('evaluate prints a table by default', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-cli-quantize-');
   const r = runTachyon(['evaluate', SQUEEZENET, '--preset', 'caffe227', '--images', IMAGES, '--labels', LABELS, '--limit', '3'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^model +top-1 +top-5 +\(3 images\)\nsqueezenet1\.1-fp32\.onnx +\d+\.\d\d % +\d+\.\d\d %\n$/);
 });
 
 test('quantize refuses an int8 model, a bare file without --preset, and an empty calibration folder', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-cli-quantize-');
   const calibration = calibrationFolder(dir);
   const int8 = runTachyon(['quantize', join(SHARED_MODELS, 'mobilenetv2-int8-qdq.onnx'), '--preset', 'torchvision224', '--calibration', calibration, '--out', join(dir, 'x.onnx')], dir);
   assert.equal(int8.code, 1);

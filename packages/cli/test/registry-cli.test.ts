@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { test, type TestContext } from 'node:test';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
 import { locateWorkspaceConfig, openRegistry } from '@tachyon/core';
+import { CLI_BIN, sharedDir, tempDir } from '@tachyon/test-support';
 
-const REPO_ROOT = resolve(fileURLToPath(new URL('../../../../', import.meta.url)));
-const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'tachyon.js');
-const SHARED = process.env['TACHYON_SHARED_DIR'] ?? resolve(REPO_ROOT, '..', 'shared');
+const BIN = CLI_BIN;
+const SHARED = sharedDir();
 const SQUEEZENET = join(SHARED, 'models', 'squeezenet1.1-fp32.onnx');
 const MOBILENET_INT8 = join(SHARED, 'models', 'mobilenetv2-int8-qdq.onnx');
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-registry-cli-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 function tachyon(args: string[], cwd: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, TACHYON_CACHE_DIR: join(cwd, 'cache') };
@@ -45,7 +37,7 @@ function fails(args: string[], cwd: string, code: string): string {
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 test('workspace create / show / show --admin-key; a second create is refused', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-registry-cli-');
   const created = json(['workspace', 'create', 'ws', '--name', 'demo'], dir);
   assert.deepEqual([created.name, created.root, created.registry], ['demo', join(dir, 'ws'), join(dir, 'ws', 'registry.db')]);
   const keyFile = join(dir, 'ws', '.tachyon', 'admin.key');
@@ -67,7 +59,7 @@ test('workspace create / show / show --admin-key; a second create is refused', (
 });
 
 test('model register / list / show / download / tag / delete with --json', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-registry-cli-');
   json(['workspace', 'create', 'ws'], dir);
   const w = ['--workspace', 'ws'];
   const v1 = json([...w, 'model', 'register', SQUEEZENET, '--name', 'squeezenet', '--description', 'SqueezeNet 1.1', '--tag', 'stage=dev', '--tag', 'team=cv'], dir);
@@ -102,7 +94,7 @@ test('model register / list / show / download / tag / delete with --json', (t) =
 });
 
 test('the workspace is found from the working directory upward; human output', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-registry-cli-');
   json(['workspace', 'create', '.', '--name', 'here'], dir);
   const sub = join(dir, 'notebooks');
   mkdirSync(sub);
@@ -114,7 +106,7 @@ test('the workspace is found from the working directory upward; human output', (
 });
 
 test('bad input: names, missing files, corrupt artifacts, deleting a deployed model', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-registry-cli-');
   json(['workspace', 'create', 'ws'], dir);
   const w = ['--workspace', 'ws'];
   fails([...w, 'model', 'register', SQUEEZENET, '--name', 'SqueezeNet'], dir, 'TCH_ERR_REGISTRY_NAME_INVALID');

@@ -1,18 +1,12 @@
 // `tachyon serve --print-config`: the layers (flag > env > --config > tachyon.json > default) end to end, without a model.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { loadServeConfigFile } from '@tachyon/server';
 import { BIN } from './support/cli-runner.js';
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-serve-cli-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '@tachyon/test-support';
 
 /** Runs `tachyon serve ARGS` in `cwd` with `env` added to a caller environment cleared of TACHYON_*. */
 function serve(args: readonly string[], cwd: string, env: Record<string, string> = {}) {
@@ -40,7 +34,7 @@ function writeJson(file: string, value: unknown): string {
 }
 
 test('--print-config: every option from the highest layer that sets it, and which layer that was', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-serve-cli-');
   writeJson(join(dir, 'tachyon.json'), {
     defaultModel: 'mobilenetv2-int8',
     modelPath: ['mirror'],
@@ -90,7 +84,7 @@ test('--print-config: every option from the highest layer that sets it, and whic
 });
 
 test('without --config: existing flags, TACHYON_SERVE_CONFIG, and tachyon.json\'s defaultModel with --name', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-serve-cli-');
   writeJson(join(dir, 'tachyon.json'), { defaultModel: 'squeezenet1.1-fp32' });
   const named = printConfig(['--name', 'sq', '--no-auth', '--cors', 'https://a.example', '--cors', 'https://b.example', '--no-batching'], dir);
   assert.deepEqual(named.config['models'], [{ name: 'sq', source: 'squeezenet1.1-fp32' }]);
@@ -118,7 +112,7 @@ test('without --config: existing flags, TACHYON_SERVE_CONFIG, and tachyon.json\'
 });
 
 test('a bad config file, a bad variable, a bad tachyon.json "server": exit 1 with every issue, nothing on stdout', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-serve-cli-');
   writeJson(join(dir, 'bad.json'), { htppPort: 1, workers: 0, models: [{ name: 'a' }] });
   const file = serve(['--config', 'bad.json', '--print-config'], dir);
   assert.equal(file.code, 1);
@@ -138,7 +132,7 @@ test('a bad config file, a bad variable, a bad tachyon.json "server": exit 1 wit
 });
 
 test('an error compileServeOptions finds says which layer set the option', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-serve-cli-');
   writeJson(join(dir, 'serve.json'), { httpPort: 9000, keysFile: 'keys.json' });
   const ports = serve(['--config', 'serve.json', '--grpc-port', '9000', '--print-config'], dir);
   assert.equal(ports.code, 1);

@@ -1,16 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { TachyonError } from '@tachyon/protocol';
+import type * as grpc from '@grpc/grpc-js';
+import type * as ProtoLoader from '@grpc/proto-loader';
+import {
+  GRPC_AUTHORIZATION_KEY, GRPC_ERROR_CODE_KEY, GRPC_ERROR_DETAILS_KEY, GRPC_REQUEST_ID_KEY, KSERVE_PROTO, PROTO_LOADER_OPTIONS,
+  TachyonError, bearerAuthorization,
+} from '@tachyon/protocol';
 import type { ClientConfig } from './client-options.js';
 import { withRetries, type Attempt } from './retry.js';
 
-/** Trailing metadata of a tachyon gRPC error (packages/server/src/grpc/grpc-errors.ts writes them). */
-const CODE_KEY = 'tachyon-code';
-const DETAILS_KEY = 'tachyon-details-bin';
-const REQUEST_ID_KEY = 'x-request-id';
+const require = createRequire(import.meta.url);
+let grpcModule: typeof grpc | undefined;
+
+/**
+ * grpc-js, loaded with the first gRPC client: its index loads its server code too, which an HTTP-only user (and
+ * every `import 'tachyon'`) should not pay for. Both libraries are CommonJS, so a synchronous require works.
+ */
+function grpcJs(): typeof grpc {
+  return (grpcModule ??= require('@grpc/grpc-js') as typeof grpc);
+}
 
 /** The server's default message size limit is 20 MiB; the client accepts what the server may send. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -32,11 +40,9 @@ let serviceCtor: (new (address: string, credentials: grpc.ChannelCredentials, op
 /** inference.GRPCInferenceService from the .proto shipped in @tachyon/protocol (loaded once per process). */
 function inferenceService(): NonNullable<typeof serviceCtor> {
   if (serviceCtor === undefined) {
-    const file = createRequire(import.meta.url).resolve('@tachyon/protocol/proto/kserve/grpc_service.proto');
-    const definition = protoLoader.loadSync('kserve/grpc_service.proto', {
-      keepCase: true, longs: Number, enums: String, bytes: Buffer, defaults: true, oneofs: true, includeDirs: [dirname(dirname(file))],
-    });
-    const root = grpc.loadPackageDefinition(definition) as unknown as { inference: { GRPCInferenceService: NonNullable<typeof serviceCtor> } };
+    const protoLoader = require('@grpc/proto-loader') as typeof ProtoLoader;
+    const definition = protoLoader.loadSync(KSERVE_PROTO, { ...PROTO_LOADER_OPTIONS, includeDirs: [...PROTO_LOADER_OPTIONS.includeDirs] });
+    const root = grpcJs().loadPackageDefinition(definition) as unknown as { inference: { GRPCInferenceService: NonNullable<typeof serviceCtor> } };
     serviceCtor = root.inference.GRPCInferenceService;
   }
   return serviceCtor;
@@ -52,7 +58,8 @@ export class GrpcTransport {
 
   constructor(private readonly config: ClientConfig) {
     const ca = config.ca === undefined ? undefined : Buffer.concat(config.ca.map((c) => (typeof c === 'string' ? Buffer.from(c) : Buffer.from(c))));
-    const credentials = config.tls ? grpc.credentials.createSsl(ca ?? null) : grpc.credentials.createInsecure();
+    const { credentials: creds } = grpcJs();
+    const credentials = config.tls ? creds.createSsl(ca ?? null) : creds.createInsecure();
     const Service = inferenceService();
     this.#client = new Service(config.grpcAddress!, credentials, {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -69,7 +76,7 @@ export class GrpcTransport {
       } catch (error) {
         if (call.signal?.aborted) throw call.signal.reason ?? error;
         const failure = toClientError(error as grpc.ServiceError, call, requestId, config.grpcAddress!);
-        const unavailable = (error as grpc.ServiceError).code === grpc.status.UNAVAILABLE;
+        const unavailable = (error as grpc.ServiceError).code === grpcJs().status.UNAVAILABLE;
         if (!unavailable || failure.code === 'TCH_ERR_CLIENT_TLS_FAILED' || call.retryUnavailable === false) throw failure;
         return { retry: failure };
       }
@@ -77,9 +84,9 @@ export class GrpcTransport {
   }
 
   #once(call: GrpcCall, requestId: string, remainingMs: number): Promise<unknown> {
-    const metadata = new grpc.Metadata();
-    metadata.set(REQUEST_ID_KEY, requestId);
-    if (this.config.key !== undefined) metadata.set('authorization', `Bearer ${this.config.key}`);
+    const metadata = new (grpcJs().Metadata)();
+    metadata.set(GRPC_REQUEST_ID_KEY, requestId);
+    if (this.config.key !== undefined) metadata.set(GRPC_AUTHORIZATION_KEY, bearerAuthorization(this.config.key));
     const method = (this.#client as unknown as Record<string, UnaryMethod>)[call.method];
     if (typeof method !== 'function') throw new TypeError(`method: "${call.method}" is not a GRPCInferenceService method.`);
     return new Promise((resolve, reject) => {
@@ -101,13 +108,14 @@ export class GrpcTransport {
 
 /** A gRPC ServiceError as a TachyonError: the server's own code when it sent one, else a client code. */
 export function toClientError(error: grpc.ServiceError, call: Pick<GrpcCall, 'method'>, requestId: string, address: string): TachyonError {
-  const trailers = error.metadata instanceof grpc.Metadata ? error.metadata : undefined;
-  const code = trailers?.get(CODE_KEY)[0];
-  const serverRequestId = trailers?.get(REQUEST_ID_KEY)[0];
+  const { Metadata, status } = grpcJs();
+  const trailers = error.metadata instanceof Metadata ? error.metadata : undefined;
+  const code = trailers?.get(GRPC_ERROR_CODE_KEY)[0];
+  const serverRequestId = trailers?.get(GRPC_REQUEST_ID_KEY)[0];
   const id = typeof serverRequestId === 'string' ? serverRequestId : requestId;
   if (typeof code === 'string') {
     let details: Record<string, unknown> = {};
-    const raw = trailers?.get(DETAILS_KEY)[0];
+    const raw = trailers?.get(GRPC_ERROR_DETAILS_KEY)[0];
     if (raw instanceof Buffer) {
       try {
         details = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
@@ -118,8 +126,8 @@ export function toClientError(error: grpc.ServiceError, call: Pick<GrpcCall, 'me
     return TachyonError.fromJSON({ error: error.details, code, details: { ...details, requestId: id } });
   }
   const reason = error.details ?? error.message;
-  if (error.code === grpc.status.DEADLINE_EXCEEDED) return deadlineError(call, id, error);
-  if (error.code === grpc.status.UNAVAILABLE) {
+  if (error.code === status.DEADLINE_EXCEEDED) return deadlineError(call, id, error);
+  if (error.code === status.UNAVAILABLE) {
     if (/certificate|SSL|TLS|handshake|self.signed/i.test(reason)) {
       return new TachyonError('TCH_ERR_CLIENT_TLS_FAILED', `The TLS handshake with "${address}" failed: ${reason}`, {
         details: { address, reason, requestId: id },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'undici';
-import { TachyonError } from '@tachyon/protocol';
+import { AUTHORIZATION_HEADER, DEADLINE_HEADER, REQUEST_ID_HEADER, TachyonError, bearerAuthorization } from '@tachyon/protocol';
 import type { ClientConfig } from './client-options.js';
 import { withRetries, type Attempt } from './retry.js';
 
@@ -57,9 +57,9 @@ export class HttpTransport {
           method: call.method,
           headers: {
             ...call.headers,
-            'x-request-id': requestId,
-            'x-request-timeout-ms': String(remaining),
-            ...(config.key === undefined ? {} : { authorization: `Bearer ${config.key}` }),
+            [REQUEST_ID_HEADER]: requestId,
+            [DEADLINE_HEADER]: String(remaining),
+            ...(config.key === undefined ? {} : { [AUTHORIZATION_HEADER]: bearerAuthorization(config.key) }),
           },
           body: call.body ?? null,
           signal,

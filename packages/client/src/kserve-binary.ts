@@ -1,38 +1,36 @@
-import { TachyonError, rawBytesLength, writeRawBytes } from '@tachyon/protocol';
+import {
+  IMAGE_INPUT, SCORES_OUTPUT, TachyonError, rawBytesLength, writeRawBytes, type KServeInferRequestJson, type KServeInferResponseJson,
+  type KServeTensorJson,
+} from '@tachyon/protocol';
 
-/** The header naming the JSON part's length in a KServe v2 binary-data request or response. */
-export const INFERENCE_HEADER = 'inference-header-content-length';
+/** The header naming the JSON part's length in a KServe v2 binary-data request or response (from @tachyon/protocol). */
+export { INFERENCE_HEADER } from '@tachyon/protocol';
 
 /**
  * A KServe v2 binary-data request: JSON header, then the BYTES tensor `images` as (uint32 little-endian length,
  * bytes) per element, asking for `scores` back as raw little-endian FP32.
  */
-export function encodeImagesRequest(images: readonly Uint8Array[], output = 'scores'): { body: Buffer; headerLength: number } {
+export function encodeImagesRequest(images: readonly Uint8Array[], output = SCORES_OUTPUT): { body: Buffer; headerLength: number } {
   const size = rawBytesLength(images);
-  const header = Buffer.from(JSON.stringify({
-    inputs: [{ name: 'images', datatype: 'BYTES', shape: [images.length], parameters: { binary_data_size: size } }],
+  const request: KServeInferRequestJson = {
+    inputs: [{ name: IMAGE_INPUT, datatype: 'BYTES', shape: [images.length], parameters: { binary_data_size: size } }],
     outputs: [{ name: output, parameters: { binary_data: true } }],
-  }));
+  };
+  const header = Buffer.from(JSON.stringify(request));
   const body = Buffer.allocUnsafe(header.length + size);
   header.copy(body, 0);
   writeRawBytes(images, body, header.length);
   return { body, headerLength: header.length };
 }
 
-interface OutputHeader {
-  name: string;
-  datatype: string;
-  shape: number[];
-  data?: number[];
-  parameters?: { binary_data_size?: number };
-}
+type OutputHeader = KServeTensorJson;
 
 /** Decodes the FP32 output `name` of shape [N, C] from a binary-data or plain JSON response: one row per image. */
-export function decodeScores(body: Buffer, headerLength: number | undefined, name = 'scores'): Float32Array[] {
+export function decodeScores(body: Buffer, headerLength: number | undefined, name = SCORES_OUTPUT): Float32Array[] {
   const json = headerLength === undefined ? body : body.subarray(0, headerLength);
-  let header: { outputs?: OutputHeader[] };
+  let header: Partial<KServeInferResponseJson>;
   try {
-    header = JSON.parse(json.toString('utf8')) as { outputs?: OutputHeader[] };
+    header = JSON.parse(json.toString('utf8')) as Partial<KServeInferResponseJson>;
   } catch (cause) {
     throw bad('The inference response header is not JSON.', {}, cause);
   }
@@ -53,7 +51,7 @@ export function decodeScores(body: Buffer, headerLength: number | undefined, nam
       offset += size;
     } else if (output.name === name) {
       if (!Array.isArray(output.data)) throw bad(`Output "${name}" has no data.`, {});
-      found = { output, values: Float32Array.from(output.data) };
+      found = { output, values: Float32Array.from(output.data as number[]) };
     }
   }
   if (!found) throw bad(`The response has no output "${name}".`, { outputs: outputs.map((o) => o.name) });

@@ -1,10 +1,12 @@
-import { TachyonError, rawBytesLength, writeRawBytes } from '@tachyon/protocol';
-import type { ScoredClass } from './tachyon-client.js';
+import {
+  CLASSIFICATION_PARAMETER, IMAGE_INPUT, SCORES_OUTPUT, TachyonError, parseClassification, rawBytesLength, writeRawBytes,
+  type KServeDatatype, type ScoredClass,
+} from '@tachyon/protocol';
 
 /** inference.ModelInferResponse as proto-loader decodes it (snake_case, bytes as Buffers). */
 export interface ModelInferResponseMessage {
   model_name: string;
-  outputs: { name: string; datatype: string; shape: number[]; contents?: { fp32_contents?: number[]; bytes_contents?: Buffer[] } | null }[];
+  outputs: { name: string; datatype: KServeDatatype; shape: number[]; contents?: { fp32_contents?: number[]; bytes_contents?: Buffer[] } | null }[];
   raw_output_contents: Buffer[];
 }
 
@@ -18,18 +20,18 @@ export function buildModelInferRequest(model: string, images: readonly Uint8Arra
   writeRawBytes(images, raw, 0);
   return {
     model_name: model,
-    inputs: [{ name: 'images', datatype: 'BYTES', shape: [images.length] }],
-    outputs: [{ name: 'scores', parameters: classify === undefined ? {} : { classification: { int64_param: classify } } }],
+    inputs: [{ name: IMAGE_INPUT, datatype: 'BYTES' satisfies KServeDatatype, shape: [images.length] }],
+    outputs: [{ name: SCORES_OUTPUT, parameters: classify === undefined ? {} : { [CLASSIFICATION_PARAMETER]: { int64_param: classify } } }],
     raw_input_contents: [raw],
   };
 }
 
-function output(response: ModelInferResponseMessage, datatype: string): { shape: number[]; raw: Buffer | undefined; contents: ModelInferResponseMessage['outputs'][number]['contents'] } {
-  const index = response.outputs.findIndex((o) => o.name === 'scores');
+function output(response: ModelInferResponseMessage, datatype: KServeDatatype): { shape: number[]; raw: Buffer | undefined; contents: ModelInferResponseMessage['outputs'][number]['contents'] } {
+  const index = response.outputs.findIndex((o) => o.name === SCORES_OUTPUT);
   const found = response.outputs[index];
-  if (found === undefined) throw bad('The response has no output "scores".', { outputs: response.outputs.map((o) => o.name) });
-  if (found.datatype !== datatype) throw bad(`Output "scores" is ${found.datatype}, expected ${datatype}.`, { datatype: found.datatype });
-  if (found.shape.length !== 2) throw bad(`Output "scores" has shape [${found.shape.join(', ')}], expected [N, C].`, { shape: found.shape });
+  if (found === undefined) throw bad(`The response has no output "${SCORES_OUTPUT}".`, { outputs: response.outputs.map((o) => o.name) });
+  if (found.datatype !== datatype) throw bad(`Output "${SCORES_OUTPUT}" is ${found.datatype}, expected ${datatype}.`, { datatype: found.datatype });
+  if (found.shape.length !== 2) throw bad(`Output "${SCORES_OUTPUT}" has shape [${found.shape.join(', ')}], expected [N, C].`, { shape: found.shape });
   return { shape: found.shape, raw: response.raw_output_contents[index], contents: found.contents };
 }
 
@@ -70,18 +72,8 @@ export function decodeGrpcClassification(response: ModelInferResponseMessage): S
   }
   if (strings.length !== rows * k) throw bad(`Output "scores" has ${strings.length} classes for shape [${rows}, ${k}].`, { shape });
   const result: ScoredClass[][] = [];
-  for (let i = 0; i < rows; i++) result.push(strings.slice(i * k, (i + 1) * k).map(parseScoredClass));
+  for (let i = 0; i < rows; i++) result.push(strings.slice(i * k, (i + 1) * k).map(parseClassification));
   return result;
-}
-
-function parseScoredClass(text: string): ScoredClass {
-  // The label is everything after the second colon (labels may contain colons themselves).
-  const first = text.indexOf(':');
-  const second = text.indexOf(':', first + 1);
-  const score = Number(text.slice(0, first));
-  const index = Number(text.slice(first + 1, second));
-  if (first < 0 || second < 0 || !Number.isFinite(score) || !Number.isInteger(index)) throw bad(`"${text}" is not a "score:index:label" class.`, {});
-  return { index, label: text.slice(second + 1), score };
 }
 
 function bad(message: string, details: Record<string, unknown>): TachyonError {

@@ -1,16 +1,12 @@
-import { TachyonError } from '@tachyon/protocol';
+import { INFERENCE_HEADER, TachyonError, type KServeModelMetadata, type ScoredClass } from '@tachyon/protocol';
 import { compileClientOptions, type ClientConfig, type ClientOptions } from './client-options.js';
 import { GrpcTransport } from './grpc-transport.js';
 import { HttpTransport, errorFromReply, type HttpReply } from './http-transport.js';
 import { encodeClassifyBody } from './image-body.js';
-import { INFERENCE_HEADER, decodeScores, encodeImagesRequest } from './kserve-binary.js';
+import { decodeScores, encodeImagesRequest } from './kserve-binary.js';
 import { buildModelInferRequest, decodeGrpcClassification, decodeGrpcScores, type ModelInferResponseMessage } from './kserve-grpc.js';
 
-export interface ScoredClass {
-  index: number;
-  label: string;
-  score: number;
-}
+export type { ScoredClass };
 
 export interface ClassifyResult {
   /** The multipart part's file name (the `names` given to classify), or null for a single image sent as the body. */
@@ -32,14 +28,8 @@ export interface ClassifyOptions extends CallOptions {
   names?: readonly string[];
 }
 
-/** KServe v2 model metadata. */
-export interface ModelMetadata {
-  name: string;
-  versions?: string[];
-  platform: string;
-  inputs: { name: string; datatype: string; shape: number[] }[];
-  outputs: { name: string; datatype: string; shape: number[] }[];
-}
+/** KServe v2 model metadata (the protocol's KServeModelMetadata). */
+export type ModelMetadata = KServeModelMetadata;
 
 /**
  * Over HTTP the calls use the raw-image endpoint and KServe v2 binary data; over gRPC (`protocol: 'grpc'`) KServe v2

@@ -2,11 +2,11 @@
  * @tachyon/core — the engine: runtime, preprocessing, zoo, labels. Never imports fastify or grpc.
  *
  * ```ts
- * import { OnnxRuntimeBackend, compileModelSources, preprocessImage, presetByName, resolveZooModel, topK,
+ * import { createBackend, compileModelSources, preprocessImage, presetByName, resolveZooModel, topK,
  *   imagenetClassNames, zooEntry } from '@tachyon/core';
  * const entry = zooEntry('mobilenetv2-int8');
  * const { path } = await resolveZooModel(entry, compileModelSources({ modelPath: ['../shared/models'] }));
- * const backend = new OnnxRuntimeBackend();
+ * const backend = createBackend(); // the registered runtime with the highest priority: onnxruntime-cpu
  * const session = await backend.createSession(path);
  * const input = await preprocessImage(jpegBytes, presetByName(entry.preset));
  * const out = await session.run({ [entry.input]: { dtype: 'float32', dims: input.dims, data: input.data } });
@@ -32,3 +32,4 @@ export * from './registry/index.js';
 export * from './scheduler/index.js';
 export * from './quantize/index.js';
 export * from './controller/index.js';
+export * from './serving/index.js';

@@ -7,10 +7,11 @@ import * as http from 'node:http';
 import { test } from 'node:test';
 import { readDaemonInfo, daemonPaths } from '@tachyon/server';
 import { launchBrowser, lowContrast, overflowsX, screenshot, unnamedControls } from './support/browser.js';
-import { classifyDirect, dashboardWorkspace, sampleImage, waitUntil } from './support/dashboard-fixture.js';
+import { classifyDirect, dashboardWorkspace } from './support/dashboard-fixture.js';
+import { sampleImagePath, waitUntil } from '@tachyon/test-support';
 
-const TENCH = sampleImage('n01440764_tench.JPEG');
-const GOLDFISH = sampleImage('n01443537_goldfish.JPEG');
+const TENCH = sampleImagePath('n01440764_tench.JPEG');
+const GOLDFISH = sampleImagePath('n01443537_goldfish.JPEG');
 
 test('the dashboard: sign in, service, try it, keys, model stages, accessibility basics', { timeout: 600_000 }, async (t) => {
   const ws = await dashboardWorkspace(t, 'fish');

@@ -82,3 +82,19 @@ export interface DaemonHealth {
   workspace: string;
   version: string;
 }
+
+/**
+ * How a client finds a workspace's daemon: `<workspace>/.tachyon/daemon.json` (a DaemonInfo) says where it listens,
+ * `<workspace>/.tachyon/daemon.token` (mode 0600) holds the bearer token its API wants.
+ */
+export const DAEMON_DIR = '.tachyon';
+export const DAEMON_INFO_FILE = 'daemon.json';
+export const DAEMON_TOKEN_FILE = 'daemon.token';
+
+/** `daemon.json`: where a workspace's running daemon listens (the token is in its own 0600 file). */
+export interface DaemonInfo {
+  pid: number;
+  url: string;
+  startedAt: string;
+  version: string;
+}

@@ -16,9 +16,12 @@ export const ERROR_CODES = {
   TCH_ERR_IMAGE_UNSUPPORTED_FORMAT: { kind: 'UNSUPPORTED', description: 'The bytes are not a JPEG, PNG or WebP image.' },
   TCH_ERR_IMAGE_CORRUPT: { kind: 'INVALID_ARG', description: 'The image header is valid but its data cannot be decoded (truncated or damaged).' },
   TCH_ERR_IMAGE_PRESET_UNKNOWN: { kind: 'NOT_FOUND', description: 'No preprocessing preset has the given name.' },
+  TCH_ERR_IMAGE_PRESET_REQUIRED: { kind: 'INVALID_ARG', description: 'The model input shape does not tell its preprocessing (only 224 and 227 pixel inputs do); a preset must be chosen.' },
 
   // runtime (backends, sessions, worker pool)
   TCH_ERR_BACKEND_NO_PROVIDER: { kind: 'UNAVAILABLE', description: 'None of the requested execution providers could create the session; every reason is listed.' },
+  TCH_ERR_BACKEND_NOT_FOUND: { kind: 'NOT_FOUND', description: 'No backend is registered under the requested name.' },
+  TCH_ERR_BACKEND_UNAVAILABLE: { kind: 'UNAVAILABLE', description: 'None of the registered backends could be created here; every backend tried is listed with its reason.' },
   TCH_ERR_MODEL_LOAD_FAILED: { kind: 'INVALID_ARG', description: 'The model file is not a valid ONNX model for this runtime.' },
   TCH_ERR_TENSOR_INPUT_MISSING: { kind: 'INVALID_ARG', description: 'A model input was not provided.' },
   TCH_ERR_TENSOR_INPUT_UNKNOWN: { kind: 'INVALID_ARG', description: 'A tensor was provided under a name the model has no input for.' },
@@ -93,6 +96,7 @@ export const ERROR_CODES = {
   TCH_ERR_DEPLOY_FAILED: { kind: 'UNAVAILABLE', description: 'The service did not become healthy: its process failed to start or kept crashing; the reason and the last log lines are in the details.' },
   TCH_ERR_DEPLOY_TIMEOUT: { kind: 'DEADLINE_EXCEEDED', description: 'The service did not become healthy within the wait timeout; it may still be transitioning.' },
   TCH_ERR_DAEMON_UNAVAILABLE: { kind: 'UNAVAILABLE', description: "The workspace's deployment daemon could not be started or reached; its log file is named in the details." },
+  TCH_ERR_DAEMON_LEASE_HELD: { kind: 'UNAVAILABLE', description: 'Another deployment daemon holds the controller lease of this registry (named in the details); only one daemon may control a registry.' },
 
   // the TypeScript client
   TCH_ERR_CLIENT_UNREACHABLE: { kind: 'UNAVAILABLE', description: 'The client could not reach the server (connection refused, reset or closed), also after its retries.' },

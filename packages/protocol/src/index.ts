@@ -1,5 +1,7 @@
 /**
- * @tachyon/protocol — the wire contract: error codes, kinds and their HTTP/gRPC statuses.
+ * @tachyon/protocol — the whole wire contract, spelled once for client and server: error codes, kinds and their
+ * HTTP/gRPC statuses; HTTP header and gRPC metadata names; KServe v2 datatypes and JSON shapes; the classification
+ * text codec; the .proto files and how to load them; the deployment daemon's API shapes.
  *
  * ```ts
  * import { TachyonError } from '@tachyon/protocol';
@@ -13,3 +15,7 @@ export * from './tachyon-error.js';
 export * from './deployments.js';
 export type * from './dashboard-api.js';
 export * from './raw-bytes.js';
+export * from './wire-names.js';
+export * from './kserve-types.js';
+export * from './classification-text.js';
+export * from './grpc-protos.js';

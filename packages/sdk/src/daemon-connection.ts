@@ -1,22 +1,23 @@
+import { findDaemonAt, type DaemonClient } from '@tachyon/client';
+import { locateWorkspaceConfig } from '@tachyon/core';
 import { TachyonError } from '@tachyon/protocol';
-import type { DaemonClient } from '@tachyon/server';
 import type { DeploymentControl } from './deployment-control.js';
 
 /**
- * The workspace's local daemon as a DeploymentControl: `ensureDaemon(root)` of @tachyon/server finds the running
- * daemon through the workspace (`.tachyon/daemon.json`), or starts it. With `start: false` a daemon that is not
- * running is TCH_ERR_DAEMON_UNAVAILABLE instead. @tachyon/server is loaded only here, on first use.
+ * The workspace's local daemon as a DeploymentControl: a running one is found through the workspace
+ * (`.tachyon/daemon.json`, @tachyon/client); when none runs, `ensureDaemon` of @tachyon/server starts one. That is the
+ * only place the SDK loads @tachyon/server (fastify, grpc-js, OpenTelemetry), lazily. With `start: false` a daemon
+ * that is not running is TCH_ERR_DAEMON_UNAVAILABLE instead.
  */
 export async function connectDaemon(root: string, options: { start?: boolean } = {}): Promise<DeploymentControl> {
-  const { ensureDaemon, findDaemon } = await import('@tachyon/server');
-  let client: DaemonClient | undefined;
+  const workspaceRoot = locateWorkspaceConfig(root).root;
+  const running = await findDaemonAt(workspaceRoot);
+  if (running !== undefined) return fromDaemonClient(running);
   if (options.start === false) {
-    client = await findDaemon(root);
-    if (client === undefined) throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `No deployment daemon runs for "${root}".`, { details: { workspace: root } });
-  } else {
-    client = await ensureDaemon(root);
+    throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `No deployment daemon runs for "${root}".`, { details: { workspace: root } });
   }
-  return fromDaemonClient(client);
+  const { ensureDaemon } = await import('@tachyon/server');
+  return fromDaemonClient(await ensureDaemon(workspaceRoot));
 }
 
 /** Adapts DaemonClient's method names to DeploymentControl. */

@@ -101,7 +101,7 @@ export class Model {
 
   /** The path of the stored artifact on this machine (read-only; for runtimes that want a file). */
   async artifactPath(): Promise<string> {
-    return (await this.workspace.registry()).artifactPath(this.#record);
+    return (await this.workspace.registry()).localArtifactPath(this.#record);
   }
 
   toJSON(): ModelVersionRecord {

@@ -2,30 +2,23 @@
 // `tachyon serve` server started in this process (mobilenetv2-int8 from ../shared/models, keys required): the SDK's
 // own logic — get-or-deploy, wait, keys, update, delete — and its run/classify paths over HTTP and gRPC.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { compileModelSources } from '@tachyon/core';
 import { createServeLogger, startServer, type RunningServer } from '@tachyon/server';
 import { Webservice, Workspace, isTachyonError } from '../src/index.js';
 import { MemoryControl } from './support/memory-control.js';
+import { sharedDir, tempDir } from '@tachyon/test-support';
 
-const REPO_ROOT = resolve(fileURLToPath(new URL('../../../../', import.meta.url)));
-const SHARED = process.env['TACHYON_SHARED_DIR'] ?? resolve(REPO_ROOT, '..', 'shared');
+const SHARED = sharedDir();
 const image = (file: string) => join(SHARED, 'images', 'imagenet-sample', file);
 const TENCH = image('n01440764_tench.JPEG');
 const GOLDFISH = image('n01443537_goldfish.JPEG');
 const NAME = 'fish';
 const MODEL = { name: 'mnv2', version: 1 };
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-sdk-ws-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 interface Setup {
   ws: Workspace;
@@ -36,7 +29,7 @@ interface Setup {
 
 /** A real server serving NAME with known keys, and a workspace whose control "deploys" to it. */
 async function setup(t: TestContext): Promise<Setup> {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-sdk-ws-');
   const keys = { primary: randomBytes(24).toString('base64url'), secondary: randomBytes(24).toString('base64url') };
   writeFileSync(join(dir, 'keys.json'), JSON.stringify(keys));
   const server = await startServer({

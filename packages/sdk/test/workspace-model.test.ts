@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Model, Workspace } from '../src/index.js';
+import { sharedDir, tempDir } from '@tachyon/test-support';
 
-const REPO_ROOT = resolve(fileURLToPath(new URL('../../../../', import.meta.url)));
-const SHARED = process.env['TACHYON_SHARED_DIR'] ?? resolve(REPO_ROOT, '..', 'shared');
+const SHARED = sharedDir();
 const SQUEEZENET = join(SHARED, 'models', 'squeezenet1.1-fp32.onnx');
 const MOBILENET_INT8 = join(SHARED, 'models', 'mobilenetv2-int8-qdq.onnx');
 
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-sdk-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 async function workspace(t: TestContext): Promise<Workspace> {
-  const ws = await Workspace.create(join(tempDir(t), 'ws'), { name: 'sdk-test' });
+  const ws = await Workspace.create(join(tempDir(t, 'tachyon-sdk-'), 'ws'), { name: 'sdk-test' });
   t.after(() => ws.close());
   return ws;
 }
@@ -51,7 +43,7 @@ test('Workspace.create then Workspace.fromConfig (folder, file, working director
   } finally {
     process.chdir(cwd);
   }
-  await assert.rejects(Workspace.fromConfig(tempDir(t)), hasCode('TCH_ERR_WORKSPACE_NOT_FOUND'));
+  await assert.rejects(Workspace.fromConfig(tempDir(t, 'tachyon-sdk-')), hasCode('TCH_ERR_WORKSPACE_NOT_FOUND'));
   await assert.rejects(Workspace.create(ws.root), hasCode('TCH_ERR_WORKSPACE_EXISTS'));
 });
 
@@ -82,7 +74,7 @@ test('Model.register / get / list: versions 1, 2, ... with every field', async (
 test('model.download, model.tag, model.delete (refused while deployed unless forced)', async (t) => {
   const ws = await workspace(t);
   const model = await Model.register(ws, SQUEEZENET, 'squeezenet');
-  const out = join(tempDir(t), 'copy.onnx');
+  const out = join(tempDir(t, 'tachyon-sdk-'), 'copy.onnx');
   assert.equal(await model.download(out), out);
   assert.equal(sha256(out), model.sha256);
 

@@ -1,9 +1,9 @@
 /**
- * @tachyon/server — protocol adapters (HTTP with fastify, gRPC with grpc-js) over one internal infer function.
+ * @tachyon/server — protocol adapters (HTTP with fastify, gRPC with grpc-js) over the engine of @tachyon/core
+ * (ModelHost, ServedModel, infer), plus security, metrics and lifecycle.
  *
  * ```ts
- * import { ModelHost, infer } from '@tachyon/server';
- * import { compileModelSources } from '@tachyon/core';
+ * import { ModelHost, compileModelSources, infer } from '@tachyon/core';
  * const host = await ModelHost.create({ sources: compileModelSources({ modelPath: ['../shared/models'] }) });
  * await host.load('mnv2', { kind: 'model', ref: 'mobilenetv2-int8' });
  * const res = await infer(host, { modelName: 'mnv2', inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [jpeg] }],
@@ -11,19 +11,14 @@
  * await host.close();
  * ```
  */
-export * from './inference/infer-types.js';
-export * from './inference/infer.js';
-export * from './model-host/served-model.js';
-export * from './model-host/model-host.js';
-export * from './model-host/model-control-options.js';
-export { DEFAULT_MEMORY_SHARE, estimateBytes, memoryBudget } from './model-host/model-budget.js';
 export * from './auth/service-keys.js';
 export * from './grpc/grpc-server.js';
 export * from './grpc/grpc-config.js';
 export * from './grpc/grpc-protos.js';
 export { GRPC_ERROR_CODE_KEY, GRPC_ERROR_DETAILS_KEY, GRPC_REQUEST_ID_KEY, toGrpcError } from './grpc/grpc-errors.js';
 export type { GrpcCallLog } from './grpc/grpc-call.js';
-export { decodeRawBytes, encodeRawBytes } from './inference/raw-tensor.js';
+export { formatServerTiming } from './codec/server-timing.js';
+export { decodeRawBytes, encodeRawBytes } from './codec/raw-tensor.js';
 export * from './http/http-options.js';
 export * from './http/http-server.js';
 export type { HttpServerState, RouteAccess, RequestContext } from './http/fastify-types.js';
@@ -32,6 +27,7 @@ export { REQUEST_ID_HEADER, DEADLINE_HEADER, requestIdFor } from './http/request
 export { INFERENCE_HEADER } from './http/codec/kserve-request.js';
 export { buildOpenApiDocument } from './http/openapi/openapi-document.js';
 export * from './observability/observability-options.js';
+export { tracingFromOtelEnv } from './observability/otel-env.js';
 export { Observability, type ObservabilityOptions } from './observability/observability.js';
 export { ServerMetrics, UNKNOWN_MODEL, type InferProtocol, type QueueStats, type RequestMetric, type ServerMetricsOptions } from './observability/server-metrics.js';
 export type { MetricsHistory, HistoryBucket, HistoryModelStats } from './observability/metrics-history.js';

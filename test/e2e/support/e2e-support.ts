@@ -1,30 +1,22 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
+import { CLI_BIN, REPO_ROOT, sampleImagePath, sharedDir, } from '@tachyon/test-support';
 
-/** The repository root (these tests run from test/e2e/dist/). */
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../../../../', import.meta.url)));
-export const CLI_BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'tachyon.js');
+export { CLI_BIN, REPO_ROOT };
 /** ../shared beside the repository, or $TACHYON_SHARED_DIR. */
-export const SHARED = process.env['TACHYON_SHARED_DIR'] ?? resolve(REPO_ROOT, '..', 'shared');
+export const SHARED = sharedDir();
 export const SHARED_MODELS = join(SHARED, 'models');
-export const sample = (file: string): string => join(SHARED, 'images', 'imagenet-sample', file);
+export const sample = sampleImagePath;
 /** Known images and their ImageNet labels (clear top-1 with mobilenetv2-int8). */
 export const KNOWN = Object.freeze([
   { file: 'n01440764_tench.JPEG', label: 'tench', index: 0 },
   { file: 'n01443537_goldfish.JPEG', label: 'goldfish', index: 1 },
   { file: 'n07747607_orange.JPEG', label: 'orange', index: 950 },
 ]);
-
-export function tempDir(t: TestContext, prefix = 'tachyon-e2e-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 export interface Run {
   code: number | null;

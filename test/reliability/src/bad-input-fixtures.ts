@@ -1,20 +1,11 @@
 // Hostile payloads built in memory or in a work folder: damaged images, a pixel bomb, attack zips. The zip builder
-// and the example service definition are the core package's own test fixtures (reused, not copied).
+// and the example service definition come from @tachyon/test-support.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
-import type { RawZipEntry, buildRawZip as BuildRawZip } from '../../../packages/core/test/service-def/raw-zip.js';
-import type * as ExampleManifest from '../../../packages/core/test/service-def/example-manifest.js';
 import { repoPath } from './paths.js';
-
-const CORE_TEST = ['packages', 'core', 'dist', 'test', 'service-def'];
-
-async function coreFixtures(): Promise<{ buildRawZip: typeof BuildRawZip; example: typeof ExampleManifest }> {
-  const raw = (await import(pathToFileURL(repoPath(...CORE_TEST, 'raw-zip.js')).href)) as { buildRawZip: typeof BuildRawZip };
-  const example = (await import(pathToFileURL(repoPath(...CORE_TEST, 'example-manifest.js')).href)) as typeof ExampleManifest;
-  return { buildRawZip: raw.buildRawZip, example };
-}
+import * as example from '@tachyon/test-support/service-zip';
+import { buildRawZip, type RawZipEntry } from '@tachyon/test-support/service-zip';
 
 /** The first `fraction` of a real JPEG: a valid header, then the data stops. */
 export function truncated(jpeg: Buffer, fraction = 0.4): Buffer {
@@ -57,7 +48,6 @@ export type ZipAttack = 'zip-slip' | 'symlink' | 'zip-bomb' | 'bad-manifest';
 /** Writes the attack zip into `dir` and returns its path. */
 export async function writeAttackZip(dir: string, attack: ZipAttack): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const { buildRawZip, example } = await coreFixtures();
   const entries = (extra: RawZipEntry[] = [], edit?: (m: ReturnType<typeof example.exampleManifest>) => void): RawZipEntry[] => {
     const manifest = example.exampleManifest();
     edit?.(manifest);

@@ -1,32 +1,24 @@
 // The deployment daemon under kill -9: a service process killed is restarted on the same URL; the daemon killed
 // just after a deploy was accepted, and while a deploy request is in flight, leaves a consistent registry, and the
 // next daemon brings every desired service back.
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@tachyon/client';
 import { createWorkspace, isAlive, openRegistry } from '@tachyon/core';
-import { ensureDaemon, findDaemon, type DaemonClient } from '@tachyon/server';
+import { findDaemon, type DaemonClient } from '@tachyon/server';
 import type { CheckList } from './check.js';
 import { ORANGE, sampleImage, sharedModels } from './paths.js';
 import { checkRegistry } from './registry-consistency.js';
+import { killProcessesUnder, waitUntil as waitUntilShared } from '@tachyon/test-support';
+import { startTestDaemon } from '@tachyon/test-support/daemon';
 
 const MODEL = 'classifier';
 const SPEC = { model: { name: MODEL, version: 1 }, tls: 'none' as const };
-/** Fast supervision (health every 300 ms, first restart after 200 ms), as the daemon's own tests use. */
-const SUPERVISOR = { healthIntervalMs: 300, backoffInitialMs: 200, unhealthyAfter: 1, startTimeoutMs: 120_000 };
 
-const startDaemon = (root: string) => ensureDaemon(root, { env: { ...process.env, TACHYON_DAEMON_SUPERVISOR: JSON.stringify(SUPERVISOR) } });
-
-async function waitUntil<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(100);
-  }
-}
+const startDaemon = (root: string) => startTestDaemon(root);
+/** Polls until `check` gives a value; a check that throws counts as "not yet" (the daemon may be restarting). */
+const waitUntil = <T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 120_000): Promise<T> =>
+  waitUntilShared(() => check().catch(() => undefined), what, timeoutMs, 100) as Promise<T>;
 
 /** A classify call through the service's scoring URL with its key: the orange's class on top. */
 async function serves(daemon: DaemonClient, name: string): Promise<boolean> {
@@ -40,17 +32,6 @@ async function serves(daemon: DaemonClient, name: string): Promise<boolean> {
     return false;
   } finally {
     await client.close();
-  }
-}
-
-function killProcessesUnder(dir: string): void {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) process.kill(Number(entry), 'SIGKILL');
-    } catch {
-      // gone already
-    }
   }
 }
 

@@ -103,6 +103,11 @@ export function renderMarkdown(r: ReliabilityReport, jsonPath: string): string {
       'answers `TCH_ERR_DEADLINE_EXCEEDED` (packages/core/src/scheduler/model-scheduler.ts; regression test ' +
       '`packages/core/test/scheduler/model-scheduler-late-result.test.ts`). What remains is the answer\'s own post-processing ' +
       'after the batch (a few ms), hence the 5 % allowance in the check.',
+    "- **Fixed: late 200s from the answer's own post-processing.** After the scheduler check above, a quiet-machine run still saw 4 answers " +
+      '200 after their deadline, one by more than 5 % (430 ms for 400 ms): the time after the batch (softmax, top-k, encoding) and a ' +
+      "late-firing request timer. The engine now owns the deadline end to end: `ServedModel.infer()` refuses to return an answer built past " +
+      'the deadline (TCH_ERR_DEADLINE_EXCEEDED) and the HTTP adapter checks once more before sending. Two full runs in a row after the ' +
+      're-cut (2026-12-08, other jobs on the machine, load average 1.5-4): 0 probes over the deadline in both.',
     '- **`Worker.terminate()` with an inference in flight can abort the whole process.** The first version of the worker-exit ' +
       'fault terminated the session worker from outside right after an inference was posted to it; in 2 of 6 tries the server ' +
       "died with SIGABRT (`terminate called after throwing an instance of 'Napi::Error'`: onnxruntime-node's native callback " +

@@ -1,7 +1,6 @@
 // Faults inside one server process: a session that throws (poison input) and a session worker thread that exits
 // with a request in flight (test-only preload). The request fails cleanly, the worker is replaced, the next succeed.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CheckList } from './check.js';
 import { call, closeTarget, type Target } from './http-call.js';
 import { ORANGE, sampleImage } from './paths.js';

@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { canMount, runDiskFull, runKillDuringRegister } from '../src/registry-faults.js';
-import { checkList, tempDir } from './support.js';
+import { checkList } from './support.js';
+import { tempDir } from '@tachyon/test-support';
 
 test('kill -9 during register leaves no half row, orphan blob, journal row or staging file', async (t) => {
   const { checks, get } = checkList();
-  await runKillDuringRegister(tempDir(t), checks, 2);
+  await runKillDuringRegister(tempDir(t, 'tachyon-reliability-test-'), checks, 2);
   const check = get('kill-during-register');
   assert.ok(check.pass, check.observed);
   assert.match(check.observed, /registry consistent every time/);
@@ -15,7 +16,7 @@ test('kill -9 during register leaves no half row, orphan blob, journal row or st
 
 test('disk full while registering: TCH_ERR_REGISTRY_STORAGE_FAILED and nothing half-written (tmpfs; needs root)', async (t) => {
   const { checks, get } = checkList();
-  await runDiskFull(tempDir(t), checks);
+  await runDiskFull(tempDir(t, 'tachyon-reliability-test-'), checks);
   const check = get('disk-full');
   assert.ok(check.pass, check.observed);
   if (canMount()) {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { BAD_INPUT_KINDS } from '../src/bad-input-corpus.js';
 import { documentedStatus } from '../src/documented-codes.js';
 import { runCorpus } from '../src/run-corpus.js';
-import { tempDir } from './support.js';
+import { tempDir } from '@tachyon/test-support';
 
 test('the corpus has at least 20 kinds, each expecting a documented code (or a TLS-level close)', () => {
   assert.ok(BAD_INPUT_KINDS.length >= 20, `only ${BAD_INPUT_KINDS.length} kinds`);
@@ -17,7 +17,7 @@ test('the corpus has at least 20 kinds, each expecting a documented code (or a T
 });
 
 test('every bad input gets its documented answer from a real server, which keeps serving after each', async (t) => {
-  const result = await runCorpus({ workDir: tempDir(t) });
+  const result = await runCorpus({ workDir: tempDir(t, 'tachyon-reliability-test-') });
   const expectedKinds = BAD_INPUT_KINDS.filter((k) => k.slow !== true).map((k) => k.id);
   assert.deepEqual(result.kinds.map((k) => k.id), expectedKinds);
   for (const kind of result.kinds) {

@@ -2,11 +2,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runWorkerFaults } from '../src/worker-faults.js';
-import { checkList, tempDir } from './support.js';
+import { checkList } from './support.js';
+import { tempDir } from '@tachyon/test-support';
 
 test('a throwing session fails only its request; an exiting worker fails its request, is replaced, and the next succeed', async (t) => {
   const { checks, get } = checkList();
-  await runWorkerFaults(tempDir(t), checks);
+  await runWorkerFaults(tempDir(t, 'tachyon-reliability-test-'), checks);
   const throws = get('session-throws');
   assert.ok(throws.pass, throws.observed);
   assert.match(throws.observed, /^500 TCH_ERR_SESSION_RUN_FAILED/);

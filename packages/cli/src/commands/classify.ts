@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { TachyonError } from '@tachyon/protocol';
-import { ImageClassifier, parseLabels, resolveModelRef } from '@tachyon/core';
+import { openServedModel, parseLabels } from '@tachyon/core';
 import { classifyFiles } from '../classify-files.js';
 import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';
@@ -8,6 +8,7 @@ import type { GlobalOptions } from '../main.js';
 export interface ClassifyOptions {
   model?: string;
   preset?: string;
+  outputKind?: 'logits' | 'probabilities';
   top: string;
   labels?: string;
   json?: boolean;
@@ -17,13 +18,13 @@ export interface ClassifyOptions {
 export async function runClassify(images: string[], options: ClassifyOptions, globals: GlobalOptions): Promise<void> {
   const top = parseTop(options.top);
   const { workspace, sources } = await createCliContext(globals);
-  const model = await resolveModelRef(options.model ?? workspace.defaultModel, sources);
   const labels = options.labels === undefined ? undefined : await readLabelsFile(options.labels);
-  const classifier = await ImageClassifier.create({ modelPath: model.path, entry: model.entry, preprocess: options.preset, labels });
+  // The engine the server runs: same preset, output kind and softmax decisions, same numbers.
+  const model = await openServedModel(options.model ?? workspace.defaultModel, { sources, preset: options.preset, outputKind: options.outputKind, labels });
   try {
-    if ((await classifyFiles(images, (bytes) => classifier.classify(bytes, top), options.json === true)) > 0) process.exitCode = 1;
+    if ((await classifyFiles(images, async (bytes) => (await model.classify([bytes], { topK: top }))[0]!, options.json === true)) > 0) process.exitCode = 1;
   } finally {
-    await classifier.close();
+    await model.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { ImageClassifier, OnnxRuntimeBackend, evaluateAccuracy, readLabelledImages, resolveModelRef, type ClassifierAccuracy } from '@tachyon/core';
+import { createBackend, evaluateAccuracy, openServedModel, readLabelledImages, type ClassifierAccuracy, type ServedModel } from '@tachyon/core';
 import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson, printLine } from '../output.js';
@@ -20,15 +20,13 @@ export interface EvaluateCliOptions {
 export async function runEvaluate(models: string[], options: EvaluateCliOptions, globals: GlobalOptions): Promise<void> {
   const limit = integerFlag('--limit', options.limit, 1);
   const { sources } = await createCliContext(globals);
-  const resolved = await Promise.all(models.map((m) => resolveModelRef(m, sources)));
   let images = await readLabelledImages(options.labels, options.images);
   if (limit !== undefined) images = images.slice(0, limit);
-  const backend = new OnnxRuntimeBackend();
+  const backend = createBackend();
+  const classifiers: { name: string; classifier: ServedModel }[] = [];
   try {
-    const classifiers = [];
-    for (const [i, r] of resolved.entries()) {
-      const classifier = await ImageClassifier.create({ modelPath: r.path, entry: r.entry, preprocess: options.preset, backend });
-      classifiers.push({ name: models[i]!, classifier });
+    for (const model of models) {
+      classifiers.push({ name: model, classifier: await openServedModel(model, { sources, preset: options.preset, backend, name: model }) });
     }
     const results = await evaluateAccuracy(classifiers, images, { onProgress: createBarPrinter('evaluating') });
     const difference = results.length === 2 ? compare(results[0]!, results[1]!) : undefined;
@@ -41,6 +39,7 @@ export async function runEvaluate(models: string[], options: EvaluateCliOptions,
     if (options.json) printJson(summary);
     else printTable(summary.models, difference, images.length);
   } finally {
+    for (const c of classifiers) await c.classifier.close();
     await backend.close();
   }
 }

@@ -5,17 +5,10 @@ import { TachyonError } from '@tachyon/protocol';
 import type { GlobalOptions } from '../main.js';
 import { printError, printJson } from '../output.js';
 
-/** `tachyon k8s render`; its action loads @tachyon/core only when it runs. */
-export function registerK8sCommands(program: Command): void {
+/** The flags `k8s render` and `render` share. */
+function addRenderOptions(command: Command): Command {
   const repeatable = (value: string, previous: string[] = []): string[] => [...previous, value];
-  program
-    .command('k8s')
-    .description('Kubernetes manifests for a deployment (rendered here, applied by you: docs/kubernetes.md)')
-    .command('render')
-    .description('print the manifests of SERVICE: KServe InferenceService and/or Deployment + Service + HPA, Secret, cert-manager Certificate')
-    .argument('<service>', 'service name: a DNS-1035 label, e.g. vision')
-    .requiredOption('--model <name:version>', 'the registered model version to serve, e.g. resnet50:3')
-    .addOption(new Option('--format <format>', 'which workload objects').choices(['kserve', 'plain', 'all']).default('all'))
+  return command
     .option('--out <dir>', 'write one file per object into DIR (mode 0600) instead of stdout')
     .option('--json', 'JSON instead of YAML: a v1 List on stdout, or with --out one .yaml-named JSON file per object and {"files"} on stdout')
     .option('--namespace <ns>', 'namespace of every object (default "default")')
@@ -32,7 +25,40 @@ export function registerK8sCommands(program: Command): void {
     .option('--tls-cluster-issuer <name>', 'TLS from a cert-manager ClusterIssuer (renders a Certificate)')
     .option('--tls-dns-name <name>', 'extra DNS name on the certificate (repeatable)', repeatable)
     .option('--tls-secret <name>', 'TLS from an existing kubernetes.io/tls Secret')
-    .option('--artifacts-claim <pvc>', 'ReadWriteMany PersistentVolumeClaim with the workspace artifacts (default tachyon-artifacts)')
+    .option('--artifacts-claim <pvc>', 'ReadWriteMany PersistentVolumeClaim with the workspace artifacts (default tachyon-artifacts; none when the workspace keeps artifacts in PostgreSQL)')
+    .option('--artifacts-in-registry', 'artifacts are in the PostgreSQL registry (large objects): no volume (default when the workspace\'s artifacts is a postgres:// URL)');
+}
+
+/** `tachyon k8s render` and `tachyon render --target`; their actions load @tachyon/core only when they run. */
+export function registerK8sCommands(program: Command): void {
+  const render = program
+    .command('render')
+    .description('deployment files of SERVICE for an engine: a Swarm stack (+ HAProxy config), Kubernetes manifests or a KServe InferenceService (docs/scale-out.md)')
+    .argument('<service>', 'service name: a DNS-1035 label, e.g. vision')
+    .addOption(new Option('--target <engine>', 'the engine').choices(['swarm', 'kubernetes', 'kserve']).makeOptionMandatory())
+    .requiredOption('--model <name:version>', 'the registered model version to serve, e.g. resnet50:3')
+    .addOption(new Option('--network <mode>', 'swarm: overlay (routing mesh, start-first updates) or host (a port pair per task slot, stop-first, HAProxy in front)').choices(['overlay', 'host']).default('overlay'))
+    .option('--base-port <port>', 'swarm --network host: slot N listens on BASE+10N (HTTP) and BASE+10N+1 (gRPC) (default 8100)')
+    .addOption(new Option('--canary-traffic-percent <n>', 'kserve: share of traffic (0..100) the new revision gets'));
+  addRenderOptions(render).action(async (service: string, options: K8sRenderCliOptions & { target: string; network?: string; basePort?: string }, command: Command) => {
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    if (options.target === 'swarm') {
+      const { runSwarmRender } = await import('./render-swarm.js');
+      await runSwarmRender(service, options, globals);
+      return;
+    }
+    await runK8sRender(service, { ...options, format: options.target === 'kserve' ? 'kserve' : 'plain' }, globals);
+  });
+  const k8s = program
+    .command('k8s')
+    .description('Kubernetes manifests for a deployment (rendered here, applied by you: docs/kubernetes.md)');
+  addRenderOptions(k8s
+    .command('render')
+    .description('print the manifests of SERVICE: KServe InferenceService and/or Deployment + Service + HPA + PodDisruptionBudget, Secret, cert-manager Certificate')
+    .argument('<service>', 'service name: a DNS-1035 label, e.g. vision')
+    .requiredOption('--model <name:version>', 'the registered model version to serve, e.g. resnet50:3')
+    .addOption(new Option('--format <format>', 'which workload objects').choices(['kserve', 'plain', 'all']).default('all'))
+    .addOption(new Option('--canary-traffic-percent <n>', 'KServe: share of traffic (0..100) the new revision gets')))
     .action(async (service: string, options: K8sRenderCliOptions, command: Command) => {
       await runK8sRender(service, options, command.optsWithGlobals<GlobalOptions>());
     });
@@ -59,6 +85,8 @@ export interface K8sRenderCliOptions {
   tlsSecret?: string;
   tlsDnsName?: string[];
   artifactsClaim?: string;
+  artifactsInRegistry?: boolean;
+  canaryTrafficPercent?: string;
 }
 
 /**
@@ -66,14 +94,15 @@ export interface K8sRenderCliOptions {
  * as a YAML stream on stdout, `--json` a v1 List, or `--out DIR` one file per object (mode 0600: the Secret may hold
  * keys). Nothing is applied and no cluster is contacted.
  */
-export async function runK8sRender(service: string, options: K8sRenderCliOptions, globals: GlobalOptions): Promise<void> {
+/** The deployment spec the shared flags describe. */
+export async function specFromFlags(service: string, options: K8sRenderCliOptions) {
   const core = await import('@tachyon/core');
   const { name, version } = parseModelVersion(options.model);
   const tlsFlags = [options.tlsIssuer, options.tlsClusterIssuer, options.tlsSecret].filter((f) => f !== undefined);
   if (tlsFlags.length > 1) throw new TypeError('--tls-issuer, --tls-cluster-issuer and --tls-secret exclude each other.');
   if (options.tlsDnsName && options.tlsSecret !== undefined) throw new TypeError('--tls-dns-name goes with --tls-issuer or --tls-cluster-issuer.');
   const issuer = options.tlsIssuer ?? options.tlsClusterIssuer;
-  const spec = core.compileDeploymentSpec({
+  return core.compileDeploymentSpec({
     service,
     model: { name, version },
     replicas: int('--replicas', options.replicas),
@@ -88,6 +117,11 @@ export async function runK8sRender(service: string, options: K8sRenderCliOptions
           ? { mode: 'secret', secretName: options.tlsSecret }
           : undefined,
   });
+}
+
+export async function runK8sRender(service: string, options: K8sRenderCliOptions, globals: GlobalOptions): Promise<void> {
+  const core = await import('@tachyon/core');
+  const spec = await specFromFlags(service, options);
   const format = options.format ?? 'all';
   if (!core.KUBERNETES_FORMATS.includes(format as never)) throw new TypeError(`--format: expected one of ${core.KUBERNETES_FORMATS.join(', ')}, got "${format}".`);
   const workspace = core.loadWorkspaceConfig(globals.workspace ?? core.findWorkspaceConfig());
@@ -96,8 +130,10 @@ export async function runK8sRender(service: string, options: K8sRenderCliOptions
     namespace: options.namespace,
     registryUrl: registryUrl(options, workspace.registry),
     keys: options.keys === undefined ? undefined : await readKeys(options.keys),
-    artifactsClaim: options.artifactsClaim,
+    // Artifacts in PostgreSQL: the registry URL is the pods' whole state, no ReadWriteMany volume.
+    artifactsClaim: options.artifactsInRegistry === true || (options.artifactsClaim === undefined && /^postgres(ql)?:\/\//.test(workspace.artifacts)) ? null : options.artifactsClaim,
     workspaceName: workspace.name,
+    canaryTrafficPercent: int('--canary-traffic-percent', options.canaryTrafficPercent),
   });
   if (options.keys === undefined) printError('note: the Secret holds placeholder keys (REPLACE-ME-...): set them, or pass --keys FILE, before applying');
 
@@ -131,7 +167,7 @@ function parseAutoscale(value: string): { minReplicas: number; maxReplicas: numb
   return { minReplicas: Number(match[1]), maxReplicas: Number(match[2]), targetCpuPercent: Number(match[3]) };
 }
 
-function registryUrl(options: K8sRenderCliOptions, workspaceRegistry: string): string | { secretName: string; key: string } {
+export function registryUrl(options: K8sRenderCliOptions, workspaceRegistry: string): string | { secretName: string; key: string } {
   if (options.registryUrl !== undefined && options.registrySecret !== undefined) throw new TypeError('--registry-url and --registry-secret exclude each other.');
   if (options.registrySecret !== undefined) {
     const [secretName, key, ...rest] = options.registrySecret.split(':');
@@ -147,7 +183,7 @@ function registryUrl(options: K8sRenderCliOptions, workspaceRegistry: string): s
   );
 }
 
-async function readKeys(file: string): Promise<{ primary: string; secondary: string }> {
+export async function readKeys(file: string): Promise<{ primary: string; secondary: string }> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
@@ -162,7 +198,7 @@ async function readKeys(file: string): Promise<{ primary: string; secondary: str
   return { primary: keys.primary, secondary: keys.secondary };
 }
 
-function int(flag: string, value: string | undefined): number | undefined {
+export function int(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value.trim())) throw new RangeError(`${flag}: expected a non-negative integer, got "${value}".`);
   return Number(value);

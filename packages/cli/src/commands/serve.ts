@@ -1,5 +1,5 @@
 import { basename, delimiter, extname, resolve } from 'node:path';
-import type { WorkspaceConfig } from '@tachyon/core';
+import { toModelSource, type WorkspaceConfig } from '@tachyon/core';
 import type { ServeFileOptions, ServeLayer, ServeLayerName, ServeLogLevel } from '@tachyon/server';
 import type { GlobalOptions } from '../main.js';
 import { createProgressPrinter, printJson } from '../output.js';
@@ -8,6 +8,8 @@ import { createProgressPrinter, printJson } from '../output.js';
 export interface ServeCliOptions {
   model?: string[];
   name?: string;
+  preset?: string;
+  outputKind?: 'logits' | 'probabilities';
   host?: string;
   httpPort?: string;
   grpcPort?: string;
@@ -60,6 +62,8 @@ export async function runServe(options: ServeCliOptions, globals: GlobalOptions)
     { name: 'env', options: env.options },
     { name: 'file', options: file },
     { name: 'workspace', options: workspaceLayer(workspace, server.validateServeConfig, options.name) },
+    // The standard OTEL_* variables, below every tachyon setting: tachyon's own flags, env and files take precedence.
+    { name: 'env', options: { tracing: server.tracingFromOtelEnv(process.env).options } },
     { name: 'default', options: { ...server.SERVE_BUILTIN_OPTIONS, models: parseModels([workspace.defaultModel], options.name) } },
   ];
   let merged = server.mergeServeLayers(layers);
@@ -108,7 +112,7 @@ function flagLayer(o: ServeCliOptions, globals: GlobalOptions): ServeFileOptions
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new TypeError('--tls-cert and --tls-key go together.');
   const modelPath = globals.modelPath?.split(delimiter).filter((p) => p !== '');
   return {
-    models: o.model === undefined ? undefined : parseModels(o.model, o.name),
+    models: o.model === undefined ? undefined : withModelChoices(parseModels(o.model, o.name), o),
     host: o.host,
     httpPort: int('--http-port', o.httpPort),
     grpcPort: int('--grpc-port', o.grpcPort),
@@ -220,6 +224,19 @@ export function parseModels(refs: readonly string[], name: string | undefined): 
     if (m.source === '') throw new TypeError(`--model: "${m.name}=" names no model.`);
   }
   return models;
+}
+
+/**
+ * `--preset` and `--output-kind` apply to plain models (zoo id or .onnx file): without them the engine decides from
+ * the zoo entry, else from the graph (input shape, a Softmax at the end).
+ */
+function withModelChoices(models: { name: string; source: string }[], o: ServeCliOptions): ServeFileOptions['models'] {
+  if (o.preset === undefined && o.outputKind === undefined) return models;
+  return models.map((m) => {
+    const source = toModelSource(m.source);
+    if (source.kind !== 'model') throw new TypeError(`--preset and --output-kind apply to a zoo id or .onnx file, not "${m.source}".`);
+    return { name: m.name, source: { ...source, ...(o.preset === undefined ? {} : { preset: o.preset }), ...(o.outputKind === undefined ? {} : { outputKind: o.outputKind }) } };
+  });
 }
 
 function defaultName(ref: string): string {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ServiceDefinition,
-  ServicePipeline,
+  openServedModel,
   classifierStage,
   defaultClassifier,
   featurizerStage,
@@ -110,14 +110,14 @@ export async function runSvcdefValidate(zip: string, options: { json?: boolean }
 }
 
 export async function runSvcdefRun(zip: string, images: string[], options: { json?: boolean; fuse: boolean }, globals: GlobalOptions): Promise<void> {
-  const loaded = await load(zip, globals);
-  const pipeline = await ServicePipeline.create(loaded.manifest, loaded.dir, { fuse: options.fuse });
+  const { sources } = await createCliContext(globals);
+  const model = await openServedModel({ kind: 'service-definition', path: zip }, { sources, fuse: options.fuse });
   try {
-    for (const note of pipeline.fusionNotes) printError(`note: ${note}`);
-    const failures = await classifyFiles(images, async (bytes) => (await pipeline.run([bytes]))[0]!, options.json === true);
+    for (const note of model.pipeline?.fusionNotes ?? []) printError(`note: ${note}`);
+    const failures = await classifyFiles(images, async (bytes) => (await model.classify([bytes]))[0]!, options.json === true);
     if (failures > 0) process.exitCode = 1;
   } finally {
-    await pipeline.close();
+    await model.close();
   }
 }
 

@@ -2,7 +2,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  OnnxRuntimeBackend,
+  createBackend,
+  type Backend,
   ServiceDefinition,
   classifierStage,
   createFeaturizerModel,
@@ -59,7 +60,7 @@ export async function runTrainHead(options: TrainHeadCliOptions, globals: Global
   const topK = integerFlag('--top', options.top, 1) ?? 5;
   const { sources } = await createCliContext(globals);
   const entry = featurizerEntry(options.featurizer, options.dtype);
-  const backend = new OnnxRuntimeBackend();
+  const backend = createBackend();
   const work = await mkdtemp(join(tmpdir(), 'tachyon-train-head-'));
   try {
     // Features come from the same cut graph the service definition's featurizer stage runs.
@@ -112,7 +113,7 @@ export async function writeTrainedService(
   out: string,
   entry: ZooEntry,
   result: TrainHeadResult,
-  context: { work: string; sources: ModelSources; backend: OnnxRuntimeBackend; topK: number },
+  context: { work: string; sources: ModelSources; backend: Backend; topK: number },
 ): Promise<void> {
   const headDir = join(context.work, 'head');
   await writeTrainedHead(headDir, result);

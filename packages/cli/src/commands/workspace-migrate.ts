@@ -4,6 +4,7 @@ import { printError, printJson, printLine } from '../output.js';
 export interface WorkspaceMigrateOptions {
   /** postgres:// URL of an empty database. */
   to: string;
+  keepArtifacts?: boolean;
   json?: boolean;
 }
 
@@ -14,7 +15,7 @@ export interface WorkspaceMigrateOptions {
 export async function runWorkspaceMigrate(options: WorkspaceMigrateOptions, globals: GlobalOptions): Promise<void> {
   const { locateWorkspaceConfig, migrateWorkspaceRegistry } = await import('@tachyon/core');
   const config = locateWorkspaceConfig(globals.workspace);
-  const result = await migrateWorkspaceRegistry(config, options.to);
+  const result = await migrateWorkspaceRegistry(config, options.to, { keepArtifacts: options.keepArtifacts === true });
   if (result.passwordInConfig) {
     printError('warning: tachyon.json now holds the database password; prefer a URL without it and PGPASSWORD or ~/.pgpass.');
   }
@@ -24,8 +25,8 @@ export async function runWorkspaceMigrate(options: WorkspaceMigrateOptions, glob
     return;
   }
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-  printLine(`Migrated the registry of workspace "${config.name}": ${count(result.names, 'name')}, ${count(result.versions, 'version')}, ${count(result.deployments, 'deployment ref')}.`);
+  printLine(`Migrated the registry of workspace "${config.name}": ${count(result.names, 'name')}, ${count(result.versions, 'version')}, ${count(result.deployments, 'deployment ref')}, ${count(result.deploymentRows, 'deployment row')}, ${count(result.artifacts, 'artifact')}.`);
   printLine(`  from ${result.from} (left in place, no longer used)`);
   printLine(`  to   ${result.to}`);
-  printLine(`  ${result.configFile} updated; previous file kept as ${result.backupFile}; artifacts unchanged.`);
+  printLine(`  ${result.configFile} updated; previous file kept as ${result.backupFile}; artifacts in ${result.artifactStore}.`);
 }

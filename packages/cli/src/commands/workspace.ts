@@ -20,7 +20,7 @@ export async function runWorkspaceCreate(dir: string, options: WorkspaceCreateOp
   }
   printLine(`created workspace "${config.name}" in ${config.root}`);
   printLine(`  registry:  ${describeRegistryLocation(config.registry)}`);
-  printLine(`  artifacts: ${config.artifacts}`);
+  printLine(`  artifacts: ${describeRegistryLocation(config.artifacts)}`);
   printLine(`  admin key: ${adminKeyPath(config)} (mode 0600; print it with \`tachyon workspace show --admin-key\`)`);
 }
 
@@ -58,7 +58,8 @@ function describe(config: WorkspaceConfig) {
     root: config.root,
     config: config.file ?? null,
     registry: describeRegistryLocation(config.registry),
-    artifacts: config.artifacts,
+    // A postgres:// URL (artifacts as large objects) is printed without its password, like the registry.
+    artifacts: describeRegistryLocation(config.artifacts),
     modelPath: [...config.modelPath],
     defaultModel: config.defaultModel,
     adminKeyFile: adminKeyPath(config),

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { CLI_BIN, REPO_ROOT, sampleImagePath, sharedDir } from '@tachyon/test-support';
 
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../../../../../', import.meta.url)));
-export const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'tachyon.js');
+export { REPO_ROOT };
+export const BIN = CLI_BIN;
 /** ../shared beside the repository, or $TACHYON_SHARED_DIR. */
-export const SHARED = process.env['TACHYON_SHARED_DIR'] ?? resolve(REPO_ROOT, '..', 'shared');
+export const SHARED = sharedDir();
 export const SHARED_MODELS = join(SHARED, 'models');
-export const sampleImage = (name: string): string => join(SHARED, 'images', 'imagenet-sample', name);
+export const sampleImage = sampleImagePath;
 
 export interface CliResult {
   code: number | null;

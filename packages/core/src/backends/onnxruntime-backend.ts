@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { TachyonError } from '@tachyon/protocol';
 import type { TensorMap } from '../tensor/tensor.js';
-import type { InferenceSession, IoSpec, ProviderAttempt, RunOptions } from './backend.js';
+import type { Backend, InferenceSession, IoSpec, ProviderAttempt, RunOptions } from './backend.js';
 import {
   compileSessionOptions,
   compileWorkerPoolOptions,
@@ -49,8 +49,8 @@ export const TRANSFER_THROUGH_ARENA_MAX_BYTES = 64 * 1024;
  * The onnxruntime backend: a pool of worker threads, each hosting every session, each running one inference at a
  * time with `intraOpThreads` threads, so the process never uses more threads than its budget.
  */
-export class OnnxRuntimeBackend {
-  readonly name = 'onnxruntime';
+export class OnnxRuntimeBackend implements Backend {
+  readonly name = 'onnxruntime-cpu';
   readonly config: WorkerPoolConfig;
   #workers: SessionWorker[];
   #sessions = new Map<number, SessionRecord>();
@@ -138,7 +138,9 @@ export class OnnxRuntimeBackend {
       settle(id, 'error' in outcome ? { type: 'error', id, error: outcome.error } : { type: 'result', id, outputs: outcome.outputs });
     });
     const workerData: WorkerInit = { intraOpThreads: this.config.intraOpThreads, channel: channel.buffers };
-    const thread = new Worker(WORKER_URL, { workerData });
+    // The default worker stack overflows (SIGSEGV) while onnxruntime creates a session when the process argv is long
+    // (~15 KB, e.g. a shell glob of image paths); 32 MB leaves ample room (tested with 64 KB of argv).
+    const thread = new Worker(WORKER_URL, { workerData, resourceLimits: { stackSizeMb: 32 } });
     thread.unref();
     const worker: SessionWorker = { thread, pending: new Map(), channel, ready: undefined };
     thread.on('message', (reply: WorkerReply) => settle(reply.id, reply));

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { AUTHORIZATION_HEADER, bearerAuthorization } from '@tachyon/protocol';
 
 export interface ChildRequest {
   method: 'GET' | 'POST';
@@ -16,7 +17,7 @@ export function childRequest(request: ChildRequest): Promise<{ status: number; b
   const url = new URL(request.url);
   const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
   const headers: Record<string, string> = {
-    ...(request.bearer === undefined ? {} : { authorization: `Bearer ${request.bearer}` }),
+    ...(request.bearer === undefined ? {} : { [AUTHORIZATION_HEADER]: bearerAuthorization(request.bearer) }),
     ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(payload.length) }),
   };
   const options = { method: request.method, headers, timeout: request.timeoutMs, agent: false as const };

@@ -51,6 +51,8 @@ export class DeploymentController {
   readonly #queues = new Map<string, Promise<unknown>>();
   readonly #background = new Set<Promise<unknown>>();
   #closed = false;
+  /** Why the controller changes nothing right now (its registry lease is lost), or undefined. */
+  #paused: string | undefined;
 
   constructor(options: DeploymentControllerOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options: expected DeploymentControllerOptions.');
@@ -118,6 +120,7 @@ export class DeploymentController {
   /** Stops the process (it drains), removes the service's folder and its row. Resolves with the deleted names. */
   async delete(name: string): Promise<string[]> {
     validateServiceName(name);
+    this.#checkOpen();
     return this.#serial(name, async () => {
       const record = await this.#store.getDeployment(name);
       if (record === undefined) throw notFound(name);
@@ -156,12 +159,38 @@ export class DeploymentController {
   /** A new primary or secondary key, in force once the process reloaded its keys file (SIGHUP). */
   async regenerateKey(name: string, which: 'primary' | 'secondary'): Promise<{ primary: string; secondary: string }> {
     if (which !== 'primary' && which !== 'secondary') throw new TypeError('which: expected "primary" or "secondary".');
+    this.#checkOpen();
     return this.#serial(name, async () => {
       await this.status(name);
       const { primary, secondary } = await regenerateServiceKey(servicePaths(this.#root, name), which);
       await this.#managed.get(name)?.supervisor.reloadKeys();
       return { primary, secondary };
     });
+  }
+
+  /**
+   * While the registry is unreachable (the daemon lost its lease): running services keep serving, but nothing is
+   * changed or recorded; apply, delete and key rotation are refused with TCH_ERR_DAEMON_UNAVAILABLE.
+   */
+  pause(reason: string): void {
+    if (this.#paused !== undefined) return;
+    this.#paused = reason;
+    this.#logger(`controller paused: ${reason}; running services keep serving, nothing changes until the registry returns`);
+  }
+
+  /** The lease is held again: records each running service's current state and accepts changes again. */
+  resume(): void {
+    if (this.#paused === undefined) return;
+    this.#paused = undefined;
+    this.#logger('controller resumed');
+    for (const [name, managed] of this.#managed) {
+      const ready = managed.supervisor.ready;
+      if (ready !== undefined && !managed.updating) void this.#transition(name, 'Healthy', null);
+    }
+  }
+
+  get paused(): string | undefined {
+    return this.#paused;
   }
 
   /** Stops every service process (they drain); the rows stay, so the next start brings them back. */
@@ -235,6 +264,10 @@ export class DeploymentController {
 
   /** Records a state change if SERVICE_TRANSITIONS allows it (serialized per service, in event order). */
   #transition(name: string, to: ServiceState, reason: string | null, runtime?: Record<string, unknown>): Promise<void> {
+    if (this.#paused !== undefined) {
+      this.#logger(`service "${name}": ${to} not recorded while the controller is paused`);
+      return Promise.resolve();
+    }
     return this.#serial(`state:${name}`, async () => {
       const record = await this.#store.getDeployment(name);
       if (record === undefined) return;
@@ -279,6 +312,11 @@ export class DeploymentController {
 
   #checkOpen(): void {
     if (this.#closed) throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', 'The deployment daemon is shutting down.');
+    if (this.#paused !== undefined) {
+      throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `The registry is unreachable (${this.#paused.replace(/\.$/, '')}); the daemon changes nothing until it returns, and running services keep serving.`, {
+        details: { paused: true },
+      });
+    }
   }
 }
 

@@ -15,6 +15,7 @@
  */
 export * from './deployment-spec.js';
 export * from './k8s/index.js';
+export * from './swarm/index.js';
 export * from './deployment-states.js';
 export * from './service-spec.js';
 export * from './supervisor-options.js';

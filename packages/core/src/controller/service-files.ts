@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { TachyonError } from '@tachyon/protocol';
+import { DAEMON_DIR, TachyonError } from '@tachyon/protocol';
 import type { CompiledServiceSpec } from './service-spec.js';
 
 const run = promisify(execFile);
 
 /** The daemon's folder in a workspace: `<root>/.tachyon`. */
-export const daemonDir = (workspaceRoot: string): string => join(workspaceRoot, '.tachyon');
+export const daemonDir = (workspaceRoot: string): string => join(workspaceRoot, DAEMON_DIR);
 
 /** The files of one deployed service, all under `<root>/.tachyon/services/<name>/`. */
 export interface ServicePaths {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { OnnxRuntimeBackend } from '../backends/onnxruntime-backend.js';
+import type { Backend } from '../backends/backend.js';
 import { cutModel } from './cut-model.js';
 import { encodeOnnxModel, type OnnxModel } from './onnx-model.js';
 import { validateTensorNames, type TensorInfo } from './tensor-info.js';
@@ -11,10 +11,10 @@ import { validateTensorNames, type TensorInfo } from './tensor-info.js';
  * model is loaded (not run) in onnxruntime, whose shape inference reports them as session outputs. Dims that
  * inference leaves symbolic (the batch) are -1. The cut model goes through a temporary file, removed afterwards.
  */
-export async function probeTensorInfo(model: OnnxModel, names: readonly string[], backend: OnnxRuntimeBackend): Promise<TensorInfo[]> {
+export async function probeTensorInfo(model: OnnxModel, names: readonly string[], backend: Backend): Promise<TensorInfo[]> {
   validateTensorNames(names, 'names');
   if (typeof backend !== 'object' || backend === null || typeof backend.createSession !== 'function') {
-    throw new TypeError('backend must be an OnnxRuntimeBackend.');
+    throw new TypeError('backend must be a Backend (createBackend()).');
   }
   const bytes = encodeOnnxModel(cutModel(model, names, []));
   const dir = await mkdtemp(join(tmpdir(), 'tachyon-probe-'));

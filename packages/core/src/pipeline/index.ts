@@ -1,3 +1,2 @@
-export * from './image-classifier.js';
 export * from './service-pipeline.js';
 export * from './model-service.js';

@@ -1,9 +1,10 @@
 import { mkdir, symlink, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { modelIoNames, readOnnxModel } from '../graph/index.js';
+import { readOnnxModel, type OnnxModel } from '../graph/index.js';
 import { presetByName } from '../image/presets.js';
 import { imagenetClassNames } from '../labels/imagenet-labels.js';
 import type { OutputKind } from '../labels/top-k.js';
+import { resolveImageModelDefaults } from '../serving/model-defaults.js';
 import { PIPELINE_INPUT, SERVICE_SCHEMA_VERSION, type ServiceManifest } from '../service-def/manifest.js';
 import type { ZooEntry } from '../zoo/zoo-entry.js';
 
@@ -12,14 +13,16 @@ export interface ModelServiceOptions {
   modelPath: string;
   /** Its catalog entry: io names, preset and output kind. */
   entry?: ZooEntry;
-  /** @default the entry's preset, else 'torchvision224' */
-  preset?: string;
+  /** @default the entry's preset, else read from the input shape (resolveImageModelDefaults) */
+  preset?: string | undefined;
   /** @default the 1000 ImageNet classes */
   labels?: readonly string[];
-  /** @default the entry's, else 'logits' */
-  outputKind?: OutputKind;
+  /** @default the entry's, else 'probabilities' when the graph ends in Softmax, else 'logits' */
+  outputKind?: OutputKind | undefined;
   /** @default 5 */
   topK?: number;
+  /** The model already decoded (saves reading it again). @default read from modelPath */
+  graph?: OnnxModel;
 }
 
 /**
@@ -29,11 +32,9 @@ export interface ModelServiceOptions {
  */
 export async function createModelService(options: ModelServiceOptions, workDir: string): Promise<{ manifest: ServiceManifest; dir: string }> {
   const { entry } = options;
-  const io = modelIoNames(await readOnnxModel(options.modelPath));
-  const input = entry?.input ?? io.inputs[0]!;
-  const output = entry?.output ?? io.outputs[0]!;
-  const presetName = options.preset ?? entry?.preset ?? 'torchvision224';
-  const { maxInputBytes: _b, maxPixels: _p, ...preprocess } = presetByName(presetName);
+  const defaults = resolveImageModelDefaults(options.graph ?? (await readOnnxModel(options.modelPath)), entry, options);
+  const { input, output } = defaults;
+  const { maxInputBytes: _b, maxPixels: _p, ...preprocess } = presetByName(defaults.preset);
   const dir = resolve(workDir);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -48,7 +49,7 @@ export async function createModelService(options: ModelServiceOptions, workDir: 
     stages: [
       { kind: 'image', name: 'preprocess', inputs: { images: PIPELINE_INPUT }, outputs: { tensor: 'pixels' }, preprocess: { ...preprocess } },
       { kind: 'onnx', name: 'model', file: 'model.onnx', inputs: { [input]: 'pixels' }, outputs: { [output]: 'scores' } },
-      { kind: 'classifier', name: 'classifier', inputs: { scores: 'scores' }, outputs: {}, outputKind: options.outputKind ?? entry?.outputKind ?? 'logits', topK: options.topK ?? 5, labels: 'labels.txt' },
+      { kind: 'classifier', name: 'classifier', inputs: { scores: 'scores' }, outputs: {}, outputKind: defaults.outputKind, topK: options.topK ?? 5, labels: 'labels.txt' },
     ],
     files: [],
   };

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { TachyonError, isTachyonError } from '@tachyon/protocol';
 import type { InferenceSession } from '../backends/backend.js';
-import { OnnxRuntimeBackend } from '../backends/onnxruntime-backend.js';
+import type { Backend } from '../backends/backend.js';
+import { createBackend } from '../backends/backend-registry.js';
 import { encodeOnnxModel, fuseModels, readOnnxModel } from '../graph/index.js';
 import { compilePreprocess, type PreprocessConfig } from '../image/preprocess-options.js';
 import { preprocessImage, tensorDimsPerImage, tensorElementsPerImage } from '../image/preprocess.js';
@@ -14,8 +15,8 @@ import { concatRows, sliceRows } from '../tensor/tensor-rows.js';
 import { runBatched } from './run-batched.js';
 
 export interface ServicePipelineOptions {
-  /** Backend the ONNX stages load into. @default a new OnnxRuntimeBackend owned (and closed) by the pipeline */
-  backend?: OnnxRuntimeBackend;
+  /** Backend the ONNX stages load into. @default a new backend from createBackend() owned (and closed) by the pipeline */
+  backend?: Backend;
   /** Compile adjacent ONNX stages into one graph run by one session call. @default true */
   fuse?: boolean;
 }
@@ -60,14 +61,14 @@ export class ServicePipeline {
 
   private constructor(
     private readonly units: Unit[],
-    private readonly ownedBackend: OnnxRuntimeBackend | undefined,
+    private readonly ownedBackend: Backend | undefined,
     fusionNotes: string[],
   ) {
     this.fusionNotes = fusionNotes;
   }
 
   static async create(manifest: ServiceManifest, dir: string, options: ServicePipelineOptions = {}): Promise<ServicePipeline> {
-    const ownedBackend = options.backend ? undefined : new OnnxRuntimeBackend();
+    const ownedBackend = options.backend ? undefined : createBackend();
     const backend = options.backend ?? ownedBackend!;
     const units: Unit[] = [];
     const notes: string[] = [];
@@ -266,7 +267,7 @@ async function createOnnxUnits(
   group: StageManifest[],
   later: StageManifest[],
   dir: string,
-  backend: OnnxRuntimeBackend,
+  backend: Backend,
   fuse: boolean,
   notes: string[],
 ): Promise<Unit[]> {

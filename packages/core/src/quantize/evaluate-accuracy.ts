@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { TachyonError } from '@tachyon/protocol';
-import type { ImageClassifier } from '../pipeline/image-classifier.js';
+import type { TopKEntry } from '../labels/top-k.js';
+
+/** What evaluateAccuracy runs: a ServedModel (or anything that classifies images the same way). */
+export interface ImageClassifying {
+  classify(images: readonly Uint8Array[], options: { topK: number }): Promise<TopKEntry[][]>;
+}
 
 /** One labelled evaluation image. */
 export interface LabelledImage {
@@ -69,7 +74,7 @@ export interface EvaluateOptions {
  * by every model in turn). Image errors fail the evaluation with their TCH_ERR_IMAGE_* / TCH_ERR_IO_NOT_FOUND code.
  */
 export async function evaluateAccuracy(
-  classifiers: readonly { name: string; classifier: ImageClassifier }[],
+  classifiers: readonly { name: string; classifier: ImageClassifying }[],
   images: readonly LabelledImage[],
   options: EvaluateOptions = {},
 ): Promise<ClassifierAccuracy[]> {
@@ -84,7 +89,7 @@ export async function evaluateAccuracy(
     } catch (cause) {
       throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Image "${file}" does not exist or cannot be read.`, { details: { file }, cause });
     }
-    const tops = await Promise.all(classifiers.map((c) => c.classifier.classify(bytes, 5)));
+    const tops = await Promise.all(classifiers.map(async (c) => (await c.classifier.classify([bytes], { topK: 5 }))[0]!));
     tops.forEach((top, m) => {
       if (top[0]?.index === classIndex) hits[m]!.top1++;
       if (top.some((e: { index: number }) => e.index === classIndex)) hits[m]!.top5++;

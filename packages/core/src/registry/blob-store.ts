@@ -49,4 +49,16 @@ export interface BlobStore {
   list(): Promise<BlobInfo[]>;
   listStaging(): Promise<StagingInfo[]>;
   deleteStaging(name: string): Promise<void>;
+  /**
+   * Makes `localPath(sha256)` a readable, checked file (a store whose blobs are not local files copies the blob
+   * into its cache); absent when `localPath` always is one.
+   */
+  ensureLocal?(sha256: string): Promise<string>;
+  /** Releases connections (a database-backed store). */
+  close?(): Promise<void>;
+}
+
+/** The file of a blob, fetched into the store's local cache first when the store needs that. */
+export async function localBlobPath(blobs: BlobStore, sha256: string): Promise<string> {
+  return blobs.ensureLocal !== undefined ? blobs.ensureLocal(sha256) : blobs.localPath(sha256);
 }

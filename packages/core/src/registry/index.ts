@@ -15,7 +15,7 @@
  * ```
  */
 export type { ArtifactKind, DeploymentInput, DeploymentRecord, DeploymentRef, ModelVersionRecord, NewModelVersion, PendingBlob, RegistryStore } from './registry-store.js';
-export type { BlobInfo, BlobStore, CopyProgress, StagedBlob, StagingInfo } from './blob-store.js';
+export { localBlobPath, type BlobInfo, type BlobStore, type CopyProgress, type StagedBlob, type StagingInfo } from './blob-store.js';
 export {
   MODEL_NAME_MAX_LENGTH,
   MODEL_NAME_PATTERN,
@@ -34,6 +34,8 @@ export { validateArtifact, type ValidateArtifactOptions } from './validate-artif
 export { RECOVERY_DEFAULTS, collectBlob, recoverRegistry, type RecoveryOptions, type RecoveryReport } from './recover-registry.js';
 export { ModelRegistry, createModelRegistry, type DeleteOptions, type ModelRegistryOptions, type RegisterOptions } from './model-registry.js';
 export { artifactFileName } from './download-blob.js';
-export { createRegistryStore, describeRegistryLocation, isPostgresLocation, openRegistry, type OpenRegistryOptions, type RegistryStoreOptions } from './open-registry.js';
+export { createBlobStore, createRegistryStore, describeRegistryLocation, isPostgresLocation, openRegistry, type OpenRegistryOptions, type RegistryStoreOptions } from './open-registry.js';
 export { ADMIN_KEY_FILE, adminKeyPath, createWorkspace, locateWorkspaceConfig, readAdminKey, type CreateWorkspaceOptions } from './workspace.js';
 export { migrateWorkspaceRegistry, type MigrateWorkspaceRegistryResult } from './postgres/migrate-workspace-registry.js';
+export type { PostgresBlobStoreOptions } from './postgres/postgres-blob-store.js';
+export { acquireRegistryLease, type LeaseEvent, type RegistryLease, type RegistryLeaseOptions } from './registry-lease.js';

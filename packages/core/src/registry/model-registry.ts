@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { TachyonError } from '@tachyon/protocol';
 import { compileZipLimits, type ZipLimits } from '../service-def/zip-limits.js';
-import type { BlobStore, CopyProgress } from './blob-store.js';
+import { localBlobPath, type BlobStore, type CopyProgress } from './blob-store.js';
 import { downloadBlob } from './download-blob.js';
 import { sourceError } from './file-io.js';
 import { parseModelRef, validateModelName, validateModelVersion, validateStringMap, type ModelRef } from './model-ref.js';
@@ -179,8 +179,17 @@ export class ModelRegistry {
     return this.store.removeDeploymentRef(deployment);
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  /** Like `artifactPath`, but first fetches the blob into the local cache when the store keeps it elsewhere. */
+  localArtifactPath(record: ModelVersionRecord): Promise<string> {
+    return localBlobPath(this.blobs, record.sha256);
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.store.close();
+    } finally {
+      await this.blobs.close?.();
+    }
   }
 }
 

@@ -123,6 +123,12 @@ export interface RegistryStore {
    */
   collectBlob?(sha256: string, remove: () => Promise<void>, pendingOwner?: string): Promise<boolean>;
 
+  /**
+   * Inserts deployment rows as they are (generation, state, runtime, times) into a store with none, in one
+   * transaction (`tachyon workspace migrate`; their deployment refs come with `importAll`).
+   */
+  importDeployments?(records: readonly DeploymentRecord[]): Promise<void>;
+
   /** Every row, for `tachyon workspace migrate`. */
   exportAll(): Promise<{ versions: ModelVersionRecord[]; deployments: DeploymentRef[]; nextVersions: Record<string, number> }>;
   /** Loads an export into an EMPTY store in one transaction (versions keep their numbers and created times). */

@@ -22,7 +22,7 @@ export interface CreateWorkspaceOptions {
   name?: string;
   /** SQLite file (relative to the folder) or `postgres://` URL. @default 'registry.db' */
   registry?: string;
-  /** Artifact folder (relative to the folder). @default 'artifacts' */
+  /** Artifact folder (relative to the folder), or a `postgres://` URL (large objects; usually the registry's URL). @default 'artifacts' */
   artifacts?: string;
 }
 
@@ -59,11 +59,14 @@ export async function createWorkspace(dir: string, options: CreateWorkspaceOptio
     });
     await writeAdminKey(root, undo);
 
-    const artifactsDir = isAbsolute(artifacts) ? artifacts : join(root, artifacts);
-    if (!existsSync(artifactsDir)) undo.push(() => rmdir(artifactsDir));
-    await mkdir(artifactsDir, { recursive: true }).catch((cause) => {
-      throw storageError('create the artifact folder', artifactsDir, cause);
-    });
+    // A postgres:// URL keeps artifacts as large objects in that database: no folder to make.
+    if (!isPostgresLocation(artifacts)) {
+      const artifactsDir = isAbsolute(artifacts) ? artifacts : join(root, artifacts);
+      if (!existsSync(artifactsDir)) undo.push(() => rmdir(artifactsDir));
+      await mkdir(artifactsDir, { recursive: true }).catch((cause) => {
+        throw storageError('create the artifact folder', artifactsDir, cause);
+      });
+    }
 
     const location = isPostgresLocation(registry) || isAbsolute(registry) ? registry : join(root, registry);
     if (!isPostgresLocation(location) && !existsSync(location)) {

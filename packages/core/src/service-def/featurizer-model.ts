@@ -1,5 +1,5 @@
 import { TachyonError } from '@tachyon/protocol';
-import type { OnnxRuntimeBackend } from '../backends/onnxruntime-backend.js';
+import type { Backend } from '../backends/backend.js';
 import { cutModel, probeTensorInfo, readOnnxModel, type OnnxModel, type TensorInfo } from '../graph/index.js';
 import type { ModelSources } from '../zoo/model-sources.js';
 import { resolveZooModel } from '../zoo/resolve-model.js';
@@ -14,7 +14,7 @@ export interface FeaturizerModel {
 }
 
 /** Resolves a zoo backbone and cuts it at the catalog's pooled-feature tensor. */
-export async function createFeaturizerModel(entry: ZooEntry, sources: ModelSources, backend: OnnxRuntimeBackend): Promise<FeaturizerModel> {
+export async function createFeaturizerModel(entry: ZooEntry, sources: ModelSources, backend: Backend): Promise<FeaturizerModel> {
   if (entry.featureTensor === undefined) {
     throw new TachyonError('TCH_ERR_SVCDEF_INVALID', `Zoo model "${entry.id}" has no known feature tensor to cut at.`, {
       details: { issues: [{ path: entry.id, message: `"${entry.id}" has no featureTensor in the catalog` }] },

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TachyonError } from '@tachyon/protocol';
-import type { OnnxRuntimeBackend } from '../backends/onnxruntime-backend.js';
+import type { Backend } from '../backends/backend.js';
 import { encodeOnnxModel, extractSubgraph, modelIoNames, readOnnxModel, type OnnxModel, type TensorInfo } from '../graph/index.js';
 import { imagenetClassNames } from '../labels/imagenet-labels.js';
 import { zooEntry, zooId } from '../zoo/catalog.js';
@@ -50,7 +50,7 @@ interface Featurized {
 export async function materializeStages(
   specs: readonly StageSpec[],
   sources: ModelSources,
-  backend: OnnxRuntimeBackend,
+  backend: Backend,
   options: MaterializeOptions = {},
 ): Promise<MaterializedStages> {
   const stages: StageManifest[] = [];

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { OnnxRuntimeBackend } from '../backends/onnxruntime-backend.js';
+import type { Backend } from '../backends/backend.js';
+import { createBackend } from '../backends/backend-registry.js';
 import { declaredModelIo, readOnnxModel, type TensorInfo } from '../graph/index.js';
 import { parseLabels } from '../labels/imagenet-labels.js';
 import { compileModelSources, type ModelSources, type ModelSourcesOptions } from '../zoo/model-sources.js';
@@ -17,7 +18,7 @@ export interface SaveServiceOptions {
   /** Where zoo backbones are found. @default compileModelSources() (cache, $TACHYON_MODEL_PATH, URL) */
   sources?: ModelSources | ModelSourcesOptions;
   /** Backend used to probe tensor types while cutting graphs. @default a temporary one */
-  backend?: OnnxRuntimeBackend;
+  backend?: Backend;
   /**
    * Called while a featurizer with `quantize` calibrates (after each batch). Model downloads report through
    * `sources.onProgress`. @default undefined
@@ -61,7 +62,7 @@ export class ServiceDefinition {
   /** Resolves and cuts the models, validates the whole definition, and writes the zip atomically. */
   async save(path: string, options: SaveServiceOptions = {}): Promise<CreatedServiceZip> {
     const sources = isCompiled(options.sources) ? options.sources : compileModelSources(options.sources);
-    const backend = options.backend ?? new OnnxRuntimeBackend();
+    const backend = options.backend ?? createBackend();
     try {
       if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new TypeError('options.onProgress must be a function.');
       const { stages, files } = await materializeStages(this.pipeline, sources, backend, { onProgress: options.onProgress });

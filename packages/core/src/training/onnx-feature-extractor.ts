@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { TachyonError } from '@tachyon/protocol';
 import type { InferenceSession } from '../backends/backend.js';
-import { OnnxRuntimeBackend } from '../backends/onnxruntime-backend.js';
+import type { Backend } from '../backends/backend.js';
+import { createBackend } from '../backends/backend-registry.js';
 import { preprocessImage, presetByName, tensorDimsPerImage, tensorElementsPerImage, type PreprocessConfig } from '../image/index.js';
 import { sha256File } from '../zoo/sha256-file.js';
 import type { ZooEntry } from '../zoo/zoo-entry.js';
@@ -23,8 +24,8 @@ export interface OnnxFeatureExtractorOptions {
   preprocess?: string | PreprocessConfig;
   /** Images per session run. @default 8 */
   batchSize?: number;
-  /** Backend to load the model into. @default a new OnnxRuntimeBackend owned (and closed) by the extractor */
-  backend?: OnnxRuntimeBackend;
+  /** Backend to load the model into. @default a new backend from createBackend() owned (and closed) by the extractor */
+  backend?: Backend;
 }
 
 /** A FeatureExtractor over an ONNX model, with the id that keys its feature cache. */
@@ -48,7 +49,7 @@ export async function createOnnxFeatureExtractor(options: OnnxFeatureExtractorOp
   const { entry } = options;
   const pre = options.preprocess ?? entry?.preset ?? 'torchvision224';
   const preprocess = typeof pre === 'string' ? presetByName(pre) : pre;
-  const ownedBackend = options.backend ? undefined : new OnnxRuntimeBackend();
+  const ownedBackend = options.backend ? undefined : createBackend();
   const backend = options.backend ?? ownedBackend!;
   let session: InferenceSession | undefined;
   try {

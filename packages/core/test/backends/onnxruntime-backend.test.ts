@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
 import { OnnxRuntimeBackend, compileWorkerPoolOptions, type TensorData } from '../../src/index.js';
-import { sharedModel } from '../support/shared-data.js';
+import { sharedModel } from '@tachyon/test-support';
 
 const MOBILENET = sharedModel('mobilenetv2-int8-qdq.onnx');
 

@@ -8,7 +8,7 @@ import { OnnxRuntimeBackend, type TensorData } from '../../src/index.js';
 import { SharedRunChannel, type ChannelOutcome } from '../../src/backends/shared-channel.js';
 import { serveSharedChannel } from '../../src/backends/shared-channel-worker.js';
 import { RING_SLOTS } from '../../src/backends/shared-layout.js';
-import { sharedModel } from '../support/shared-data.js';
+import { sharedModel } from '@tachyon/test-support';
 
 const MOBILENET = sharedModel('mobilenetv2-int8-qdq.onnx');
 const IMAGE = 3 * 224 * 224;

@@ -1,7 +1,5 @@
 // The deployments table behind RegistryStore, run against both stores (SQLite file, real PostgreSQL).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
@@ -10,21 +8,16 @@ import { createPostgresRegistryStore } from '../../src/registry/postgres/index.j
 import { FsBlobStore } from '../../src/registry/fs-blob-store.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
 import type { RegistryStore } from '../../src/registry/registry-store.js';
-import { usePostgresServer } from '../support/postgres-server.js';
+import { tempDir } from '@tachyon/test-support';
+import { usePostgresServer } from '@tachyon/test-support/postgres';
 
 const pgServer = usePostgresServer();
 const SHA = 'd'.repeat(64);
 const spec = (version: number, extra: Record<string, unknown> = {}) => ({ model: { name: 'mnv2', version }, workers: 1, tls: 'none', ...extra });
 
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-deploy-store-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 const stores: [string, (t: TestContext) => Promise<RegistryStore>][] = [
   ['sqlite', async (t) => {
-    const store = await createSqliteRegistryStore(join(tempDir(t), 'registry.db'));
+    const store = await createSqliteRegistryStore(join(tempDir(t, 'tachyon-deploy-store-'), 'registry.db'));
     t.after(() => store.close());
     return store;
   }],
@@ -91,7 +84,7 @@ for (const [label, createStore] of stores) {
 
   test(`${label}: deleting a model version a deployment uses is refused (TCH_ERR_REGISTRY_IN_USE) until the deployment is gone`, async (t) => {
     const store = await createStore(t);
-    const registry = new ModelRegistry(store, new FsBlobStore(tempDir(t)));
+    const registry = new ModelRegistry(store, new FsBlobStore(tempDir(t, 'tachyon-deploy-store-')));
     await store.insertVersion({ name: 'mnv2', sha256: SHA, size: 1, kind: 'onnx' });
     await store.putDeployment({ name: 'vision', spec: spec(1), state: 'Healthy', model: { name: 'mnv2', version: 1 } });
     await assert.rejects(registry.delete('mnv2', 1), (e: unknown) => isTachyonError(e, 'TCH_ERR_REGISTRY_IN_USE') && /"vision"/.test(e.message));

@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { RotatingLog } from '../../src/controller/rotating-log.js';
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-log-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '@tachyon/test-support';
 
 test('rotates by size into .1 and .2, drops the oldest, keeps every file under the limit', (t) => {
-  const file = join(tempDir(t), 'logs', 'server.log');
+  const file = join(tempDir(t, 'tachyon-log-'), 'logs', 'server.log');
   const log = new RotatingLog(file, { maxBytes: 100, files: 3 });
   t.after(() => log.close());
   for (let i = 0; i < 40; i++) log.write(`line ${String(i).padStart(2, '0')} ${'x'.repeat(10)}\n`); // 19 bytes each
@@ -28,7 +22,7 @@ test('rotates by size into .1 and .2, drops the oldest, keeps every file under t
 });
 
 test('appends to an existing file and reads a tail without writing', (t) => {
-  const file = join(tempDir(t), 'server.log');
+  const file = join(tempDir(t, 'tachyon-log-'), 'server.log');
   const first = new RotatingLog(file);
   first.write('a\nb\n');
   first.close();
@@ -36,6 +30,6 @@ test('appends to an existing file and reads a tail without writing', (t) => {
   second.write('c\n');
   second.close();
   assert.deepEqual(new RotatingLog(file).tail(10), ['a', 'b', 'c']);
-  assert.deepEqual(new RotatingLog(join(tempDir(t), 'none.log')).tail(5), []);
+  assert.deepEqual(new RotatingLog(join(tempDir(t, 'tachyon-log-'), 'none.log')).tail(5), []);
   assert.throws(() => new RotatingLog(file, { maxBytes: 0 }), RangeError);
 });

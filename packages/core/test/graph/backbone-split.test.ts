@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OnnxRuntimeBackend, zooEntry } from '../../src/index.js';
 import { cutModel, declaredModelIo, extractSubgraph, fuseModels, probeTensorInfo, readOnnxModel, type OnnxModel, type TensorInfo } from '../../src/graph/index.js';
-import { sharedModel } from '../support/shared-data.js';
 import { maxAbsDiff, runModel, sampleBatch, topIndexes } from './graph-fixtures.js';
+import { sharedModel } from '@tachyon/test-support';
 
 // Golden data: the feature tensor each zoo entry names, what onnxruntime infers for it, and how close featurizer +
 // head must come to the whole model. The int8 model's logits come out of a DequantizeLinear with scale 0.153099

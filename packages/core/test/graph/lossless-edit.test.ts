@@ -19,7 +19,7 @@ import {
   withFields,
 } from '../../src/graph/index.js';
 import { quantizeModel } from '../../src/quantize/index.js';
-import { sharedModel } from '../support/shared-data.js';
+import { sharedModel } from '@tachyon/test-support';
 import { chainModel } from './graph-fixtures.js';
 import { modernModel } from './modern-model.js';
 

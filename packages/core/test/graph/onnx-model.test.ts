@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { isTachyonError, type TachyonError } from '@tachyon/protocol';
 import { decodeOnnxModel, encodeOnnxModel, modelIoNames, onnx, readOnnxModel } from '../../src/graph/index.js';
-import { sharedModel } from '../support/shared-data.js';
 import { buildModel, chainModel, floatInfo, floatTensor, node } from './graph-fixtures.js';
+import { sharedModel } from '@tachyon/test-support';
 
 const invalid = (e: unknown) => isTachyonError(e, 'TCH_ERR_GRAPH_INVALID');
 

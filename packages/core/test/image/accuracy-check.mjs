@@ -6,7 +6,7 @@
 // images/imagenet-sample/. Prints top-1/top-5 per model next to the numbers of models/README.md, and the
 // p50/p90 preprocessing time of one 500x375 JPEG per preset. Exits 1 when a model is more than 1 point of
 // top-1 away from the README.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';

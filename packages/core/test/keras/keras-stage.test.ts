@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
 import { KERAS_MODEL_FILE, KERAS_WEIGHTS_FILE, createKerasModel, createTfjsRuntime, saveKerasModel } from '../../src/keras/index.js';
 import { buildTestHead, seededRows } from './keras-fixtures.js';
-
-async function tempDir(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tachyon-keras-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '@tachyon/test-support';
 
 test('tfjs runs on the wasm backend, initialized once per process', async () => {
   const a = await createTfjsRuntime();
@@ -22,7 +16,7 @@ test('tfjs runs on the wasm backend, initialized once per process', async () => 
 });
 
 test('save + load round trip: stable file names, io specs read from the model, identical predictions', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'tachyon-keras-');
   const model = await buildTestHead({ features: 6, hidden: 8, classes: 4, seed: 1 });
   t.after(() => model.dispose());
   await saveKerasModel(model, dir);
@@ -49,13 +43,13 @@ test('save + load round trip: stable file names, io specs read from the model, i
     assert.ok(Math.abs(sum - 1) < 1e-5, 'softmax rows sum to 1');
   }
   // Saving the loaded model again writes the same bytes.
-  const again = await tempDir(t);
+  const again = await tempDir(t, 'tachyon-keras-');
   await saveKerasModel(stage, again);
   assert.deepEqual(await readFile(join(again, KERAS_WEIGHTS_FILE)), await readFile(join(dir, KERAS_WEIGHTS_FILE)));
 });
 
 test('run checks the input against the spec and refuses after dispose', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'tachyon-keras-');
   const model = await buildTestHead({ features: 3, hidden: 0, classes: 2, seed: 2 });
   t.after(() => model.dispose());
   await saveKerasModel(model, dir);
@@ -67,7 +61,7 @@ test('run checks the input against the spec and refuses after dispose', async (t
 });
 
 test('load failures are TCH_ERR_KERAS_LOAD_FAILED with the reason', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'tachyon-keras-');
   const expectFailure = async (path: string, reason: RegExp) =>
     assert.rejects(createKerasModel(path), (e) => {
       assert.ok(isTachyonError(e, 'TCH_ERR_KERAS_LOAD_FAILED'), String(e));

@@ -4,7 +4,7 @@ import { isTachyonError } from '@tachyon/protocol';
 import { imagenetClassNames, parseLabels, softmax, topK } from '../../src/index.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedDir } from '../support/shared-data.js';
+import { sharedDir } from '@tachyon/test-support';
 
 test('the shipped ImageNet labels are the 1000 classes of ../shared/labels, in order', () => {
   const shipped = imagenetClassNames();

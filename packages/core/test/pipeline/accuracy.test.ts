@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ImageClassifier, OnnxRuntimeBackend, compileModelSources, resolveZooModel, zooEntry } from '../../src/index.js';
-import { sampleImagesDir, sharedDir } from '../support/shared-data.js';
+import { openServedModel, OnnxRuntimeBackend, compileModelSources, resolveZooModel, zooEntry } from '../../src/index.js';
+import { sampleImagesDir, sharedDir } from '@tachyon/test-support';
 
 // Real accuracy on the 1000 images of ../shared/images/imagenet-sample (one per class), against the top-1 stated in
 // ../shared/models/README.md for the same images. Nothing in tachyon was tuned on these images: the presets are the
@@ -26,7 +26,7 @@ for (const [id, top1] of Object.entries(EXPECTED_TOP1)) {
     t.after(() => backend.close());
     const entry = zooEntry(id);
     const { path } = await resolveZooModel(entry, compileModelSources({ modelPath: [join(sharedDir(), 'models')], env: {} }));
-    const classifier = await ImageClassifier.create({ modelPath: path, entry, backend });
+    const classifier = await openServedModel(path, { preset: entry.preset, outputKind: entry.outputKind, backend });
     const samples = await sampleSet();
     assert.equal(samples.length, 1000);
     let hits1 = 0;
@@ -34,7 +34,7 @@ for (const [id, top1] of Object.entries(EXPECTED_TOP1)) {
     // Two images in flight: one preprocessing while the other runs.
     for (let i = 0; i < samples.length; i += 2) {
       const batch = samples.slice(i, i + 2);
-      const results = await Promise.all(batch.map(async (s) => classifier.classify(await readFile(s.file), 5)));
+      const results = await Promise.all(batch.map(async (s) => classifier.classifyImage(await readFile(s.file), 5)));
       results.forEach((top, j) => {
         const truth = batch[j]!.classIndex;
         if (top[0]!.index === truth) hits1++;

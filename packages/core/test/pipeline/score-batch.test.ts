@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
 import { OnnxRuntimeBackend, ServicePipeline, compileModelSources, createModelService, resolveModelRef } from '../../src/index.js';
-import { sampleImagesDir, sharedDir } from '../support/shared-data.js';
+import { sampleImagesDir, sharedDir } from '@tachyon/test-support';
 
 // What the scheduler relies on: requests prepared one by one, then run as one batch, get the rows they would get alone.
 const MAX_ABS_DIFF = 1e-4; // fp32 model: batch composition changes nothing beyond float noise

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import {
   OnnxRuntimeBackend,
   ServiceDefinition,
@@ -17,7 +16,7 @@ import {
   zooEntry,
   type PresetName,
 } from '../../src/index.js';
-import { sampleImagesDir, sharedDir } from '../support/shared-data.js';
+import { sampleImagesDir, sharedDir, tempDir } from '@tachyon/test-support';
 
 // Golden tolerances (data): featurizer + default classifier must reproduce the full model.
 const CASES = [
@@ -29,17 +28,11 @@ const CASES = [
 
 const IMAGES = ['n01440764_tench.JPEG', 'n02123045_tabby.JPEG', 'n03417042_garbage_truck.JPEG', 'n07747607_orange.JPEG'];
 
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-svc-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 const top5 = (row: ArrayLike<number>) => [...Array.from(row).keys()].sort((a, b) => row[b]! - row[a]!).slice(0, 5);
 
 for (const c of CASES) {
   test(`${c.family}-${c.dtype}: featurizer + default classifier, saved and loaded, equals the full model (fused and not)`, async (t) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-svc-');
     const backend = new OnnxRuntimeBackend();
     t.after(() => backend.close());
     const sources = compileModelSources({ cacheDir: join(dir, 'cache'), modelPath: [join(sharedDir(), 'models')], env: {} });
@@ -83,7 +76,7 @@ for (const c of CASES) {
 }
 
 test('loading a definition twice reuses its extraction; defaultClassifier topK is honoured', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svc-');
   const sources = compileModelSources({ cacheDir: join(dir, 'cache'), modelPath: [join(sharedDir(), 'models')], env: {} });
   const def = new ServiceDefinition('squeeze');
   def.pipeline.push(imageStage('caffe227'), featurizerStage('squeezenet1.1'), defaultClassifier({ topK: 3 }));

@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ImageClassifier, evaluateAccuracy, readLabelledImages } from '../../src/index.js';
-import { sampleImagesDir, sharedModel } from '../support/shared-data.js';
+import { openServedModel, evaluateAccuracy, readLabelledImages } from '../../src/index.js';
+import { sampleImagesDir, sharedModel } from '@tachyon/test-support';
 
 async function tempFile(t: TestContext, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'tachyon-labels-'));
@@ -34,7 +34,7 @@ test('headerless FILE<TAB>INDEX lines are accepted; malformed files are TCH_ERR_
 });
 
 test('evaluateAccuracy counts top-1 and top-5 hits against the labels', async (t) => {
-  const classifier = await ImageClassifier.create({ modelPath: sharedModel('mobilenetv2-fp32.onnx'), preprocess: 'torchvision224' });
+  const classifier = await openServedModel(sharedModel('mobilenetv2-fp32.onnx'), { preset: 'torchvision224' });
   t.after(() => classifier.close());
   const dir = sampleImagesDir();
   // tench and goldfish labelled right, then the tench labelled as class 500: a miss

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  ImageClassifier, OnnxRuntimeBackend, evaluateAccuracy, imageCalibrationSet, listImageFiles, presetByName, quantizeOnnxFile,
+  openServedModel, OnnxRuntimeBackend, evaluateAccuracy, imageCalibrationSet, listImageFiles, presetByName, quantizeOnnxFile,
   readLabelledImages, spreadSample,
 } from '../../src/index.js';
-import { sampleImagesDir, sharedModel } from '../support/shared-data.js';
+import { sampleImagesDir, sharedModel } from '@tachyon/test-support';
 
 // SqueezeNet 1.1 (the real Caffe weights) quantized on 8 sample images, checked on 20 others: every Conv and
 // Concat must run as an onnxruntime integer kernel, and the int8 model must still classify like the fp32 one.
@@ -31,8 +31,8 @@ test('squeezenet1.1: quantized file fuses into QLinearConv/QLinearConcat and agr
   assert.ok(labelled.every((l) => !calibration.includes(l.file)));
   const backend = new OnnxRuntimeBackend();
   t.after(() => backend.close());
-  const fp32 = await ImageClassifier.create({ modelPath: sharedModel('squeezenet1.1-fp32.onnx'), preprocess: 'caffe227', backend });
-  const int8 = await ImageClassifier.create({ modelPath: output, preprocess: 'caffe227', backend });
+  const fp32 = await openServedModel(sharedModel('squeezenet1.1-fp32.onnx'), { preset: 'caffe227', backend });
+  const int8 = await openServedModel(output, { preset: 'caffe227', backend });
   const [a, b] = await evaluateAccuracy([{ name: 'fp32', classifier: fp32 }, { name: 'int8', classifier: int8 }], labelled);
   const agree = a!.predictions.filter((p, i) => p === b!.predictions[i]).length;
   t.diagnostic(`fp32 top-1 ${a!.top1} %, int8 top-1 ${b!.top1} %, agreement ${agree}/${labelled.length}`);

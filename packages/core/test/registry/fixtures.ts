@@ -1,21 +1,13 @@
 // Tiny generated artifacts and helpers shared by the registry tests (SQLite here, PostgreSQL in its own tests).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import onnxProto from 'onnx-proto';
 import { createServiceZip } from '../../src/service-def/index.js';
-import { exampleFiles, exampleManifest } from '../service-def/example-manifest.js';
+import { exampleFiles, exampleManifest } from '@tachyon/test-support/service-zip';
 
 const { onnx } = onnxProto;
-
-export function tempDir(t: TestContext, prefix = 'tachyon-registry-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** A valid one-node ONNX model (y = Identity(x)); `variant` changes the graph name, so the bytes differ. */
 export function writeTinyOnnx(path: string, variant = 'tiny'): string {

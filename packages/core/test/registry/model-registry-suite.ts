@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
 import { FsBlobStore, createModelRegistry, type FsBlobStoreOptions, type ModelRegistry } from '../../src/registry/index.js';
-import { listFiles, sha256File, tempDir, writeTinyOnnx, writeTinyServiceZip } from './fixtures.js';
+import { listFiles, sha256File, writeTinyOnnx, writeTinyServiceZip } from './fixtures.js';
 import type { StoreFactory } from './store-contract-suite.js';
+import { tempDir } from '@tachyon/test-support';
 
 export interface RegistryHarness {
   registry: ModelRegistry;
@@ -18,7 +19,7 @@ export interface RegistryHarness {
 }
 
 export async function openHarness(t: TestContext, createStore: StoreFactory, blobOptions: FsBlobStoreOptions = {}): Promise<RegistryHarness> {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-registry-');
   const artifacts = join(dir, 'artifacts');
   const registry = await createModelRegistry(await createStore(t), new FsBlobStore(artifacts, blobOptions));
   return {

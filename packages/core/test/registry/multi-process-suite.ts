@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { FsBlobStore, createModelRegistry, createRegistryStore, type ModelVersionRecord } from '../../src/registry/index.js';
-import { listFiles, tempDir, writeTinyOnnx } from './fixtures.js';
+import { listFiles, writeTinyOnnx } from './fixtures.js';
+import { tempDir } from '@tachyon/test-support';
 
 export type RegistryLocationFactory = (t: TestContext) => Promise<string>;
 
@@ -59,7 +60,7 @@ export function defineMultiProcessSuite(label: string, createLocation: RegistryL
   const processes = options.processes ?? 6;
 
   test(`${label} multi-process: ${processes} processes register one name at once -> versions 1..${processes}`, { timeout: 120_000 }, async (t) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-registry-');
     const location = await createLocation(t);
     const artifacts = join(dir, 'artifacts');
     const files = [writeTinyOnnx(join(dir, 'even.onnx'), 'even'), writeTinyOnnx(join(dir, 'odd.onnx'), 'odd')];
@@ -78,7 +79,7 @@ export function defineMultiProcessSuite(label: string, createLocation: RegistryL
   });
 
   test(`${label} multi-process: a registration killed between blob and row leaves nothing after the next open`, { timeout: 60_000 }, async (t) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-registry-');
     const location = await createLocation(t);
     const artifacts = join(dir, 'artifacts');
     const file = writeTinyOnnx(join(dir, 'tiny.onnx'));

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createWorkspace, locateWorkspaceConfig, openRegistry } from '../../src/index.js';
-import { REPO_ROOT } from '../support/shared-data.js';
-import { usePostgresServer } from '../support/postgres-server.js';
 import { writeTinyOnnx } from './fixtures.js';
+import { REPO_ROOT } from '@tachyon/test-support';
+import { usePostgresServer } from '@tachyon/test-support/postgres';
 
 const pgServer = usePostgresServer();
 const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'tachyon.js');
@@ -47,6 +47,9 @@ test('tachyon workspace migrate --to URL --json: JSON on stdout only, credential
     names: 1,
     versions: 1,
     deployments: 0,
+    deploymentRows: 0,
+    artifacts: 1,
+    artifactStore: url.replace(':hunter2', ''),
   });
   assert.ok(!r.stdout.includes('hunter2'));
   assert.match(r.stderr, /warning: tachyon\.json now holds the database password/);

@@ -9,7 +9,7 @@ import { encodeOnnxModel } from '../../src/graph/index.js';
 import { createSqliteRegistryStore, createWorkspace, locateWorkspaceConfig, openRegistry } from '../../src/index.js';
 import { migrateWorkspaceRegistry } from '../../src/registry/postgres/migrate-workspace-registry.js';
 import { buildModel, floatInfo, floatTensor, node } from '../graph/graph-fixtures.js';
-import { usePostgresServer } from '../support/postgres-server.js';
+import { usePostgresServer } from '@tachyon/test-support/postgres';
 
 const pgServer = usePostgresServer();
 
@@ -45,6 +45,10 @@ async function populatedWorkspace(t: TestContext): Promise<{ dir: string; files:
     await registry.tag('cats', 2, { stage: 'prod' });
     await registry.addDeploymentRef({ deployment: 'web', name: 'cats', version: 2 });
     await registry.addDeploymentRef({ deployment: 'batch', name: 'dogs', version: 1 });
+    // A deployment row (the controller's desired state) with a bumped generation and an observed state.
+    await registry.store.putDeployment({ name: 'api', spec: { model: 'dogs:1', replicas: 1 }, state: 'pending', model: { name: 'dogs', version: 1 } });
+    await registry.store.putDeployment({ name: 'api', spec: { model: 'dogs:1', replicas: 2 }, state: 'pending', model: { name: 'dogs', version: 1 } });
+    await registry.store.setDeploymentState('api', 'running', null, { port: 8123 });
   } finally {
     await registry.close();
   }
@@ -59,6 +63,16 @@ test('workspace migrate copies every row into PostgreSQL, points tachyon.json at
   await sqlite.close();
   assert.equal(expected.versions.length, 3);
   assert.deepEqual(expected.nextVersions, { cats: 4, dogs: 2, gone: 2 });
+  const sqliteRows = await (async () => {
+    const store = await createSqliteRegistryStore(before.registry);
+    try {
+      return await store.listDeployments();
+    } finally {
+      await store.close();
+    }
+  })();
+  assert.equal(sqliteRows.length, 1);
+  assert.equal(sqliteRows[0]!.generation, 2);
   const configText = readFileSync(join(dir, 'tachyon.json'), 'utf8');
 
   // Trust authentication ignores the password; it is here to check that nothing prints it.
@@ -71,25 +85,37 @@ test('workspace migrate copies every row into PostgreSQL, points tachyon.json at
     to: url.replace(':hunter2', ''),
     names: 3,
     versions: 3,
-    deployments: 2,
+    deployments: 3,
+    deploymentRows: 1,
+    artifacts: 3,
+    artifactStore: url.replace(':hunter2', ''),
     passwordInConfig: true,
   });
   assert.equal(readFileSync(result.backupFile, 'utf8'), configText, 'the backup is the previous file');
   const { registry: _old, ...otherFields } = JSON.parse(configText) as Record<string, unknown>;
-  assert.deepEqual(JSON.parse(readFileSync(result.configFile, 'utf8')), { ...otherFields, registry: url });
+  assert.deepEqual(JSON.parse(readFileSync(result.configFile, 'utf8')), { ...otherFields, registry: url, artifacts: url });
   assert.ok(existsSync(before.registry), 'the SQLite file is left in place');
 
   const after = locateWorkspaceConfig(dir);
   assert.equal(after.registry, url);
-  const registry = await openRegistry(after);
+  assert.equal(after.artifacts, url);
+  // The artifact folder is gone from the picture: everything must come from the one URL.
+  rmSync(join(dir, 'artifacts'), { recursive: true, force: true });
+  const registry = await openRegistry(after, { postgresBlobs: { cacheDir: join(dir, 'blob-cache') } });
   t.after(() => registry.close());
   assert.equal(registry.store.kind, 'postgres');
+  assert.deepEqual(
+    (await registry.store.listDeployments()).map((d) => ({ ...d })),
+    sqliteRows.map((d) => ({ ...d })),
+    'deployment rows carried over: spec, state, generation, runtime, times',
+  );
+  assert.equal((await registry.blobs.list()).length, 3, 'each distinct artifact is one large object');
   assert.deepEqual(await registry.store.exportAll(), expected, 'every row equal: versions, created times, tags, properties, refs, counters');
   assert.equal((await registry.register(files[2]!, 'cats')).version, 4, 'the deleted cats:3 is not reused');
   assert.equal((await registry.register(files[2]!, 'gone')).version, 2);
   const out = join(dir, 'cats-1.onnx');
   await registry.download('cats:1', out);
-  assert.deepEqual(readFileSync(out), readFileSync(files[0]!), 'blobs stay in the artifact folder');
+  assert.deepEqual(readFileSync(out), readFileSync(files[0]!), 'the artifact comes back from PostgreSQL, byte for byte');
   await assert.rejects(registry.delete('cats', 2), (e: unknown) => isTachyonError(e, 'TCH_ERR_REGISTRY_IN_USE'), 'deployment refs carried over');
 
   await assert.rejects(migrateWorkspaceRegistry(after, url), (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID') && !e.message.includes('hunter2'));

@@ -4,10 +4,10 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { createPostgresRegistryStore } from '../../src/registry/postgres/index.js';
-import { usePostgresServer } from '../support/postgres-server.js';
+import { usePostgresServer } from '@tachyon/test-support/postgres';
 
 const pgServer = usePostgresServer();
-const WORKER = fileURLToPath(new URL('../support/postgres-insert-worker.js', import.meta.url));
+const WORKER = fileURLToPath(new URL('./postgres-insert-worker.js', import.meta.url));
 const PROCESSES = 8;
 const PER_PROCESS = 6;
 

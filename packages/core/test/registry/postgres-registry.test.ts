@@ -1,8 +1,8 @@
 // The shared registry suites (store contract, ModelRegistry, crash recovery, real multi-process races) against a
 // real PostgreSQL started for this file: a fresh database per test.
 import { createPostgresRegistryStore } from '../../src/registry/postgres/index.js';
-import { usePostgresServer } from '../support/postgres-server.js';
 import { defineMultiProcessSuite, defineRegistrySuite } from './registry-suite.js';
+import { usePostgresServer } from '@tachyon/test-support/postgres';
 
 const pgServer = usePostgresServer();
 

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { isTachyonError } from '@tachyon/protocol';
 import { createPostgresRegistryStore, POSTGRES_MIGRATIONS } from '../../src/registry/postgres/index.js';
 import type { NewModelVersion, RegistryStore } from '../../src/registry/registry-store.js';
-import { usePostgresServer } from '../support/postgres-server.js';
+import { usePostgresServer } from '@tachyon/test-support/postgres';
 
 const pgServer = usePostgresServer();
 

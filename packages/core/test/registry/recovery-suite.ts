@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { FsBlobStore, createModelRegistry, recoverRegistry } from '../../src/registry/index.js';
 import { HOST_TAG } from '../../src/registry/fs-blob-store.js';
-import { deadPid, tempDir, writeTinyOnnx } from './fixtures.js';
+import { deadPid, writeTinyOnnx } from './fixtures.js';
 import type { StoreFactory } from './store-contract-suite.js';
+import { tempDir } from '@tachyon/test-support';
 
 const HOUR = 3_600_000;
 
 export function defineRecoverySuite(label: string, createStore: StoreFactory): void {
   test(`${label} recovery: a dead owner's journaled blob without a row is deleted with its entry`, async (t) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-registry-');
     const store = await createStore(t);
     const blobs = new FsBlobStore(join(dir, 'artifacts'));
     const orphan = await blobs.put(writeTinyOnnx(join(dir, 'a.onnx'), 'a'));
@@ -31,7 +32,7 @@ export function defineRecoverySuite(label: string, createStore: StoreFactory): v
   });
 
   test(`${label} recovery: live owners of this host keep their entries; other hosts' expire after the TTL`, async (t) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-registry-');
     const store = await createStore(t);
     const blobs = new FsBlobStore(join(dir, 'artifacts'));
     const a = await blobs.put(writeTinyOnnx(join(dir, 'a.onnx'), 'a'));
@@ -53,7 +54,7 @@ export function defineRecoverySuite(label: string, createStore: StoreFactory): v
   });
 
   test(`${label} recovery: unreferenced, unjournaled blobs older than the TTL are swept; referenced ones never`, async (t) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-registry-');
     const store = await createStore(t);
     const blobs = new FsBlobStore(join(dir, 'artifacts'));
     const orphan = await blobs.put(writeTinyOnnx(join(dir, 'a.onnx'), 'a'));
@@ -67,7 +68,7 @@ export function defineRecoverySuite(label: string, createStore: StoreFactory): v
   });
 
   test(`${label} recovery: staging files of dead writers of this host go at once, others after the TTL`, async (t) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-registry-');
     const store = await createStore(t);
     const blobs = new FsBlobStore(join(dir, 'artifacts'));
     const staging = join(dir, 'artifacts', 'blobs', 'staging');

@@ -5,19 +5,19 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { isTachyonError } from '@tachyon/protocol';
 import { SQLITE_MIGRATIONS, createRegistryStore, createSqliteRegistryStore } from '../../src/registry/index.js';
-import { tempDir } from './fixtures.js';
 import { defineMultiProcessSuite, defineRegistrySuite } from './registry-suite.js';
+import { tempDir } from '@tachyon/test-support';
 
 defineRegistrySuite('sqlite', async (t) => {
-  const store = await createSqliteRegistryStore(join(tempDir(t), 'registry.db'));
+  const store = await createSqliteRegistryStore(join(tempDir(t, 'tachyon-registry-'), 'registry.db'));
   t.after(() => store.close());
   return store;
 });
 
-defineMultiProcessSuite('sqlite', async (t) => join(tempDir(t), 'registry.db'));
+defineMultiProcessSuite('sqlite', async (t) => join(tempDir(t, 'tachyon-registry-'), 'registry.db'));
 
 test('sqlite: WAL journal, busy_timeout, foreign keys, and the migrations table', async (t) => {
-  const file = join(tempDir(t), 'nested', 'registry.db');
+  const file = join(tempDir(t, 'tachyon-registry-'), 'nested', 'registry.db');
   const store = await createSqliteRegistryStore(file, { busyTimeoutMs: 1234 });
   t.after(() => store.close());
   assert.deepEqual(
@@ -32,7 +32,7 @@ test('sqlite: WAL journal, busy_timeout, foreign keys, and the migrations table'
 });
 
 test('sqlite: reopening keeps every row and applies no migration twice', async (t) => {
-  const file = join(tempDir(t), 'registry.db');
+  const file = join(tempDir(t, 'tachyon-registry-'), 'registry.db');
   const first = await createSqliteRegistryStore(file);
   await first.insertVersion({ name: 'm', sha256: 'a'.repeat(64), size: 1, kind: 'onnx', tags: { k: 'v' } });
   await first.close();
@@ -47,7 +47,7 @@ test('sqlite: reopening keeps every row and applies no migration twice', async (
 });
 
 test('sqlite: a file that is not a database, or a newer schema, is TCH_ERR_REGISTRY_DATABASE_FAILED', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-registry-');
   const garbage = join(dir, 'garbage.db');
   writeFileSync(garbage, Buffer.alloc(4096, 7));
   await assert.rejects(createSqliteRegistryStore(garbage), (e) => {
@@ -65,7 +65,7 @@ test('sqlite: a file that is not a database, or a newer schema, is TCH_ERR_REGIS
 });
 
 test('sqlite: a write blocked by another process past busy_timeout fails with TCH_ERR_REGISTRY_DATABASE_FAILED', async (t) => {
-  const file = join(tempDir(t), 'registry.db');
+  const file = join(tempDir(t, 'tachyon-registry-'), 'registry.db');
   const store = await createSqliteRegistryStore(file, { busyTimeoutMs: 50 });
   t.after(() => store.close());
   const blocker = new Database(file);

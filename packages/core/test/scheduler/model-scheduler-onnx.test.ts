@@ -3,8 +3,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ModelScheduler, OnnxRuntimeBackend, compileSchedulerOptions, preprocessImage, presetByName, type InferenceSession } from '../../src/index.js';
-import { sampleImagesDir, sharedModel } from '../support/shared-data.js';
 import { deferred } from './scheduler-harness.js';
+import { sampleImagesDir, sharedModel } from '@tachyon/test-support';
 
 const PER_IMAGE = 3 * 224 * 224;
 const CLASSES = 1000;

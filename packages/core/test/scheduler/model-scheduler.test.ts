@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ModelScheduler, compileSchedulerOptions } from '../../src/index.js';
-import { deferred, harness, tick, track } from './scheduler-harness.js';
+import { deferred, harness, tick, } from './scheduler-harness.js';
 
 test('a lone request runs at once: execute() is called before any timer or immediate could fire', async () => {
   const { scheduler, calls, job, events } = harness();

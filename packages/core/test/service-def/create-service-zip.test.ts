@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
 import yauzl from 'yauzl';
 import {
@@ -13,13 +12,8 @@ import {
   type ServiceManifestDraft,
   type ServiceZipFile,
 } from '../../src/service-def/index.js';
-import { exampleFiles, exampleManifest } from './example-manifest.js';
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-svczip-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '@tachyon/test-support';
+import { exampleFiles, exampleManifest } from '@tachyon/test-support/service-zip';
 
 function draft(): ServiceManifestDraft {
   const { files: _files, ...rest } = exampleManifest();
@@ -40,7 +34,7 @@ function listEntries(path: string): Promise<{ name: string; mtime: Date }[]> {
 }
 
 test('round trip: create -> extract / read gives the same manifest and bytes', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svczip-');
   const labels = join(dir, 'labels-source.txt');
   const [labelsFile, ...models] = exampleFiles();
   writeFileSync(labels, labelsFile!.bytes);
@@ -63,7 +57,7 @@ test('round trip: create -> extract / read gives the same manifest and bytes', a
 });
 
 test('service.json comes first as pretty JSON, files follow sorted by path, every mtime is createdAt', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svczip-');
   const created = await createServiceZip(join(dir, 'a.zip'), draft(), [...exampleFiles()].reverse());
   const entries = await listEntries(created.path);
   assert.deepEqual(entries.map((e) => e.name), ['service.json', 'labels.txt', 'models/resnet50-int8.featurizer.onnx', 'models/resnet50-int8.head.onnx']);
@@ -88,7 +82,7 @@ test('service.json comes first as pretty JSON, files follow sorted by path, ever
 });
 
 test('the same definition gives the same bytes: file order, bytes vs paths, and time zone do not matter', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svczip-');
   const a = await createServiceZip(join(dir, 'a.zip'), draft(), exampleFiles());
   const sources = exampleFiles().map((f, i) => {
     const p = join(dir, `src-${i}`);
@@ -111,7 +105,7 @@ test('the same definition gives the same bytes: file order, bytes vs paths, and 
 });
 
 test('an existing zip is replaced atomically and no temporary file is left', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svczip-');
   const path = join(dir, 'def.zip');
   writeFileSync(path, 'old');
   await createServiceZip(path, draft(), exampleFiles());
@@ -120,7 +114,7 @@ test('an existing zip is replaced atomically and no temporary file is left', asy
 });
 
 test('an invalid definition is refused before anything is written', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svczip-');
   const bad = { ...draft(), stages: draft().stages.map((s) => (s.kind === 'onnx' ? { ...s, file: 'models/missing.onnx' } : s)) };
   await assert.rejects(createServiceZip(join(dir, 'x.zip'), bad, exampleFiles()), (err: unknown) => {
     assert.ok(isTachyonError(err, 'TCH_ERR_SVCDEF_INVALID'));
@@ -138,7 +132,7 @@ test('an invalid definition is refused before anything is written', async (t) =>
 });
 
 test('misuse throws TypeError/RangeError naming the argument', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svczip-');
   const path = join(dir, 'x.zip');
   await assert.rejects(createServiceZip('', draft(), []), /path must be/);
   await assert.rejects(createServiceZip(path, null as never, []), /manifest must be an object/);
@@ -150,7 +144,7 @@ test('misuse throws TypeError/RangeError naming the argument', async (t) => {
 });
 
 test('compressionLevel 0 stores the files and still round-trips', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svczip-');
   const created = await createServiceZip(join(dir, 'stored.zip'), draft(), exampleFiles(), { compressionLevel: 0 });
   const { files } = await readServiceZip(created.path);
   assert.deepEqual(Buffer.from(files.get('labels.txt')!), Buffer.from(exampleFiles()[0]!.bytes));

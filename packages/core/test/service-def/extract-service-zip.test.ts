@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { isTachyonError, type ErrorCode } from '@tachyon/protocol';
 import { extractServiceZip, readServiceZip, type ZipLimits } from '../../src/service-def/index.js';
-import { exampleFiles, exampleManifest, fileEntry } from './example-manifest.js';
-import { buildRawZip, type RawZipEntry } from './raw-zip.js';
+import { buildRawZip, exampleFiles, exampleManifest, fileEntry, type RawZipEntry } from '@tachyon/test-support/service-zip';
 
 interface Sandbox {
   root: string;

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
 import {
   OnnxRuntimeBackend,
@@ -18,13 +17,7 @@ import {
   type SaveProgress,
 } from '../../src/index.js';
 import { FEATURIZER_QUANTIZE_TOLERANCE as TOLERANCE } from '../quantize/tolerances.js';
-import { sampleImagesDir, sharedDir } from '../support/shared-data.js';
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-svc-quantize-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { sampleImagesDir, sharedDir, tempDir } from '@tachyon/test-support';
 
 const sourcesIn = (dir: string) => compileModelSources({ cacheDir: join(dir, 'cache'), modelPath: [join(sharedDir(), 'models')], env: {} });
 
@@ -44,7 +37,7 @@ test('featurizerStage quantize: misuse is a TypeError/RangeError naming the opti
 });
 
 test('an empty calibration folder fails save with TCH_ERR_QUANTIZE_CALIBRATION_EMPTY and writes nothing', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svc-quantize-');
   mkdirSync(join(dir, 'empty'));
   const def = new ServiceDefinition('empty');
   def.pipeline.push(imageStage('torchvision224'), featurizerStage('mobilenetv2', { quantize: { calibration: join(dir, 'empty') } }), defaultClassifier());
@@ -53,7 +46,7 @@ test('an empty calibration folder fails save with TCH_ERR_QUANTIZE_CALIBRATION_E
 });
 
 test('mobilenetv2-fp32 with a quantized featurizer: saves, loads, runs, records the quantization, agrees with fp32 on top-1', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svc-quantize-');
   const backend = new OnnxRuntimeBackend();
   t.after(() => backend.close());
   const sources = sourcesIn(dir);

@@ -12,8 +12,8 @@ import {
   type SemanticContext,
   type StageIo,
 } from '../../src/service-def/index.js';
-import { REPO_ROOT } from '../support/shared-data.js';
-import { buildRawZip } from './raw-zip.js';
+import { REPO_ROOT } from '@tachyon/test-support';
+import { buildRawZip } from '@tachyon/test-support/service-zip';
 
 /**
  * Each folder of fixtures/invalid is one case: service.json, expected.json { code, messageIncludes, issuePaths? },

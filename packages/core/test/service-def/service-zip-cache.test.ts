@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
 import { createServiceZip, extractServiceZipToCache } from '../../src/service-def/index.js';
-import { exampleFiles, exampleManifest } from './example-manifest.js';
-import { buildRawZip } from './raw-zip.js';
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-svccache-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '@tachyon/test-support';
+import { buildRawZip, exampleFiles, exampleManifest } from '@tachyon/test-support/service-zip';
 
 async function exampleZip(dir: string): Promise<{ path: string; sha256: string }> {
   const { files: _files, ...draft } = exampleManifest();
@@ -20,7 +13,7 @@ async function exampleZip(dir: string): Promise<{ path: string; sha256: string }
 }
 
 test('extracts once into <cacheDir>/svcdef/<sha256 of the zip>/ and reuses it', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svccache-');
   const zip = await exampleZip(dir);
   const cacheDir = join(dir, 'cache');
   const first = await extractServiceZipToCache(zip.path, { cacheDir });
@@ -36,14 +29,14 @@ test('extracts once into <cacheDir>/svcdef/<sha256 of the zip>/ and reuses it', 
 });
 
 test('TACHYON_CACHE_DIR is used when no cacheDir is given', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svccache-');
   const zip = await exampleZip(dir);
   const out = await extractServiceZipToCache(zip.path, { env: { TACHYON_CACHE_DIR: join(dir, 'env-cache') } });
   assert.equal(out.dir, join(dir, 'env-cache', 'svcdef', zip.sha256));
 });
 
 test('a damaged cache entry is extracted again', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svccache-');
   const zip = await exampleZip(dir);
   const cacheDir = join(dir, 'cache');
   const first = await extractServiceZipToCache(zip.path, { cacheDir });
@@ -54,7 +47,7 @@ test('a damaged cache entry is extracted again', async (t) => {
 });
 
 test('a refused zip leaves nothing in the cache', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-svccache-');
   const path = join(dir, 'bad.zip');
   const manifest = exampleManifest();
   writeFileSync(path, buildRawZip([{ name: 'service.json', data: Buffer.from(JSON.stringify(manifest)) }, { name: '../evil', data: Buffer.from('x') }]));

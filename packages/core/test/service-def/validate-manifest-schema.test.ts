@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import { Ajv } from 'ajv';
 import { isTachyonError } from '@tachyon/protocol';
 import { findSchemaIssues, SERVICE_MANIFEST_SCHEMA, validateManifestSchema, validateServiceManifest, type ServiceManifest } from '../../src/service-def/index.js';
-import { REPO_ROOT } from '../support/shared-data.js';
-import { exampleManifest } from './example-manifest.js';
+import { REPO_ROOT } from '@tachyon/test-support';
+import { exampleManifest } from '@tachyon/test-support/service-zip';
 
 /** The issues pass 1 finds after `edit`, as 'path: message' lines. */
 function issuesAfter(edit: (m: Record<string, any>) => void): string[] {

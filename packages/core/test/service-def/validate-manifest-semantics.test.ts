@@ -10,7 +10,7 @@ import {
   type ServiceManifest,
   type StageIo,
 } from '../../src/service-def/index.js';
-import { exampleManifest, fileEntry } from './example-manifest.js';
+import { exampleManifest, fileEntry } from '@tachyon/test-support/service-zip';
 
 const t = (name: string, dtype: TensorInfo['dtype'], dims: number[]): TensorInfo => ({ name, dtype, dims });
 

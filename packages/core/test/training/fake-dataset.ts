@@ -1,15 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { TachyonError } from '@tachyon/protocol';
 import type { FeatureExtractor } from '../../src/training/index.js';
-
-export async function tempDir(t: TestContext, prefix = 'tachyon-train-'): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** Writes `<dir>/<class>/<file>` for each entry; contents are strings (the fake extractor never decodes them). */
 export async function writeDataset(dir: string, files: Record<string, Record<string, string>>): Promise<string> {

@@ -3,7 +3,8 @@ import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { trainHead, type TrainHeadOptions } from '../../src/training/index.js';
-import { FAKE_FEATURES, buildFakeExtractor, separableFiles, tempDir, writeDataset } from './fake-dataset.js';
+import { FAKE_FEATURES, buildFakeExtractor, separableFiles, writeDataset } from './fake-dataset.js';
+import { tempDir } from '@tachyon/test-support';
 
 const CLASSES = ['zebra', 'apple', 'Mango'];
 
@@ -12,7 +13,7 @@ function options(images: string, extra: Partial<TrainHeadOptions> = {}): TrainHe
 }
 
 test('trains a softmax head: labels in sorted folder order, stratified split, metrics per epoch', async (t) => {
-  const images = await writeDataset(await tempDir(t), separableFiles(CLASSES, 10));
+  const images = await writeDataset(await tempDir(t, 'tachyon-train-'), separableFiles(CLASSES, 10));
   const progress: string[] = [];
   const result = await trainHead(options(images, { onProgress: (p) => progress.push(p.stage) }));
   t.after(() => result.model.dispose());
@@ -41,7 +42,7 @@ test('trains a softmax head: labels in sorted folder order, stratified split, me
 });
 
 test('the same seed gives the same split, metrics and weights; another seed does not', async (t) => {
-  const images = await writeDataset(await tempDir(t), separableFiles(CLASSES, 10));
+  const images = await writeDataset(await tempDir(t, 'tachyon-train-'), separableFiles(CLASSES, 10));
   const run = async (seed: number) => {
     const r = await trainHead(options(images, { seed, hidden: 4 }));
     t.after(() => r.model.dispose());
@@ -55,7 +56,7 @@ test('the same seed gives the same split, metrics and weights; another seed does
 });
 
 test('features are cached by (extractor id, image sha256): a second run never calls the extractor', async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'tachyon-train-');
   const images = await writeDataset(join(dir, 'images'), separableFiles(CLASSES, 4));
   const cache = join(dir, 'cache');
   const first = buildFakeExtractor();
@@ -84,7 +85,7 @@ test('unreadable, empty and corrupt images are skipped and listed; other files a
   files['apple']!['broken.jpg'] = 'BAD bytes';
   files['apple']!['empty.png'] = '';
   files['zebra']!['notes.txt'] = 'not an image';
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'tachyon-train-');
   const images = await writeDataset(dir, files);
   await symlink(join(dir, 'nowhere.webp'), join(images, 'zebra', 'dangling.webp'));
   const result = await trainHead(options(images, { featureBatchSize: 4 }));
@@ -103,7 +104,7 @@ test('unreadable, empty and corrupt images are skipped and listed; other files a
 });
 
 test('validationSplit 0 trains on everything and reports no validation accuracy', async (t) => {
-  const images = await writeDataset(await tempDir(t), separableFiles(CLASSES, 3));
+  const images = await writeDataset(await tempDir(t, 'tachyon-train-'), separableFiles(CLASSES, 3));
   const result = await trainHead(options(images, { validationSplit: 0, epochs: 2 }));
   t.after(() => result.model.dispose());
   assert.equal(result.validationSize, 0);

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
 import { ZOO_CATALOG, compileModelSources, pullZooModel, resolveModelRef, resolveZooModel, zooEntry, type ZooEntry } from '../../src/index.js';
-import { sharedDir } from '../support/shared-data.js';
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-zoo-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { sharedDir, tempDir } from '@tachyon/test-support';
 
 /** A small generated "model" served by a local HTTP server with Range support, counting requests. */
 function fakeEntry(bytes: Buffer, url?: string): ZooEntry {
@@ -64,7 +57,7 @@ test('the catalog is frozen, ids are <family>-<dtype>, and every entry has a 64-
 });
 
 test('mirror folder: the real shared models resolve and verify', async (t) => {
-  const sources = compileModelSources({ cacheDir: tempDir(t), modelPath: [join(sharedDir(), 'models')], env: {} });
+  const sources = compileModelSources({ cacheDir: tempDir(t, 'tachyon-zoo-'), modelPath: [join(sharedDir(), 'models')], env: {} });
   const resolved = await resolveZooModel(zooEntry('mobilenetv2-int8'), sources);
   assert.equal(resolved.source, 'mirror');
   assert.equal(resolved.path, join(sharedDir(), 'models', 'mobilenetv2-int8-qdq.onnx'));
@@ -80,7 +73,7 @@ test('TACHYON_MODEL_PATH and TACHYON_CACHE_DIR are read; a flag overrides them',
 });
 
 test('pull copies a mirror hit into the cache; the next resolve is a cache hit', async (t) => {
-  const cacheDir = tempDir(t);
+  const cacheDir = tempDir(t, 'tachyon-zoo-');
   const sources = compileModelSources({ cacheDir, modelPath: [join(sharedDir(), 'models')], env: {} });
   const pulled = await pullZooModel(zooEntry('squeezenet1.1-fp32'), sources);
   assert.equal(pulled.path, join(cacheDir, 'models', 'squeezenet1.1-fp32.onnx'));
@@ -89,11 +82,11 @@ test('pull copies a mirror hit into the cache; the next resolve is a cache hit',
 });
 
 test('a mirror file whose sha256 does not match is refused, and the error lists every attempt', async (t) => {
-  const mirror = tempDir(t);
+  const mirror = tempDir(t, 'tachyon-zoo-');
   const bad = Buffer.from(payload);
   bad[10] = bad[10]! ^ 0xff;
   writeFileSync(join(mirror, 'fake.onnx'), bad);
-  const sources = compileModelSources({ cacheDir: tempDir(t), modelPath: [mirror], env: {} });
+  const sources = compileModelSources({ cacheDir: tempDir(t, 'tachyon-zoo-'), modelPath: [mirror], env: {} });
   await assert.rejects(resolveZooModel(fakeEntry(payload), sources), (e: unknown) => {
     if (!isTachyonError(e, 'TCH_ERR_ZOO_FETCH_FAILED')) return false;
     const attempts = e.details?.['attempts'] as { source: string; reason: string }[];
@@ -108,7 +101,7 @@ test('offline: the URL cannot be reached -> one error naming cache, mirrors and 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   server.close(); // nothing listens there any more
-  const sources = compileModelSources({ cacheDir: tempDir(t), modelPath: [], env: {}, retries: 2 });
+  const sources = compileModelSources({ cacheDir: tempDir(t, 'tachyon-zoo-'), modelPath: [], env: {}, retries: 2 });
   await assert.rejects(resolveZooModel(fakeEntry(payload, `http://127.0.0.1:${port}/fake.onnx`), sources), (e: unknown) => {
     if (!isTachyonError(e, 'TCH_ERR_ZOO_FETCH_FAILED')) return false;
     const attempts = e.details?.['attempts'] as { source: string; location: string }[];
@@ -120,7 +113,7 @@ test('offline: the URL cannot be reached -> one error naming cache, mirrors and 
 
 test('download: retries after server errors, verifies sha256, renames atomically into the cache', async (t) => {
   const { url, log } = await serve(t, payload, { failFirst: 1 });
-  const cacheDir = tempDir(t);
+  const cacheDir = tempDir(t, 'tachyon-zoo-');
   const progress: number[] = [];
   const sources = compileModelSources({ cacheDir, env: {}, onProgress: (p) => progress.push(p.received) });
   const resolved = await resolveZooModel(fakeEntry(payload, url), sources);
@@ -136,7 +129,7 @@ test('download: retries after server errors, verifies sha256, renames atomically
 
 test('download: a dropped connection is resumed with an HTTP Range request', async (t) => {
   const { url, log } = await serve(t, payload, { cutAt: 100_000 });
-  const sources = compileModelSources({ cacheDir: tempDir(t), env: {} });
+  const sources = compileModelSources({ cacheDir: tempDir(t, 'tachyon-zoo-'), env: {} });
   const resolved = await resolveZooModel(fakeEntry(payload, url), sources);
   assert.deepEqual(readFileSync(resolved.path), payload);
   assert.equal(log[0]!.range, undefined);
@@ -148,7 +141,7 @@ test('download: a file with the wrong sha256 never lands in the cache', async (t
   const other = Buffer.from(payload);
   other[5] = other[5]! ^ 1;
   const { url } = await serve(t, other);
-  const cacheDir = tempDir(t);
+  const cacheDir = tempDir(t, 'tachyon-zoo-');
   await assert.rejects(resolveZooModel(fakeEntry(payload, url), compileModelSources({ cacheDir, env: {} })), (e: unknown) =>
     isTachyonError(e, 'TCH_ERR_ZOO_FETCH_FAILED') && /sha256 mismatch/.test(e.message));
   assert.equal(existsSync(join(cacheDir, 'models', 'fake.onnx')), false);
@@ -156,7 +149,7 @@ test('download: a file with the wrong sha256 never lands in the cache', async (t
 });
 
 test('a cache file altered after download is detected and not used', async (t) => {
-  const cacheDir = tempDir(t);
+  const cacheDir = tempDir(t, 'tachyon-zoo-');
   mkdirSync(join(cacheDir, 'models'));
   const path = join(cacheDir, 'models', 'fake.onnx');
   const tampered = Buffer.from(payload);
@@ -167,7 +160,7 @@ test('a cache file altered after download is detected and not used', async (t) =
 });
 
 test('a model reference is a zoo id or an .onnx path', async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-zoo-');
   const file = join(dir, 'm.onnx');
   copyFileSync(join(sharedDir(), 'models', 'squeezenet1.1-fp32.onnx'), file);
   const sources = compileModelSources({ cacheDir: dir, env: {} });

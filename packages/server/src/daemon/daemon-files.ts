@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readDaemonInfoFile, readDaemonTokenFile } from '@tachyon/client';
 import { daemonDir, writePrivateFile } from '@tachyon/core';
+import { DAEMON_INFO_FILE, DAEMON_TOKEN_FILE, type DaemonInfo } from '@tachyon/protocol';
 
-/** `daemon.json`: where a workspace's running daemon listens (the token is in its own 0600 file). */
-export interface DaemonInfo {
-  pid: number;
-  url: string;
-  startedAt: string;
-  version: string;
-}
+export type { DaemonInfo };
 
 export interface DaemonPaths {
   readonly dir: string;
@@ -23,20 +19,15 @@ export function daemonPaths(workspaceRoot: string): DaemonPaths {
   const dir = daemonDir(workspaceRoot);
   return Object.freeze({
     dir,
-    info: join(dir, 'daemon.json'),
-    token: join(dir, 'daemon.token'),
+    info: join(dir, DAEMON_INFO_FILE),
+    token: join(dir, DAEMON_TOKEN_FILE),
     log: join(dir, 'daemon.log'),
     lock: join(dir, 'daemon.lock'),
   });
 }
 
-export async function readDaemonInfo(paths: DaemonPaths): Promise<DaemonInfo | undefined> {
-  try {
-    const info = JSON.parse(await readFile(paths.info, 'utf8')) as DaemonInfo;
-    return typeof info.url === 'string' && typeof info.pid === 'number' ? info : undefined;
-  } catch {
-    return undefined;
-  }
+export function readDaemonInfo(paths: DaemonPaths): Promise<DaemonInfo | undefined> {
+  return readDaemonInfoFile(paths.info);
 }
 
 export async function writeDaemonInfo(paths: DaemonPaths, info: DaemonInfo): Promise<void> {
@@ -49,13 +40,8 @@ export async function removeDaemonInfo(paths: DaemonPaths, pid: number): Promise
   if (info?.pid === pid) await rm(paths.info, { force: true });
 }
 
-export async function readDaemonToken(paths: DaemonPaths): Promise<string | undefined> {
-  try {
-    const token = (await readFile(paths.token, 'utf8')).trim();
-    return token === '' ? undefined : token;
-  } catch {
-    return undefined;
-  }
+export function readDaemonToken(paths: DaemonPaths): Promise<string | undefined> {
+  return readDaemonTokenFile(paths.token);
 }
 
 /** The daemon's token (32 random bytes, base64url, mode 0600): kept across restarts, made when missing. */

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The deployment daemon of one workspace (`tachyon daemon`, or spawned by ensureDaemon): serves the daemon API on
 // 127.0.0.1 until SIGTERM/SIGINT or POST /v1/shutdown, which stop its service processes (the desired state stays).
-// Exit codes: 0 stopped, 3 another daemon already runs for the workspace, 1 any other start failure.
+// Exit codes: 0 stopped, 3 another daemon already runs for the workspace, 4 another daemon holds the registry's
+// controller lease (TCH_ERR_DAEMON_LEASE_HELD: at start, or taken while the registry was unreachable), 1 any other
+// start failure.
 import { parseArgs } from 'node:util';
 import { isTachyonError } from '@tachyon/protocol';
 import { daemonOptionsFromEnv } from './daemon-env.js';
@@ -15,6 +17,11 @@ async function main(): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGHUP', () => undefined);
   await daemon.closed;
+  if (daemon.failure !== undefined) {
+    const error = daemon.failure as Error & { code?: string };
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg: 'daemon stopped', code: error.code, error: error.message })}\n`);
+    return 4;
+  }
   return 0;
 }
 
@@ -22,6 +29,7 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg: 'daemon failed to start', code: (error as { code?: string }).code, error: (error as Error).message })}\n`);
+    if (isTachyonError(error, 'TCH_ERR_DAEMON_LEASE_HELD')) process.exit(4);
     process.exit(isTachyonError(error, 'TCH_ERR_DAEMON_UNAVAILABLE') && error.details?.['running'] === true ? 3 : 1);
   },
 );

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, readFileSync, mkdirSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findDaemonAt, type DaemonClient } from '@tachyon/client';
 import { locateWorkspaceConfig } from '@tachyon/core';
 import { TachyonError } from '@tachyon/protocol';
-import { DaemonClient } from './daemon-client.js';
-import { daemonPaths, readDaemonInfo, readDaemonToken } from './daemon-files.js';
-import { probeDaemon } from './daemon-probe.js';
+import { daemonPaths } from './daemon-files.js';
 
 /** The daemon entry script (`node daemon-main.js --workspace DIR`). */
 export const DAEMON_MAIN = fileURLToPath(new URL('./daemon-main.js', import.meta.url));
@@ -18,15 +17,12 @@ export interface EnsureDaemonOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The workspace's running daemon, or undefined when daemon.json names none that answers. */
+/**
+ * The workspace's running daemon, or undefined when daemon.json names none that answers. `workspaceRoot` may be any
+ * folder in the workspace or its tachyon.json (`findDaemonAt` of @tachyon/client wants the root itself).
+ */
 export async function findDaemon(workspaceRoot: string): Promise<DaemonClient | undefined> {
-  const root = locateWorkspaceConfig(workspaceRoot).root;
-  const paths = daemonPaths(root);
-  const info = await readDaemonInfo(paths);
-  const token = await readDaemonToken(paths);
-  if (info === undefined || token === undefined) return undefined;
-  const health = await probeDaemon(info.url, token);
-  return health !== undefined && health.workspace === root ? new DaemonClient(info.url, token) : undefined;
+  return findDaemonAt(locateWorkspaceConfig(workspaceRoot).root);
 }
 
 /**
@@ -61,10 +57,27 @@ export async function ensureDaemon(workspaceRoot: string, options: EnsureDaemonO
   while (Date.now() < deadline) {
     const found = await findDaemon(root);
     if (found !== undefined) return found;
+    if (exit?.code === 4) throw leaseHeldFromLog(paths.log, root);
     // A daemon that exited may have lost a start race to another one: keep looking until the deadline.
     await sleep(exit === undefined ? 100 : 250);
   }
   throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `The deployment daemon of "${root}" did not answer within ${startTimeoutMs} ms; see "${paths.log}".`, {
     details: { workspace: root, logFile: paths.log, ...(exit === undefined ? {} : { exitCode: exit.code }) },
   });
+}
+
+/** Exit code 4: another daemon holds the registry's controller lease; its last log line names the holder. */
+function leaseHeldFromLog(logFile: string, root: string): TachyonError {
+  const lines = readFileSync(logFile, 'utf8').trim().split('\n').reverse();
+  for (const line of lines) {
+    try {
+      const entry = JSON.parse(line) as { code?: string; error?: string };
+      if (entry.code === 'TCH_ERR_DAEMON_LEASE_HELD' && typeof entry.error === 'string') {
+        return new TachyonError('TCH_ERR_DAEMON_LEASE_HELD', entry.error, { details: { workspace: root, logFile } });
+      }
+    } catch {
+      // not a JSON line
+    }
+  }
+  return new TachyonError('TCH_ERR_DAEMON_LEASE_HELD', `Another deployment daemon controls the registry of "${root}"; see "${logFile}".`, { details: { workspace: root, logFile } });
 }

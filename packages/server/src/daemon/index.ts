@@ -10,7 +10,8 @@
  * await daemon.deleteService('vision');
  * ```
  */
-export { DaemonClient, type DaemonClientOptions, type WaitForServiceOptions } from './daemon-client.js';
+// The daemon's HTTP client lives in @tachyon/client (a caller needs no server code); re-exported for convenience.
+export { DaemonClient, type DaemonClientOptions, type WaitForServiceOptions } from '@tachyon/client';
 export { DAEMON_MAIN, ensureDaemon, findDaemon, type EnsureDaemonOptions } from './ensure-daemon.js';
 export { SERVICE_MAIN, startDaemon, type DaemonOptions, type RunningDaemon } from './start-daemon.js';
 export { daemonPaths, readDaemonInfo, type DaemonInfo, type DaemonPaths } from './daemon-files.js';

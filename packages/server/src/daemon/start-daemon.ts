@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { DeploymentController, createRegistryStore, isAlive, locateWorkspaceConfig, type RegistryStore, type SupervisorOptions } from '@tachyon/core';
+import { probeDaemon } from '@tachyon/client';
+import { DeploymentController, acquireRegistryLease, createRegistryStore, type LeaseEvent, type RegistryLease, isAlive, locateWorkspaceConfig, type RegistryStore, type SupervisorOptions } from '@tachyon/core';
 import { TachyonError } from '@tachyon/protocol';
 import { SERVER_VERSION } from '../server-version.js';
 import { buildDaemonApp } from './daemon-app.js';
 import { daemonPaths, ensureDaemonToken, readDaemonInfo, readDaemonToken, removeDaemonInfo, writeDaemonInfo, type DaemonPaths } from './daemon-files.js';
-import { probeDaemon } from './daemon-probe.js';
 import { ServiceStateHistory } from './ui-state-history.js';
 
 export interface DaemonOptions {
@@ -16,6 +16,8 @@ export interface DaemonOptions {
   supervisor?: SupervisorOptions;
   /** One line per thing the daemon does. @default lines on stderr */
   log?: (message: string) => void;
+  /** Controller lease timing (PostgreSQL: connection check and retry interval). @default { checkIntervalMs: 1000 } */
+  lease?: { checkIntervalMs?: number };
 }
 
 export interface RunningDaemon {
@@ -25,6 +27,8 @@ export interface RunningDaemon {
   readonly controller: DeploymentController;
   /** Settles once the daemon has stopped (after `close()` or `POST /v1/shutdown`). */
   readonly closed: Promise<void>;
+  /** Why the daemon stopped on its own (another daemon took its registry lease), once `closed` settled. */
+  readonly failure: Error | undefined;
   /** Stops every service process (rows stay), the HTTP server, and removes daemon.json. */
   close(): Promise<void>;
 }
@@ -46,9 +50,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
   await takeLock(paths);
   let store: RegistryStore | undefined;
+  let lease: RegistryLease | undefined;
   try {
     const token = await ensureDaemonToken(paths);
     store = await createRegistryStore(config.registry);
+    // One controller per registry: two workspaces (or machines) pointing at one registry must not both run it.
+    let onLease: (event: LeaseEvent) => void = () => undefined;
+    lease = await acquireRegistryLease(config.registry, { ...options.lease, onEvent: (event) => onLease(event) });
+    const heldLease = lease;
     const history = new ServiceStateHistory(); // the dashboard's state history: sees every state the controller writes
     const controllerStore = history.wrapStore(store);
     const controller = new DeploymentController({
@@ -69,6 +78,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         await app.close();
         await removeDaemonInfo(paths, process.pid);
         await rm(paths.lock, { force: true });
+        await heldLease.release();
         await openStore.close();
         log('daemon stopped');
         resolveClosed();
@@ -78,10 +88,28 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const app = buildDaemonApp({ controller, token, workspace: root, version: SERVER_VERSION, onShutdown: () => void close(), log, ui: { config, controller, store: controllerStore, history } });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     await writeDaemonInfo(paths, { pid: process.pid, url, startedAt: new Date().toISOString(), version: SERVER_VERSION });
-    log(`daemon listening on ${url} for workspace "${root}"`);
+    log(`daemon listening on ${url} for workspace "${root}" (controller lease held as "${heldLease.holder}")`);
+    let failure: Error | undefined;
+    onLease = (event) => {
+      if (event.type === 'lost') controller.pause(`registry lease lost: ${event.reason}`);
+      else if (event.type === 'regained') {
+        log('registry reachable again: controller lease retaken');
+        controller.resume();
+      } else {
+        failure = event.error;
+        log(`stopping: ${event.error.code}: ${event.error.message}`);
+        void close();
+      }
+    };
     await controller.start();
-    return { url, token, workspace: root, controller, closed, close };
+    return {
+      url, token, workspace: root, controller, closed, close,
+      get failure() {
+        return failure;
+      },
+    };
   } catch (error) {
+    await lease?.release().catch(() => undefined);
     await store?.close().catch(() => undefined);
     await rm(paths.lock, { force: true });
     throw error;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { servicePaths, type DeploymentController, type RegistryStore, type WorkspaceConfig } from '@tachyon/core';
 import {
-  TachyonError, type ServiceKeysBody, type ServiceStatus, type UiClassification, type UiHistoryPoint, type UiLogs, type UiOverview,
+  REQUEST_ID_HEADER, SERVER_TIMING_HEADER, TachyonError, type ServiceKeysBody, type ServiceStatus, type UiClassification, type UiHistoryPoint, type UiLogs, type UiOverview,
   type UiServiceDetail, type UiServiceMetrics, type UiServiceRow,
 } from '@tachyon/protocol';
 import { errorLines, summarizeMetrics } from './ui-metrics.js';
@@ -111,9 +111,9 @@ export function registerUiApi(api: FastifyInstance, ctx: UiApiContext): void {
     return {
       top: result.results?.[0]?.top ?? [],
       latencyMs: Math.round(answer.elapsedMs * 100) / 100,
-      serverTiming: parseServerTiming(answer.headers['server-timing']),
+      serverTiming: parseServerTiming(answer.headers[SERVER_TIMING_HEADER]),
       // Node joins repeated non-standard headers into one string, so this is never an array.
-      requestId: (answer.headers['x-request-id'] as string | undefined) ?? null,
+      requestId: (answer.headers[REQUEST_ID_HEADER] as string | undefined) ?? null,
     };
   });
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { FsBlobStore, type DeploymentController, type RegistryStore, type WorkspaceConfig } from '@tachyon/core';
+import { createBlobStore, type DeploymentController, type RegistryStore, type WorkspaceConfig } from '@tachyon/core';
 import { TachyonError } from '@tachyon/protocol';
 import { registerUiApi } from './ui-api.js';
 import { createAdminKeyCheck } from './ui-auth.js';
@@ -61,7 +61,7 @@ export function isDashboardPath(url: string): boolean {
 export function registerDashboard(app: FastifyInstance, options: DashboardOptions, version: string, log?: (message: string) => void): void {
   const config = compileDashboardOptions(options);
   registerUiStatic(app, config.assetsDir);
-  const models = new ModelDescriber(config.store, new FsBlobStore(config.config.artifacts));
+  const models = new ModelDescriber(config.store, () => createBlobStore(config.config.artifacts));
   const check = createAdminKeyCheck(config.config);
   void app.register(async (api) => {
     api.addHook('onRequest', check);

@@ -55,8 +55,10 @@ export function summarizeMetrics(text: string, model: string): UiMetricsSummary 
   let batchCount = 0;
   const requestsByCode: Record<string, number> = {};
   for (const s of samples) {
-    const stage = s.labels['stage'];
-    switch (s.name) {
+    // Stages come from the stage histogram, `total` from the request histogram (which has no stage label); a server
+    // from before the split had every stage, total included, in tachyon_request_duration_seconds{stage}.
+    const stage = s.labels['stage'] ?? 'total';
+    switch (s.name.replace('tachyon_request_stage_duration_seconds', 'tachyon_request_duration_seconds')) {
       case 'tachyon_request_duration_seconds_bucket': {
         const map = stageBuckets.get(stage!) ?? new Map<number, number>();
         const le = s.labels['le'] === '+Inf' ? Infinity : Number(s.labels['le']);

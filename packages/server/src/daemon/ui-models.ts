@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
-  declaredModelIo, decodeOnnxModel, imageStageOutput, readServiceZip, type BlobStore, type ModelVersionRecord, type RegistryStore,
+  declaredModelIo, decodeOnnxModel, imageStageOutput, localBlobPath, readServiceZip, type BlobStore, type ModelVersionRecord, type RegistryStore,
   type StageManifest, type TensorInfo,
 } from '@tachyon/core';
 import {
@@ -36,12 +36,14 @@ function summarize(v: ModelVersionRecord, deployedAs: string[]): VersionSummary 
  */
 export class ModelDescriber {
   readonly #store: RegistryStore;
-  readonly #blobs: BlobStore;
+  readonly #blobs: () => Promise<BlobStore>;
   readonly #cache = new Map<string, Promise<{ stages: StageView[]; files: ModelDetail['files'] }>>();
 
-  constructor(store: RegistryStore, blobs: BlobStore) {
+  /** `blobs`: the artifact store, or a function opening it on first use (a PostgreSQL store connects). */
+  constructor(store: RegistryStore, blobs: BlobStore | (() => Promise<BlobStore>)) {
     this.#store = store;
-    this.#blobs = blobs;
+    let opened: Promise<BlobStore> | undefined;
+    this.#blobs = typeof blobs === 'function' ? () => (opened ??= blobs()) : async () => blobs;
   }
 
   async describe(name: string, version: number): Promise<ModelDetail> {
@@ -62,7 +64,7 @@ export class ModelDescriber {
   }
 
   async #inspect(record: ModelVersionRecord): Promise<{ stages: StageView[]; files: ModelDetail['files'] }> {
-    const path = this.#blobs.localPath(record.sha256);
+    const path = await localBlobPath(await this.#blobs(), record.sha256);
     const inspect = record.size <= MAX_INSPECTED_BYTES;
     if (record.kind === 'onnx') {
       const io = inspect ? declaredModelIo(decodeOnnxModel(await readFile(path))) : undefined;

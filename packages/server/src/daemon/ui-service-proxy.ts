@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { ERROR_CODES, TachyonError, type ErrorCode, type ServiceSpec, type ServiceStatus } from '@tachyon/protocol';
+import {
+  AUTHORIZATION_HEADER, ERROR_CODES, TachyonError, bearerAuthorization, type ErrorCode, type ServiceSpec, type ServiceStatus,
+} from '@tachyon/protocol';
 
 export interface ServiceCall {
   method: 'GET' | 'POST';
@@ -41,7 +43,7 @@ export async function callService(status: ServiceStatus, call: ServiceCall): Pro
   }
   const url = new URL(call.path, status.httpUrl);
   const ca = url.protocol === 'https:' ? await trustFor(status) : undefined;
-  const headers: Record<string, string> = { authorization: `Bearer ${call.key}` };
+  const headers: Record<string, string> = { [AUTHORIZATION_HEADER]: bearerAuthorization(call.key) };
   if (call.body !== undefined) {
     headers['content-type'] = call.contentType ?? 'application/octet-stream';
     headers['content-length'] = String(call.body.length);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, status as GrpcStatus, type handleUnaryCall } from '@grpc/grpc-js';
-import { TachyonError, isTachyonError } from '@tachyon/protocol';
+import { GRPC_AUTHORIZATION_KEY, TachyonError, isTachyonError } from '@tachyon/protocol';
 import { checkBearer } from '../auth/service-keys.js';
-import type { ServerTimings } from '../inference/infer-types.js';
+import type { ServerTimings } from '@tachyon/core';
 import { GRPC_TRACEPARENT_KEY, finishGrpcCall, startGrpcTrace } from '../observability/grpc-observability.js';
 import type { InferProtocol } from '../observability/server-metrics.js';
 import { formatTraceparent } from '../observability/trace-context.js';
@@ -88,14 +88,14 @@ export function unaryCall<Req, Res>(
       const model = context.model ?? modelOf(policy, call.request);
       config.log?.({ requestId, method, status, durationMs: performance.now() - receivedAt, ...(model === undefined ? {} : { model }), ...extra });
       const code = status === GrpcStatus.OK ? 'OK' : (extra.code ?? 'TCH_ERR_SERVER_INTERNAL');
-      finishGrpcCall(config.observability, { trace, requestId, method, protocol: policy.protocol, model, status, code, receivedAt, timings: context.timings });
+      finishGrpcCall(config.observability, { trace, requestId, method, protocol: policy.protocol, model, status, code, receivedAt, timings: context.timings, peer: call.getPeer() });
     };
     const run = async (): Promise<Res> => {
       if (policy.refuseWhileDraining && config.draining()) {
         throw new TachyonError('TCH_ERR_SERVER_DRAINING', 'The server is shutting down and accepts no new requests; retry on another instance.');
       }
       if (policy.service !== undefined && config.auth !== 'none') {
-        const header = call.metadata.get('authorization')[0];
+        const header = call.metadata.get(GRPC_AUTHORIZATION_KEY)[0];
         checkBearer(typeof header === 'string' ? header : undefined, config.auth.keys(policy.service(call.request)));
       }
       return handler(call.request, context);

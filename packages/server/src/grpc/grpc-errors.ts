@@ -1,11 +1,8 @@
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { GRPC_STATUS_BY_KIND, isTachyonError } from '@tachyon/protocol';
+import { GRPC_ERROR_CODE_KEY, GRPC_ERROR_DETAILS_KEY, GRPC_REQUEST_ID_KEY, GRPC_STATUS_BY_KIND, isTachyonError } from '@tachyon/protocol';
 
-/** Trailing-metadata keys of a tachyon gRPC error. */
-export const GRPC_ERROR_CODE_KEY = 'tachyon-code';
-/** UTF-8 JSON of the error's details (the HTTP body's `details`), binary so labels and names need no escaping. */
-export const GRPC_ERROR_DETAILS_KEY = 'tachyon-details-bin';
-export const GRPC_REQUEST_ID_KEY = 'x-request-id';
+/** Trailing-metadata keys of a tachyon gRPC error (defined in @tachyon/protocol). */
+export { GRPC_ERROR_CODE_KEY, GRPC_ERROR_DETAILS_KEY, GRPC_REQUEST_ID_KEY };
 
 /**
  * THE gRPC error mapping: a TachyonError becomes status GRPC_STATUS_BY_KIND[kind] with its message as details, and

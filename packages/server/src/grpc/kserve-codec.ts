@@ -1,7 +1,7 @@
-import { TachyonError } from '@tachyon/protocol';
-import type { Datatype, InferRequest, InferResponse, InferTensor, RequestedOutput } from '../inference/infer-types.js';
-import { decodeRawTensor, encodeRawTensor, isDatatype } from '../inference/raw-tensor.js';
-import { parsePriority } from '../inference/priority.js';
+import { CLASSIFICATION_PARAMETER, TachyonError } from '@tachyon/protocol';
+import type { Datatype, InferRequest, InferResponse, InferTensor, RequestedOutput } from '@tachyon/core';
+import { decodeRawTensor, encodeRawTensor, isDatatype } from '../codec/raw-tensor.js';
+import { parsePriority } from '@tachyon/core';
 
 /** inference.InferParameter as proto-loader decodes it (oneofs: true names the set member). */
 export interface InferParameterMessage {
@@ -141,7 +141,7 @@ function hasContents(contents: InferTensorContentsMessage): boolean {
 
 function toRequestedOutput(output: ModelInferRequestMessage['outputs'][number]): RequestedOutput {
   const requested: RequestedOutput = { name: output.name };
-  const classification = output.parameters['classification'];
+  const classification = output.parameters[CLASSIFICATION_PARAMETER];
   if (classification !== undefined) {
     const k = parameterNumber(classification);
     if (k === undefined) {

@@ -1,7 +1,8 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import { infer } from '../inference/infer.js';
-import { formatServerTiming } from '../inference/infer-types.js';
-import type { ModelHost } from '../model-host/model-host.js';
+import { CLASSIFICATION_PARAMETER, GRPC_SERVER_TIMING_KEY } from '@tachyon/protocol';
+import { infer } from '@tachyon/core';
+import { formatServerTiming } from '../codec/server-timing.js';
+import type { ModelHost } from '@tachyon/core';
 import { unaryCall, type CallPolicy } from './grpc-call.js';
 import type { GrpcServerConfig } from './grpc-config.js';
 import { decodeModelInferRequest, encodeModelInferResponse, type ModelInferRequestMessage } from './kserve-codec.js';
@@ -17,7 +18,7 @@ const MODEL: CallPolicy<NameVersion> = { service: (m) => m.name, refuseWhileDrai
 const INFER: CallPolicy<ModelInferRequestMessage> = { service: (m) => m.model_name, refuseWhileDraining: true, protocol: 'kserve-grpc' };
 
 /** KServe v2 extensions this server implements over gRPC. */
-export const KSERVE_GRPC_EXTENSIONS: readonly string[] = Object.freeze(['classification']);
+export const KSERVE_GRPC_EXTENSIONS: readonly string[] = Object.freeze([CLASSIFICATION_PARAMETER]);
 
 interface NameVersion {
   name: string;
@@ -43,7 +44,7 @@ export function buildKserveService(host: ModelHost, config: GrpcServerConfig): U
       context.model = message.model_name;
       const { request, raw } = decodeModelInferRequest(message, context.requestId);
       const response = await infer(host, request, { maxImagesPerRequest: config.maxImagesPerRequest }, context);
-      context.trailers.set('server-timing', formatServerTiming(response.timings, response.batchRows));
+      context.trailers.set(GRPC_SERVER_TIMING_KEY, formatServerTiming(response.timings, response.batchRows));
       context.timings = response.timings;
       return encodeModelInferResponse(response, raw);
     }),

@@ -1,6 +1,7 @@
 import { TachyonError } from '@tachyon/protocol';
-import type { InferRequest, InferResponse } from '../inference/infer-types.js';
-import { IMAGE_INPUT, SCORES_OUTPUT } from '../model-host/served-model.js';
+import type { InferRequest, InferResponse } from '@tachyon/core';
+import { IMAGE_INPUT, SCORES_OUTPUT } from '@tachyon/core';
+import { DEFAULT_SIGNATURE, TF_OUTPUT_ALIASES, resolveSignatureName } from '../codec/tf-serving-model.js';
 
 /** tensorflow.TensorProto as proto-loader decodes it (only the fields tachyon reads or writes are typed). */
 export interface TensorProtoMessage {
@@ -30,12 +31,7 @@ export interface PredictResponseMessage {
   outputs: Record<string, { dtype: string; tensor_shape: { dim: { size: number }[] }; float_val: number[] }>;
 }
 
-/**
- * The output aliases of tachyon's Predict signature: `output_alias` is the name the original Brainwave client reads,
- * `scores` the name every other tachyon protocol uses; both hold the same FP32 [N, C] class confidences.
- */
-export const TF_OUTPUT_ALIASES: readonly string[] = Object.freeze(['output_alias', SCORES_OUTPUT]);
-export const DEFAULT_SIGNATURE = 'serving_default';
+export { DEFAULT_SIGNATURE, TF_OUTPUT_ALIASES };
 
 export interface DecodedPredict {
   request: InferRequest;
@@ -57,12 +53,7 @@ export function decodePredictRequest(message: PredictRequestMessage, model: stri
       });
     }
   }
-  const signatureName = spec?.signature_name || DEFAULT_SIGNATURE;
-  if (signatureName !== DEFAULT_SIGNATURE) {
-    throw new TachyonError('TCH_ERR_INFER_INVALID', `Model "${model}" has no signature "${signatureName}"; its only signature is "${DEFAULT_SIGNATURE}".`, {
-      details: { signature: signatureName, signatures: [DEFAULT_SIGNATURE] },
-    });
-  }
+  const signatureName = resolveSignatureName(spec?.signature_name, model);
   const request: InferRequest = {
     id: requestId,
     modelName: model,
@@ -88,7 +79,8 @@ function toInferTensor(name: string, tensor: TensorProtoMessage): InferRequest['
   return { name, datatype: 'BYTES', shape, data: tensor.string_val };
 }
 
-function specVersion(spec: ModelSpecMessage | null): string | undefined {
+/** The version a model_spec selects: `version` or `version_label`; undefined for the newest. */
+export function specVersion(spec: ModelSpecMessage | null): string | undefined {
   if (spec?.version_choice === 'version' && spec.version) return String(spec.version.value);
   if (spec?.version_choice === 'version_label' && spec.version_label) return spec.version_label;
   return undefined;
@@ -98,7 +90,7 @@ function specVersion(spec: ModelSpecMessage | null): string | undefined {
  * The served model a Predict call is for: model_spec.name, or — as the original Brainwave client sends no model_spec —
  * the only served model when the name is empty.
  */
-export function resolvePredictModel(message: PredictRequestMessage, served: readonly string[]): string {
+export function resolvePredictModel(message: Pick<PredictRequestMessage, 'model_spec'>, served: readonly string[]): string {
   const name = message.model_spec?.name ?? '';
   if (name !== '') return name;
   if (served.length === 1) return served[0]!;

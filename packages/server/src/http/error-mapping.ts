@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { TachyonError, type ErrorDetails } from '@tachyon/protocol';
+import { REQUEST_ID_HEADER, RETRY_AFTER_HEADER, TachyonError, type ErrorDetails } from '@tachyon/protocol';
 import type { HttpConfig } from './http-options.js';
 
 /** The HTTP error body: `{ error, code, requestId, details? }`. */
@@ -59,7 +59,7 @@ export function registerErrorHandling(app: FastifyInstance, config: HttpConfig):
     // Client errors are in the one per-request line (debug) with their code and message: see http-observability.ts.
     if (mapped.code === 'TCH_ERR_LIMIT_RATE') {
       const retryAfterMs = Number(mapped.details?.['retryAfterMs'] ?? 1000);
-      void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+      void reply.header(RETRY_AFTER_HEADER, String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     }
     return reply.code(status).type('application/json; charset=utf-8').send(toErrorBody(mapped, request.id));
   });
@@ -95,7 +95,7 @@ export function clientErrorHandler(config: HttpConfig) {
     socket.end(
       `HTTP/1.1 ${mapped.httpStatus} ${mapped.httpStatus === 400 ? 'Bad Request' : 'Gateway Timeout'}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `x-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+        `${REQUEST_ID_HEADER}: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
     );
   };
 }

@@ -1,21 +1,22 @@
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cors from '@fastify/cors';
-import type { ModelHost } from '../model-host/model-host.js';
+import {
+  AUTHORIZATION_HEADER, DEADLINE_HEADER, INFERENCE_HEADER, PRIORITY_HEADER, REQUEST_ID_HEADER, RETRY_AFTER_HEADER, SERVER_TIMING_HEADER,
+  TRACEPARENT_HEADER, TRACESTATE_HEADER,
+} from '@tachyon/protocol';
+import type { ModelHost } from '@tachyon/core';
 import { clientErrorHandler, registerErrorHandling } from './error-mapping.js';
 import type { HttpServerState } from './fastify-types.js';
 import { compileHttpOptions, type HttpConfig, type HttpOptions } from './http-options.js';
-import { DEADLINE_HEADER, REQUEST_ID_HEADER, registerRequestHooks, requestIdFor } from './request-hooks.js';
+import { registerRequestHooks, requestIdFor } from './request-hooks.js';
 import { Observability } from '../observability/observability.js';
-import { TRACEPARENT_HEADER, TRACESTATE_HEADER } from '../observability/http-observability.js';
 import { classifyRoutes } from './routes/classify-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { kserveModelRoutes } from './routes/kserve-routes.js';
 import { repositoryRoutes } from './routes/repository-routes.js';
 import { serverRoutes } from './routes/server-routes.js';
 import { tfServingRoutes } from './routes/tf-serving-routes.js';
-import { INFERENCE_HEADER } from './codec/kserve-request.js';
-import { PRIORITY_HEADER } from '../inference/priority.js';
 
 /** Where the process writes: TLS material and the log destination; not part of the frozen config. */
 export interface HttpServerExtras {
@@ -47,7 +48,7 @@ export function fastifyServerOptions(config: HttpConfig, extras: HttpServerExtra
     logController: new LogController({ disableRequestLogging: true }),
     logger: {
       level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization'], censor: '[redacted]' },
+      redact: { paths: [`req.headers.${AUTHORIZATION_HEADER}`, `headers.${AUTHORIZATION_HEADER}`, AUTHORIZATION_HEADER], censor: '[redacted]' },
       ...(extras.logStream === undefined ? {} : { stream: extras.logStream }),
     },
   } as FastifyServerOptions & { https?: HttpsServerOptions };
@@ -76,8 +77,11 @@ export function buildHttpApp(app: FastifyInstance, host: ModelHost, config: Http
     void app.register(cors, {
       origin: config.cors.origins.includes('*') ? '*' : [...config.cors.origins],
       methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
-      allowedHeaders: ['authorization', 'content-type', 'content-encoding', REQUEST_ID_HEADER, DEADLINE_HEADER, PRIORITY_HEADER, INFERENCE_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER],
-      exposedHeaders: [REQUEST_ID_HEADER, 'server-timing', INFERENCE_HEADER, 'retry-after', TRACEPARENT_HEADER],
+      allowedHeaders: [
+        AUTHORIZATION_HEADER, 'content-type', 'content-encoding', REQUEST_ID_HEADER, DEADLINE_HEADER, PRIORITY_HEADER, INFERENCE_HEADER,
+        TRACEPARENT_HEADER, TRACESTATE_HEADER,
+      ],
+      exposedHeaders: [REQUEST_ID_HEADER, SERVER_TIMING_HEADER, INFERENCE_HEADER, RETRY_AFTER_HEADER, TRACEPARENT_HEADER],
       maxAge: 600,
     });
   }

@@ -1,16 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { TachyonError } from '@tachyon/protocol';
+import { DEADLINE_HEADER, REQUEST_ID_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER, TachyonError } from '@tachyon/protocol';
 import { checkBearer } from '../auth/service-keys.js';
-import { TRACEPARENT_HEADER, TRACESTATE_HEADER, logIncoming, registerObservabilityHooks } from '../observability/http-observability.js';
+import { logIncoming, registerObservabilityHooks } from '../observability/http-observability.js';
 import { formatTraceparent } from '../observability/trace-context.js';
 import type { HttpConfig } from './http-options.js';
 import { RateLimiter } from './rate-limiter.js';
 import './fastify-types.js';
 
-export const REQUEST_ID_HEADER = 'x-request-id';
-export const DEADLINE_HEADER = 'x-request-timeout-ms';
+export { DEADLINE_HEADER, REQUEST_ID_HEADER };
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The caller's `x-request-id` when it is 1-128 visible ASCII characters, else a fresh UUID. */

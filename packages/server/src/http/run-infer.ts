@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { TachyonError, isTachyonError } from '@tachyon/protocol';
-import { infer } from '../inference/infer.js';
-import { PRIORITY_HEADER, parsePriority } from '../inference/priority.js';
-import { formatServerTiming, type InferRequest, type InferResponse } from '../inference/infer-types.js';
+import { SERVER_TIMING_HEADER, TachyonError, isTachyonError } from '@tachyon/protocol';
+import { PRIORITY_HEADER, infer, parsePriority, type InferRequest, type InferResponse } from '@tachyon/core';
+import { formatServerTiming } from '../codec/server-timing.js';
 import type { HttpServerState } from './fastify-types.js';
 
 /**
@@ -20,7 +19,9 @@ export async function runInfer(state: HttpServerState, request: FastifyRequest, 
     throw timeoutMs !== undefined && isTachyonError(error, 'TCH_ERR_DEADLINE_EXCEEDED') ? deadlineError(timeoutMs, error) : error;
   });
   const response = deadline === undefined ? await work : await withDeadline(work, deadline, timeoutMs!);
-  void reply.header('server-timing', formatServerTiming(response.timings, response.batchRows));
+  // A busy event loop can fire the timer late: an answer ready after the deadline is still a deadline error.
+  if (deadline !== undefined && performance.now() > deadline) throw deadlineError(timeoutMs!);
+  void reply.header(SERVER_TIMING_HEADER, formatServerTiming(response.timings, response.batchRows));
   request.tachyon.timings = response.timings;
   return response;
 }

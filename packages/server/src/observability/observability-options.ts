@@ -16,7 +16,19 @@ export interface TracingOptions {
   serviceName?: string;
   /** Fraction of root traces sampled (a sampled parent `traceparent` is always followed). @default 1 */
   sampleRatio?: number;
+  /**
+   * OpenTelemetry's sampler names (`OTEL_TRACES_SAMPLER`): the `parentbased_*` ones follow a caller's sampled flag,
+   * the others decide alone; `*_always_on` / `*_always_off` fix the ratio at 1 / 0, `*traceidratio` uses sampleRatio.
+   * @default 'parentbased_traceidratio'
+   */
+  sampler?: TracingSampler;
+  /** Extra headers of every OTLP export request (`OTEL_EXPORTER_OTLP_HEADERS`), e.g. an API key. @default {} */
+  headers?: Readonly<Record<string, string>>;
+  /** Resource attributes of every span (`OTEL_RESOURCE_ATTRIBUTES`); `service.name` is serviceName. @default {} */
+  resourceAttributes?: Readonly<Record<string, string>>;
 }
+
+export type TracingSampler = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
 
 export interface MetricsConfig {
   readonly enabled: boolean;
@@ -27,7 +39,12 @@ export interface MetricsConfig {
 export interface TracingConfig {
   readonly otlpEndpoint: string | undefined;
   readonly serviceName: string;
+  /** The ratio of traces the server decides itself (roots, or all when not parentBased). */
   readonly sampleRatio: number;
+  /** Whether a caller's sampled flag is followed. */
+  readonly parentBased: boolean;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly resourceAttributes: Readonly<Record<string, string>>;
 }
 
 export const METRICS_DEFAULTS = Object.freeze({ enabled: true, historyBucketSeconds: 10, historyBuckets: 360 });
@@ -59,5 +76,22 @@ export function compileTracingOptions(options: TracingOptions = {}): TracingConf
   if (typeof serviceName !== 'string' || serviceName === '') throw new TypeError('tracing.serviceName: expected a non-empty string.');
   const sampleRatio = options.sampleRatio ?? TRACING_DEFAULTS.sampleRatio;
   if (typeof sampleRatio !== 'number' || !(sampleRatio >= 0 && sampleRatio <= 1)) throw new RangeError(`tracing.sampleRatio: expected a number in [0, 1], got ${String(sampleRatio)}.`);
-  return Object.freeze({ otlpEndpoint: endpoint, serviceName, sampleRatio });
+  const sampler = options.sampler ?? 'parentbased_traceidratio';
+  const fixed: Record<TracingSampler, number | undefined> = {
+    always_on: 1, always_off: 0, traceidratio: undefined, parentbased_always_on: 1, parentbased_always_off: 0, parentbased_traceidratio: undefined,
+  };
+  if (!(sampler in fixed)) throw new TypeError(`tracing.sampler: expected one of ${Object.keys(fixed).join(', ')}, got "${String(sampler)}".`);
+  const stringRecord = (name: string, value: unknown): Readonly<Record<string, string>> => {
+    if (value === undefined) return Object.freeze({});
+    if (typeof value !== 'object' || value === null || !Object.values(value).every((v) => typeof v === 'string')) throw new TypeError(`tracing.${name}: expected an object of strings.`);
+    return Object.freeze({ ...(value as Record<string, string>) });
+  };
+  return Object.freeze({
+    otlpEndpoint: endpoint,
+    serviceName,
+    sampleRatio: fixed[sampler] ?? sampleRatio,
+    parentBased: sampler.startsWith('parentbased_'),
+    headers: stringRecord('headers', options.headers),
+    resourceAttributes: stringRecord('resourceAttributes', options.resourceAttributes),
+  });
 }

@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { ServerTimings } from '../inference/infer-types.js';
+import type { ServerTimings } from '@tachyon/core';
 import { compileTracingOptions, type MetricsOptions, type TracingConfig, type TracingOptions } from './observability-options.js';
 import { OtlpSpanExporter } from './otlp-spans.js';
 import { ServerMetrics, type InferProtocol } from './server-metrics.js';
@@ -54,7 +54,7 @@ export class Observability {
 
   /** The server span of a request that arrived with these `traceparent` / `tracestate` values (any, or none). */
   startTrace(traceparent: unknown, tracestate: unknown): TraceContext {
-    return startTrace(traceparent, tracestate, { recording: this.#spans !== undefined, sampleRatio: this.tracing.sampleRatio });
+    return startTrace(traceparent, tracestate, { recording: this.#spans !== undefined, sampleRatio: this.tracing.sampleRatio, parentBased: this.tracing.parentBased });
   }
 
   /** Counts an inference request in the metrics and exports its spans when sampled. Never throws. */

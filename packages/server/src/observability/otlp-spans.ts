@@ -1,5 +1,5 @@
 import type { Attributes, Context, SpanContext, Tracer } from '@opentelemetry/api';
-import type { ServerTimings } from '../inference/infer-types.js';
+import type { ServerTimings } from '@tachyon/core';
 import type { TracingConfig } from './observability-options.js';
 import { randomId, type TraceContext } from './trace-context.js';
 
@@ -82,11 +82,11 @@ async function loadSdk(config: TracingConfig): Promise<Sdk> {
   ]);
   const ids = new PresetIdGenerator();
   const provider = new base.BasicTracerProvider({
-    resource: resources.resourceFromAttributes({ 'service.name': config.serviceName }),
+    resource: resources.resourceFromAttributes({ ...config.resourceAttributes, 'service.name': config.serviceName }),
     // Sampling was decided when the request arrived (its traceparent says so); only sampled requests get here.
     sampler: new base.AlwaysOnSampler(),
     idGenerator: ids,
-    spanProcessors: [new base.BatchSpanProcessor(new otlp.OTLPTraceExporter({ url: config.otlpEndpoint! }))],
+    spanProcessors: [new base.BatchSpanProcessor(new otlp.OTLPTraceExporter({ url: config.otlpEndpoint!, headers: { ...config.headers } }))],
   });
   return { api, provider, tracer: provider.getTracer('@tachyon/server'), ids };
 }

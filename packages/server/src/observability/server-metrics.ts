@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ServerTimings } from '../inference/infer-types.js';
+import type { ServerTimings } from '@tachyon/core';
 import { RollingHistory, type MetricsHistory } from './metrics-history.js';
 import { compileMetricsOptions, type MetricsConfig, type MetricsOptions } from './observability-options.js';
 
@@ -35,7 +35,13 @@ const MAX_MODELS = 256;
 /** 0.5 ms .. 10 s: where a CPU int8 image model's stages and whole requests fall. */
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
-const STAGES = [['queue', 'queueMs'], ['preprocess', 'preprocessMs'], ['compute', 'computeMs'], ['postprocess', 'postprocessMs'], ['total', 'totalMs']] as const;
+const STAGES = [['queue', 'queueMs'], ['preprocess', 'preprocessMs'], ['compute', 'computeMs'], ['postprocess', 'postprocessMs']] as const;
+/**
+ * prom-client's default gauges whose names carry a counter's `_total` suffix (`promtool check metrics` flags them).
+ * They are left out: each is the sum over `type` of the per-type gauge prom-client also exports
+ * (`sum without (type) (nodejs_active_handles)`).
+ */
+export const DROPPED_DEFAULT_METRICS: readonly string[] = Object.freeze(['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']);
 
 export interface ServerMetricsOptions extends MetricsOptions {
   /** Whether a model name is served (bounds the label values; an attacker's made-up names become `_unknown`). @default every name */
@@ -48,8 +54,9 @@ export interface ServerMetricsOptions extends MetricsOptions {
  * The server's Prometheus metrics, in a registry of its own (never prom-client's global one), and the rolling history
  * the dashboard reads. With `enabled: false` every method is a no-op and `render()` is empty.
  *
- * Series: `tachyon_requests_total{model,protocol,code}`, `tachyon_request_duration_seconds{model,protocol,stage}`
- * (stage: queue, preprocess, compute, postprocess, total; successful requests only),
+ * Series: `tachyon_requests_total{model,protocol,code}`, `tachyon_request_duration_seconds{model,protocol}` (server
+ * time of successful requests), `tachyon_request_stage_duration_seconds{model,protocol,stage}` (stage: queue,
+ * preprocess, compute, postprocess; successful requests only),
  * `tachyon_batch_size{model}` (rows per session call), `tachyon_queue_depth{model}`, `tachyon_requests_running{model}`,
  * `tachyon_sessions_busy{model}`, `tachyon_session_slots{model}`, and prom-client's default process metrics.
  */
@@ -58,7 +65,8 @@ export class ServerMetrics {
   readonly history: RollingHistory | undefined;
   readonly #registry: Registry | undefined;
   readonly #requests: Counter<'model' | 'protocol' | 'code'> | undefined;
-  readonly #durations: Histogram<'model' | 'protocol' | 'stage'> | undefined;
+  readonly #durations: Histogram<'model' | 'protocol'> | undefined;
+  readonly #stageDurations: Histogram<'model' | 'protocol' | 'stage'> | undefined;
   readonly #batches: Histogram<'model'> | undefined;
   readonly #knownModel: (name: string) => boolean;
   readonly #labels = new Set<string>();
@@ -75,7 +83,14 @@ export class ServerMetrics {
     this.#requests = new Counter({ name: 'tachyon_requests_total', help: 'Inference requests by model, protocol and result code (OK or TCH_ERR_*).', labelNames: ['model', 'protocol', 'code'], registers });
     this.#durations = new Histogram({
       name: 'tachyon_request_duration_seconds',
-      help: 'Server time of successful inference requests per stage (queue, preprocess, compute, postprocess, total).',
+      help: 'Server time of successful inference requests, from arrival to response (the total of Server-Timing).',
+      labelNames: ['model', 'protocol'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.#stageDurations = new Histogram({
+      name: 'tachyon_request_stage_duration_seconds',
+      help: 'Server time of successful inference requests per stage (queue, preprocess, compute, postprocess).',
       labelNames: ['model', 'protocol', 'stage'],
       buckets: DURATION_BUCKETS,
       registers,
@@ -98,6 +113,7 @@ export class ServerMetrics {
     gauge('tachyon_sessions_busy', 'Session slots running a batch now.', (s) => s.busySlots);
     gauge('tachyon_session_slots', 'Session slots of the model (its scheduler concurrency).', (s) => s.concurrency);
     collectDefaultMetrics({ register: registry });
+    for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(name);
   }
 
   /** The Content-Type of `render()`'s text (Prometheus text exposition format 0.0.4). */
@@ -112,7 +128,8 @@ export class ServerMetrics {
     this.#requests.inc({ model, protocol: metric.protocol, code: metric.code });
     const t = metric.timings;
     if (t !== undefined) {
-      for (const [stage, key] of STAGES) this.#durations!.observe({ model, protocol: metric.protocol, stage }, Math.max(0, t[key]) / 1000);
+      this.#durations!.observe({ model, protocol: metric.protocol }, Math.max(0, t.totalMs) / 1000);
+      for (const [stage, key] of STAGES) this.#stageDurations!.observe({ model, protocol: metric.protocol, stage }, Math.max(0, t[key]) / 1000);
     }
     this.history!.recordRequest(model, metric.code === 'OK', t?.totalMs);
   }

@@ -65,13 +65,15 @@ export function formatTraceparent(context: Pick<TraceContext, 'traceId' | 'spanI
  * flag followed), else the root of a fresh trace, sampled with probability `sampleRatio` when `recording`. Without
  * recording (no exporter) the caller's flag is passed on and fresh traces are not sampled.
  */
-export function startTrace(traceparent: unknown, tracestate: unknown, options: { recording: boolean; sampleRatio: number }): TraceContext {
+export function startTrace(traceparent: unknown, tracestate: unknown, options: { recording: boolean; sampleRatio: number; parentBased?: boolean }): TraceContext {
   const parent = parseTraceparent(traceparent);
   const spanId = randomId(8, ZERO_SPAN);
-  if (parent) {
-    return Object.freeze({ traceId: parent.traceId, spanId, parentSpanId: parent.spanId, sampled: parent.sampled, traceState: parseTracestate(tracestate) });
-  }
   const sampled = options.recording && options.sampleRatio > 0 && Math.random() < options.sampleRatio;
+  if (parent) {
+    // parentBased (the default) follows the caller's flag; otherwise the server's own decision stands.
+    const follow = options.parentBased ?? true;
+    return Object.freeze({ traceId: parent.traceId, spanId, parentSpanId: parent.spanId, sampled: follow ? parent.sampled : sampled, traceState: parseTracestate(tracestate) });
+  }
   return Object.freeze({ traceId: randomId(16, ZERO_TRACE), spanId, parentSpanId: undefined, sampled, traceState: undefined });
 }
 

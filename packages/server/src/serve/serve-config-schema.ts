@@ -67,6 +67,14 @@ export const SERVE_CONFIG_SCHEMA = {
         otlpEndpoint: { type: 'string', pattern: '^https?://[^\\s]+$', description: 'e.g. http://127.0.0.1:4318/v1/traces' },
         serviceName: { ...nonEmptyString, default: 'tachyon' },
         sampleRatio: { type: 'number', minimum: 0, maximum: 1, default: 1 },
+        sampler: {
+          type: 'string',
+          enum: ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'],
+          default: 'parentbased_traceidratio',
+          description: 'OpenTelemetry sampler name (as OTEL_TRACES_SAMPLER); the ratio is sampleRatio.',
+        },
+        headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Extra headers of each OTLP export request (as OTEL_EXPORTER_OTLP_HEADERS).' },
+        resourceAttributes: { type: 'object', additionalProperties: { type: 'string' }, description: 'Resource attributes of every span (as OTEL_RESOURCE_ATTRIBUTES).' },
       },
     },
     modelControl: {

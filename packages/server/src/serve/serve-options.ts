@@ -1,11 +1,5 @@
 import { compileModelSources, compileSchedulerOptions, type ModelSources, type SchedulerConfig, type SchedulerOptions } from '@tachyon/core';
-import {
-  compileModelControlOptions,
-  validateVersionPolicy,
-  type ModelControlConfig,
-  type ModelControlOptions,
-  type VersionPolicy,
-} from '../model-host/model-control-options.js';
+import { compileModelControlOptions, validateVersionPolicy, type ModelControlConfig, type ModelControlOptions, type VersionPolicy } from '@tachyon/core';
 import {
   compileMetricsOptions,
   compileTracingOptions,
@@ -14,7 +8,7 @@ import {
   type TracingConfig,
   type TracingOptions,
 } from '../observability/observability-options.js';
-import { toModelSource, type ModelSource } from '../model-host/served-model.js';
+import { toModelSource, type ModelSource } from '@tachyon/core';
 import type { ServeLogger } from './serve-logger.js';
 import { compileHttpOptions, type LogLevel } from '../http/http-options.js';
 import type { TlsFiles } from './tls-material.js';

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { TachyonError, isTachyonError } from '@tachyon/protocol';
 import { bindGrpcServer, createGrpcServer } from '../grpc/grpc-server.js';
 import { createHttpServer } from '../http/http-server.js';
-import { ModelHost } from '../model-host/model-host.js';
+import { ModelHost } from '@tachyon/core';
 import { checkSecurity, formatHostPort } from './address-policy.js';
 import { ReloadableIdentityProvider, createGrpcCredentials } from './grpc-credentials.js';
 import { KeyStore, type ServerKeys } from './key-store.js';

@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import { isAlive } from '@tachyon/core';
 import { isTachyonError } from '@tachyon/protocol';
 import { DaemonClient } from '../../src/daemon/index.js';
-import { INT8_FILE, MODEL, daemonWorkspace, modelFile, openTestRegistry, startTestDaemon, waitUntil } from './daemon-fixture.js';
+import { waitUntil } from '@tachyon/test-support';
+import { daemonWorkspace, INT8_FILE, MODEL, modelFile, openTestRegistry, startTestDaemon } from '@tachyon/test-support/daemon';
 
 function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; body: { code?: string; error?: string } }> {
   return new Promise((resolve, reject) => {

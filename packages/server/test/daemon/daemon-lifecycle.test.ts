@@ -9,8 +9,8 @@ import { createClient } from '@tachyon/client';
 import { isAlive } from '@tachyon/core';
 import { isTachyonError, type ServiceState } from '@tachyon/protocol';
 import { ensureDaemon, startDaemon } from '../../src/daemon/index.js';
-import { ORANGE, sampleImage } from '../support/shared-data.js';
-import { MODEL, daemonWorkspace, openTestRegistry, startTestDaemon, stopDaemon, waitUntil } from './daemon-fixture.js';
+import { ORANGE, sampleImage, waitUntil } from '@tachyon/test-support';
+import { daemonWorkspace, MODEL, openTestRegistry, startTestDaemon, stopDaemon } from '@tachyon/test-support/daemon';
 
 const orange = sampleImage(ORANGE.file);
 const SPEC = { model: { name: MODEL, version: 1 }, tls: 'self-signed' as const };

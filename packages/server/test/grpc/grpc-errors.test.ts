@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { GRPC_STATUS_BY_KIND } from '@tachyon/protocol';
 import type { GrpcCallLog } from '../../src/grpc/grpc-call.js';
-import type { ModelHost } from '../../src/model-host/model-host.js';
+import type { ModelHost } from '@tachyon/core';
 import { MODEL_NAME, createTestHost, readSample, startTestServer, tritonRawBytes, unary, unaryError, type CallError, type TestServer } from './grpc-fixtures.js';
 
 // One real model for the file; one server with keys (rotatable), a small message limit and a drain switch, plus one
@@ -116,7 +116,7 @@ test('bad inputs -> INVALID_ARGUMENT with TCH_ERR_INFER_INVALID or the image err
     ['unknown datatype', { model_name: MODEL_NAME, inputs: [{ name: 'images', datatype: 'STRING', shape: [1] }] }],
     ['shape says 2, one element', { model_name: MODEL_NAME, inputs: [{ name: 'images', datatype: 'BYTES', shape: [2], contents: { bytes_contents: [image] } }] }],
     ['no elements', { model_name: MODEL_NAME, inputs: [{ name: 'images', datatype: 'BYTES', shape: [0] }] }],
-    ['unknown output', { ...inferRequest([image]), outputs: [{ name: 'logits' }] }],
+    ['unknown output', { ...inferRequest([image]), outputs: [{ name: 'nope' }] }],
     ['classification not an int', { ...inferRequest([image]), outputs: [{ name: 'scores', parameters: { classification: { string_param: 'five' } } }] }],
     ['classification 0', { ...inferRequest([image]), outputs: [{ name: 'scores', parameters: { classification: { int64_param: 0 } } }] }],
     ['raw entries != inputs', { model_name: MODEL_NAME, inputs: [{ name: 'images', datatype: 'BYTES', shape: [1] }], raw_input_contents: [tritonRawBytes([image]), Buffer.alloc(4)] }],

@@ -1,24 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { compileModelSources } from '@tachyon/core';
-import { ModelHost } from '../../src/model-host/model-host.js';
+import { ModelHost } from '@tachyon/core';
 import { bindGrpcServer, createGrpcServer } from '../../src/grpc/grpc-server.js';
 import type { GrpcServerOptions } from '../../src/grpc/grpc-config.js';
-
-/** The repository root (tests run from packages/server/dist/test/grpc/). */
-const REPO_ROOT = resolve(fileURLToPath(new URL('../../../../../', import.meta.url)));
-
-/** ../shared beside the repository, or $TACHYON_SHARED_DIR. */
-export function sharedDir(): string {
-  const dir = process.env['TACHYON_SHARED_DIR'] ?? resolve(REPO_ROOT, '..', 'shared');
-  if (!existsSync(join(dir, 'models'))) throw new Error(`shared data not found at ${dir}: set TACHYON_SHARED_DIR`);
-  return dir;
-}
+import { REPO_ROOT, sharedDir } from '@tachyon/test-support';
 
 export const MODEL_NAME = 'mobilenet';
 export const readSample = (file: string): Promise<Buffer> => readFile(join(sharedDir(), 'images', 'imagenet-sample', file));

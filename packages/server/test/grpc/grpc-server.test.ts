@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { infer } from '../../src/inference/infer.js';
-import type { ModelHost } from '../../src/model-host/model-host.js';
+import { infer } from '@tachyon/core';
+import type { ModelHost } from '@tachyon/core';
 import {
   MODEL_NAME,
   createTestHost,
@@ -81,8 +81,14 @@ test('ServerLive, ServerReady and ServerMetadata answer without a key; ModelRead
     name: MODEL_NAME,
     versions: ['1'],
     platform: 'tachyon_pipeline',
-    inputs: [{ name: 'images', datatype: 'BYTES', shape: [-1] }],
-    outputs: [{ name: 'scores', datatype: 'FP32', shape: [-1, CLASSES] }],
+    inputs: [
+      { name: 'images', datatype: 'BYTES', shape: [-1] },
+      { name: 'input', datatype: 'FP32', shape: [-1, 3, 224, 224] },
+    ],
+    outputs: [
+      { name: 'scores', datatype: 'FP32', shape: [-1, CLASSES] },
+      { name: 'logits', datatype: 'FP32', shape: [-1, CLASSES] },
+    ],
   });
   for (const method of ['ModelReady', 'ModelMetadata']) {
     const e = await unaryError(server.kserve, method, { name: MODEL_NAME });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as protoLoader from '@grpc/proto-loader';
 import { grpcProtoFiles, PROTO_ROOT } from '../../src/grpc/grpc-protos.js';
-import { loadClientConstructors } from './grpc-fixtures.js';
+import { CLIENT_LOADER_OPTIONS, loadClientConstructors } from './grpc-fixtures.js';
 
 // The published .proto files must stay wire-compatible with the upstream definitions: these are the names and field
 // numbers unmodified KServe, Triton and TF-Serving clients put on the wire.
@@ -81,4 +82,23 @@ test('TF-Serving Predict and TensorProto field numbers', () => {
   assert.equal(values['DT_FLOAT'], 1);
   assert.equal(values['DT_STRING'], 7);
   assert.equal(values['DT_UINT64'], 23);
+});
+
+test('TF-Serving GetModelMetadata, GetModelStatus and SignatureDef field numbers', () => {
+  const more = protoLoader.loadSync(['tensorflow_serving/apis/prediction_service.proto', 'tensorflow_serving/apis/model_service.proto', 'grpc/health/v1/health.proto'], CLIENT_LOADER_OPTIONS);
+  const fieldsOf = (typeName: string) => Object.fromEntries((more[typeName] as unknown as TypeDescriptor).type.field.map((f) => [f.name, f.number]));
+  const prediction = more['tensorflow.serving.PredictionService'] as Record<string, { path: string }>;
+  assert.equal(prediction['GetModelMetadata']?.path, '/tensorflow.serving.PredictionService/GetModelMetadata');
+  assert.equal((more['tensorflow.serving.ModelService'] as Record<string, { path: string }>)['GetModelStatus']?.path, '/tensorflow.serving.ModelService/GetModelStatus');
+  assert.deepEqual(fieldsOf('tensorflow.serving.GetModelMetadataRequest'), { model_spec: 1, metadata_field: 2 });
+  assert.deepEqual(fieldsOf('tensorflow.serving.GetModelMetadataResponse'), { model_spec: 1, metadata: 2 });
+  assert.deepEqual(fieldsOf('tensorflow.serving.SignatureDefMap'), { signature_def: 1 });
+  assert.deepEqual(fieldsOf('tensorflow.SignatureDef'), { inputs: 1, outputs: 2, method_name: 3 });
+  assert.deepEqual(fieldsOf('tensorflow.TensorInfo'), { name: 1, dtype: 2, tensor_shape: 3 });
+  assert.deepEqual(fieldsOf('tensorflow.serving.GetModelStatusRequest'), { model_spec: 1 });
+  assert.deepEqual(fieldsOf('tensorflow.serving.GetModelStatusResponse'), { model_version_status: 1 });
+  assert.deepEqual(fieldsOf('tensorflow.serving.ModelVersionStatus'), { version: 1, state: 2, status: 3 });
+  assert.deepEqual(fieldsOf('tensorflow.serving.StatusProto'), { error_code: 1, error_message: 2 });
+  assert.deepEqual(fieldsOf('grpc.health.v1.HealthCheckRequest'), { service: 1 });
+  assert.deepEqual(fieldsOf('grpc.health.v1.HealthCheckResponse'), { status: 1 });
 });

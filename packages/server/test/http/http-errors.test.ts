@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { encodeRawBytes as encodeBytesElements } from '../../src/inference/raw-tensor.js';
+import { encodeRawBytes as encodeBytesElements } from '../../src/codec/raw-tensor.js';
 import { MODEL, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
-import { ORANGE, sampleImage } from '../support/shared-data.js';
+import { ORANGE, sampleImage } from '@tachyon/test-support';
 
 const host = sharedHost();
 const image = sampleImage(ORANGE.file);
@@ -42,7 +42,7 @@ test('malformed requests: bad JSON, wrong input, bad shapes, bad binary framing,
   assertError(await infer('[]', { 'content-type': 'application/json' }), 400, 'TCH_ERR_INFER_INVALID');
   const wrongName = assertError(await infer({ inputs: [{ name: 'input_1', datatype: 'BYTES', shape: [1], data: [{ b64 }] }] }), 400, 'TCH_ERR_INFER_INVALID');
   assert.deepEqual((wrongName['details'] as { got: string[] }).got, ['input_1']);
-  assertError(await infer(kserve([{ b64 }], { outputs: [{ name: 'logits' }] })), 400, 'TCH_ERR_INFER_INVALID');
+  assertError(await infer(kserve([{ b64 }], { outputs: [{ name: 'nope' }] })), 400, 'TCH_ERR_INFER_INVALID');
   assertError(await infer({ inputs: [{ name: 'images', datatype: 'BYTES', shape: [2], data: [{ b64 }] }] }), 400, 'TCH_ERR_INFER_INVALID');
   assertError(await infer({ inputs: [{ name: 'images', datatype: 'FP32', shape: [1], data: [1.5] }] }), 400, 'TCH_ERR_INFER_INVALID');
   assertError(await infer({ inputs: [{ name: 'images', datatype: 'TEXT', shape: [1], data: ['x'] }] }), 400, 'TCH_ERR_INFER_INVALID');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeRawBytes as encodeBytesElements } from '../../src/inference/raw-tensor.js';
+import { encodeRawBytes as encodeBytesElements } from '../../src/codec/raw-tensor.js';
 import { ADMIN, MODEL, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
-import { ORANGE, TRUCK, sampleImage } from '../support/shared-data.js';
+import { ORANGE, sampleImage, TRUCK } from '@tachyon/test-support';
 
 // Same images through every HTTP protocol: the same top-5 (indices, and scores within float32 rounding).
 const host = sharedHost();
@@ -187,8 +187,9 @@ test('server metadata, health, model metadata and readiness', async (t) => {
   for (const url of [`/v2/models/${MODEL}`, `/v2/models/${MODEL}/versions/1`]) {
     const model = await app.inject({ method: 'GET', url, headers: bearer() });
     assert.equal(model.statusCode, 200, model.body);
-    assert.deepEqual(model.json().inputs, [{ name: 'images', datatype: 'BYTES', shape: [-1] }]);
-    assert.deepEqual(model.json().outputs, [{ name: 'scores', datatype: 'FP32', shape: [-1, 1000] }]);
+    // The image input and the graph's own tensor input; class probabilities and the graph's raw output.
+    assert.deepEqual(model.json().inputs, [{ name: 'images', datatype: 'BYTES', shape: [-1] }, { name: 'input', datatype: 'FP32', shape: [-1, 3, 224, 224] }]);
+    assert.deepEqual(model.json().outputs, [{ name: 'scores', datatype: 'FP32', shape: [-1, 1000] }, { name: 'logits', datatype: 'FP32', shape: [-1, 1000] }]);
   }
   const ready = await app.inject({ method: 'GET', url: `/v2/models/${MODEL}/ready`, headers: bearer() });
   assert.deepEqual(ready.json(), { name: MODEL, version: '1', ready: true });

@@ -3,9 +3,9 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { encodeRawBytes as encodeBytesElements } from '../../src/inference/raw-tensor.js';
+import { encodeRawBytes as encodeBytesElements } from '../../src/codec/raw-tensor.js';
 import { MODEL, PRIMARY, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
-import { ORANGE, TRUCK, sampleImage } from '../support/shared-data.js';
+import { ORANGE, sampleImage, TRUCK } from '@tachyon/test-support';
 
 // Real sockets on 127.0.0.1, ephemeral ports: what inject() cannot show (header limits, keep-alive, drain).
 const host = sharedHost();

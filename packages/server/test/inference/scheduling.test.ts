@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import sharp from 'sharp';
 import { compileModelSources, compileSchedulerOptions, type SchedulerOptions } from '@tachyon/core';
-import { ModelHost } from '../../src/model-host/model-host.js';
+import { ModelHost } from '@tachyon/core';
 import { bearer, httpApp } from '../support/http-fixture.js';
-import { sampleImage, sharedDir } from '../support/shared-data.js';
-import { createSlowService } from '../support/slow-model.js';
+import { sampleImage, sharedDir } from '@tachyon/test-support';
+import { createSlowService } from '@tachyon/test-support/models';
 
 /** Layers of the slow model: tens of milliseconds a call here, far longer than submitting a few requests takes. */
 const SLOW_DEPTH = 120;

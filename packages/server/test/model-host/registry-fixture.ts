@@ -1,12 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { compileModelSources, createWorkspace, openRegistry, type ModelRegistry } from '@tachyon/core';
-import { infer } from '../../src/inference/infer.js';
-import type { InferResponse } from '../../src/inference/infer-types.js';
-import { ModelHost, type ModelHostOptions } from '../../src/model-host/model-host.js';
-import { ORANGE, sampleImage, sharedDir } from '../support/shared-data.js';
+import { ModelHost, compileModelSources, createWorkspace, infer, openRegistry, type InferResponse, type ModelHostOptions, type ModelRegistry } from '@tachyon/core';
+import { ORANGE, sampleImage, sharedDir, tempDir } from '@tachyon/test-support';
 
 /** Real models registered as versions: v1 the int8 MobileNetV2 (3.6 MB), v2 its fp32 original (14 MB). */
 export const INT8_FILE = 'mobilenetv2-int8-qdq.onnx';
@@ -15,12 +10,6 @@ export const REGISTERED = 'classifier';
 
 export const modelFile = (file: string): string => join(sharedDir(), 'models', file);
 export const orange = sampleImage(ORANGE.file);
-
-export async function tempDir(t: TestContext, prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** A real workspace (SQLite registry, blob store) in a temp folder, with `versions` registered as REGISTERED. */
 export async function registryWorkspace(t: TestContext, versions: readonly string[] = [INT8_FILE]): Promise<{ dir: string; registry: ModelRegistry }> {

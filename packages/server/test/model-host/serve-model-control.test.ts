@@ -6,15 +6,16 @@ import { isTachyonError } from '@tachyon/protocol';
 import { KeyStore, readKeysFile } from '../../src/serve/key-store.js';
 import { compileServeOptions } from '../../src/serve/serve-options.js';
 import { call } from '../serve/support/http-call.js';
-import { startTestServer, tempDir } from '../serve/support/serve-fixture.js';
+import { startTestServer } from '../serve/support/serve-fixture.js';
 import { INT8_FILE, REGISTERED, orange, registryWorkspace } from './registry-fixture.js';
+import { tempDir } from '@tachyon/test-support';
 
 const KEYS = { primary: 'p'.repeat(24), secondary: 's'.repeat(24), admin: 'a'.repeat(24) };
 const json = (body: unknown) => ({ 'content-type': 'application/json', body: Buffer.from(JSON.stringify(body)) });
 
 test('startServer with no models, a workspace and a keys file with "admin": models are loaded later with the admin key', async (t) => {
   const ws = await registryWorkspace(t, [INT8_FILE]);
-  const keysFile = join(tempDir(t), 'keys.json');
+  const keysFile = join(tempDir(t, 'tachyon-serve-test-'), 'keys.json');
   writeFileSync(keysFile, JSON.stringify(KEYS), { mode: 0o600 });
   const { server, logs } = await startTestServer(t, { models: [], workspace: ws.dir, keysFile });
   assert.deepEqual(server.models, []);
@@ -53,7 +54,7 @@ test('without "admin" in the keys (generated keys) an admin key is generated: 25
 });
 
 test('keys file "admin": optional, checked like the others, and different from the service keys', async (t) => {
-  const file = join(tempDir(t), 'keys.json');
+  const file = join(tempDir(t, 'tachyon-serve-test-'), 'keys.json');
   writeFileSync(file, JSON.stringify({ primary: KEYS.primary, secondary: KEYS.secondary }), { mode: 0o600 });
   const store = await KeyStore.create({ file, auth: true });
   assert.equal(store.adminKeyGenerated, true);

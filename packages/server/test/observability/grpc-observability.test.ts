@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { ModelHost } from '../../src/model-host/model-host.js';
+import type { ModelHost } from '@tachyon/core';
 import type { GrpcCallLog } from '../../src/grpc/grpc-call.js';
 import { Observability } from '../../src/observability/observability.js';
 import { createServeLogger, grpcCallLogger } from '../../src/serve/serve-logger.js';
@@ -57,9 +57,10 @@ test('gRPC calls are counted by protocol and code, with stage timings, and carry
   assert.equal(count('tf-serving-grpc', 'OK'), 1);
   assert.equal(samples.filter((s) => s.name === 'tachyon_requests_total').reduce((n, s) => n + s.value, 0), 4, 'ServerLive is not an inference call');
   for (const protocol of ['kserve-grpc', 'tf-serving-grpc']) {
-    for (const stage of ['queue', 'preprocess', 'compute', 'postprocess', 'total']) {
-      assert.equal(sampleValue(samples, 'tachyon_request_duration_seconds_count', { model: MODEL_NAME, protocol, stage }), 1, `${protocol} ${stage}`);
+    for (const stage of ['queue', 'preprocess', 'compute', 'postprocess']) {
+      assert.equal(sampleValue(samples, 'tachyon_request_stage_duration_seconds_count', { model: MODEL_NAME, protocol, stage }), 1, `${protocol} ${stage}`);
     }
+    assert.equal(sampleValue(samples, 'tachyon_request_duration_seconds_count', { model: MODEL_NAME, protocol }), 1, `${protocol} total`);
   }
   const inferLogs = logs.filter((l) => l.method.endsWith('/ModelInfer'));
   assert.equal(inferLogs.length, 3);

@@ -4,8 +4,8 @@ import type { InjectOptions } from 'fastify';
 import { Observability } from '../../src/observability/observability.js';
 import type { MetricsHistory } from '../../src/observability/metrics-history.js';
 import { ADMIN, MODEL, PRIMARY, SECONDARY, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
-import { ORANGE, sampleImage } from '../support/shared-data.js';
 import { parsePrometheus, sampleValue } from './prometheus-text.js';
+import { ORANGE, sampleImage } from '@tachyon/test-support';
 
 const host = sharedHost();
 const orange = sampleImage(ORANGE.file);
@@ -52,14 +52,16 @@ test('metrics: requests by model, protocol and code, stage histograms, gauges an
   assert.ok(codes.some((c) => c.code === 'TCH_ERR_AUTH_INVALID') && codes.some((c) => c.code === 'TCH_ERR_INFER_INVALID'));
 
   for (const protocol of ['raw', 'kserve-http']) {
-    for (const stage of ['queue', 'preprocess', 'compute', 'postprocess', 'total']) {
+    for (const stage of ['queue', 'preprocess', 'compute', 'postprocess']) {
       const labels = { model: MODEL, protocol, stage };
-      assert.equal(sampleValue(samples, 'tachyon_request_duration_seconds_count', labels), 1, `${protocol} ${stage}: the one successful request`);
-      assert.equal(sampleValue(samples, 'tachyon_request_duration_seconds_bucket', { ...labels, le: '+Inf' }), 1);
+      assert.equal(sampleValue(samples, 'tachyon_request_stage_duration_seconds_count', labels), 1, `${protocol} ${stage}: the one successful request`);
+      assert.equal(sampleValue(samples, 'tachyon_request_stage_duration_seconds_bucket', { ...labels, le: '+Inf' }), 1);
     }
-    assert.ok(sampleValue(samples, 'tachyon_request_duration_seconds_sum', { model: MODEL, protocol, stage: 'compute' })! > 0);
-    const total = sampleValue(samples, 'tachyon_request_duration_seconds_sum', { model: MODEL, protocol, stage: 'total' })!;
-    assert.ok(total >= sampleValue(samples, 'tachyon_request_duration_seconds_sum', { model: MODEL, protocol, stage: 'compute' })!);
+    assert.ok(sampleValue(samples, 'tachyon_request_stage_duration_seconds_sum', { model: MODEL, protocol, stage: 'compute' })! > 0);
+    assert.equal(sampleValue(samples, 'tachyon_request_stage_duration_seconds_count', { model: MODEL, protocol, stage: 'total' }), undefined, 'total is not a stage');
+    assert.equal(sampleValue(samples, 'tachyon_request_duration_seconds_count', { model: MODEL, protocol }), 1, 'total latency: its own histogram');
+    const total = sampleValue(samples, 'tachyon_request_duration_seconds_sum', { model: MODEL, protocol })!;
+    assert.ok(total >= sampleValue(samples, 'tachyon_request_stage_duration_seconds_sum', { model: MODEL, protocol, stage: 'compute' })!);
   }
   assert.ok(samples.some((s) => s.name === 'process_cpu_user_seconds_total'), 'default process metrics');
   assert.ok(samples.some((s) => s.name === 'nodejs_heap_size_used_bytes'));

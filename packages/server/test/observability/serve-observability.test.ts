@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { GOLDFISH, MODEL_NAME, imagePath, startTestServer } from '../serve/support/serve-fixture.js';
+import { GOLDFISH, MODEL_NAME, startTestServer } from '../serve/support/serve-fixture.js';
 import { parsePrometheus, sampleValue } from './prometheus-text.js';
+import { sampleImagePath } from '@tachyon/test-support';
 
 test('startServer: logLevel debug writes one line per request, and /metrics counts it', async (t) => {
   const { server, logs } = await startTestServer(t, { noAuth: true, logLevel: 'debug' });
@@ -10,7 +11,7 @@ test('startServer: logLevel debug writes one line per request, and /metrics coun
   const res = await fetch(`${server.httpUrl}/v1/services/${MODEL_NAME}/classify`, {
     method: 'POST',
     headers: { 'content-type': 'image/jpeg', 'x-request-id': 'serve-obs-1' },
-    body: readFileSync(imagePath(GOLDFISH.file)),
+    body: readFileSync(sampleImagePath(GOLDFISH.file)),
   });
   assert.equal(res.status, 200);
   assert.match(String(res.headers.get('traceparent')), /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);

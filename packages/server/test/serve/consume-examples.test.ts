@@ -6,8 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { GOLDFISH, MODEL_NAME, REPO_ROOT, imagePath, startTestServer, tempDir } from './support/serve-fixture.js';
+import { GOLDFISH, MODEL_NAME, startTestServer } from './support/serve-fixture.js';
 import { createTestCa, issueServerCert } from './support/test-ca.js';
+import { REPO_ROOT, sampleImagePath, tempDir } from '@tachyon/test-support';
 
 const run = promisify(execFile);
 const EXAMPLES = join(REPO_ROOT, 'examples', 'consume');
@@ -50,7 +51,7 @@ function exampleEnv(endpoint: Endpoint): NodeJS.ProcessEnv {
     TACHYON_GRPC: endpoint.grpc,
     TACHYON_KEY: endpoint.key,
     TACHYON_MODEL: MODEL_NAME,
-    TACHYON_IMAGE: imagePath(GOLDFISH.file),
+    TACHYON_IMAGE: sampleImagePath(GOLDFISH.file),
   };
   if (endpoint.ca === undefined) delete env['TACHYON_CA'];
   else env['TACHYON_CA'] = endpoint.ca;
@@ -106,7 +107,7 @@ describe('docs/consume.md examples, executed', () => {
 
   test('the same over HTTPS and gRPC TLS with a test CA; without the CA the examples fail', async (t: TestContext) => {
     await checkTools();
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-serve-test-');
     const ca = createTestCa(dir);
     const cert = issueServerCert(ca, dir);
     const { server, logs } = await startTestServer(t, { tls: { certFile: cert.cert, keyFile: cert.key } });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { isTachyonError } from '@tachyon/protocol';
 import { SERVE_CONFIG_ENV_VAR, SERVE_ENV_VARS, readServeEnvironment, type ServeEnvIssue } from '../../src/serve/serve-config-env.js';
 import { SERVE_CONFIG_SCHEMA } from '../../src/serve/serve-config-schema.js';
-import { REPO_ROOT } from '../support/shared-data.js';
+import { REPO_ROOT } from '@tachyon/test-support';
 
 const CWD = '/srv/tachyon';
 

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { isTachyonError, type TachyonError } from '@tachyon/protocol';
 import { loadServeConfigFile, validateServeConfig, type ServeConfigIssue } from '../../src/serve/serve-config-file.js';
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tachyon-serve-config-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from '@tachyon/test-support';
 
 function writeConfig(dir: string, content: unknown, name = 'serve.json'): string {
   const file = join(dir, name);
@@ -31,7 +25,7 @@ function catchCode(fn: () => unknown, code: string): TachyonError {
 }
 
 test('relative paths resolve against the file\'s folder; zoo ids, registry names and absolute paths stay', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-serve-config-');
   mkdirSync(join(dir, 'conf'));
   const file = writeConfig(join(dir, 'conf'), {
     $schema: '../docs/serve-config.schema.json',
@@ -72,7 +66,7 @@ test('relative paths resolve against the file\'s folder; zoo ids, registry names
 });
 
 test('every schema issue comes at once in one TCH_ERR_CONFIG_FILE_INVALID, each with its JSON pointer', (t) => {
-  const file = writeConfig(tempDir(t), {
+  const file = writeConfig(tempDir(t, 'tachyon-serve-config-'), {
     models: [{ name: 'bad name', source: 'x' }, { source: 'y' }],
     httpPort: 70000,
     workers: '2',
@@ -96,7 +90,7 @@ test('every schema issue comes at once in one TCH_ERR_CONFIG_FILE_INVALID, each 
 });
 
 test('unknown keys are errors, at any depth, with the likely intended key', (t) => {
-  const file = writeConfig(tempDir(t), { htppPort: 1, scheduler: { maxbatchsize: 2 }, models: [{ name: 'a', source: 'b', schedular: {} }], colour: 'red' });
+  const file = writeConfig(tempDir(t, 'tachyon-serve-config-'), { htppPort: 1, scheduler: { maxbatchsize: 2 }, models: [{ name: 'a', source: 'b', schedular: {} }], colour: 'red' });
   const issues = (catchCode(() => loadServeConfigFile(file), 'TCH_ERR_CONFIG_FILE_INVALID').details as { issues: ServeConfigIssue[] }).issues;
   const byPointer = (a: ServeConfigIssue, b: ServeConfigIssue) => a.pointer.localeCompare(b.pointer);
   assert.deepEqual([...issues].sort(byPointer), [
@@ -124,17 +118,17 @@ test('validateServeConfig: another code and a pointer prefix (the "server" secti
 });
 
 test('not JSON: the error gives the file, line and column, and none of its content', (t) => {
-  const file = writeConfig(tempDir(t), '{\n  "host": "127.0.0.1",\n  "keysFile": s3cr3t-token\n}\n');
+  const file = writeConfig(tempDir(t, 'tachyon-serve-config-'), '{\n  "host": "127.0.0.1",\n  "keysFile": s3cr3t-token\n}\n');
   const error = catchCode(() => loadServeConfigFile(file), 'TCH_ERR_CONFIG_FILE_INVALID');
   assert.match(error.message, new RegExp(`^Config file "${file}" is not valid JSON at line 3, column 15\\.$`));
   assert.doesNotMatch(error.message, /s3cr3t/);
   assert.equal((error.details as { line: number }).line, 3);
-  const cut = writeConfig(tempDir(t), '{"host": "127.0.0.1"');
+  const cut = writeConfig(tempDir(t, 'tachyon-serve-config-'), '{"host": "127.0.0.1"');
   assert.match(catchCode(() => loadServeConfigFile(cut), 'TCH_ERR_CONFIG_FILE_INVALID').message, /is not valid JSON/);
 });
 
 test('a missing file or a folder: TCH_ERR_IO_NOT_FOUND naming the path; an empty path is misuse', (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'tachyon-serve-config-');
   const missing = join(dir, 'nope.json');
   assert.match(catchCode(() => loadServeConfigFile(missing), 'TCH_ERR_IO_NOT_FOUND').message, new RegExp(`"${missing}" does not exist`));
   assert.match(catchCode(() => loadServeConfigFile(dir), 'TCH_ERR_IO_NOT_FOUND').message, /is a folder/);

@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { compileModelSources, type SchedulerOptions } from '@tachyon/core';
-import type { ModelControlOptions } from '../../src/model-host/model-control-options.js';
+import type { ModelControlOptions } from '@tachyon/core';
 import type { MetricsOptions, TracingOptions } from '../../src/observability/observability-options.js';
 import { findServeConfigIssues, type ServeFileOptions } from '../../src/serve/serve-config-file.js';
 import type { LogLevel } from '../../src/http/http-options.js';
 import { SERVE_CONFIG_KEYS, SERVE_CONFIG_SCHEMA, SERVE_LOG_LEVELS } from '../../src/serve/serve-config-schema.js';
 import { compileServeOptions, type ServedModelOptions } from '../../src/serve/serve-options.js';
 import type { TlsFiles } from '../../src/serve/tls-material.js';
-import { REPO_ROOT } from '../support/shared-data.js';
+import { REPO_ROOT } from '@tachyon/test-support';
 
 const DOC_PATH = join(REPO_ROOT, 'docs', 'serve-config.schema.json');
 const REGENERATE = `node --input-type=module -e "import {SERVE_CONFIG_SCHEMA as s} from './packages/server/dist/src/index.js'; process.stdout.write(JSON.stringify(s, null, 2) + '\\n')" > docs/serve-config.schema.json`;
@@ -26,7 +26,14 @@ const scheduler = {
   concurrency: 2,
 } satisfies Required<SchedulerOptions>;
 const metrics = { enabled: true, historyBucketSeconds: 10, historyBuckets: 60 } satisfies Required<MetricsOptions>;
-const tracing = { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'edge', sampleRatio: 0.5 } satisfies Required<TracingOptions>;
+const tracing = {
+  otlpEndpoint: 'http://127.0.0.1:4318/v1/traces',
+  serviceName: 'edge',
+  sampleRatio: 0.5,
+  sampler: 'parentbased_traceidratio',
+  headers: { 'x-api-key': 'k' },
+  resourceAttributes: { 'deployment.environment.name': 'prod' },
+} satisfies Required<TracingOptions>;
 const modelControl = { enabled: false, loadTimeoutMs: 1000, memoryBudgetBytes: 1 << 30, maxLoadedVersions: 4 } satisfies Required<ModelControlOptions>;
 const fullModel = {
   name: 'mnv2',

@@ -7,13 +7,14 @@ import * as https from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test, type TestContext } from 'node:test';
-import { CLI_BIN, GOLDFISH, imagePath, sharedDir, spawnServe, tempDir } from './support/serve-fixture.js';
+import { GOLDFISH, spawnServe } from './support/serve-fixture.js';
 import { call, grpcServerLive, multipart } from './support/http-call.js';
 import { createTestCa, issueServerCert } from './support/test-ca.js';
+import { CLI_BIN, sampleImagePath, sharedDir, tempDir } from '@tachyon/test-support';
 
 const key = (name: string) => `${name}-${'k'.repeat(24)}-${Math.random().toString(36).slice(2)}`;
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
-const goldfish = readFileSync(imagePath(GOLDFISH.file));
+const goldfish = readFileSync(sampleImagePath(GOLDFISH.file));
 const classify = (url: string) => `${url}/v1/services/mnv2/classify?top=1`;
 type Results = { results: { top: { label: string }[] }[] };
 type ErrorBody = { code: string };
@@ -24,7 +25,7 @@ function assertNoSecrets(text: string, secrets: readonly string[]): void {
 
 describe('tachyon serve (child process)', () => {
   test('TLS + keys file: SIGHUP swaps certificate and keys for new connections, open ones stay; SIGTERM drains and exits 0', async (t: TestContext) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-serve-test-');
     const ca1 = createTestCa(dir, 'ca1');
     const ca2 = createTestCa(dir, 'ca2');
     const cert1 = issueServerCert(ca1, dir, 'server1');
@@ -113,7 +114,7 @@ describe('tachyon serve (child process)', () => {
   });
 
   test('generated keys are printed once in the ready line and never logged; SIGINT exits 0', async (t: TestContext) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-serve-test-');
     const serve = await spawnServe(t, ['--model', 'mnv2=mobilenetv2-int8', '--http-port', '0', '--grpc-port', '0'], dir);
     const keys = serve.ready.keys!;
     assert.ok(keys && keys.primary.length >= 43 && keys.secondary.length >= 43 && keys.primary !== keys.secondary);

@@ -10,8 +10,8 @@ import { createServeLogger, redact, redactingLogger } from '../../src/serve/serv
 import { compileServeOptions } from '../../src/serve/serve-options.js';
 import { startServer } from '../../src/serve/start-server.js';
 import { readTlsMaterial } from '../../src/serve/tls-material.js';
-import { tempDir } from './support/serve-fixture.js';
 import { createTestCa, issueServerCert } from './support/test-ca.js';
+import { tempDir } from '@tachyon/test-support';
 
 const code = (c: string) => (error: unknown) => isTachyonError(error) && error.code === c;
 const KEYS = { primary: 'p'.repeat(20) + 'rimary-key', secondary: 's'.repeat(20) + 'econdary-key' };
@@ -52,7 +52,7 @@ describe('address policy', () => {
 
 describe('keys', () => {
   test('a keys file is read, checked and re-read; a bad file keeps the old keys', async (t: TestContext) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-serve-test-');
     const file = join(dir, 'keys.json');
     writeFileSync(file, JSON.stringify(KEYS), { mode: 0o600 });
     const warnings: string[] = [];
@@ -73,7 +73,7 @@ describe('keys', () => {
   });
 
   test('invalid keys files are refused with every issue; a world-readable one is warned about', async (t: TestContext) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-serve-test-');
     const file = join(dir, 'keys.json');
     for (const bad of [[], { primary: 'short', secondary: 'x'.repeat(20) }, { primary: 'a'.repeat(20) }, { primary: 'a'.repeat(20), secondary: 'a'.repeat(20) }, { primary: 'a b'.repeat(10), secondary: 'c'.repeat(20) }]) {
       writeFileSync(file, JSON.stringify(bad));
@@ -117,7 +117,7 @@ describe('keys', () => {
 
 describe('TLS material', () => {
   test('a matching PEM pair is accepted; a mismatched, missing or non-PEM one is refused without quoting it', async (t: TestContext) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'tachyon-serve-test-');
     const ca = createTestCa(dir);
     const one = issueServerCert(ca, dir, 'one');
     const two = issueServerCert(ca, dir, 'two');

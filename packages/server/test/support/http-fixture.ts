@@ -5,10 +5,10 @@ import type { TestContext } from 'node:test';
 import { before, after } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { compileModelSources } from '@tachyon/core';
-import { ModelHost } from '../../src/model-host/model-host.js';
+import { ModelHost } from '@tachyon/core';
 import { createHttpServer, type HttpServerExtras } from '../../src/http/http-server.js';
 import type { HttpOptions } from '../../src/http/http-options.js';
-import { sharedDir } from './shared-data.js';
+import { sharedDir } from '@tachyon/test-support';
 
 export const MODEL = 'mnv2';
 export const PRIMARY = 'primary-key-0123456789abcdefghijklmnopqrstuv';

@@ -1,6 +1,6 @@
 import type { DeploymentSpec } from '../deployment-spec.js';
 import { GRPC_PORT, HTTP_PORT, commonAnnotations, commonLabels, objectMeta, objectNames, selectorLabels, type K8sObject } from './k8s-names.js';
-import { TERMINATION_GRACE_SECONDS, initContainer, podSecurityContext, podVolumes, serverContainer, type PodInputs } from './pod-template.js';
+import { TERMINATION_GRACE_SECONDS, initContainer, podSecurityContext, podVolumes, scrapeAnnotations, serverContainer, type PodInputs } from './pod-template.js';
 
 const PORTS = Object.freeze({ http: 'http', grpc: 'grpc' });
 
@@ -18,12 +18,12 @@ export function buildDeployment(spec: DeploymentSpec, namespace: string, inputs:
       selector: { matchLabels: selectorLabels(spec) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
-        metadata: { labels: commonLabels(spec), annotations: commonAnnotations(spec) },
+        metadata: { labels: commonLabels(spec), annotations: { ...commonAnnotations(spec), ...scrapeAnnotations(spec) } },
         spec: {
           securityContext: podSecurityContext(),
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
           initContainers: [initContainer(spec, inputs)],
-          containers: [serverContainer(spec, 'tachyon', PORTS)],
+          containers: [serverContainer(spec, 'tachyon', PORTS, inputs.artifactsClaim !== null)],
           volumes: podVolumes(inputs),
         },
       },
@@ -62,5 +62,18 @@ export function buildHorizontalPodAutoscaler(spec: DeploymentSpec, namespace: st
       maxReplicas: autoscale.maxReplicas,
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscale.targetCpuPercent } } }],
     },
+  };
+}
+
+/**
+ * policy/v1 PodDisruptionBudget: a voluntary disruption (node drain, cluster upgrade) takes at most one pod of the
+ * service at a time. `selector`: the plain Deployment's pods, or KServe's predictor pods.
+ */
+export function buildPodDisruptionBudget(spec: DeploymentSpec, namespace: string, selector: Record<string, string>, name: string): K8sObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: objectMeta(spec, name, namespace),
+    spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
   };
 }

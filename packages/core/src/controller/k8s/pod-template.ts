@@ -13,8 +13,8 @@ export interface PodInputs {
   /** Secret holding `primary` and `secondary`. */
   readonly keysSecret: string;
   readonly registryUrl: SecretKeyRef;
-  /** PersistentVolumeClaim (ReadWriteMany) of the workspace's artifact folder. */
-  readonly artifactsClaim: string;
+  /** PersistentVolumeClaim (ReadWriteMany) of the workspace's artifact folder; null: artifacts are in the registry (PostgreSQL large objects), no volume. */
+  readonly artifactsClaim: string | null;
   readonly workspaceName: string;
   /** Secret with tls.crt/tls.key, when the spec has TLS. */
   readonly tlsSecret: string | undefined;
@@ -51,7 +51,7 @@ export function initContainer(spec: DeploymentSpec, inputs: PodInputs): Record<s
     command: ['node', '-e', INIT_SCRIPT],
     env: [
       { name: 'TACHYON_RUNTIME_DIR', value: POD_PATHS.runtime },
-      { name: 'TACHYON_WORKSPACE_JSON', value: JSON.stringify(podWorkspaceConfig(inputs.workspaceName)) },
+      { name: 'TACHYON_WORKSPACE_JSON', value: JSON.stringify(podWorkspaceConfig(inputs.workspaceName, inputs.artifactsClaim === null)) },
       { name: 'TACHYON_SERVE_JSON', value: JSON.stringify(podServeConfig(spec)) },
       secretEnv('TACHYON_REGISTRY_URL', inputs.registryUrl),
       secretEnv('TACHYON_PRIMARY_KEY', { secretName: inputs.keysSecret, key: 'primary' }),
@@ -67,7 +67,7 @@ export function initContainer(spec: DeploymentSpec, inputs: PodInputs): Record<s
  * The server container: `tachyon serve --config` (the image's entrypoint is `tachyon`), both ports, health probes
  * on the KServe v2 routes (open, no key needed), and a startup probe that allows five minutes for the model to load.
  */
-export function serverContainer(spec: DeploymentSpec, name: string, ports: PortNames): Record<string, unknown> {
+export function serverContainer(spec: DeploymentSpec, name: string, ports: PortNames, artifactsVolume = true): Record<string, unknown> {
   const scheme = spec.tls ? 'HTTPS' : 'HTTP';
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: HTTP_PORT, scheme },
@@ -87,6 +87,9 @@ export function serverContainer(spec: DeploymentSpec, name: string, ports: PortN
       { name: ports.grpc, containerPort: GRPC_PORT, protocol: 'TCP' },
     ],
     env: [{ name: 'TACHYON_CACHE_DIR', value: POD_PATHS.cache }],
+    // preStop runs BEFORE SIGTERM: the pod keeps serving while the endpoint controllers and the proxies drop it;
+    // then SIGTERM makes `tachyon serve` refuse new work (readiness fails) and drain what is in flight.
+    lifecycle: { preStop: { exec: { command: ['node', '-e', `setTimeout(() => {}, ${PRESTOP_DRAIN_SECONDS * 1000})`] } } },
     startupProbe: probe('/v2/health/live', 5, 60),
     livenessProbe: probe('/v2/health/live', 10, 3),
     readinessProbe: probe('/v2/health/ready', 5, 2),
@@ -94,7 +97,7 @@ export function serverContainer(spec: DeploymentSpec, name: string, ports: PortN
     securityContext: containerSecurity,
     volumeMounts: [
       { name: 'runtime', mountPath: POD_PATHS.runtime, readOnly: true },
-      { name: 'artifacts', mountPath: POD_PATHS.artifacts },
+      ...(artifactsVolume ? [{ name: 'artifacts', mountPath: POD_PATHS.artifacts }] : []),
       { name: 'cache', mountPath: POD_PATHS.cache },
       { name: 'tmp', mountPath: '/tmp' },
       ...(spec.tls ? [{ name: 'tls', mountPath: POD_PATHS.tls, readOnly: true }] : []),
@@ -105,12 +108,20 @@ export function serverContainer(spec: DeploymentSpec, name: string, ports: PortN
 export function podVolumes(inputs: PodInputs): Record<string, unknown>[] {
   return [
     { name: 'runtime', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
-    { name: 'artifacts', persistentVolumeClaim: { claimName: inputs.artifactsClaim } },
+    ...(inputs.artifactsClaim === null ? [] : [{ name: 'artifacts', persistentVolumeClaim: { claimName: inputs.artifactsClaim } }]),
     { name: 'cache', emptyDir: {} },
     { name: 'tmp', emptyDir: {} },
     ...(inputs.tlsSecret ? [{ name: 'tls', secret: { secretName: inputs.tlsSecret, defaultMode: 0o440 } }] : []),
   ];
 }
 
-/** Drain timeout of `tachyon serve` (30 s) plus margin, so Kubernetes never kills a draining server. */
-export const TERMINATION_GRACE_SECONDS = 40;
+/** How long the preStop hook keeps a terminating pod serving before SIGTERM (endpoint removal propagates). */
+export const PRESTOP_DRAIN_SECONDS = 5;
+
+/** preStop wait + drain timeout of `tachyon serve` (30 s) + margin, so Kubernetes never kills a draining server. */
+export const TERMINATION_GRACE_SECONDS = 45;
+
+/** Prometheus scrape annotations (the convention of the Prometheus Helm chart's kubernetes-pods job). */
+export function scrapeAnnotations(spec: DeploymentSpec): Record<string, string> {
+  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(HTTP_PORT), 'prometheus.io/path': '/metrics', 'prometheus.io/scheme': spec.tls ? 'https' : 'http' };
+}

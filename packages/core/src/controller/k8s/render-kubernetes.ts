@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
 import type { DeploymentSpec } from '../deployment-spec.js';
-import { buildInferenceService } from './kserve-manifest.js';
-import { objectNames, type K8sObject } from './k8s-names.js';
-import { buildDeployment, buildHorizontalPodAutoscaler, buildService } from './plain-manifests.js';
+import { buildInferenceService, kservePodSelector } from './kserve-manifest.js';
+import { objectNames, selectorLabels, type K8sObject } from './k8s-names.js';
+import { buildDeployment, buildHorizontalPodAutoscaler, buildPodDisruptionBudget, buildService } from './plain-manifests.js';
 import type { PodInputs, SecretKeyRef } from './pod-template.js';
 import { REGISTRY_URL_KEY, SECRET_PLACEHOLDERS, buildCertificate, buildSecret } from './secret-manifests.js';
 
@@ -21,10 +21,15 @@ export interface RenderKubernetesOptions {
   namespace?: string;
   /** The service keys, written into the Secret. @default placeholders, to be replaced before applying */
   keys?: { primary: string; secondary: string };
-  /** PersistentVolumeClaim (ReadWriteMany) holding the workspace's artifact folder. @default 'tachyon-artifacts' */
-  artifactsClaim?: string;
+  /**
+   * PersistentVolumeClaim (ReadWriteMany) holding the workspace's artifact folder, or null when the artifacts are in
+   * the PostgreSQL registry itself (no volume: the registry URL is the pods' whole state). @default 'tachyon-artifacts'
+   */
+  artifactsClaim?: string | null;
   /** `name` of the pod's tachyon.json. @default the service name */
   workspaceName?: string;
+  /** KServe: the percentage of traffic the newly applied revision gets (0..100); the rest stays on the last ready one. @default none (all traffic) */
+  canaryTrafficPercent?: number;
 }
 
 export interface RenderKubernetesConfig {
@@ -32,8 +37,9 @@ export interface RenderKubernetesConfig {
   readonly namespace: string;
   readonly registryUrl: string | Readonly<SecretKeyRef>;
   readonly keys: Readonly<{ primary: string; secondary: string }> | undefined;
-  readonly artifactsClaim: string;
+  readonly artifactsClaim: string | null;
   readonly workspaceName: string | undefined;
+  readonly canaryTrafficPercent: number | undefined;
 }
 
 export const RENDER_KUBERNETES_DEFAULTS = Object.freeze({ format: 'all' as KubernetesFormat, namespace: 'default', artifactsClaim: 'tachyon-artifacts' });
@@ -50,8 +56,8 @@ export function compileRenderKubernetesOptions(options: RenderKubernetesOptions 
   if (!KUBERNETES_FORMATS.includes(format)) throw new RangeError(`options.format: expected one of ${KUBERNETES_FORMATS.join(', ')}, got ${JSON.stringify(format)}.`);
   const namespace = options.namespace ?? RENDER_KUBERNETES_DEFAULTS.namespace;
   if (typeof namespace !== 'string' || namespace.length > 63 || !DNS_LABEL.test(namespace)) throw new RangeError(`options.namespace: "${String(namespace)}" is not a DNS-1123 label.`);
-  const artifactsClaim = options.artifactsClaim ?? RENDER_KUBERNETES_DEFAULTS.artifactsClaim;
-  if (typeof artifactsClaim !== 'string' || artifactsClaim.length > 253 || !DNS_SUBDOMAIN.test(artifactsClaim)) {
+  const artifactsClaim = options.artifactsClaim === undefined ? RENDER_KUBERNETES_DEFAULTS.artifactsClaim : options.artifactsClaim;
+  if (artifactsClaim !== null && (typeof artifactsClaim !== 'string' || artifactsClaim.length > 253 || !DNS_SUBDOMAIN.test(artifactsClaim))) {
     throw new RangeError(`options.artifactsClaim: "${String(artifactsClaim)}" is not a valid PersistentVolumeClaim name.`);
   }
   const registryUrl = options.registryUrl ?? SECRET_PLACEHOLDERS.registryUrl;
@@ -74,7 +80,10 @@ export function compileRenderKubernetesOptions(options: RenderKubernetesOptions 
   }
   const workspaceName = options.workspaceName;
   if (workspaceName !== undefined && (typeof workspaceName !== 'string' || workspaceName === '')) throw new TypeError('options.workspaceName: expected a non-empty string.');
+  const canary = options.canaryTrafficPercent;
+  if (canary !== undefined && (!Number.isInteger(canary) || canary < 0 || canary > 100)) throw new RangeError(`options.canaryTrafficPercent: expected an integer 0..100, got ${String(canary)}.`);
   return Object.freeze({
+    canaryTrafficPercent: canary,
     format,
     namespace,
     registryUrl: typeof registryUrl === 'string' ? registryUrl : Object.freeze({ secretName: registryUrl.secretName, key: registryUrl.key }),
@@ -109,10 +118,14 @@ export function renderKubernetes(spec: DeploymentSpec, options: RenderKubernetes
   const ns = config.namespace;
   const documents: K8sObject[] = [buildSecret(spec, ns, { keys: config.keys, registryUrl: external ? undefined : (config.registryUrl as string) })];
   if (spec.tls?.mode === 'cert-manager') documents.push(buildCertificate(spec, ns));
-  if (config.format !== 'plain') documents.push(buildInferenceService(spec, ns, inputs));
+  if (config.format !== 'plain') {
+    documents.push(buildInferenceService(spec, ns, inputs, config.canaryTrafficPercent));
+    documents.push(buildPodDisruptionBudget(spec, ns, kservePodSelector(spec.service), `${names.workload}-predictor`));
+  }
   if (config.format !== 'kserve') {
     documents.push(buildDeployment(spec, ns, inputs), buildService(spec, ns));
     if (spec.autoscale) documents.push(buildHorizontalPodAutoscaler(spec, ns));
+    documents.push(buildPodDisruptionBudget(spec, ns, selectorLabels(spec), names.workload));
   }
   return Object.freeze({ documents: Object.freeze(documents), yaml: toYamlStream(documents) });
 }

@@ -14,6 +14,9 @@ export const POD_PATHS = Object.freeze({
   tls: '/etc/tachyon/tls',
 });
 
+/** `artifacts` of the pod's tachyon.json meaning "the registry's own URL" (large objects): the init script fills it in. */
+export const ARTIFACTS_IN_REGISTRY = '@registry';
+
 /** Values that stand in for secrets nobody passed; the init container refuses to start while any is left. */
 export const PLACEHOLDER_PREFIX = 'REPLACE-ME';
 
@@ -31,6 +34,7 @@ const dir = env('TACHYON_RUNTIME_DIR');
 const workspace = JSON.parse(env('TACHYON_WORKSPACE_JSON'));
 workspace.registry = secret('TACHYON_REGISTRY_URL');
 if (!/^postgres(ql)?:\\/\\//.test(workspace.registry)) fail('TACHYON_REGISTRY_URL must be a postgres:// URL');
+if (workspace.artifacts === '${ARTIFACTS_IN_REGISTRY}') workspace.artifacts = workspace.registry;
 const write = (file, value) => fs.writeFileSync(path.join(dir, file), JSON.stringify(value, null, 2) + '\\n', { mode: 0o600 });
 fs.mkdirSync(path.join(dir, 'workspace'), { recursive: true, mode: 0o700 });
 write('workspace/tachyon.json', workspace);
@@ -40,8 +44,8 @@ console.error('tachyon-init: wrote ' + dir);
 `;
 
 /** tachyon.json of the pod's workspace, without the registry (the init container adds it from the Secret). */
-export function podWorkspaceConfig(name: string): Record<string, unknown> {
-  return { name, artifacts: POD_PATHS.artifacts, modelPath: [] };
+export function podWorkspaceConfig(name: string, artifactsInRegistry = false): Record<string, unknown> {
+  return { name, artifacts: artifactsInRegistry ? ARTIFACTS_IN_REGISTRY : POD_PATHS.artifacts, modelPath: [] };
 }
 
 /**

@@ -70,6 +70,19 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = Object.freeze([
       );
     `,
   },
+  {
+    id: 3,
+    name: 'blobs',
+    sql: `
+      -- Artifacts as large objects (PostgresBlobStore): one row per distinct sha256, its bytes in pg_largeobject.
+      CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+        oid OID NOT NULL,
+        size BIGINT NOT NULL CHECK (size >= 0),
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ]);
 
 /**

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { TachyonError } from '@tachyon/protocol';
 import { validateModelName, validateModelVersion, validateStringMap } from '../model-ref.js';
 import type { DeploymentInput, DeploymentRecord, DeploymentRef, ModelVersionRecord, NewModelVersion, PendingBlob, RegistryStore } from '../registry-store.js';
 import { checkDeploymentInput, checkDeploymentName, checkDeploymentRef, checkDeploymentState, checkNewModelVersion, versionNotFound } from '../store-records.js';
@@ -238,6 +239,24 @@ export class PostgresRegistryStore implements RegistryStore {
   async importAll(data: RegistryExport): Promise<void> {
     checkRegistryExport(data);
     await this.transaction('import into the registry', (client) => importRegistryRows(client, data, this.registry));
+  }
+
+  async importDeployments(records: readonly DeploymentRecord[]): Promise<void> {
+    for (const r of records) checkDeploymentName(r.name);
+    await this.transaction('import deployment rows', async (client) => {
+      await client.query('LOCK TABLE deployments IN EXCLUSIVE MODE');
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM deployments');
+      if (Number(rows[0]!.n) > 0) {
+        throw new CallerError(new TachyonError('TCH_ERR_REGISTRY_DATABASE_FAILED', `PostgreSQL registry "${this.registry}" already has deployment rows; an import needs none.`, { details: { registry: this.registry } }));
+      }
+      await client.query(
+        `INSERT INTO deployments (name, spec, state, reason, generation, runtime, created_at, updated_at)
+         SELECT name, spec, state, reason, generation, runtime, created_at::timestamptz, updated_at::timestamptz
+         FROM jsonb_to_recordset($1::jsonb) AS r(name text, spec jsonb, state text, reason text, generation integer, runtime jsonb,
+                                                  created_at text, updated_at text)`,
+        [JSON.stringify(records.map((r) => ({ name: r.name, spec: r.spec, state: r.state, reason: r.reason, generation: r.generation, runtime: r.runtime, created_at: r.createdAt, updated_at: r.updatedAt })))],
+      );
+    });
   }
 
   async close(): Promise<void> {

@@ -21,10 +21,10 @@ const docs = (format: 'kserve' | 'plain' | 'all', extra = {}) =>
 const envOf = (container: Json) => Object.fromEntries((container['env'] as Json[]).map((e) => [e['name'], e['value'] ?? e['valueFrom']]));
 
 test('the format picks the workload objects; the Secret is always first', () => {
-  assert.deepEqual(docs('kserve').map((d) => d['kind']), ['Secret', 'InferenceService']);
-  assert.deepEqual(docs('plain').map((d) => d['kind']), ['Secret', 'Deployment', 'Service', 'HorizontalPodAutoscaler']);
-  assert.deepEqual(docs('all').map((d) => d['kind']), ['Secret', 'InferenceService', 'Deployment', 'Service', 'HorizontalPodAutoscaler']);
-  assert.deepEqual(docs('all').map(manifestFileName as (d: Json) => string), ['secret-vision-secrets.yaml', 'inferenceservice-vision.yaml', 'deployment-vision.yaml', 'service-vision.yaml', 'horizontalpodautoscaler-vision.yaml']);
+  assert.deepEqual(docs('kserve').map((d) => d['kind']), ['Secret', 'InferenceService', 'PodDisruptionBudget']);
+  assert.deepEqual(docs('plain').map((d) => d['kind']), ['Secret', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']);
+  assert.deepEqual(docs('all').map((d) => d['kind']), ['Secret', 'InferenceService', 'PodDisruptionBudget', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']);
+  assert.deepEqual(docs('all').map(manifestFileName as (d: Json) => string), ['secret-vision-secrets.yaml', 'inferenceservice-vision.yaml', 'poddisruptionbudget-vision-predictor.yaml', 'deployment-vision.yaml', 'service-vision.yaml', 'horizontalpodautoscaler-vision.yaml', 'poddisruptionbudget-vision.yaml']);
 });
 
 test('the KServe predictor runs tachyon serve with the ports named http1 and h2c, in RawDeployment mode', () => {
@@ -84,7 +84,7 @@ test('plain manifests: selector labels match, the HPA targets the Deployment, th
   for (const doc of docs('all')) assert.equal(doc['metadata'].annotations['tachyon.dev/model'], 'resnet50:3');
   const fixed = renderKubernetes(compileDeploymentSpec({ service: 'fixed', model: { name: 'm', version: 1 }, replicas: 3 }), { format: 'plain' }).documents;
   assert.equal((fixed[1] as Json)['spec'].replicas, 3);
-  assert.deepEqual(fixed.map((d) => d.kind), ['Secret', 'Deployment', 'Service']);
+  assert.deepEqual(fixed.map((d) => d.kind), ['Secret', 'Deployment', 'Service', 'PodDisruptionBudget']);
 });
 
 test('TLS: cert-manager gets a Certificate whose Secret the pods mount, and probes switch to HTTPS', () => {

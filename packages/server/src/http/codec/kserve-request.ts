@@ -1,9 +1,9 @@
-import { TachyonError } from '@tachyon/protocol';
-import type { InferRequest, InferTensor, RequestedOutput } from '../../inference/infer-types.js';
-import { ELEMENT_SIZE, decodeRawTensor, elementCount, isDatatype } from '../../inference/raw-tensor.js';
-import { parsePriority } from '../../inference/priority.js';
+import { CLASSIFICATION_PARAMETER, INFERENCE_HEADER, TachyonError } from '@tachyon/protocol';
+import type { InferRequest, InferTensor, RequestedOutput } from '@tachyon/core';
+import { ELEMENT_SIZE, decodeRawTensor, elementCount, isDatatype } from '../../codec/raw-tensor.js';
+import { parsePriority } from '@tachyon/core';
 
-export const INFERENCE_HEADER = 'inference-header-content-length';
+export { INFERENCE_HEADER };
 
 export interface DecodedKServeRequest {
   request: InferRequest;
@@ -91,8 +91,8 @@ export function decodeKServeRequest(body: Buffer, headerLength: unknown, target:
       const output = object(raw, path);
       if (typeof output['name'] !== 'string' || output['name'] === '') throw invalid(`${path}.name must be a non-empty string.`, { path });
       const params = output['parameters'] === undefined ? {} : object(output['parameters'], `${path}.parameters`);
-      const k = params['classification'];
-      if (k !== undefined && (!Number.isSafeInteger(k) || (k as number) < 1)) throw invalid(`${path}.parameters.classification must be an integer >= 1.`, { path });
+      const k = params[CLASSIFICATION_PARAMETER];
+      if (k !== undefined && (!Number.isSafeInteger(k) || (k as number) < 1)) throw invalid(`${path}.parameters.${CLASSIFICATION_PARAMETER} must be an integer >= 1.`, { path });
       if (typeof params['binary_data'] === 'boolean') binaryByName.set(output['name'], params['binary_data']);
       return k === undefined ? { name: output['name'] } : { name: output['name'], classification: k as number };
     });

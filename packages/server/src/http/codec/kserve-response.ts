@@ -1,5 +1,5 @@
-import type { InferResponse, InferTensor } from '../../inference/infer-types.js';
-import { encodeRawTensor } from '../../inference/raw-tensor.js';
+import type { InferResponse, InferTensor } from '@tachyon/core';
+import { encodeRawTensor } from '../../codec/raw-tensor.js';
 
 export interface KServeOutput {
   name: string;

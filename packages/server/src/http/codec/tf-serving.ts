@@ -1,6 +1,6 @@
 import { TachyonError } from '@tachyon/protocol';
-import type { InferResponse } from '../../inference/infer-types.js';
-import { IMAGE_INPUT } from '../../model-host/served-model.js';
+import type { InferResponse } from '@tachyon/core';
+import { IMAGE_INPUT } from '@tachyon/core';
 
 type Json = Record<string, unknown>;
 
@@ -13,7 +13,8 @@ export interface DecodedPredict {
 /**
  * TF-Serving REST Predict: `{"instances": [{"b64": ...}, ...]}` or `{"instances": [{"images": {"b64": ...}}]}` (row
  * format), or `{"inputs": {"images": [{"b64": ...}]}}` / `{"inputs": [{"b64": ...}]}` / `{"inputs": {"b64": ...}}`
- * (columnar). Binary values must be `{"b64": ...}`, as in TF-Serving; `signature_name` is accepted and ignored.
+ * (columnar). Binary values must be `{"b64": ...}`, as in TF-Serving; `signature_name` is checked by the route with the one
+ * rule shared with gRPC (resolveSignatureName).
  */
 export function decodePredictRequest(body: Json): DecodedPredict {
   const hasInstances = body['instances'] !== undefined;

@@ -1,3 +1,6 @@
+import {
+  DEADLINE_HEADER, INFERENCE_HEADER, PRIORITY_HEADER, REQUEST_ID_HEADER, RETRY_AFTER_HEADER, SERVER_TIMING_HEADER, TRACEPARENT_HEADER,
+} from '@tachyon/protocol';
 import { SERVER_VERSION } from '../../server-version.js';
 import { SCHEMAS } from './openapi-schemas.js';
 
@@ -25,7 +28,7 @@ function operation(o: { summary: string; tags: string[]; access: Access; ok: Jso
     ],
     ...(o.body === undefined ? {} : { requestBody: { required: true, content: o.body } }),
     responses: {
-      '200': { description: 'OK', headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' }, traceparent: { $ref: '#/components/headers/Traceparent' } }, content: o.ok },
+      '200': { description: 'OK', headers: { [REQUEST_ID_HEADER]: { $ref: '#/components/headers/RequestId' }, [TRACEPARENT_HEADER]: { $ref: '#/components/headers/Traceparent' } }, content: o.ok },
       default: { $ref: '#/components/responses/Error' },
     },
   };
@@ -46,7 +49,7 @@ function kserveModelPaths(base: string, params: Json[]): Json {
         summary: 'Inference (KServe v2 / open inference protocol), with the binary tensor data and classification extensions',
         description: 'Input "images": BYTES [N] or [N, 1], one encoded JPEG/PNG/WebP per element. Output "scores": FP32 [N, C] confidences, or with parameters.classification = K, BYTES [N, K] "score:index:label". A binary body must send the Inference-Header-Content-Length header; BYTES binary elements are each a 4-byte little-endian length then the bytes. A binary response (application/octet-stream) is the JSON InferResponse (its Inference-Header-Content-Length header gives the length) followed by each binary output\'s data.',
         tags: ['KServe v2'], access: 'service',
-        params: [...params, { name: 'Inference-Header-Content-Length', in: 'header', required: false, description: 'Length of the JSON header when binary tensor data follows it.', schema: { type: 'integer', minimum: 0 } }],
+        params: [...params, { name: INFERENCE_HEADER, in: 'header', required: false, description: 'Length of the JSON header when binary tensor data follows it.', schema: { type: 'integer', minimum: 0 } }],
         body: { 'application/json': { schema: ref('InferRequest') }, 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
         ok: inferOk,
       })),
@@ -62,7 +65,8 @@ function tfPaths(base: string, params: Json[]): Json {
         tags: ['TF-Serving'], access: 'service', params, body: json('PredictRequest'), ok: json('PredictResponse'),
       })),
     },
-    [base]: { get: operation({ summary: 'TF-Serving model status', tags: ['TF-Serving'], access: 'service', params, ok: json('ModelStatus') }) },
+    [base]: { get: operation({ summary: 'TF-Serving model status (GetModelStatus): every version and its state', tags: ['TF-Serving'], access: 'service', params, ok: json('ModelStatus') }) },
+    [`${base}/metadata`]: { get: operation({ summary: 'TF-Serving model metadata (GetModelMetadata): the signature_def of serving_default', tags: ['TF-Serving'], access: 'service', params, ok: json('ModelMetadataTf') }) },
   };
 }
 
@@ -73,7 +77,7 @@ function optionalBody(op: Json): Json {
 
 function withServerTiming(op: Json): Json {
   const ok = (op['responses'] as Json)['200'] as Json;
-  ok['headers'] = { ...(ok['headers'] as Json), 'Server-Timing': { $ref: '#/components/headers/ServerTiming' } };
+  ok['headers'] = { ...(ok['headers'] as Json), [SERVER_TIMING_HEADER]: { $ref: '#/components/headers/ServerTiming' } };
   return op;
 }
 
@@ -141,10 +145,10 @@ export function buildOpenApiDocument(): Json {
         adminKey: { type: 'http', scheme: 'bearer', description: 'The workspace admin key.' },
       },
       parameters: {
-        RequestId: { name: 'x-request-id', in: 'header', required: false, description: 'Echoed; generated (UUID) when absent or not 1-128 visible ASCII characters.', schema: { type: 'string', maxLength: 128 } },
-        Traceparent: { name: 'traceparent', in: 'header', required: false, description: 'W3C Trace Context of the caller (with optional tracestate); an invalid one is ignored.', schema: { type: 'string' } },
-        Priority: { name: 'x-request-priority', in: 'header', required: false, description: 'Scheduling priority: "high" overtakes "normal" requests waiting for the same model (KServe JSON may say parameters.priority: 1 instead).', schema: { type: 'string', enum: ['high', 'normal'] } },
-        Timeout: { name: 'x-request-timeout-ms', in: 'header', required: false, description: 'Deadline in ms from arrival; past it the answer is TCH_ERR_DEADLINE_EXCEEDED (504).', schema: { type: 'integer', minimum: 1 } },
+        RequestId: { name: REQUEST_ID_HEADER, in: 'header', required: false, description: 'Echoed; generated (UUID) when absent or not 1-128 visible ASCII characters.', schema: { type: 'string', maxLength: 128 } },
+        Traceparent: { name: TRACEPARENT_HEADER, in: 'header', required: false, description: 'W3C Trace Context of the caller (with optional tracestate); an invalid one is ignored.', schema: { type: 'string' } },
+        Priority: { name: PRIORITY_HEADER, in: 'header', required: false, description: 'Scheduling priority: "high" overtakes "normal" requests waiting for the same model (KServe JSON may say parameters.priority: 1 instead).', schema: { type: 'string', enum: ['high', 'normal'] } },
+        Timeout: { name: DEADLINE_HEADER, in: 'header', required: false, description: 'Deadline in ms from arrival; past it the answer is TCH_ERR_DEADLINE_EXCEEDED (504).', schema: { type: 'integer', minimum: 1 } },
       },
       headers: {
         RequestId: { description: 'The request id.', schema: { type: 'string' } },
@@ -154,7 +158,7 @@ export function buildOpenApiDocument(): Json {
       responses: {
         Error: {
           description: 'An error; the status comes from the kind of the code (docs/errors.md).',
-          headers: { 'x-request-id': { $ref: '#/components/headers/RequestId' }, 'Retry-After': { description: 'Seconds; with TCH_ERR_LIMIT_RATE.', schema: { type: 'integer' } } },
+          headers: { [REQUEST_ID_HEADER]: { $ref: '#/components/headers/RequestId' }, [RETRY_AFTER_HEADER]: { description: 'Seconds; with TCH_ERR_LIMIT_RATE.', schema: { type: 'integer' } } },
           content: json('Error'),
         },
       },

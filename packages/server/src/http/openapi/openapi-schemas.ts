@@ -171,8 +171,51 @@ export const SCHEMAS: Record<string, Schema> = {
     properties: {
       model_version_status: {
         type: 'array',
-        items: { type: 'object', properties: { version: str, state: str, status: { type: 'object', properties: { error_code: str, error_message: str } } } },
+        items: {
+          type: 'object',
+          properties: {
+            version: str,
+            state: { type: 'string', enum: ['UNKNOWN', 'START', 'LOADING', 'AVAILABLE', 'UNLOADING', 'END'] },
+            status: { type: 'object', properties: { error_code: str, error_message: str } },
+          },
+        },
       },
+    },
+  },
+  ModelMetadataTf: {
+    type: 'object',
+    description: 'TF-Serving GetModelMetadata as JSON: the signature_def of serving_default (input images: DT_STRING [-1]; outputs scores and output_alias: DT_FLOAT [-1, C]); int64 values as strings.',
+    properties: {
+      model_spec: { type: 'object', properties: { name: str, signature_name: str, version: str } },
+      metadata: {
+        type: 'object',
+        properties: {
+          signature_def: {
+            type: 'object',
+            properties: {
+              signature_def: {
+                type: 'object',
+                additionalProperties: {
+                  type: 'object',
+                  properties: {
+                    inputs: { type: 'object', additionalProperties: { $ref: '#/components/schemas/TensorInfo' } },
+                    outputs: { type: 'object', additionalProperties: { $ref: '#/components/schemas/TensorInfo' } },
+                    method_name: str,
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  TensorInfo: {
+    type: 'object',
+    properties: {
+      name: str,
+      dtype: str,
+      tensor_shape: { type: 'object', properties: { dim: { type: 'array', items: { type: 'object', properties: { size: str, name: str } } }, unknown_rank: { type: 'boolean' } } },
     },
   },
   MetricsHistory: {

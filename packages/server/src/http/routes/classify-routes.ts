@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { TachyonError } from '@tachyon/protocol';
-import { IMAGE_INPUT, SCORES_OUTPUT } from '../../model-host/served-model.js';
-import { fromClassificationTensor } from '../codec/classification.js';
+import { IMAGE_INPUT, SCORES_OUTPUT } from '@tachyon/core';
 import type { HttpServerState } from '../fastify-types.js';
 import type { HttpConfig } from '../http-options.js';
 import { runInfer } from '../run-infer.js';
@@ -37,7 +36,7 @@ export async function classifyRoutes(scope: FastifyInstance, state: HttpServerSt
         inputs: [{ name: IMAGE_INPUT, datatype: 'BYTES', shape: [images.length], data: images }],
         outputs: [{ name: SCORES_OUTPUT, classification: request.query.top }],
       });
-      return { results: fromClassificationTensor(response.outputs[0]!).map((top, i) => ({ file: files[i] ?? null, top })) };
+      return { results: response.outputs[0]!.top!.map((top, i) => ({ file: files[i] ?? null, top })) };
     },
   );
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TachyonError } from '@tachyon/protocol';
-import { validateVersionPolicy, type VersionPolicy } from '../../model-host/model-control-options.js';
+import { validateVersionPolicy, type VersionPolicy } from '@tachyon/core';
 import type { HttpServerState } from '../fastify-types.js';
 import { acceptAnyBodyAsBuffer, bodyBytes } from './raw-body.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { TachyonError } from '@tachyon/protocol';
+import { KSERVE_EXTENSIONS, TachyonError } from '@tachyon/protocol';
 import type { HttpServerState } from '../fastify-types.js';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
 import { SERVER_VERSION } from '../../server-version.js';
@@ -9,7 +9,7 @@ import { acceptAnyBodyAsBuffer } from './raw-body.js';
 export async function serverRoutes(app: FastifyInstance, state: HttpServerState): Promise<void> {
   acceptAnyBodyAsBuffer(app);
   const open = { config: { access: 'open' as const } };
-  app.get('/v2', open, async () => ({ name: 'tachyon', version: SERVER_VERSION, extensions: ['classification', 'binary_tensor_data'] }));
+  app.get('/v2', open, async () => ({ name: 'tachyon', version: SERVER_VERSION, extensions: [...KSERVE_EXTENSIONS] }));
   app.get('/v2/health/live', { config: { access: 'live' } }, async () => ({ live: true }));
   app.get('/v2/health/ready', open, async () => {
     if (!state.host.isReady()) {

@@ -1,27 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { compileModelSources } from '@tachyon/core';
 import { startServer, type RunningServer } from '../../../src/serve/start-server.js';
 import type { ServeOptions } from '../../../src/serve/serve-options.js';
 import { createServeLogger } from '../../../src/serve/serve-logger.js';
-import { REPO_ROOT, sharedDir } from '../../support/shared-data.js';
+import { CLI_BIN, sharedDir, tempDir } from '@tachyon/test-support';
 
-export { REPO_ROOT, sharedDir };
-export const CLI_BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'tachyon.js');
 export const MODEL_NAME = 'mnv2';
 /** mobilenetv2-int8 puts 0.997 on goldfish for this image: a top-1 no protocol can get wrong by rounding. */
 export const GOLDFISH = { file: 'n01443537_goldfish.JPEG', index: 1, label: 'goldfish' };
-export const imagePath = (file: string): string => join(sharedDir(), 'images', 'imagenet-sample', file);
-
-/** A temp folder removed after the test. */
-export function tempDir(t: TestContext, prefix = 'tachyon-serve-test-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 export interface TestServer {
   server: RunningServer;

@@ -1,0 +1,2 @@
+export * from './render-haproxy.js';
+export * from './render-swarm.js';

@@ -1,0 +1,3 @@
+// Tiny generated ONNX models (identity, softmax classifier, odd-size image model, a deliberately slow model).
+export * from './generated-models.js';
+export * from './slow-model.js';
