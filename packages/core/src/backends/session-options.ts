@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { TachyonError } from '@tachyon/protocol';
 
 export const EXECUTION_PROVIDERS = ['tensorrt', 'cuda', 'cpu'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
@@ -104,5 +105,5 @@ export function compileWorkerPoolOptions(options: WorkerPoolOptions = {}): Worke
 function spinningFromEnv(value: string | undefined): boolean {
   if (value === undefined || value === '') return false;
   if (value === '1' || value === '0') return value === '1';
-  throw new RangeError(`TACHYON_INTRA_OP_SPINNING: expected "0" or "1", got ${JSON.stringify(value)}`);
+  throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Environment variable "TACHYON_INTRA_OP_SPINNING" must be "0" or "1", not ${JSON.stringify(value)}.`);
 }

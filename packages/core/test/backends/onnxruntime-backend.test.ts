@@ -122,3 +122,18 @@ test('the thread budget: workers x intra-op threads never exceed the cores unles
   assert.equal(compileWorkerPoolOptions({ intraOpSpinning: true }).intraOpSpinning, true);
   assert.throws(() => compileWorkerPoolOptions({ intraOpSpinning: 'yes' as unknown as boolean }), TypeError);
 });
+
+test('intra-op spinning: off by default, TACHYON_INTRA_OP_SPINNING sets the default, the option wins', (t) => {
+  const saved = process.env['TACHYON_INTRA_OP_SPINNING'];
+  t.after(() => {
+    if (saved === undefined) delete process.env['TACHYON_INTRA_OP_SPINNING'];
+    else process.env['TACHYON_INTRA_OP_SPINNING'] = saved;
+  });
+  delete process.env['TACHYON_INTRA_OP_SPINNING'];
+  assert.equal(compileWorkerPoolOptions().intraOpSpinning, false);
+  process.env['TACHYON_INTRA_OP_SPINNING'] = '1';
+  assert.equal(compileWorkerPoolOptions().intraOpSpinning, true);
+  assert.equal(compileWorkerPoolOptions({ intraOpSpinning: false }).intraOpSpinning, false);
+  process.env['TACHYON_INTRA_OP_SPINNING'] = 'yes';
+  assert.throws(() => compileWorkerPoolOptions(), (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID'));
+});
