@@ -19,14 +19,25 @@ export function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
-/** A cpu-watch window in which `childPid`'s CPU is moved from otherCores to ownCores. */
-export function startCpuWatchWithChild(childPid: number | undefined): () => CpuWindow | undefined {
+function childrenCpuSeconds(pids: readonly number[]): number | undefined {
+  let sum = 0;
+  for (const pid of pids) {
+    const s = processCpuSeconds(pid);
+    if (s === undefined) return undefined;
+    sum += s;
+  }
+  return sum;
+}
+
+/** A cpu-watch window in which the CPU of `childPid` (one server child or several) is moved from otherCores to ownCores. */
+export function startCpuWatchWithChild(childPid: number | readonly number[] | undefined): () => CpuWindow | undefined {
   const stop = startCpuWatch();
-  const child0 = childPid === undefined ? undefined : processCpuSeconds(childPid);
+  const pids = childPid === undefined ? [] : typeof childPid === 'number' ? [childPid] : childPid;
+  const child0 = pids.length === 0 ? undefined : childrenCpuSeconds(pids);
   return () => {
     const window = stop();
-    if (!window || childPid === undefined || child0 === undefined) return window;
-    const child1 = processCpuSeconds(childPid);
+    if (!window || child0 === undefined) return window;
+    const child1 = childrenCpuSeconds(pids);
     if (child1 === undefined) return window;
     const childCores = (child1 - child0) / window.seconds;
     return { ...window, ownCores: window.ownCores + childCores, otherCores: Math.max(0, window.otherCores - childCores) };
@@ -37,7 +48,7 @@ export function startCpuWatchWithChild(childPid: number | undefined): () => CpuW
 export async function measureInterleavedWithChild(
   contenders: readonly Contender[],
   options: InterleaveOptions,
-  childPid: number | undefined,
+  childPid: number | readonly number[] | undefined,
 ): Promise<{ results: ContenderSamples[]; machine: MeasureMachine }> {
   return measureInterleaved(contenders, { ...options, startWatch: () => startCpuWatchWithChild(childPid) });
 }

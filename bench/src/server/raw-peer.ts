@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { preprocessImage, type PreprocessConfig } from '@tachyon/core';
+import { compileWorkerPoolOptions, preprocessImage, type PreprocessConfig } from '@tachyon/core';
 
 /** How the peer turns bytes into the model's input: torchvision's Resize(256) + CenterCrop(224), or a plain stretch. */
 export type PeerPreprocess =
@@ -37,6 +37,11 @@ export interface PeerOptions {
   outputKind: 'logits' | 'probabilities';
   /** @default os.availableParallelism(): tachyon's intra-op threads with one worker */
   intraOpNumThreads?: number;
+  /**
+   * onnxruntime's `session.intra_op.allow_spinning` (onnxruntime's own default is to spin).
+   * @default tachyon's (compileWorkerPoolOptions().intraOpSpinning): the peer runs with tachyon's session options
+   */
+  intraOpSpinning?: boolean;
 }
 
 export interface PeerTop {
@@ -48,7 +53,7 @@ export interface PeerTop {
 /**
  * sharp decodes and resizes (linear kernel: PIL's antialiased bilinear, as torchvision uses), a JS loop crops the
  * centre and normalizes into NCHW float32, InferenceSession.run with tachyon's session options (cpu, intra-op threads
- * = cores, inter-op 1, sequential, graph optimization all), then softmax and top-k.
+ * = cores, inter-op 1, sequential, graph optimization all, intra-op spinning as tachyon's), then softmax and top-k.
  */
 export class RawPeerClassifier {
   private constructor(
@@ -63,6 +68,7 @@ export class RawPeerClassifier {
       intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
       interOpNumThreads: 1,
       executionMode: 'sequential',
+      extra: { session: { intra_op: { allow_spinning: (options.intraOpSpinning ?? compileWorkerPoolOptions().intraOpSpinning) ? '1' : '0' } } },
     });
     return new RawPeerClassifier(session, options);
   }
@@ -111,7 +117,7 @@ export class RawPeerClassifier {
   }
 }
 
-function softmax(logits: Float32Array): Float32Array {
+export function softmax(logits: Float32Array): Float32Array {
   let max = -Infinity;
   for (const v of logits) if (v > max) max = v;
   const out = new Float32Array(logits.length);
@@ -121,7 +127,7 @@ function softmax(logits: Float32Array): Float32Array {
   return out;
 }
 
-function topKOf(scores: Float32Array, k: number, labels: readonly string[]): PeerTop[] {
+export function topKOf(scores: Float32Array, k: number, labels: readonly string[]): PeerTop[] {
   const best: number[] = [];
   for (let i = 0; i < scores.length; i++) {
     if (best.length < k || scores[i]! > scores[best[best.length - 1]!]!) {

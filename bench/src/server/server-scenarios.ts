@@ -22,7 +22,8 @@ export interface GroupSettings {
   iterations: number;
   blocks: number;
   switchPauseMs: number;
-  childPid: number | undefined;
+  /** The server child (or children): their CPU counts as the benchmark's own. */
+  childPid: number | readonly number[] | undefined;
   log: (message: string) => void;
 }
 
@@ -40,9 +41,10 @@ export const E2E_NAMES = Object.freeze({
   peer: `e2e/raw-ort-sharp/${MOBILENET_SERVICE}`,
   samePreprocessPeer: `e2e/raw-ort-tachyon-preprocess/${MOBILENET_SERVICE}`,
   tachyonInProcess: `e2e/tachyon-inprocess/${MOBILENET_SERVICE}`,
+  plainWorker: `e2e/plain-fastify-worker/${MOBILENET_SERVICE}`,
 });
 
-function timingMedians(headers: readonly string[]): Record<string, number> {
+export function timingMedians(headers: readonly string[]): Record<string, number> {
   const parsed = headers.map(parseServerTiming);
   const keys = [...new Set(parsed.flatMap((p) => Object.keys(p)))];
   const out: Record<string, number> = Object.fromEntries(keys.map((k) => [k, round(median(parsed.map((p) => p[k]!).filter((v) => Number.isFinite(v))), 4)]));
@@ -52,7 +54,7 @@ function timingMedians(headers: readonly string[]): Record<string, number> {
   return out;
 }
 
-async function measure(
+export async function measure(
   group: string,
   contenders: Contender[],
   meta: Record<string, { side: 'tachyon' | 'peer'; description: string }>,
@@ -114,6 +116,7 @@ const tachyonPreprocess = tachyonPreprocessor(presetByName('torchvision224'));
  */
 export async function runEndToEndGroup(
   tachyon: HttpTarget,
+  plain: HttpTarget | undefined,
   peer: RawPeerClassifier,
   inProcess: ServedModel | undefined,
   jpeg: Uint8Array,
@@ -125,11 +128,13 @@ export async function runEndToEndGroup(
     { name: n.peer, call: () => peer.classify(jpeg, 5) },
     { name: n.samePreprocessPeer, call: () => peer.classify(jpeg, 5, tachyonPreprocess) },
   ];
+  if (plain) contenders.push({ name: n.plainWorker, call: () => plain.request('POST', '/classify-worker', jpeg) });
   if (inProcess) contenders.push({ name: n.tachyonInProcess, call: () => inProcess.classifyImage(jpeg, 5) });
   const meta = {
     [n.tachyonHttp]: { side: 'tachyon' as const, description: 'POST the JPEG to /v1/services/mobilenetv2-int8/classify on the server child, read and parse the top-5 JSON' },
     [n.peer]: { side: 'peer' as const, description: 'in this process: sharp decode + resize (short side 256, linear) + JS centre crop 224 and normalize, onnxruntime-node run (tachyon\'s session options), softmax + top-5' },
     [n.samePreprocessPeer]: { side: 'peer' as const, description: "in this process: the peer with tachyon's preprocessImage (libjpeg-turbo decode, torchvision224) in place of its sharp code: what is left of (b) is serving cost alone" },
+    [n.plainWorker]: { side: 'peer' as const, description: "POST the JPEG to a plain fastify handler on the server child: tachyon's preprocessImage in the handler, onnxruntime-node (tachyon's session options) in one worker thread (postMessage, buffers transferred), softmax + top-5: the floor of issue 15 (b)" },
     [n.tachyonInProcess]: { side: 'tachyon' as const, description: 'in this process: ServedModel.classifyImage(jpeg, 5): the engine the server runs, tachyon without HTTP (context: splits the HTTP cost from the pipeline cost)' },
   };
   tachyon.serverTimings.length = 0;

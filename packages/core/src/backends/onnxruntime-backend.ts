@@ -137,7 +137,7 @@ export class OnnxRuntimeBackend implements Backend {
       if (outcome === 'by-message') return;
       settle(id, 'error' in outcome ? { type: 'error', id, error: outcome.error } : { type: 'result', id, outputs: outcome.outputs });
     });
-    const workerData: WorkerInit = { intraOpThreads: this.config.intraOpThreads, channel: channel.buffers };
+    const workerData: WorkerInit = { intraOpThreads: this.config.intraOpThreads, intraOpSpinning: this.config.intraOpSpinning, channel: channel.buffers };
     // The default worker stack overflows (SIGSEGV) while onnxruntime creates a session when the process argv is long
     // (~15 KB, e.g. a shell glob of image paths); 32 MB leaves ample room (tested with 64 KB of argv).
     const thread = new Worker(WORKER_URL, { workerData, resourceLimits: { stackSizeMb: 32 } });

@@ -10,7 +10,7 @@ import { serveSharedChannel } from './shared-channel-worker.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-messages.js';
 
 const port = parentPort!;
-const { intraOpThreads, channel } = workerData as WorkerInit;
+const { intraOpThreads, intraOpSpinning, channel } = workerData as WorkerInit;
 const sessions = new Map<number, ort.InferenceSession>();
 
 // Failed provider probes (e.g. CUDA libraries missing) are reported through our aggregated error, not ORT's log.
@@ -84,6 +84,8 @@ async function createWithFallback(modelPath: string, config: SessionConfig) {
         intraOpNumThreads: intraOpThreads,
         interOpNumThreads: 1,
         executionMode: 'sequential',
+        // Config entries: without spinning, idle intra-op threads block instead of holding a core after each run.
+        extra: { session: { intra_op: { allow_spinning: intraOpSpinning ? '1' : '0' } } },
       });
       return { session, provider, fallbacks };
     } catch (error) {

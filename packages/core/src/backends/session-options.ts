@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { TachyonError } from '@tachyon/protocol';
 
 export const EXECUTION_PROVIDERS = ['tensorrt', 'cuda', 'cpu'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
@@ -61,6 +62,14 @@ export interface WorkerPoolOptions {
    * @default 'shared'
    */
   transport?: WorkerTransport;
+  /**
+   * Whether onnxruntime's intra-op threads busy-wait for work between and after parallel sections
+   * (`session.intra_op.allow_spinning`). Spinning saves a wake-up per operator but keeps a core busy after every
+   * run, so on a machine with few cores the next request's preprocessing (main thread, libuv and libvips threads)
+   * competes with it. `TACHYON_INTRA_OP_SPINNING=1` (or `0`) sets the default, for A/B measurements.
+   * @default false, unless TACHYON_INTRA_OP_SPINNING says otherwise
+   */
+  intraOpSpinning?: boolean;
 }
 
 export const WORKER_TRANSPORTS = ['shared', 'message'] as const;
@@ -71,6 +80,7 @@ export interface WorkerPoolConfig {
   readonly intraOpThreads: number;
   readonly cores: number;
   readonly transport: WorkerTransport;
+  readonly intraOpSpinning: boolean;
 }
 
 export function compileWorkerPoolOptions(options: WorkerPoolOptions = {}): WorkerPoolConfig {
@@ -87,5 +97,13 @@ export function compileWorkerPoolOptions(options: WorkerPoolOptions = {}): Worke
   }
   const transport = options.transport ?? 'shared';
   if (!WORKER_TRANSPORTS.includes(transport)) throw new TypeError(`transport: expected one of ${WORKER_TRANSPORTS.join(', ')}`);
-  return Object.freeze({ workers, intraOpThreads, cores, transport });
+  const intraOpSpinning = options.intraOpSpinning ?? spinningFromEnv(process.env['TACHYON_INTRA_OP_SPINNING']);
+  if (typeof intraOpSpinning !== 'boolean') throw new TypeError('intraOpSpinning: expected a boolean');
+  return Object.freeze({ workers, intraOpThreads, cores, transport, intraOpSpinning });
+}
+
+function spinningFromEnv(value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  if (value === '1' || value === '0') return value === '1';
+  throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Environment variable "TACHYON_INTRA_OP_SPINNING" must be "0" or "1", not ${JSON.stringify(value)}.`);
 }

@@ -26,6 +26,8 @@ export type WorkerReply =
 
 export interface WorkerInit {
   intraOpThreads: number;
+  /** `session.intra_op.allow_spinning` of every session the worker creates. */
+  intraOpSpinning: boolean;
   /** The shared-memory run channel (see shared-channel.ts); load, unload and oversized runs still go by message. */
   channel: SharedChannelBuffers;
 }

@@ -113,10 +113,27 @@ test('a closed session refuses runs', async (t) => {
 });
 
 test('the thread budget: workers x intra-op threads never exceed the cores unless oversubscribe is set', () => {
-  assert.deepEqual(compileWorkerPoolOptions({ cores: 2 }), { workers: 1, intraOpThreads: 2, cores: 2, transport: 'shared' });
-  assert.deepEqual(compileWorkerPoolOptions({ cores: 8, workers: 4, transport: 'message' }), { workers: 4, intraOpThreads: 2, cores: 8, transport: 'message' });
+  assert.deepEqual(compileWorkerPoolOptions({ cores: 2 }), { workers: 1, intraOpThreads: 2, cores: 2, transport: 'shared', intraOpSpinning: false });
+  assert.deepEqual(compileWorkerPoolOptions({ cores: 8, workers: 4, transport: 'message' }), { workers: 4, intraOpThreads: 2, cores: 8, transport: 'message', intraOpSpinning: false });
   assert.throws(() => compileWorkerPoolOptions({ transport: 'pipe' as 'shared' }), TypeError);
   assert.throws(() => compileWorkerPoolOptions({ cores: 2, workers: 2, intraOpThreads: 2 }), RangeError);
   assert.throws(() => compileWorkerPoolOptions({ cores: 2, workers: 3 }), RangeError);
-  assert.deepEqual(compileWorkerPoolOptions({ cores: 2, workers: 3, oversubscribe: true }), { workers: 3, intraOpThreads: 1, cores: 2, transport: 'shared' });
+  assert.deepEqual(compileWorkerPoolOptions({ cores: 2, workers: 3, oversubscribe: true }), { workers: 3, intraOpThreads: 1, cores: 2, transport: 'shared', intraOpSpinning: false });
+  assert.equal(compileWorkerPoolOptions({ intraOpSpinning: true }).intraOpSpinning, true);
+  assert.throws(() => compileWorkerPoolOptions({ intraOpSpinning: 'yes' as unknown as boolean }), TypeError);
+});
+
+test('intra-op spinning: off by default, TACHYON_INTRA_OP_SPINNING sets the default, the option wins', (t) => {
+  const saved = process.env['TACHYON_INTRA_OP_SPINNING'];
+  t.after(() => {
+    if (saved === undefined) delete process.env['TACHYON_INTRA_OP_SPINNING'];
+    else process.env['TACHYON_INTRA_OP_SPINNING'] = saved;
+  });
+  delete process.env['TACHYON_INTRA_OP_SPINNING'];
+  assert.equal(compileWorkerPoolOptions().intraOpSpinning, false);
+  process.env['TACHYON_INTRA_OP_SPINNING'] = '1';
+  assert.equal(compileWorkerPoolOptions().intraOpSpinning, true);
+  assert.equal(compileWorkerPoolOptions({ intraOpSpinning: false }).intraOpSpinning, false);
+  process.env['TACHYON_INTRA_OP_SPINNING'] = 'yes';
+  assert.throws(() => compileWorkerPoolOptions(), (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID'));
 });
