@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { reportError } from './output.js';
 import { registerK8sCommands } from './commands/k8s.js';
@@ -17,6 +18,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** The CLI's version: the `version` of its own package.json (dist/src/main.js -> ../../package.json). */
+export function cliVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
 export interface GlobalOptions {
   workspace?: string;
   modelPath?: string;
@@ -27,7 +34,7 @@ export interface GlobalOptions {
 function buildProgram(): Command {
   const program = new Command('tachyon')
     .description('Low-latency image model serving on ONNX Runtime')
-    .version('0.1.0')
+    .version(cliVersion())
     .option('--workspace <dir>', 'folder holding tachyon.json (default: searched from the working directory upward)')
     .option('--model-path <dirs>', 'mirror folders for zoo models, ":"-separated (overrides TACHYON_MODEL_PATH and tachyon.json)')
     .option('--cache-dir <dir>', 'model download cache (overrides TACHYON_CACHE_DIR; default ~/.cache/tachyon)')
