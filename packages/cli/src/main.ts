@@ -5,16 +5,30 @@ import { registerK8sCommands } from './commands/k8s.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
+import { registerCompletionCommand } from './commands/completion.js';
 
 // Commands import @tachyon/core lazily, so `tachyon --help` never loads onnxruntime or sharp.
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  const json = argv.slice(2).includes('--json');
+  if (json) {
+    // With --json, commander's own messages (usage errors) are not printed: the error goes out as JSON on stdout.
+    const quiet = (command: Command): void => {
+      command.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+      command.commands.forEach(quiet);
+    };
+    quiet(program);
+  }
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    return reportError(error);
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with their own code 0; every other commander error is a usage error.
+      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return error.exitCode;
+      return reportError(error, { json, usage: true });
+    }
+    return reportError(error, { json });
   }
 }
 
@@ -319,5 +333,6 @@ function buildProgram(): Command {
   registerDaemonCommands(program); // docs/deployments.md
   registerDeployCommands(program); // docs/deployments.md
   registerQuickstartCommand(program); // docs/quickstart.md
+  registerCompletionCommand(program);
   return program;
 }
