@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const OLD_SCOPE = '@tachyon/';
 const NEW_SCOPE = '@tachyon-serve/';
@@ -46,30 +46,33 @@ function renameManifest(text) {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
+/** A line holding `rename:keep` (e.g. `<!-- rename:keep -->` in Markdown) is left as it is: it names the old names. */
 export function renameText(path, text) {
-  let out = text.split(OLD_SCOPE).join(NEW_SCOPE);
-  if (/(^|\/)package\.json$/.test(path)) out = renameManifest(out);
-  else out = renameSdk(out);
-  return out;
+  if (/(^|\/)package\.json$/.test(path)) return renameManifest(text.split(OLD_SCOPE).join(NEW_SCOPE));
+  return text.split('\n').map((line) => (line.includes('rename:keep') ? line : renameSdk(line.split(OLD_SCOPE).join(NEW_SCOPE)))).join('\n');
 }
 
-const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
-  .split('\0').filter((f) => f && TEXT.test(f) && !SKIP.test(f));
-let changed = 0;
-for (const file of files) {
-  let text;
-  try { text = readFileSync(join(root, file), 'utf8'); } catch { continue; }
-  const out = renameText(file, text);
-  if (out === text) continue;
-  changed += 1;
-  process.stdout.write(`${dryRun ? 'would rewrite' : 'rewrote'} ${file}\n`);
-  if (!dryRun) writeFileSync(join(root, file), out);
-}
-process.stdout.write(`rename-packages: ${changed} file(s) ${dryRun ? 'to change' : 'changed'}\n`);
+export function main() {
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
+    .split('\0').filter((f) => f && TEXT.test(f) && !SKIP.test(f));
+  let changed = 0;
+  for (const file of files) {
+    let text;
+    try { text = readFileSync(join(root, file), 'utf8'); } catch { continue; }
+    const out = renameText(file, text);
+    if (out === text) continue;
+    changed += 1;
+    process.stdout.write(`${dryRun ? 'would rewrite' : 'rewrote'} ${file}\n`);
+    if (!dryRun) writeFileSync(join(root, file), out);
+  }
+  process.stdout.write(`rename-packages: ${changed} file(s) ${dryRun ? 'to change' : 'changed'}\n`);
 
-if (install && changed > 0) {
-  // package-lock.json and node_modules/<scope> links follow the manifests; --offline: everything is in the cache.
-  execFileSync('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
-    cwd: root, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
-  });
+  if (install && changed > 0) {
+    // package-lock.json and node_modules/<scope> links follow the manifests; --offline: everything is in the cache.
+    execFileSync('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: root, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+    });
+  }
 }
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
