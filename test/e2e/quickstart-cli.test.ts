@@ -55,6 +55,8 @@ test('tachyon quickstart without the model offline says so clearly and makes not
   const cwd = tempDir(t, 'tachyon-e2e-');
   const r = await runCli(['--offline', 'quickstart', '--model', 'resnet50-int8', '--json'], cwd);
   assert.equal(r.code, 1);
-  assert.equal(r.stdout, '');
-  assert.match(r.stderr, /TCH_ERR_ZOO_FETCH_FAILED: Model "resnet50-int8" is not in the cache or a mirror folder and could not be downloaded \(offline\?\); pass a model you have, e\.g\. `--model mobilenetv2-int8/);
+  // --json: the error is one JSON object on stdout (issue 16).
+  const error = JSON.parse(r.stdout) as { error: string; code: string };
+  assert.equal(error.code, 'TCH_ERR_ZOO_FETCH_FAILED');
+  assert.match(error.error, /Model "resnet50-int8" is not in the cache or a mirror folder and could not be downloaded \(offline\?\); pass a model you have, e\.g\. `--model mobilenetv2-int8/);
 });

@@ -1,20 +1,41 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { reportError } from './output.js';
 import { registerK8sCommands } from './commands/k8s.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerDeployCommands } from './commands/deploy.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
+import { registerCompletionCommand } from './commands/completion.js';
 
 // Commands import @tachyon/core lazily, so `tachyon --help` never loads onnxruntime or sharp.
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  const json = argv.slice(2).includes('--json');
+  if (json) {
+    // With --json, commander's own messages (usage errors) are not printed: the error goes out as JSON on stdout.
+    const quiet = (command: Command): void => {
+      command.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+      command.commands.forEach(quiet);
+    };
+    quiet(program);
+  }
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    return reportError(error);
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with their own code 0; every other commander error is a usage error.
+      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return error.exitCode;
+      return reportError(error, { json, usage: true });
+    }
+    return reportError(error, { json });
   }
+}
+
+/** The CLI's version: the `version` of its own package.json (dist/src/main.js -> ../../package.json). */
+export function cliVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
 }
 
 export interface GlobalOptions {
@@ -27,7 +48,7 @@ export interface GlobalOptions {
 function buildProgram(): Command {
   const program = new Command('tachyon')
     .description('Low-latency image model serving on ONNX Runtime')
-    .version('0.1.0')
+    .version(cliVersion())
     .option('--workspace <dir>', 'folder holding tachyon.json (default: searched from the working directory upward)')
     .option('--model-path <dirs>', 'mirror folders for zoo models, ":"-separated (overrides TACHYON_MODEL_PATH and tachyon.json)')
     .option('--cache-dir <dir>', 'model download cache (overrides TACHYON_CACHE_DIR; default ~/.cache/tachyon)')
@@ -313,5 +334,6 @@ function buildProgram(): Command {
   registerDaemonCommands(program); // docs/deployments.md
   registerDeployCommands(program); // docs/deployments.md
   registerQuickstartCommand(program); // docs/quickstart.md
+  registerCompletionCommand(program);
   return program;
 }

@@ -103,7 +103,7 @@ test('errors: unknown model and an offline pull exit 1 with the code on stderr a
   assert.equal(offline.code, 1);
   assert.match(offline.stderr, /^error TCH_ERR_ZOO_FETCH_FAILED: .*cache.*mirror.*downloads are disabled/);
   const usage = tachyon(['classify'], dir);
-  assert.equal(usage.code, 1);
+  assert.equal(usage.code, 2, 'a usage error exits 2');
   assert.match(usage.stderr, /missing required argument/);
 });
 

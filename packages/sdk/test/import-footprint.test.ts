@@ -43,6 +43,9 @@ appendFileSync(process.env.FOOTPRINT_LOG, cached.join('\\n') + '\\n');
 process.exit(0);
 `;
 
+/** The SDK's package name, from its package.json (scripts/rename-packages.mjs renames it). */
+const SDK_NAME = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string }).name;
+
 /** The URLs of every module that `import(specifier)` loads in a fresh Node process, forward slashes. */
 async function loadedBy(t: TestContext, specifier: string): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tachyon-footprint-'));
@@ -68,7 +71,7 @@ function offenders(loaded: readonly string[]): Record<string, string[]> {
 }
 
 test('importing the SDK loads no fastify, grpc-js, OpenTelemetry or @tachyon/server; importing @tachyon/server does', async (t) => {
-  const [sdk, server] = await Promise.all([loadedBy(t, 'tachyon'), loadedBy(t, '@tachyon/server')]);
+  const [sdk, server] = await Promise.all([loadedBy(t, SDK_NAME), loadedBy(t, '@tachyon/server')]);
   // The probe sees the SDK's own graph (ESM hook) and CommonJS dependencies (require.cache) ...
   assert.ok(sdk.some((url) => /\/packages\/sdk\/dist\/src\/index\.js$/.test(url)), 'the resolve hook saw the SDK itself');
   assert.ok(sdk.some((url) => /\/packages\/core\/dist\/src\//.test(url)), 'the SDK loads core');

@@ -29,7 +29,7 @@ export function registerQuickstartCommand(program: Command): void {
     .command('quickstart')
     .description('the whole flow in one command: service definition, register, deploy with TLS and keys, classify, latency, clean up')
     .option('-m, --model <id>', `zoo id of the featurizer (default: defaultModel of tachyon.json, else ${BUILTIN_MODEL})`)
-    .option('--image <file>', 'an image to classify (repeatable; default: three samples of ../shared/images/imagenet-sample)', repeatable)
+    .option('--image <file>', 'an image to classify (repeatable; default: three samples of ../shared/images/imagenet-sample, else the copies the package carries)', repeatable)
     .option('--calls <n>', 'calls timed for the latency percentiles', '100')
     .option('--keep', 'leave the service, the model (and a temporary workspace with its daemon) in place, and print how to remove them')
     .option('--json', 'print one JSON object on stdout (progress goes to stderr)')
@@ -38,7 +38,13 @@ export function registerQuickstartCommand(program: Command): void {
     });
 }
 
-/** ../shared/images/imagenet-sample: $TACHYON_SHARED_DIR, else ../shared beside the working directory or beside this repository. */
+/** The samples the CLI package carries (samples/, 256 px copies of the three ImageNet validation images). */
+export const BUNDLED_SAMPLES_DIR = fileURLToPath(new URL('../../../samples/', import.meta.url));
+
+/**
+ * ../shared/images/imagenet-sample: $TACHYON_SHARED_DIR, else ../shared beside the working directory or beside this
+ * repository; else the copies the package carries, so an installed CLI needs no checkout.
+ */
 function sampleImages(): string[] {
   const repoRoot = resolve(fileURLToPath(new URL('../../../../../', import.meta.url)));
   const candidates = [process.env['TACHYON_SHARED_DIR'], resolve('..', 'shared'), resolve(repoRoot, '..', 'shared')].filter((d): d is string => d !== undefined);
@@ -46,6 +52,9 @@ function sampleImages(): string[] {
     const files = QUICKSTART_SAMPLES.map((f) => join(dir, 'images', 'imagenet-sample', f));
     if (files.every((f) => existsSync(f))) return files;
   }
+  const bundled = QUICKSTART_SAMPLES.map((f) => join(BUNDLED_SAMPLES_DIR, f));
+  if (bundled.every((f) => existsSync(f))) return bundled;
+  candidates.push(BUNDLED_SAMPLES_DIR);
   throw new TachyonError('TCH_ERR_IO_NOT_FOUND', 'The sample images were not found; pass --image FILE or set TACHYON_SHARED_DIR.', { details: { searched: candidates } });
 }
 

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DAEMON_DIR, TachyonError } from '@tachyon/protocol';
 import type { CompiledServiceSpec } from './service-spec.js';
 
-const run = promisify(execFile);
 
 /** The daemon's folder in a workspace: `<root>/.tachyon`. */
 export const daemonDir = (workspaceRoot: string): string => join(workspaceRoot, DAEMON_DIR);
@@ -87,29 +84,56 @@ export async function regenerateServiceKey(paths: ServicePaths, which: 'primary'
 }
 
 /**
- * A self-signed certificate for localhost and 127.0.0.1 (made once with the `openssl` binary, key mode 0600); the
- * certificate file is also the CA file clients trust.
+ * A self-signed certificate for localhost and 127.0.0.1 (made once, in process with @peculiar/x509 on WebCrypto: no
+ * system binary; EC P-256 key, ECDSA-SHA256, 825 days, CN=<name>.localhost, SAN DNS:localhost + IP:127.0.0.1, CA:TRUE,
+ * keyUsage digitalSignature+keyCertSign, extendedKeyUsage serverAuth; key mode 0600); the certificate file is also the
+ * CA file clients trust.
  */
 export async function ensureSelfSignedCertificate(paths: ServicePaths, name: string): Promise<void> {
   const exists = await readFile(paths.tlsCert).then(() => readFile(paths.tlsKey)).then(() => true, () => false);
   if (exists) return;
   await mkdir(paths.tlsDir, { recursive: true, mode: 0o700 });
   try {
-    await run('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '825',
-      '-keyout', paths.tlsKey, '-out', paths.tlsCert, '-subj', `/CN=${name}.localhost`,
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'keyUsage=digitalSignature,keyCertSign',
-      '-addext', 'extendedKeyUsage=serverAuth',
-    ], { timeout: 30_000 });
+    const { certPem, keyPem } = await makeSelfSignedCertificate(`${name}.localhost`);
+    await writeFile(paths.tlsKey, keyPem, { mode: 0o600 });
     await chmod(paths.tlsKey, 0o600);
+    await writeFile(paths.tlsCert, certPem, { mode: 0o644 });
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_DEPLOY_FAILED', `Cannot create the self-signed certificate of service "${name}" with openssl (is the openssl binary installed?).`, {
+    throw new TachyonError('TCH_ERR_DEPLOY_FAILED', `Cannot create the self-signed certificate of service "${name}".`, {
       details: { service: name, dir: paths.tlsDir },
       cause,
     });
   }
+}
+
+/** The self-signed certificate and its PKCS#8 key, PEM (see ensureSelfSignedCertificate for what it holds). */
+export async function makeSelfSignedCertificate(commonName: string, days = 825): Promise<{ certPem: string; keyPem: string }> {
+  await import('reflect-metadata'); // @peculiar/x509's dependency injection (tsyringe) needs the Reflect polyfill
+  const x509 = await import('@peculiar/x509');
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Node's webcrypto is the DOM Crypto x509 types name
+  const crypto = webcrypto as any;
+  x509.cryptoProvider.set(crypto);
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = await crypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+  const notBefore = new Date(Date.now() - 60_000);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+    name: `CN=${commonName}`,
+    notBefore,
+    notAfter: new Date(notBefore.getTime() + days * 86_400_000),
+    signingAlgorithm: alg,
+    keys,
+    extensions: [
+      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'localhost' }, { type: 'ip', value: '127.0.0.1' }]),
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  }, crypto);
+  const pkcs8 = Buffer.from(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
+  return { certPem: `${cert.toString('pem')}\n`.replace(/\r\n/g, '\n').replace(/\n+$/, '\n'), keyPem };
 }
 
 /** The serve config file of a service (docs/serve-config.md): its model from the registry, its ports, keys and TLS. */

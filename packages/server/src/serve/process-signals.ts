@@ -15,10 +15,11 @@ export interface SignalHandling {
 
 /**
  * SIGHUP re-reads the TLS certificate and the keys file (errors keep the old ones and are logged); SIGTERM and
- * SIGINT drain and close the server. A second SIGTERM/SIGINT while draining is logged and ignored: the drain is
- * already bounded by drainTimeoutMs. Exit codes are the CLI's business: it awaits `closed`.
+ * SIGINT drain and close the server. A second SIGTERM while draining is logged and ignored (the drain is already
+ * bounded by drainTimeoutMs); a second SIGINT (Ctrl-C twice) exits at once with 130, in-flight requests abandoned.
+ * Other exit codes are the CLI's business: it awaits `closed`.
  */
-export function handleProcessSignals(server: SignalTarget, logger: ServeLogger): SignalHandling {
+export function handleProcessSignals(server: SignalTarget, logger: ServeLogger, exit: (code: number) => void = (code) => process.exit(code)): SignalHandling {
   let resolveClosed!: () => void;
   let rejectClosed!: (error: unknown) => void;
   const closed = new Promise<void>((resolve, reject) => {
@@ -39,6 +40,11 @@ export function handleProcessSignals(server: SignalTarget, logger: ServeLogger):
     reloading = (reloading ?? Promise.resolve()).then(run);
   };
   const onStop = (signal: NodeJS.Signals) => {
+    if (closing && signal === 'SIGINT') {
+      logger.warn('SIGINT received again while draining: exiting now, in-flight requests abandoned');
+      exit(130);
+      return;
+    }
     if (closing) {
       logger.warn(`${signal} received while draining; still waiting for in-flight requests`);
       return;
