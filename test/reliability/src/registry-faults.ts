@@ -34,8 +34,9 @@ export function cliRegister(root: string, file: string, name: string, options: {
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+  // 'close', not 'exit': only then has everything the child wrote been read.
   return new Promise((resolve) =>
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
     }),
@@ -107,6 +108,15 @@ export async function runKillDuringRegister(workDir: string, checks: CheckList, 
   });
 }
 
+function jsonErrorCode(stdout: string): string | undefined {
+  try {
+    const last = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { code?: unknown };
+    return typeof last.code === 'string' ? last.code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether this process may mount a tmpfs (root on Linux). */
 export function canMount(): boolean {
   return process.platform === 'linux' && process.getuid?.() === 0;
@@ -127,7 +137,8 @@ export async function runDiskFull(workDir: string, checks: CheckList): Promise<v
     await checks.guard('disk-full', title, expected, async () => {
       await createWorkspace(root);
       const full = await cliRegister(root, FP32(), 'big');
-      const code = /error (TCH_ERR_[A-Z_]+):/.exec(full.stderr)?.[1];
+      // With --json the error is JSON on stdout ({error, code, details}).
+      const code = jsonErrorCode(full.stdout) ?? /error (TCH_ERR_[A-Z_]+):/.exec(full.stderr)?.[1];
       const after = await checkRegistry(root);
       const used = execFileSync('df', ['--output=used', '-B1', artifacts], { encoding: 'utf8' }).trim().split('\n').at(-1)!.trim();
       const fits = await cliRegister(root, INT8(), 'small');
