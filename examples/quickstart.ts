@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   Model, ServiceDefinition, Webservice, Workspace, defaultClassifier, featurizerStage, imageStage, isTachyonError,
-} from 'tachyon';
+} from 'tachyon-serve';
 
 const env = process.env;
 const family = env['TACHYON_FEATURIZER'] ?? 'resnet50';

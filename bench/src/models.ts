@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileModelSources, resolveZooModel, zooEntry, type PresetName, type ZooEntry } from '@tachyon/core';
+import { compileModelSources, resolveZooModel, zooEntry, type PresetName, type ZooEntry } from '@tachyon-serve/core';
 
 /** A model to benchmark, with everything needed to feed it. */
 export interface BenchModel {

@@ -10,7 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { OnnxRuntimeBackend } from '@tachyon/core';
+import { OnnxRuntimeBackend } from '@tachyon-serve/core';
 import { collectEnvironment } from './environment.js';
 import { loadRandomModels, loadRealModels, type BenchModel } from './models.js';
 import { computeDerived, evaluateTargets, renderMarkdown, writeReport, type BenchReport } from './report.js';

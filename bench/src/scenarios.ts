@@ -1,5 +1,5 @@
 import ort from 'onnxruntime-node';
-import { openServedModel, jpegDecoder, preprocessImage, presetByName, type JpegDecoder, type OnnxRuntimeBackend, type PresetName } from '@tachyon/core';
+import { openServedModel, jpegDecoder, preprocessImage, presetByName, type JpegDecoder, type OnnxRuntimeBackend, type PresetName } from '@tachyon-serve/core';
 import { measureInterleaved, type Contender, type ContenderSamples, type MeasureMachine } from './measure.js';
 import type { BenchModel } from './models.js';
 import { EchoWorker } from './worker-roundtrip.js';

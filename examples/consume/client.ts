@@ -1,10 +1,10 @@
-// Classify one image with the TypeScript client, @tachyon/client: the raw-image endpoint (top-K labels) and KServe v2
+// Classify one image with the TypeScript client, @tachyon-serve/client: the raw-image endpoint (top-K labels) and KServe v2
 // with the binary-data extension (every class confidence as a Float32Array). `npm run build` compiles this file to
 // examples/dist/consume/client.js; run it with node.
 //   TACHYON_URL (default http://127.0.0.1:8000), TACHYON_KEY (omit for a --no-auth server), TACHYON_MODEL (default
 //   mnv2), TACHYON_IMAGE (a JPEG/PNG/WebP file), TACHYON_CA (PEM CA to trust for an https URL, optional)
 import { readFileSync } from 'node:fs';
-import { createClient, isTachyonError } from '@tachyon/client';
+import { createClient, isTachyonError } from '@tachyon-serve/client';
 
 const env = process.env;
 const client = createClient({

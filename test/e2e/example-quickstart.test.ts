@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Model, Webservice } from 'tachyon';
+import { Model, Webservice } from 'tachyon-serve';
 import { REPO_ROOT, SHARED_MODELS, noProcessesUsing, runNode, sample, tempWorkspace } from './support/e2e-support.js';
 
 const EXAMPLE = join(REPO_ROOT, 'examples', 'dist', 'quickstart.js');

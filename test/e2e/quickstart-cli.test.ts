@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { KNOWN, SHARED_MODELS, noProcessesUsing, runCli, sample } from './support/e2e-support.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 interface Summary {
   model: string;

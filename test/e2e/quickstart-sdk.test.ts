@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createClient } from '@tachyon/client';
+import { createClient } from '@tachyon-serve/client';
 import {
   Model, ServiceDefinition, Webservice, defaultClassifier, featurizerStage, imageStage, isTachyonError,
-} from 'tachyon';
+} from 'tachyon-serve';
 import { KNOWN, SHARED_MODELS, alive, exited, noProcessesUsing, sample, tempWorkspace } from './support/e2e-support.js';
 
 test('quickstart via the SDK: deploy over TLS with keys, HTTP and gRPC, then nothing left', async (t) => {

@@ -5,7 +5,7 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 import { CLI_BIN, SHARED_MODELS } from './support/e2e-support.js';
 
 const run = promisify(execFile);

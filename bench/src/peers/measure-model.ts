@@ -1,7 +1,7 @@
 // One model of a peer scenario: start tachyon's server and the PyTorch server for it, check that PyTorch holds the
 // ONNX file's weights, then measure every peer at every concurrency level, interleaved. Everything is closed after.
 import ort from 'onnxruntime-node';
-import { preprocessImage, presetByName } from '@tachyon/core';
+import { preprocessImage, presetByName } from '@tachyon-serve/core';
 import { median, round } from '../stats.js';
 import { parseServerTiming } from '../server/http-target.js';
 import { measurePeersAtConcurrency, type LoadSamples } from './closed-loop.js';

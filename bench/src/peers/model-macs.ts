@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { OnnxRuntimeBackend, probeTensorInfo, readOnnxModel, toInt, type OnnxModel } from '@tachyon/core';
+import { OnnxRuntimeBackend, probeTensorInfo, readOnnxModel, toInt, type OnnxModel } from '@tachyon-serve/core';
 
 /** Which inputs of a compute node are the data (A / X) and the weight (B / W), by op type. */
 const COMPUTE_OPS: Readonly<Record<string, { kind: 'conv' | 'gemm' | 'matmul'; data: number; weight: number }>> = Object.freeze({

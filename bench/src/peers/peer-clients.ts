@@ -3,9 +3,9 @@
 // gRPC client is one @grpc/grpc-js channel (HTTP/2 multiplexes the concurrent calls, as gRPC clients do).
 import * as grpc from '@grpc/grpc-js';
 import { Pool } from 'undici';
-import { loadGrpcServices } from '@tachyon/server';
+import { loadGrpcServices } from '@tachyon-serve/server';
 import { RawPeerClassifier, TORCHVISION224 } from '../server/raw-peer.js';
-import { imagenetClassNames } from '@tachyon/core';
+import { imagenetClassNames } from '@tachyon-serve/core';
 import type { SuiteModel } from './peer-models.js';
 import { SERVED_NAME, type TachyonChildReady } from './tachyon-protocol.js';
 

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compileModelSources, imageCalibrationSet, presetByName, quantizeOnnxFile, readLabelledImages, resolveZooModel, zooEntry } from '@tachyon/core';
+import { compileModelSources, imageCalibrationSet, presetByName, quantizeOnnxFile, readLabelledImages, resolveZooModel, zooEntry } from '@tachyon-serve/core';
 import { loadRandomModels } from '../models.js';
 import type { SuiteModelId } from './peer-scenarios.js';
 

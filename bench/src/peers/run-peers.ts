@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { jpegDecoder } from '@tachyon/core';
+import { jpegDecoder } from '@tachyon-serve/core';
 import { collectEnvironment } from '../environment.js';
 import { BENCH_DIR, REPO_ROOT, createLog, loadImage, pickImage, positiveInt, sharedDir, writeJson } from '../server/bench-common.js';
 import { round } from '../stats.js';

@@ -2,8 +2,8 @@
 // never share an event loop: startServer() exactly as `tachyon serve` runs it (generated keys, request log at info
 // to the ignored stdout, HTTP and gRPC on 127.0.0.1 ephemeral ports, 1 worker, intra-op threads = cores, the default
 // scheduler), serving one model as "m". Talks to the parent over IPC: 'ready' once the model is warm, 'close' to stop.
-import { compileModelSources } from '@tachyon/core';
-import { startServer } from '@tachyon/server';
+import { compileModelSources } from '@tachyon-serve/core';
+import { startServer } from '@tachyon-serve/server';
 import { SERVED_NAME, type TachyonChildConfig, type TachyonChildReady } from './tachyon-protocol.js';
 
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@ import ort from 'onnxruntime-node';
 import {
   openServedModel, evaluateAccuracy, imageCalibrationSet, preprocessImage, presetByName, quantizeOnnxFile,
   type CalibrationMethod, type LabelledImage, type OnnxRuntimeBackend, type PresetName, type QuantizeReport,
-} from '@tachyon/core';
+} from '@tachyon-serve/core';
 import { measureInterleaved } from '../measure.js';
 import { summarize, type LatencySummary } from '../stats.js';
 

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { OnnxRuntimeBackend, readLabelledImages, type CalibrationMethod } from '@tachyon/core';
+import { OnnxRuntimeBackend, readLabelledImages, type CalibrationMethod } from '@tachyon-serve/core';
 import { collectEnvironment } from '../environment.js';
 import { loadRandomModels } from '../models.js';
 import { BENCH_DIR, REPO_ROOT, createLog, machineLine, positiveInt, resultPaths, sharedDir, writeJson } from '../server/bench-common.js';

@@ -2,8 +2,8 @@
 // loop: tachyon via startServer() (as `tachyon serve`), serving the zoo's mobilenetv2-int8 three times under
 // different scheduler settings: "batched" (dynamic batching, max 8), "single" (batching off) and "shed" (a queue of
 // 4, for the overload run). The three share one worker pool, as models of one server do.
-import { compileModelSources } from '@tachyon/core';
-import { startServer } from '@tachyon/server';
+import { compileModelSources } from '@tachyon-serve/core';
+import { startServer } from '@tachyon-serve/server';
 
 export interface SchedulingChildConfig {
   modelsDir: string;

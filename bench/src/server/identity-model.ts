@@ -2,7 +2,7 @@
 // Any ONNX graph whose input is not an image is a tensor model to tachyon, served over KServe v2; this one does no
 // work, so what is timed is the protocol, the JSON codec, the scheduler and the worker hop.
 import onnxProto from 'onnx-proto';
-import { encodeOnnxModel, floatValueInfo } from '@tachyon/core';
+import { encodeOnnxModel, floatValueInfo } from '@tachyon-serve/core';
 
 const { onnx } = onnxProto;
 

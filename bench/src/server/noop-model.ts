@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
-import { ServiceDefinition, classifierStage, encodeOnnxModel, floatValueInfo, imageStage, onnxStage, type ModelSources, type PreprocessOptions } from '@tachyon/core';
+import { ServiceDefinition, classifierStage, encodeOnnxModel, floatValueInfo, imageStage, onnxStage, type ModelSources, type PreprocessOptions } from '@tachyon-serve/core';
 import type { PeerPreprocess } from './raw-peer.js';
 
 const { onnx } = onnxProto;

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { compileWorkerPoolOptions, preprocessImage, type PreprocessConfig } from '@tachyon/core';
+import { compileWorkerPoolOptions, preprocessImage, type PreprocessConfig } from '@tachyon-serve/core';
 
 /** How the peer turns bytes into the model's input: torchvision's Resize(256) + CenterCrop(224), or a plain stretch. */
 export type PeerPreprocess =

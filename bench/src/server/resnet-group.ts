@@ -2,7 +2,7 @@
 // onnxruntime in this process with the same preprocessing (tachyon's preprocessImage), and the A/B of onnxruntime's
 // intra-op spinning: a second tachyon server child started with TACHYON_INTRA_OP_SPINNING=1 (onnxruntime's own
 // default), the in-process peer with and without spinning, and a closed-loop throughput A/B at several clients.
-import { presetByName, type ServedModel } from '@tachyon/core';
+import { presetByName, type ServedModel } from '@tachyon-serve/core';
 import type { Contender } from '../measure.js';
 import { round } from '../stats.js';
 import { RESNET_SERVICE } from './child-protocol.js';

@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { OnnxRuntimeBackend, openServedModel, presetByName, type ServedModel, compileModelSources, imagenetClassNames, resolveZooModel, zooEntry } from '@tachyon/core';
+import { OnnxRuntimeBackend, openServedModel, presetByName, type ServedModel, compileModelSources, imagenetClassNames, resolveZooModel, zooEntry } from '@tachyon-serve/core';
 import { collectEnvironment } from '../environment.js';
 import { calibrationImages, loadSuiteModels } from '../peers/peer-models.js';
 import { BENCH_DIR, REPO_ROOT, createLog, loadImage, pickImage, positiveInt, resultPaths, sharedDir, writeJson } from './bench-common.js';

@@ -9,8 +9,8 @@
 // Talks to the parent over the IPC channel only: 'ready' (urls, the key) once everything is warm, 'close' to stop.
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
-import { compileModelSources, compilePreprocess, compileWorkerPoolOptions, imagenetClassNames, presetByName, resolveZooModel, zooEntry } from '@tachyon/core';
-import { startServer } from '@tachyon/server';
+import { compileModelSources, compilePreprocess, compileWorkerPoolOptions, imagenetClassNames, presetByName, resolveZooModel, zooEntry } from '@tachyon-serve/core';
+import { startServer } from '@tachyon-serve/server';
 import { NOOP, NOOP_LABELS, NOOP_PEER_PREPROCESS, NOOP_PREPROCESS } from './noop-model.js';
 import { RawPeerClassifier, tachyonPreprocessor } from './raw-peer.js';
 import { echoKserve } from './identity-model.js';

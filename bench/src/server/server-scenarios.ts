@@ -2,7 +2,7 @@
 //  (a) serving overhead: tachyon serving a near no-op model over HTTP vs a plain fastify handler doing the same work,
 //      with the bare HTTP floor (fixed answer, ready route) as context;
 //  (b) MobileNetV2 int8 end to end: JPEG -> top-5 over HTTP from tachyon vs sharp + onnxruntime-node in-process.
-import { presetByName, type ServedModel } from '@tachyon/core';
+import { presetByName, type ServedModel } from '@tachyon-serve/core';
 import type { Contender } from '../measure.js';
 import { median, quantile, round } from '../stats.js';
 import { toRow, type LatencyRow, type MachineDuringRun } from './bench-common.js';

@@ -3,7 +3,7 @@
 // and logits transferred with postMessage), softmax + top-k back in the calling thread.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { compileWorkerPoolOptions, preprocessImage, type PreprocessConfig } from '@tachyon/core';
+import { compileWorkerPoolOptions, preprocessImage, type PreprocessConfig } from '@tachyon-serve/core';
 import { topKOf, softmax, type PeerTop } from './raw-peer.js';
 
 export interface WorkerPeerOptions {

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { OnnxRuntimeBackend, compileModelSources } from '@tachyon/core';
+import { OnnxRuntimeBackend, compileModelSources } from '@tachyon-serve/core';
 import { collectEnvironment } from '../environment.js';
 import { REAL_MODEL_IDS } from '../models.js';
 import { REPO_ROOT, createLog, loadImage, pickImage, positiveInt, resultPaths, sharedDir, writeJson } from '../server/bench-common.js';

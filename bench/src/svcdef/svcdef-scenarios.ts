@@ -22,7 +22,7 @@ import {
   type OnnxRuntimeBackend,
   type PipelineUnitInfo,
   type ZooEntry,
-} from '@tachyon/core';
+} from '@tachyon-serve/core';
 import { measureInterleaved, type Contender } from '../measure.js';
 import type { BenchImage } from '../scenarios.js';
 import { toRow, type LatencyRow, type MachineDuringRun } from '../server/bench-common.js';

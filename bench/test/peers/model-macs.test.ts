@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OnnxRuntimeBackend, onnxModelFromObject, readOnnxModel, type OnnxModel } from '@tachyon/core';
+import { OnnxRuntimeBackend, onnxModelFromObject, readOnnxModel, type OnnxModel } from '@tachyon-serve/core';
 import { countModelMacs, nodeMacs } from '../../src/peers/model-macs.js';
-import { sharedModel } from '@tachyon/test-support';
+import { sharedModel } from '@tachyon-serve/test-support';
 
 
 const valueInfo = (name: string, dims: (number | string)[]) => ({

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { printClassification, printError, printJson, type ScoredLabel } from './output.js';
 
 /**

@@ -1,5 +1,5 @@
 import { delimiter } from 'node:path';
-import type { ModelSources, WorkspaceConfig } from '@tachyon/core';
+import type { ModelSources, WorkspaceConfig } from '@tachyon-serve/core';
 import type { GlobalOptions } from './main.js';
 import { createProgressPrinter } from './output.js';
 
@@ -10,7 +10,7 @@ export interface CliContext {
 
 /** Precedence everywhere: command-line flag > environment > tachyon.json > built-in. */
 export async function createCliContext(globals: GlobalOptions): Promise<CliContext> {
-  const { compileModelSources, findWorkspaceConfig, loadWorkspaceConfig } = await import('@tachyon/core');
+  const { compileModelSources, findWorkspaceConfig, loadWorkspaceConfig } = await import('@tachyon-serve/core');
   const workspace = loadWorkspaceConfig(globals.workspace ?? findWorkspaceConfig());
   const sources = compileModelSources({
     cacheDir: globals.cacheDir,

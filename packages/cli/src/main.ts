@@ -7,7 +7,7 @@ import { registerDeployCommands } from './commands/deploy.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerCompletionCommand } from './commands/completion.js';
 
-// Commands import @tachyon/core lazily, so `tachyon --help` never loads onnxruntime or sharp.
+// Commands import @tachyon-serve/core lazily, so `tachyon --help` never loads onnxruntime or sharp.
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   const json = argv.slice(2).includes('--json');

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT, SHARED_MODELS, runTachyon, sampleImage } from './support/cli-runner.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 const MODELS = SHARED_MODELS;
 const image = sampleImage;

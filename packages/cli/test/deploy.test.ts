@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { Workspace } from 'tachyon';
+import { Workspace } from 'tachyon-serve';
 import { BIN, SHARED_MODELS } from './support/cli-runner.js';
 import { spawn } from 'node:child_process';
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { findServeConfigIssues } from '@tachyon/server';
+import { findServeConfigIssues } from '@tachyon-serve/server';
 import { runTachyon } from './support/cli-runner.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 const REGISTRY = ['--registry-url', 'postgres://tachyon@db.internal/tachyon'];
 type Json = Record<string, any>;

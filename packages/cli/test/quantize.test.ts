@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SHARED, SHARED_MODELS, runTachyon, sampleImage } from './support/cli-runner.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 const IMAGES = join(SHARED, 'images', 'imagenet-sample');
 const LABELS = join(IMAGES, 'labels.tsv');

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { locateWorkspaceConfig, openRegistry } from '@tachyon/core';
-import { CLI_BIN, sharedDir, tempDir } from '@tachyon/test-support';
+import { locateWorkspaceConfig, openRegistry } from '@tachyon-serve/core';
+import { CLI_BIN, sharedDir, tempDir } from '@tachyon-serve/test-support';
 
 const BIN = CLI_BIN;
 const SHARED = sharedDir();

@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadServeConfigFile } from '@tachyon/server';
+import { loadServeConfigFile } from '@tachyon-serve/server';
 import { BIN } from './support/cli-runner.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 /** Runs `tachyon serve ARGS` in `cwd` with `env` added to a caller environment cleared of TACHYON_*. */
 function serve(args: readonly string[], cwd: string, env: Record<string, string> = {}) {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AUTHORIZATION_HEADER, TachyonError, bearerAuthorization, isErrorCode, type DaemonHealth, type DeployResponse, type ServiceKeysBody,
   type ServiceSpec, type ServiceStatus,
-} from '@tachyon/protocol';
+} from '@tachyon-serve/protocol';
 
 export interface DaemonClientOptions {
   /** Per-call timeout (a deploy answers once the change is recorded, not when the service is Healthy). @default 60000 */
@@ -22,7 +22,7 @@ export interface WaitForServiceOptions {
 /**
  * A typed client of a workspace's deployment daemon (packages/protocol/src/deployments.ts). Every error the daemon
  * answers is rebuilt as the TachyonError of its code; a daemon that cannot be reached is TCH_ERR_DAEMON_UNAVAILABLE.
- * Get one with `findDaemonAt(workspaceRoot)` (a daemon that runs) or `ensureDaemon(workspaceRoot)` of @tachyon/server
+ * Get one with `findDaemonAt(workspaceRoot)` (a daemon that runs) or `ensureDaemon(workspaceRoot)` of @tachyon-serve/server
  * (which starts one when none runs).
  */
 export class DaemonClient {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DAEMON_DIR, DAEMON_INFO_FILE, DAEMON_TOKEN_FILE, type DaemonInfo } from '@tachyon/protocol';
+import { DAEMON_DIR, DAEMON_INFO_FILE, DAEMON_TOKEN_FILE, type DaemonInfo } from '@tachyon-serve/protocol';
 import { DaemonClient } from './daemon-client.js';
 import { probeDaemon } from './daemon-probe.js';
 
@@ -27,7 +27,7 @@ export async function readDaemonTokenFile(file: string): Promise<string | undefi
 /**
  * A client of the deployment daemon that runs for the workspace whose root folder (the one holding tachyon.json) is
  * `workspaceRoot`, or undefined when `<root>/.tachyon/daemon.json` names none that answers for that workspace. Starts
- * nothing: `ensureDaemon` of @tachyon/server does that.
+ * nothing: `ensureDaemon` of @tachyon-serve/server does that.
  */
 export async function findDaemonAt(workspaceRoot: string): Promise<DaemonClient | undefined> {
   if (typeof workspaceRoot !== 'string' || workspaceRoot === '') throw new TypeError('workspaceRoot: expected the workspace folder.');

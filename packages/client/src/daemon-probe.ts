@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { AUTHORIZATION_HEADER, bearerAuthorization, type DaemonHealth } from '@tachyon/protocol';
+import { AUTHORIZATION_HEADER, bearerAuthorization, type DaemonHealth } from '@tachyon-serve/protocol';
 
 /** GET /v1/health of a daemon: its health body, or undefined when it does not answer correctly in time. */
 export function probeDaemon(url: string, token: string, timeoutMs = 2000): Promise<DaemonHealth | undefined> {

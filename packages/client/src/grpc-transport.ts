@@ -5,7 +5,7 @@ import type * as ProtoLoader from '@grpc/proto-loader';
 import {
   GRPC_AUTHORIZATION_KEY, GRPC_ERROR_CODE_KEY, GRPC_ERROR_DETAILS_KEY, GRPC_REQUEST_ID_KEY, KSERVE_PROTO, PROTO_LOADER_OPTIONS,
   TachyonError, bearerAuthorization,
-} from '@tachyon/protocol';
+} from '@tachyon-serve/protocol';
 import type { ClientConfig } from './client-options.js';
 import { withRetries, type Attempt } from './retry.js';
 
@@ -14,7 +14,7 @@ let grpcModule: typeof grpc | undefined;
 
 /**
  * grpc-js, loaded with the first gRPC client: its index loads its server code too, which an HTTP-only user (and
- * every `import 'tachyon'`) should not pay for. Both libraries are CommonJS, so a synchronous require works.
+ * every `import 'tachyon-serve'`) should not pay for. Both libraries are CommonJS, so a synchronous require works.
  */
 function grpcJs(): typeof grpc {
   return (grpcModule ??= require('@grpc/grpc-js') as typeof grpc);
@@ -37,7 +37,7 @@ type UnaryMethod = (request: object, metadata: grpc.Metadata, options: grpc.Call
 
 let serviceCtor: (new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client) | undefined;
 
-/** inference.GRPCInferenceService from the .proto shipped in @tachyon/protocol (loaded once per process). */
+/** inference.GRPCInferenceService from the .proto shipped in @tachyon-serve/protocol (loaded once per process). */
 function inferenceService(): NonNullable<typeof serviceCtor> {
   if (serviceCtor === undefined) {
     const protoLoader = require('@grpc/proto-loader') as typeof ProtoLoader;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'undici';
-import { AUTHORIZATION_HEADER, DEADLINE_HEADER, REQUEST_ID_HEADER, TachyonError, bearerAuthorization } from '@tachyon/protocol';
+import { AUTHORIZATION_HEADER, DEADLINE_HEADER, REQUEST_ID_HEADER, TachyonError, bearerAuthorization } from '@tachyon-serve/protocol';
 import type { ClientConfig } from './client-options.js';
 import { withRetries, type Attempt } from './retry.js';
 

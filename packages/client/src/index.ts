@@ -1,10 +1,10 @@
 /**
- * @tachyon/client — call a running tachyon server over HTTP(S) or gRPC, and a workspace's deployment daemon. Depends
- * on @tachyon/protocol (and undici, @grpc/grpc-js, @grpc/proto-loader) only.
+ * @tachyon-serve/client — call a running tachyon server over HTTP(S) or gRPC, and a workspace's deployment daemon. Depends
+ * on @tachyon-serve/protocol (and undici, @grpc/grpc-js, @grpc/proto-loader) only.
  *
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { createClient } from '@tachyon/client';
+ * import { createClient } from '@tachyon-serve/client';
  *
  * // `tachyon serve --model mobilenetv2-int8 --name mnv2` prints {"http": ..., "keys": {"primary": ...}}
  * const client = createClient({ url: 'http://127.0.0.1:8000', key: process.env.TACHYON_KEY, timeoutMs: 5000 });
@@ -23,7 +23,7 @@
  *
  * The workspace's deployment daemon (docs/deployments.md), when it runs:
  * `const daemon = await findDaemonAt('/path/to/ws'); await daemon?.listServices();` (`ensureDaemon` of
- * @tachyon/server starts one).
+ * @tachyon-serve/server starts one).
  */
 export * from './client-options.js';
 export { errorFromReply, type HttpCall, type HttpReply } from './http-transport.js';
@@ -33,4 +33,4 @@ export * from './tachyon-client.js';
 export { DaemonClient, type DaemonClientOptions, type WaitForServiceOptions } from './daemon-client.js';
 export { findDaemonAt, readDaemonInfoFile, readDaemonTokenFile } from './daemon-discovery.js';
 export { probeDaemon } from './daemon-probe.js';
-export { TachyonError, isTachyonError } from '@tachyon/protocol';
+export { TachyonError, isTachyonError } from '@tachyon-serve/protocol';

@@ -1,10 +1,10 @@
 import {
   IMAGE_INPUT, SCORES_OUTPUT, TachyonError, rawBytesLength, writeRawBytes, type KServeInferRequestJson, type KServeInferResponseJson,
   type KServeTensorJson,
-} from '@tachyon/protocol';
+} from '@tachyon-serve/protocol';
 
-/** The header naming the JSON part's length in a KServe v2 binary-data request or response (from @tachyon/protocol). */
-export { INFERENCE_HEADER } from '@tachyon/protocol';
+/** The header naming the JSON part's length in a KServe v2 binary-data request or response (from @tachyon-serve/protocol). */
+export { INFERENCE_HEADER } from '@tachyon-serve/protocol';
 
 /**
  * A KServe v2 binary-data request: JSON header, then the BYTES tensor `images` as (uint32 little-endian length,

@@ -1,7 +1,7 @@
 import {
   CLASSIFICATION_PARAMETER, IMAGE_INPUT, SCORES_OUTPUT, TachyonError, parseClassification, rawBytesLength, writeRawBytes,
   type KServeDatatype, type ScoredClass,
-} from '@tachyon/protocol';
+} from '@tachyon-serve/protocol';
 
 /** inference.ModelInferResponse as proto-loader decodes it (snake_case, bytes as Buffers). */
 export interface ModelInferResponseMessage {

@@ -1,6 +1,6 @@
 // The retry loop of one client call, shared by the HTTP and gRPC transports.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TachyonError } from '@tachyon/protocol';
+import type { TachyonError } from '@tachyon-serve/protocol';
 import type { ClientConfig } from './client-options.js';
 
 /** How one attempt of a call ended: with its answer, or with an error worth another attempt. */

@@ -1,4 +1,4 @@
-import { INFERENCE_HEADER, TachyonError, type KServeModelMetadata, type ScoredClass } from '@tachyon/protocol';
+import { INFERENCE_HEADER, TachyonError, type KServeModelMetadata, type ScoredClass } from '@tachyon-serve/protocol';
 import { compileClientOptions, type ClientConfig, type ClientOptions } from './client-options.js';
 import { GrpcTransport } from './grpc-transport.js';
 import { HttpTransport, errorFromReply, type HttpReply } from './http-transport.js';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { AUTHORIZATION_HEADER, DAEMON_DIR, DAEMON_INFO_FILE, DAEMON_TOKEN_FILE } from '@tachyon/protocol';
+import { AUTHORIZATION_HEADER, DAEMON_DIR, DAEMON_INFO_FILE, DAEMON_TOKEN_FILE } from '@tachyon-serve/protocol';
 import { DaemonClient, findDaemonAt } from '../src/index.js';
 
 function workspace(t: TestContext): string {

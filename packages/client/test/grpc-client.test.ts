@@ -1,12 +1,12 @@
 // The gRPC side of the client against a grpc-js server on 127.0.0.1 that plays the server's side of KServe v2
-// (loaded from the .proto shipped in @tachyon/protocol). The real server is exercised in test/e2e.
+// (loaded from the .proto shipped in @tachyon-serve/protocol). The real server is exercised in test/e2e.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { createClient, type ClientOptions } from '../src/index.js';
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
@@ -17,7 +17,7 @@ type Call = grpc.ServerUnaryCall<Record<string, unknown>, unknown>;
 type Reply = (call: Call, attempt: number) => { error?: Partial<grpc.ServiceError>; value?: unknown };
 
 function serviceDefinition(): grpc.ServiceDefinition {
-  const file = createRequire(import.meta.url).resolve('@tachyon/protocol/proto/kserve/grpc_service.proto');
+  const file = createRequire(import.meta.url).resolve('@tachyon-serve/protocol/proto/kserve/grpc_service.proto');
   const definition = protoLoader.loadSync('kserve/grpc_service.proto', {
     keepCase: true, longs: Number, enums: String, bytes: Buffer, defaults: true, oneofs: true, includeDirs: [dirname(dirname(file))],
   });

@@ -1,9 +1,9 @@
 /**
- * @tachyon/core — the engine: runtime, preprocessing, zoo, labels. Never imports fastify or grpc.
+ * @tachyon-serve/core — the engine: runtime, preprocessing, zoo, labels. Never imports fastify or grpc.
  *
  * ```ts
  * import { createBackend, compileModelSources, preprocessImage, presetByName, resolveZooModel, topK,
- *   imagenetClassNames, zooEntry } from '@tachyon/core';
+ *   imagenetClassNames, zooEntry } from '@tachyon-serve/core';
  * const entry = zooEntry('mobilenetv2-int8');
  * const { path } = await resolveZooModel(entry, compileModelSources({ modelPath: ['../shared/models'] }));
  * const backend = createBackend(); // the registered runtime with the highest priority: onnxruntime-cpu

@@ -1,9 +1,9 @@
 /**
- * @tachyon/dashboard — the web UI the deployment daemon serves at `/ui/` (docs/dashboard.md). The page itself is in
+ * @tachyon-serve/dashboard — the web UI the deployment daemon serves at `/ui/` (docs/dashboard.md). The page itself is in
  * `ui/` (Vite, no framework, uPlot charts) and is built into `dist/ui/`; this module only says where that is.
  *
  * ```ts
- * import { DASHBOARD_ASSETS_DIR, dashboardBuilt } from '@tachyon/dashboard';
+ * import { DASHBOARD_ASSETS_DIR, dashboardBuilt } from '@tachyon-serve/dashboard';
  * if (!dashboardBuilt()) throw new Error('run `npm run build` first');
  * // the daemon serves DASHBOARD_ASSETS_DIR (or $TACHYON_DASHBOARD_DIR) at /ui/
  * ```

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { test } from 'node:test';
-import { readDaemonInfo, daemonPaths } from '@tachyon/server';
+import { readDaemonInfo, daemonPaths } from '@tachyon-serve/server';
 import { launchBrowser, lowContrast, overflowsX, screenshot, unnamedControls } from './support/browser.js';
 import { classifyDirect, dashboardWorkspace } from './support/dashboard-fixture.js';
-import { sampleImagePath, waitUntil } from '@tachyon/test-support';
+import { sampleImagePath, waitUntil } from '@tachyon-serve/test-support';
 
 const TENCH = sampleImagePath('n01440764_tench.JPEG');
 const GOLDFISH = sampleImagePath('n01443537_goldfish.JPEG');

@@ -1,10 +1,10 @@
 /**
- * @tachyon/protocol — the whole wire contract, spelled once for client and server: error codes, kinds and their
+ * @tachyon-serve/protocol — the whole wire contract, spelled once for client and server: error codes, kinds and their
  * HTTP/gRPC statuses; HTTP header and gRPC metadata names; KServe v2 datatypes and JSON shapes; the classification
  * text codec; the .proto files and how to load them; the deployment daemon's API shapes.
  *
  * ```ts
- * import { TachyonError } from '@tachyon/protocol';
+ * import { TachyonError } from '@tachyon-serve/protocol';
  * throw new TachyonError('TCH_ERR_IMAGE_EMPTY', 'Image "cat.jpg" has zero bytes.');
  * // err.kind === 'INVALID_ARG', err.httpStatus === 400, err.toJSON() -> { error, code }
  * ```

@@ -1,12 +1,12 @@
-import { findDaemonAt, type DaemonClient } from '@tachyon/client';
-import { locateWorkspaceConfig } from '@tachyon/core';
-import { TachyonError } from '@tachyon/protocol';
+import { findDaemonAt, type DaemonClient } from '@tachyon-serve/client';
+import { locateWorkspaceConfig } from '@tachyon-serve/core';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { DeploymentControl } from './deployment-control.js';
 
 /**
  * The workspace's local daemon as a DeploymentControl: a running one is found through the workspace
- * (`.tachyon/daemon.json`, @tachyon/client); when none runs, `ensureDaemon` of @tachyon/server starts one. That is the
- * only place the SDK loads @tachyon/server (fastify, grpc-js, OpenTelemetry), lazily. With `start: false` a daemon
+ * (`.tachyon/daemon.json`, @tachyon-serve/client); when none runs, `ensureDaemon` of @tachyon-serve/server starts one. That is the
+ * only place the SDK loads @tachyon-serve/server (fastify, grpc-js, OpenTelemetry), lazily. With `start: false` a daemon
  * that is not running is TCH_ERR_DAEMON_UNAVAILABLE instead.
  */
 export async function connectDaemon(root: string, options: { start?: boolean } = {}): Promise<DeploymentControl> {
@@ -16,7 +16,7 @@ export async function connectDaemon(root: string, options: { start?: boolean } =
   if (options.start === false) {
     throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `No deployment daemon runs for "${root}".`, { details: { workspace: root } });
   }
-  const { ensureDaemon } = await import('@tachyon/server');
+  const { ensureDaemon } = await import('@tachyon-serve/server');
   return fromDaemonClient(await ensureDaemon(workspaceRoot));
 }
 

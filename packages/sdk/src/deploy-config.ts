@@ -1,5 +1,5 @@
-import { compileSchedulerOptions, type SchedulerOptions } from '@tachyon/core';
-import type { ModelVersionRef, ServiceSpec } from '@tachyon/protocol';
+import { compileSchedulerOptions, type SchedulerOptions } from '@tachyon-serve/core';
+import type { ModelVersionRef, ServiceSpec } from '@tachyon-serve/protocol';
 
 /** A registered model version: a `Model`, `{ name, version }`, or `'name:version'`. */
 export type ModelLike = { readonly name: string; readonly version: number } | string;

@@ -1,4 +1,4 @@
-import type { DeployResponse, ServiceKeysBody, ServiceSpec, ServiceStatus } from '@tachyon/protocol';
+import type { DeployResponse, ServiceKeysBody, ServiceSpec, ServiceStatus } from '@tachyon-serve/protocol';
 
 /**
  * What `Webservice` needs from the workspace's deployment daemon (packages/protocol/src/deployments.ts). The

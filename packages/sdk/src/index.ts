@@ -1,9 +1,9 @@
 /**
- * tachyon — the workflow SDK, mirroring the original's Workspace / Model / Webservice API on top of @tachyon/core
- * (local work), the workspace's deployment daemon (deployments) and @tachyon/client (calls).
+ * tachyon — the workflow SDK, mirroring the original's Workspace / Model / Webservice API on top of @tachyon-serve/core
+ * (local work), the workspace's deployment daemon (deployments) and @tachyon-serve/client (calls).
  *
  * ```ts
- * import { Model, ServiceDefinition, Webservice, Workspace, defaultClassifier, featurizerStage, imageStage, isTachyonError } from 'tachyon';
+ * import { Model, ServiceDefinition, Webservice, Workspace, defaultClassifier, featurizerStage, imageStage, isTachyonError } from 'tachyon-serve';
  * const def = new ServiceDefinition('mnv2-imagenet');
  * def.pipeline.push(imageStage('torchvision224'), featurizerStage('mobilenetv2', { dtype: 'int8' }), defaultClassifier());
  * await def.save('model_def.zip', { sources: { modelPath: ['../shared/models'] } });
@@ -32,9 +32,9 @@ export { WEBSERVICE_DEPLOY_DEFAULTS, compileDeployConfig, toModelRef, type Model
 export type { DeploymentControl } from './deployment-control.js';
 export { WAIT_DEFAULTS, type WaitOptions } from './wait-for-deployment.js';
 export type { ImageInput } from './service-input.js';
-export { ServiceDefinition, defaultClassifier, featurizerStage, imageStage, classifierStage, onnxStage, kerasStage } from '@tachyon/core';
-export { TachyonError, isTachyonError, type ServiceState, type ServiceStatus, type ServiceSpec, type ServiceKeysBody } from '@tachyon/protocol';
-export type { ClassifyResult, ScoredClass } from '@tachyon/client';
+export { ServiceDefinition, defaultClassifier, featurizerStage, imageStage, classifierStage, onnxStage, kerasStage } from '@tachyon-serve/core';
+export { TachyonError, isTachyonError, type ServiceState, type ServiceStatus, type ServiceSpec, type ServiceKeysBody } from '@tachyon-serve/protocol';
+export type { ClassifyResult, ScoredClass } from '@tachyon-serve/client';
 export type {
   ArtifactKind,
   CreateWorkspaceOptions,
@@ -43,4 +43,4 @@ export type {
   OpenRegistryOptions,
   RegisterOptions,
   WorkspaceConfig,
-} from '@tachyon/core';
+} from '@tachyon-serve/core';

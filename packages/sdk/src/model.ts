@@ -1,4 +1,4 @@
-import type { ArtifactKind, CopyProgress, DeleteOptions, ModelVersionRecord, RegisterOptions } from '@tachyon/core';
+import type { ArtifactKind, CopyProgress, DeleteOptions, ModelVersionRecord, RegisterOptions } from '@tachyon-serve/core';
 import type { Workspace } from './workspace.js';
 
 /**

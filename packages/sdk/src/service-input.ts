@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 
 /** One image: a file path, or its encoded bytes (JPEG, PNG, WebP). */
 export type ImageInput = string | Uint8Array;

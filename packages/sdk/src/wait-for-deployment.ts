@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TachyonError, type ServiceStatus } from '@tachyon/protocol';
+import { TachyonError, type ServiceStatus } from '@tachyon-serve/protocol';
 import type { DeploymentControl } from './deployment-control.js';
 
 export interface WaitOptions {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { createClient, type ClassifyResult, type TachyonClient } from '@tachyon/client';
-import { TachyonError, type ServiceKeysBody, type ServiceState, type ServiceStatus } from '@tachyon/protocol';
+import { createClient, type ClassifyResult, type TachyonClient } from '@tachyon-serve/client';
+import { TachyonError, type ServiceKeysBody, type ServiceState, type ServiceStatus } from '@tachyon-serve/protocol';
 import { compileDeployConfig, toModelRef, type ModelLike, type WebserviceDeployOptions } from './deploy-config.js';
 import type { DeploymentControl } from './deployment-control.js';
 import { readImages, type ImageInput } from './service-input.js';

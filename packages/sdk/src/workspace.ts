@@ -7,7 +7,7 @@ import {
   type ModelRegistry,
   type OpenRegistryOptions,
   type WorkspaceConfig,
-} from '@tachyon/core';
+} from '@tachyon-serve/core';
 import { connectDaemon } from './daemon-connection.js';
 import type { DeploymentControl } from './deployment-control.js';
 

@@ -1,5 +1,5 @@
-// What `import 'tachyon'` loads: the SDK reaches @tachyon/server (fastify, grpc-js, OpenTelemetry) only lazily, when
-// it must start a daemon, so `npm i tachyon` users who only run models locally or call services never load them.
+// What `import 'tachyon-serve'` loads: the SDK reaches @tachyon-serve/server (fastify, grpc-js, OpenTelemetry) only lazily, when
+// it must start a daemon, so `npm i tachyon-serve` users who only run models locally or call services never load them.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ const FORBIDDEN: Readonly<Record<string, RegExp>> = Object.freeze({
   fastify: /\/node_modules\/(?:fastify|@fastify\/[^/]+)\//,
   'grpc-js': /\/node_modules\/@grpc\/grpc-js\//,
   opentelemetry: /\/node_modules\/@opentelemetry\//,
-  '@tachyon/server': /\/packages\/server\/|\/node_modules\/@tachyon\/server\//,
+  '@tachyon-serve/server': /\/packages\/server\/|\/node_modules\/@tachyon\/server\//,
 });
 
 // An ESM resolve hook (module.register, in the loader thread) logs every URL an `import` resolves to; CommonJS
@@ -70,8 +70,8 @@ function offenders(loaded: readonly string[]): Record<string, string[]> {
   return found;
 }
 
-test('importing the SDK loads no fastify, grpc-js, OpenTelemetry or @tachyon/server; importing @tachyon/server does', async (t) => {
-  const [sdk, server] = await Promise.all([loadedBy(t, SDK_NAME), loadedBy(t, '@tachyon/server')]);
+test('importing the SDK loads no fastify, grpc-js, OpenTelemetry or @tachyon-serve/server; importing @tachyon-serve/server does', async (t) => {
+  const [sdk, server] = await Promise.all([loadedBy(t, SDK_NAME), loadedBy(t, '@tachyon-serve/server')]);
   // The probe sees the SDK's own graph (ESM hook) and CommonJS dependencies (require.cache) ...
   assert.ok(sdk.some((url) => /\/packages\/sdk\/dist\/src\/index\.js$/.test(url)), 'the resolve hook saw the SDK itself');
   assert.ok(sdk.some((url) => /\/packages\/core\/dist\/src\//.test(url)), 'the SDK loads core');

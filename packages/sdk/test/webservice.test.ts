@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { compileModelSources } from '@tachyon/core';
-import { createServeLogger, startServer, type RunningServer } from '@tachyon/server';
+import { compileModelSources } from '@tachyon-serve/core';
+import { createServeLogger, startServer, type RunningServer } from '@tachyon-serve/server';
 import { Webservice, Workspace, isTachyonError } from '../src/index.js';
 import { MemoryControl } from './support/memory-control.js';
-import { sharedDir, tempDir } from '@tachyon/test-support';
+import { sharedDir, tempDir } from '@tachyon-serve/test-support';
 
 const SHARED = sharedDir();
 const image = (file: string) => join(SHARED, 'images', 'imagenet-sample', file);

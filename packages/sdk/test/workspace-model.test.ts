@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Model, Workspace } from '../src/index.js';
-import { sharedDir, tempDir } from '@tachyon/test-support';
+import { sharedDir, tempDir } from '@tachyon-serve/test-support';
 
 const SHARED = sharedDir();
 const SQUEEZENET = join(SHARED, 'models', 'squeezenet1.1-fp32.onnx');

@@ -1,9 +1,9 @@
 /**
- * @tachyon/server — protocol adapters (HTTP with fastify, gRPC with grpc-js) over the engine of @tachyon/core
+ * @tachyon-serve/server — protocol adapters (HTTP with fastify, gRPC with grpc-js) over the engine of @tachyon-serve/core
  * (ModelHost, ServedModel, infer), plus security, metrics and lifecycle.
  *
  * ```ts
- * import { ModelHost, compileModelSources, infer } from '@tachyon/core';
+ * import { ModelHost, compileModelSources, infer } from '@tachyon-serve/core';
  * const host = await ModelHost.create({ sources: compileModelSources({ modelPath: ['../shared/models'] }) });
  * await host.load('mnv2', { kind: 'model', ref: 'mobilenetv2-int8' });
  * const res = await infer(host, { modelName: 'mnv2', inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [jpeg] }],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { decodeRawBytes, decodeRawTensor, encodeRawBytes, encodeRawTensor } from '../src/codec/raw-tensor.js';
 import { tritonRawBytes } from './grpc/grpc-fixtures.js';
 

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { createWorkspace, isAlive, openRegistry, type ModelRegistry } from '@tachyon/core';
-import { ensureDaemon, findDaemon, type DaemonClient } from '@tachyon/server';
+import { createWorkspace, isAlive, openRegistry, type ModelRegistry } from '@tachyon-serve/core';
+import { ensureDaemon, findDaemon, type DaemonClient } from '@tachyon-serve/server';
 import { killProcessesUnder } from './processes.js';
 import { sharedDir } from './shared-data.js';
 import { waitUntil } from './wait.js';
@@ -57,7 +57,7 @@ export async function stopDaemon(root: string): Promise<void> {
 
 /** Opens the workspace registry for a check, closed after the test. */
 export async function openTestRegistry(t: TestContext, root: string): Promise<ModelRegistry> {
-  const { locateWorkspaceConfig } = await import('@tachyon/core');
+  const { locateWorkspaceConfig } = await import('@tachyon-serve/core');
   const registry = await openRegistry(locateWorkspaceConfig(root), { recover: false });
   t.after(() => registry.close());
   return registry;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ServiceManifest } from '@tachyon/core';
+import type { ServiceManifest } from '@tachyon-serve/core';
 
 /** The documented example: resnet50-int8 featurizer + its own ImageNet head + the default classifier. */
 export function exampleManifest(): ServiceManifest {

@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { encodeOnnxModel, floatValueInfo, fuseModels, onnxModelFromObject, readOnnxModel } from '@tachyon/core';
+import { encodeOnnxModel, floatValueInfo, fuseModels, onnxModelFromObject, readOnnxModel } from '@tachyon-serve/core';
 import { sharedModel } from './shared-data.js';
 
 /** FP32 [N, 4] -> Identity -> FP32 [N, 4], written as `<dir>/identity.onnx`. */

@@ -3,11 +3,11 @@
  * fixtures that need the engine or the server are subpaths:
  *
  * ```ts
- * import { sharedModel, tempDir, waitUntil } from '@tachyon/test-support';
- * import { usePostgresServer } from '@tachyon/test-support/postgres';
- * import { buildRawZip, exampleManifest } from '@tachyon/test-support/service-zip';
- * import { writeIdentityModel, createSlowService } from '@tachyon/test-support/models';   // needs @tachyon/core
- * import { daemonWorkspace, startTestDaemon } from '@tachyon/test-support/daemon';      // needs @tachyon/server
+ * import { sharedModel, tempDir, waitUntil } from '@tachyon-serve/test-support';
+ * import { usePostgresServer } from '@tachyon-serve/test-support/postgres';
+ * import { buildRawZip, exampleManifest } from '@tachyon-serve/test-support/service-zip';
+ * import { writeIdentityModel, createSlowService } from '@tachyon-serve/test-support/models';   // needs @tachyon-serve/core
+ * import { daemonWorkspace, startTestDaemon } from '@tachyon-serve/test-support/daemon';      // needs @tachyon-serve/server
  *
  * test('x', (t) => { const dir = tempDir(t); ... });
  * ```

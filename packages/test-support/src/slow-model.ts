@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { ServiceDefinition, classifierStage, compileModelSources, encodeOnnxModel, floatValueInfo, imageStage, onnxStage } from '@tachyon/core';
+import { ServiceDefinition, classifierStage, compileModelSources, encodeOnnxModel, floatValueInfo, imageStage, onnxStage } from '@tachyon-serve/core';
 
 const { onnx } = onnxProto;
 const WIDTH = 2048;

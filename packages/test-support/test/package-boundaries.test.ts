@@ -28,12 +28,12 @@ function lintAs(t: TestContext, path: string, source: string): { ok: boolean; ou
 const forbidden: [string, string, RegExp][] = [
   ['packages/core/src/probe.ts', 'fastify', /core never imports fastify or grpc/],
   ['packages/core/src/probe.ts', '@grpc/grpc-js', /core never imports fastify or grpc/],
-  ['packages/core/src/probe.ts', '@tachyon/server', /core is the engine/],
+  ['packages/core/src/probe.ts', '@tachyon-serve/server', /core is the engine/],
   ['packages/core/test/probe.ts', 'fastify', /core never imports fastify or grpc/],
-  ['packages/client/src/probe.ts', '@tachyon/core', /client depends on @tachyon\/protocol only/],
-  ['packages/protocol/src/probe.ts', '@tachyon/core', /protocol is the wire contract only/],
-  ['packages/dashboard/src/probe.ts', '@tachyon/core', /the dashboard never imports the engine/],
-  ['packages/server/src/probe.ts', '@tachyon/test-support', /test-support is dev only/],
+  ['packages/client/src/probe.ts', '@tachyon-serve/core', /client depends on @tachyon\/protocol only/],
+  ['packages/protocol/src/probe.ts', '@tachyon-serve/core', /protocol is the wire contract only/],
+  ['packages/dashboard/src/probe.ts', '@tachyon-serve/core', /the dashboard never imports the engine/],
+  ['packages/server/src/probe.ts', '@tachyon-serve/test-support', /test-support is dev only/],
 ];
 
 for (const [path, module, message] of forbidden) {
@@ -47,9 +47,9 @@ for (const [path, module, message] of forbidden) {
 
 const allowed: [string, string][] = [
   ['packages/server/src/probe.ts', 'fastify'],
-  ['packages/core/src/probe.ts', '@tachyon/protocol'],
-  ['packages/client/src/probe.ts', '@tachyon/protocol'],
-  ['packages/core/test/probe.ts', '@tachyon/test-support'],
+  ['packages/core/src/probe.ts', '@tachyon-serve/protocol'],
+  ['packages/client/src/probe.ts', '@tachyon-serve/protocol'],
+  ['packages/core/test/probe.ts', '@tachyon-serve/test-support'],
 ];
 
 for (const [path, module] of allowed) {

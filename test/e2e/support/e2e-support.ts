@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
-import { CLI_BIN, REPO_ROOT, sampleImagePath, sharedDir, } from '@tachyon/test-support';
+import { CLI_BIN, REPO_ROOT, sampleImagePath, sharedDir, } from '@tachyon-serve/test-support';
 
 export { CLI_BIN, REPO_ROOT };
 /** ../shared beside the repository, or $TACHYON_SHARED_DIR. */
@@ -86,8 +86,8 @@ export async function noProcessesUsing(path: string, limitMs = 30_000): Promise<
  * A fresh workspace in a temporary folder. One after-hook stops its daemon (and so every service process), waits for
  * them to go, then removes the folder: in this order, also when the test failed half-way.
  */
-export async function tempWorkspace(t: TestContext, name: string): Promise<{ ws: import('tachyon').Workspace; dir: string }> {
-  const { Workspace } = await import('tachyon');
+export async function tempWorkspace(t: TestContext, name: string): Promise<{ ws: import('tachyon-serve').Workspace; dir: string }> {
+  const { Workspace } = await import('tachyon-serve');
   const dir = mkdtempSync(join(tmpdir(), 'tachyon-e2e-'));
   const ws = await Workspace.create(join(dir, 'ws'), { name });
   t.after(async () => {

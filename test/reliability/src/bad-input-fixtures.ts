@@ -1,11 +1,11 @@
 // Hostile payloads built in memory or in a work folder: damaged images, a pixel bomb, attack zips. The zip builder
-// and the example service definition come from @tachyon/test-support.
+// and the example service definition come from @tachyon-serve/test-support.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { repoPath } from './paths.js';
-import * as example from '@tachyon/test-support/service-zip';
-import { buildRawZip, type RawZipEntry } from '@tachyon/test-support/service-zip';
+import * as example from '@tachyon-serve/test-support/service-zip';
+import { buildRawZip, type RawZipEntry } from '@tachyon-serve/test-support/service-zip';
 
 /** The first `fraction` of a real JPEG: a valid header, then the data stops. */
 export function truncated(jpeg: Buffer, fraction = 0.4): Buffer {

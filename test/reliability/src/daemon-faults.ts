@@ -3,14 +3,14 @@
 // next daemon brings every desired service back.
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from '@tachyon/client';
-import { createWorkspace, isAlive, openRegistry } from '@tachyon/core';
-import { findDaemon, type DaemonClient } from '@tachyon/server';
+import { createClient } from '@tachyon-serve/client';
+import { createWorkspace, isAlive, openRegistry } from '@tachyon-serve/core';
+import { findDaemon, type DaemonClient } from '@tachyon-serve/server';
 import type { CheckList } from './check.js';
 import { ORANGE, sampleImage, sharedModels } from './paths.js';
 import { checkRegistry } from './registry-consistency.js';
-import { killProcessesUnder, waitUntil as waitUntilShared } from '@tachyon/test-support';
-import { startTestDaemon } from '@tachyon/test-support/daemon';
+import { killProcessesUnder, waitUntil as waitUntilShared } from '@tachyon-serve/test-support';
+import { startTestDaemon } from '@tachyon-serve/test-support/daemon';
 
 const MODEL = 'classifier';
 const SPEC = { model: { name: MODEL, version: 1 }, tls: 'none' as const };

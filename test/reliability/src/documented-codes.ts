@@ -1,6 +1,6 @@
 // The codes docs/errors.md documents, with their kind, and the HTTP status that kind maps to: what the corpus asserts.
 import { readFileSync } from 'node:fs';
-import { ERROR_CODES, HTTP_STATUS_BY_KIND, type ErrorCode } from '@tachyon/protocol';
+import { ERROR_CODES, HTTP_STATUS_BY_KIND, type ErrorCode } from '@tachyon-serve/protocol';
 import { repoPath } from './paths.js';
 
 let documented: Map<string, string> | undefined;

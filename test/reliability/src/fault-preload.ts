@@ -3,7 +3,7 @@
 // to an onnxruntime session worker is preceded by a message of an unknown type. The worker's message handler has no
 // case for it, its reply callback throws, and the unhandled rejection ends the worker thread before it reads the
 // inference that follows: the thread exits on its own with a request in flight, while onnxruntime is idle, and no
-// hook inside @tachyon/core is needed. (Worker.terminate() while onnxruntime runs is not used: it can abort the whole
+// hook inside @tachyon-serve/core is needed. (Worker.terminate() while onnxruntime runs is not used: it can abort the whole
 // process, see docs/reliability.md.) Each spawn and each crash is logged as one JSON line on stderr
 // ({"reliabilityPreload": ...}) so the suite can count replacements.
 import { syncBuiltinESMExports } from 'node:module';

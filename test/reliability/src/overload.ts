@@ -1,7 +1,7 @@
 // Overload: measure what one server process sustains (closed loop), then offer twice that in an open loop for a
 // fixed time with a deadline on every request. Excess must be shed (429 TCH_ERR_QUEUE_FULL), accepted requests
 // must finish within their deadline or get 504, the process must survive with bounded memory and be healthy at once.
-import { LoadTarget, type LoadResult } from '@tachyon/bench/dist/src/scheduling/load-generator.js';
+import { LoadTarget, type LoadResult } from '@tachyon-serve/bench/dist/src/scheduling/load-generator.js';
 import type { CheckList } from './check.js';
 import { call, closeTarget, type Target } from './http-call.js';
 import { ORANGE, sampleImage } from './paths.js';

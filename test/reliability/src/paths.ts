@@ -1,6 +1,6 @@
 // Where the suite finds the repository, the CLI and the shared models and images (never a hard-coded absolute path).
 import { join } from 'node:path';
-import { CLI_BIN, ORANGE, REPO_ROOT, sampleImage, sharedDir, sharedModelsDir } from '@tachyon/test-support';
+import { CLI_BIN, ORANGE, REPO_ROOT, sampleImage, sharedDir, sharedModelsDir } from '@tachyon-serve/test-support';
 
 export { CLI_BIN, ORANGE, REPO_ROOT, sampleImage, sharedDir };
 /** The test-only preload that lets the suite make a session worker exit (see fault-preload.ts). */

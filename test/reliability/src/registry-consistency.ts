@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { locateWorkspaceConfig, openRegistry, type RecoveryReport } from '@tachyon/core';
+import { locateWorkspaceConfig, openRegistry, type RecoveryReport } from '@tachyon-serve/core';
 
 export interface RegistryState {
   consistent: boolean;

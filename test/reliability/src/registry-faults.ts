@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createWorkspace, openRegistry, locateWorkspaceConfig } from '@tachyon/core';
+import { createWorkspace, openRegistry, locateWorkspaceConfig } from '@tachyon-serve/core';
 import type { CheckList } from './check.js';
 import { CLI_BIN, sharedModels } from './paths.js';
 import { checkRegistry } from './registry-consistency.js';

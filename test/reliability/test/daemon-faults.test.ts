@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runDaemonFaults } from '../src/daemon-faults.js';
 import { checkList } from './support.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 test('kill -9 of a service and of the daemon during deploys: services come back, the registry stays consistent', async (t) => {
   const { checks, get } = checkList();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { canMount, runDiskFull, runKillDuringRegister } from '../src/registry-faults.js';
 import { checkList } from './support.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 test('kill -9 during register leaves no half row, orphan blob, journal row or staging file', async (t) => {
   const { checks, get } = checkList();

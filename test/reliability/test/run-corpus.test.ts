@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { BAD_INPUT_KINDS } from '../src/bad-input-corpus.js';
 import { documentedStatus } from '../src/documented-codes.js';
 import { runCorpus } from '../src/run-corpus.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 test('the corpus has at least 20 kinds, each expecting a documented code (or a TLS-level close)', () => {
   assert.ok(BAD_INPUT_KINDS.length >= 20, `only ${BAD_INPUT_KINDS.length} kinds`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runWorkerFaults } from '../src/worker-faults.js';
 import { checkList } from './support.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 test('a throwing session fails only its request; an exiting worker fails its request, is replaced, and the next succeed', async (t) => {
   const { checks, get } = checkList();

@@ -10,9 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { createClient } from '@tachyon/client';
-import { createWorkspace, openRegistry, renderHaproxyConfig } from '@tachyon/core';
-import { startPostgresServer } from '@tachyon/test-support/postgres';
+import { createClient } from '@tachyon-serve/client';
+import { createWorkspace, openRegistry, renderHaproxyConfig } from '@tachyon-serve/core';
+import { startPostgresServer } from '@tachyon-serve/test-support/postgres';
 import { Haproxy } from './haproxy.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

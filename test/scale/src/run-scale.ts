@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createClient, type TachyonClient } from '@tachyon/client';
-import { createWorkspace, openRegistry, renderHaproxyConfig } from '@tachyon/core';
-import { startPostgresServer } from '@tachyon/test-support/postgres';
+import { createClient, type TachyonClient } from '@tachyon-serve/client';
+import { createWorkspace, openRegistry, renderHaproxyConfig } from '@tachyon-serve/core';
+import { startPostgresServer } from '@tachyon-serve/test-support/postgres';
 import { Haproxy } from './haproxy.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

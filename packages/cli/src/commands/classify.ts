@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { TachyonError } from '@tachyon/protocol';
-import { openServedModel, parseLabels } from '@tachyon/core';
+import { TachyonError } from '@tachyon-serve/protocol';
+import { openServedModel, parseLabels } from '@tachyon-serve/core';
 import { classifyFiles } from '../classify-files.js';
 import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';

@@ -24,13 +24,13 @@ export function registerDaemonCommands(program: Command): void {
 }
 
 async function workspaceRoot(globals: GlobalOptions): Promise<string> {
-  const { locateWorkspaceConfig } = await import('@tachyon/core');
+  const { locateWorkspaceConfig } = await import('@tachyon-serve/core');
   return locateWorkspaceConfig(globals.workspace).root;
 }
 
 export async function runDaemon(options: { foreground?: boolean }, globals: GlobalOptions): Promise<void> {
   const root = await workspaceRoot(globals);
-  const server = await import('@tachyon/server');
+  const server = await import('@tachyon-serve/server');
   if (options.foreground !== true) {
     const client = await server.ensureDaemon(root);
     const health = await client.health();
@@ -49,8 +49,8 @@ export async function runDaemon(options: { foreground?: boolean }, globals: Glob
 
 export async function runDaemonStop(globals: GlobalOptions): Promise<void> {
   const root = await workspaceRoot(globals);
-  const { findDaemon } = await import('@tachyon/server');
-  const { isAlive } = await import('@tachyon/core');
+  const { findDaemon } = await import('@tachyon-serve/server');
+  const { isAlive } = await import('@tachyon-serve/core');
   const client = await findDaemon(root);
   if (client === undefined) {
     printError(`no deployment daemon runs for "${root}"`);

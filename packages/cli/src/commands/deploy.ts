@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { Model, Webservice, Workspace } from 'tachyon';
+import type { Model, Webservice, Workspace } from 'tachyon-serve';
 import type { GlobalOptions } from '../main.js';
 import { printJson, printLine } from '../output.js';
 
@@ -97,7 +97,7 @@ export interface DeployCliOptions {
 
 /** Opens the workspace of --workspace (or found upward), runs `fn`, and always closes it. */
 export async function withWorkspace<T>(globals: GlobalOptions, fn: (ws: Workspace) => Promise<T>): Promise<T> {
-  const { Workspace } = await import('tachyon');
+  const { Workspace } = await import('tachyon-serve');
   const ws = await Workspace.fromConfig(globals.workspace);
   try {
     return await fn(ws);
@@ -113,12 +113,12 @@ export function positiveInt(value: string | undefined, flag: string): number | u
   return n;
 }
 
-type Sdk = typeof import('tachyon');
+type Sdk = typeof import('tachyon-serve');
 type Act = (sdk: Sdk, ws: Workspace, model: Model, workers: { workers?: number }) => Promise<[Webservice, string]>;
 
 /** Checks the flags, opens the workspace, looks --model up, runs `act` (deploy or update), then waits and prints. */
 async function withModel(options: DeployCliOptions, globals: GlobalOptions, act: Act): Promise<void> {
-  const sdk = await import('tachyon');
+  const sdk = await import('tachyon-serve');
   const workers = positiveInt(options.workers, '--workers');
   const timeoutMs = positiveInt(options.timeout, '--timeout');
   await withWorkspace(globals, async (ws) => {

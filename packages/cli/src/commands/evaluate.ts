@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { createBackend, evaluateAccuracy, openServedModel, readLabelledImages, type ClassifierAccuracy, type ServedModel } from '@tachyon/core';
+import { createBackend, evaluateAccuracy, openServedModel, readLabelledImages, type ClassifierAccuracy, type ServedModel } from '@tachyon-serve/core';
 import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson, printLine } from '../output.js';

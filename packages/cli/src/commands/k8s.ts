@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { GlobalOptions } from '../main.js';
 import { printError, printJson } from '../output.js';
 
@@ -29,7 +29,7 @@ function addRenderOptions(command: Command): Command {
     .option('--artifacts-in-registry', 'artifacts are in the PostgreSQL registry (large objects): no volume (default when the workspace\'s artifacts is a postgres:// URL)');
 }
 
-/** `tachyon k8s render` and `tachyon render --target`; their actions load @tachyon/core only when they run. */
+/** `tachyon k8s render` and `tachyon render --target`; their actions load @tachyon-serve/core only when they run. */
 export function registerK8sCommands(program: Command): void {
   const render = program
     .command('render')
@@ -96,7 +96,7 @@ export interface K8sRenderCliOptions {
  */
 /** The deployment spec the shared flags describe. */
 export async function specFromFlags(service: string, options: K8sRenderCliOptions) {
-  const core = await import('@tachyon/core');
+  const core = await import('@tachyon-serve/core');
   const { name, version } = parseModelVersion(options.model);
   const tlsFlags = [options.tlsIssuer, options.tlsClusterIssuer, options.tlsSecret].filter((f) => f !== undefined);
   if (tlsFlags.length > 1) throw new TypeError('--tls-issuer, --tls-cluster-issuer and --tls-secret exclude each other.');
@@ -120,7 +120,7 @@ export async function specFromFlags(service: string, options: K8sRenderCliOption
 }
 
 export async function runK8sRender(service: string, options: K8sRenderCliOptions, globals: GlobalOptions): Promise<void> {
-  const core = await import('@tachyon/core');
+  const core = await import('@tachyon-serve/core');
   const spec = await specFromFlags(service, options);
   const format = options.format ?? 'all';
   if (!core.KUBERNETES_FORMATS.includes(format as never)) throw new TypeError(`--format: expected one of ${core.KUBERNETES_FORMATS.join(', ')}, got "${format}".`);

@@ -6,7 +6,7 @@ import {
   parseTagAssignment,
   type ModelRegistry,
   type ModelVersionRecord,
-} from '@tachyon/core';
+} from '@tachyon-serve/core';
 import type { GlobalOptions } from '../main.js';
 import { createProgressPrinter, printJson, printLine } from '../output.js';
 

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import {
   imageCalibrationSet, listImageFiles, presetByName, quantizeOnnxFile, resolveModelRef, spreadSample,
   type CalibrationMethod, type QuantizeReport,
-} from '@tachyon/core';
+} from '@tachyon-serve/core';
 import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';
 import { printError, printJson, printLine } from '../output.js';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { TachyonError, isTachyonError } from '@tachyon/protocol';
-import type { ClassifyResult, Model, Webservice, Workspace } from 'tachyon';
+import { TachyonError, isTachyonError } from '@tachyon-serve/protocol';
+import type { ClassifyResult, Model, Webservice, Workspace } from 'tachyon-serve';
 import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';
 import { printClassification, printError, printJson, printLine } from '../output.js';
@@ -67,8 +67,8 @@ export async function runQuickstart(options: QuickstartCliOptions, globals: Glob
   if (!Number.isInteger(calls) || calls < 1) throw new RangeError(`--calls: expected an integer >= 1, got "${options.calls}".`);
   const images = options.image?.length ? options.image.map((f) => resolve(f)) : sampleImages();
   const progress = (line: string) => printError(line);
-  const { Model, ServiceDefinition, Webservice, Workspace, defaultClassifier, featurizerStage, imageStage } = await import('tachyon');
-  const { resolveZooModel, zooEntry } = await import('@tachyon/core');
+  const { Model, ServiceDefinition, Webservice, Workspace, defaultClassifier, featurizerStage, imageStage } = await import('tachyon-serve');
+  const { resolveZooModel, zooEntry } = await import('@tachyon-serve/core');
 
   // 1. The model: --model > tachyon.json defaultModel > resnet50-int8; it must be available before anything is made.
   const context = await createCliContext(globals);

@@ -10,7 +10,7 @@ import { int, readKeys, registryUrl, specFromFlags, type K8sRenderCliOptions } f
  * `--out DIR` writes them (mode 0600); otherwise the stack on stdout (`--json`: {stack, files}).
  */
 export async function runSwarmRender(service: string, options: K8sRenderCliOptions & { network?: string; basePort?: string }, globals: GlobalOptions): Promise<void> {
-  const core = await import('@tachyon/core');
+  const core = await import('@tachyon-serve/core');
   if (options.registrySecret !== undefined) throw new TypeError('--registry-secret is for Kubernetes; a Swarm stack takes --registry-url (or the workspace registry) into its secret file.');
   const spec = await specFromFlags(service, options);
   const workspace = core.loadWorkspaceConfig(globals.workspace ?? core.findWorkspaceConfig());

@@ -1,6 +1,6 @@
 import { basename, delimiter, extname, resolve } from 'node:path';
-import { toModelSource, type WorkspaceConfig } from '@tachyon/core';
-import type { ServeFileOptions, ServeLayer, ServeLayerName, ServeLogLevel } from '@tachyon/server';
+import { toModelSource, type WorkspaceConfig } from '@tachyon-serve/core';
+import type { ServeFileOptions, ServeLayer, ServeLayerName, ServeLogLevel } from '@tachyon-serve/server';
 import type { GlobalOptions } from '../main.js';
 import { createProgressPrinter, printJson } from '../output.js';
 
@@ -47,8 +47,8 @@ export interface ServeCliOptions {
  * `--print-config` prints the result with where each value came from, and exits.
  */
 export async function runServe(options: ServeCliOptions, globals: GlobalOptions): Promise<void> {
-  const { compileModelSources, findWorkspaceConfig, loadWorkspaceConfig } = await import('@tachyon/core');
-  const server = await import('@tachyon/server');
+  const { compileModelSources, findWorkspaceConfig, loadWorkspaceConfig } = await import('@tachyon-serve/core');
+  const server = await import('@tachyon-serve/server');
   const { startServer, handleProcessSignals, createServeLogger } = server;
   const env = server.readServeEnvironment(process.env);
   const configFile = options.config === undefined ? env.configFile : resolve(options.config);
@@ -143,7 +143,7 @@ function flagLayer(o: ServeCliOptions, globals: GlobalOptions): ServeFileOptions
 /** tachyon.json as a layer: its "server" section (same schema as --config), defaultModel and modelPath. */
 function workspaceLayer(
   workspace: WorkspaceConfig,
-  validate: typeof import('@tachyon/server').validateServeConfig,
+  validate: typeof import('@tachyon-serve/server').validateServeConfig,
   name: string | undefined,
 ): ServeFileOptions {
   if (workspace.file === undefined) return {};

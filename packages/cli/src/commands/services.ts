@@ -1,4 +1,4 @@
-import type { ServiceStatus } from 'tachyon';
+import type { ServiceStatus } from 'tachyon-serve';
 import type { GlobalOptions } from '../main.js';
 import { printJson, printLine } from '../output.js';
 import { positiveInt, withWorkspace } from './deploy.js';
@@ -14,7 +14,7 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 }
 
 export async function runServices(options: { json?: boolean }, globals: GlobalOptions): Promise<void> {
-  const { Webservice } = await import('tachyon');
+  const { Webservice } = await import('tachyon-serve');
   const services = await withWorkspace(globals, (ws) => Webservice.list(ws));
   const statuses = services.map((s) => s.status);
   if (options.json) {
@@ -30,7 +30,7 @@ export async function runServices(options: { json?: boolean }, globals: GlobalOp
 }
 
 export async function runServiceShow(name: string, options: { json?: boolean }, globals: GlobalOptions): Promise<void> {
-  const { Webservice } = await import('tachyon');
+  const { Webservice } = await import('tachyon-serve');
   const status = await withWorkspace(globals, async (ws) => (await Webservice.get(ws, name)).status);
   if (options.json) {
     printJson(status);
@@ -56,7 +56,7 @@ export async function runServiceShow(name: string, options: { json?: boolean }, 
 }
 
 export async function runLogs(name: string, options: { tail?: string; json?: boolean }, globals: GlobalOptions): Promise<void> {
-  const { Webservice } = await import('tachyon');
+  const { Webservice } = await import('tachyon-serve');
   const tail = positiveInt(options.tail, '--tail');
   const lines = await withWorkspace(globals, async (ws) => (await Webservice.get(ws, name)).getLogs(tail === undefined ? {} : { tail }));
   if (options.json) printJson({ service: name, lines });
@@ -64,7 +64,7 @@ export async function runLogs(name: string, options: { tail?: string; json?: boo
 }
 
 export async function runKeys(name: string, options: { regenerate?: 'primary' | 'secondary'; json?: boolean }, globals: GlobalOptions): Promise<void> {
-  const { Webservice } = await import('tachyon');
+  const { Webservice } = await import('tachyon-serve');
   const keys = await withWorkspace(globals, async (ws) => {
     const service = await Webservice.get(ws, name);
     return options.regenerate === undefined ? service.getKeys() : service.regenerateKey(options.regenerate);
@@ -77,7 +77,7 @@ export async function runKeys(name: string, options: { regenerate?: 'primary' | 
 }
 
 export async function runDelete(name: string, options: { json?: boolean }, globals: GlobalOptions): Promise<void> {
-  const { Webservice } = await import('tachyon');
+  const { Webservice } = await import('tachyon-serve');
   const deleted = await withWorkspace(globals, async (ws) => (await Webservice.get(ws, name)).delete());
   if (options.json) printJson({ service: name, deleted });
   else printLine(`deleted ${name}${deleted.length > 0 ? `: ${deleted.join(', ')}` : ''}`);

@@ -13,7 +13,7 @@ import {
   type LoadedServiceDefinition,
   type PresetName,
   type StageManifest,
-} from '@tachyon/core';
+} from '@tachyon-serve/core';
 import { classifyFiles } from '../classify-files.js';
 import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';
@@ -42,7 +42,7 @@ export interface SvcdefCreateOptions {
 /** image -> featurizer -> (default ImageNet head | an .onnx head | a Keras head) -> classifier, saved as one zip. */
 export async function runSvcdefCreate(options: SvcdefCreateOptions, globals: GlobalOptions): Promise<void> {
   const { sources } = await createCliContext(globals);
-  const { zooEntry, zooId } = await import('@tachyon/core');
+  const { zooEntry, zooId } = await import('@tachyon-serve/core');
   const entry = zooEntry(zooId(options.featurizer, options.dtype));
   const topK = Number(options.top);
   const def = new ServiceDefinition(options.name ?? entry.id);

@@ -20,7 +20,7 @@ import {
   type TrainHeadProgress,
   type TrainHeadResult,
   type ZooEntry,
-} from '@tachyon/core';
+} from '@tachyon-serve/core';
 import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';
 import { printError, printJson, printLine } from '../output.js';

@@ -13,7 +13,7 @@ export interface WorkspaceMigrateOptions {
  * points tachyon.json at it. Prints the URL without credentials; JSON on stdout only with --json.
  */
 export async function runWorkspaceMigrate(options: WorkspaceMigrateOptions, globals: GlobalOptions): Promise<void> {
-  const { locateWorkspaceConfig, migrateWorkspaceRegistry } = await import('@tachyon/core');
+  const { locateWorkspaceConfig, migrateWorkspaceRegistry } = await import('@tachyon-serve/core');
   const config = locateWorkspaceConfig(globals.workspace);
   const result = await migrateWorkspaceRegistry(config, options.to, { keepArtifacts: options.keepArtifacts === true });
   if (result.passwordInConfig) {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ZOO_CATALOG, cachePath, pullZooModel, zooEntry } from '@tachyon/core';
+import { ZOO_CATALOG, cachePath, pullZooModel, zooEntry } from '@tachyon-serve/core';
 import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';
 import { printJson, printLine } from '../output.js';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CLI_BIN, REPO_ROOT, sampleImagePath, sharedDir } from '@tachyon/test-support';
+import { CLI_BIN, REPO_ROOT, sampleImagePath, sharedDir } from '@tachyon-serve/test-support';
 
 export { REPO_ROOT };
 export const BIN = CLI_BIN;

@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { Backend } from './backend.js';
 import { OnnxRuntimeBackend } from './onnxruntime-backend.js';
 import type { WorkerPoolOptions } from './session-options.js';

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { TensorMap } from '../tensor/tensor.js';
 import type { Backend, InferenceSession, IoSpec, ProviderAttempt, RunOptions } from './backend.js';
 import {

@@ -1,7 +1,7 @@
 // Worker thread entry: hosts onnxruntime sessions so that session.run() never blocks the main event loop.
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { isDType, DTYPES } from '../tensor/dtypes.js';
 import type { TensorMap } from '../tensor/tensor.js';
 import type { IoSpec, ProviderAttempt } from './backend.js';

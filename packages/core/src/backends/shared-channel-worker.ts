@@ -1,7 +1,7 @@
 // Worker side of the shared-memory run channel (layout in shared-layout.ts): waits with Atomics.waitAsync, so the
 // worker's event loop stays free for load/unload messages and idles at zero CPU.
 import ort from 'onnxruntime-node';
-import type { ErrorBody } from '@tachyon/protocol';
+import type { ErrorBody } from '@tachyon-serve/protocol';
 import { DTYPES, isDType, type DType, type TypedArray } from '../tensor/dtypes.js';
 import type { TensorData, TensorMap } from '../tensor/tensor.js';
 import {

@@ -1,5 +1,5 @@
 // Main-thread side of the shared-memory run channel of one session worker (layout in shared-layout.ts).
-import type { ErrorBody } from '@tachyon/protocol';
+import type { ErrorBody } from '@tachyon-serve/protocol';
 import type { TensorData, TensorMap } from '../tensor/tensor.js';
 import {
   CTRL_COMPLETED,

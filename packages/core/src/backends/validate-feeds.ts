@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { DTYPES, elementCount } from '../tensor/dtypes.js';
 import type { TensorData, TensorMap } from '../tensor/tensor.js';
 import type { IoSpec } from './backend.js';

@@ -1,4 +1,4 @@
-import type { ErrorBody } from '@tachyon/protocol';
+import type { ErrorBody } from '@tachyon-serve/protocol';
 import type { TensorMap } from '../tensor/tensor.js';
 import type { IoSpec, ProviderAttempt } from './backend.js';
 import type { SessionConfig } from './session-options.js';

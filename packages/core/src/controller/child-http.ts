@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { AUTHORIZATION_HEADER, bearerAuthorization } from '@tachyon/protocol';
+import { AUTHORIZATION_HEADER, bearerAuthorization } from '@tachyon-serve/protocol';
 
 export interface ChildRequest {
   method: 'GET' | 'POST';

@@ -1,4 +1,4 @@
-import { TachyonError, type ServiceSpec, type ServiceState, type ServiceStatus } from '@tachyon/protocol';
+import { TachyonError, type ServiceSpec, type ServiceState, type ServiceStatus } from '@tachyon-serve/protocol';
 import type { DeploymentRecord, RegistryStore } from '../registry/registry-store.js';
 import { canTransition } from './deployment-states.js';
 import { RotatingLog, type RotatingLogOptions } from './rotating-log.js';

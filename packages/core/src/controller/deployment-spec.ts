@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { validateModelName } from '../registry/model-ref.js';
 import { compileSchedulerOptions, type SchedulerConfig, type SchedulerOptions } from '../scheduler/scheduler-options.js';
 import { TACHYON_VERSION } from '../service-def/service-definition.js';

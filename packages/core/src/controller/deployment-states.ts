@@ -1,4 +1,4 @@
-import { TachyonError, SERVICE_STATES, type ServiceState } from '@tachyon/protocol';
+import { TachyonError, SERVICE_STATES, type ServiceState } from '@tachyon-serve/protocol';
 
 /**
  * The allowed state changes of a deployed service (the original's names). A state may always be re-entered with a

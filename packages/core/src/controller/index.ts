@@ -3,7 +3,7 @@
  * reconciler (one supervised `tachyon serve` process per service) and the Kubernetes rendering.
  *
  * ```ts
- * import { compileDeploymentSpec, renderKubernetes, DeploymentController } from '@tachyon/core';
+ * import { compileDeploymentSpec, renderKubernetes, DeploymentController } from '@tachyon-serve/core';
  * const spec = compileDeploymentSpec({ service: 'vision', model: { name: 'resnet', version: 3 }, replicas: 2 });
  * const { yaml } = renderKubernetes(spec, { registryUrl: 'postgres://tachyon@db/tachyon', format: 'plain' });
  *

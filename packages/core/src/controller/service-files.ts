@@ -1,7 +1,7 @@
 import { randomBytes, webcrypto } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DAEMON_DIR, TachyonError } from '@tachyon/protocol';
+import { DAEMON_DIR, TachyonError } from '@tachyon-serve/protocol';
 import type { CompiledServiceSpec } from './service-spec.js';
 
 

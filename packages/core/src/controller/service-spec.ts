@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { TachyonError, type ServiceSpec } from '@tachyon/protocol';
+import { TachyonError, type ServiceSpec } from '@tachyon-serve/protocol';
 import { MODEL_NAME_PATTERN } from '../registry/model-ref.js';
 import { compileSchedulerOptions } from '../scheduler/scheduler-options.js';
 import { SERVICE_NAME_MAX_LENGTH, isDns1035Label } from './deployment-spec.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ServiceSpec, ServiceState, ServiceStatus } from '@tachyon/protocol';
+import type { ServiceSpec, ServiceState, ServiceStatus } from '@tachyon-serve/protocol';
 import type { DeploymentRecord } from '../registry/registry-store.js';
 import type { ServicePaths } from './service-files.js';
 import type { ReadyInfo } from './service-supervisor.js';

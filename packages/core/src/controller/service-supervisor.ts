@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { TachyonError, isErrorCode } from '@tachyon/protocol';
+import { TachyonError, isErrorCode } from '@tachyon-serve/protocol';
 import { childRequest } from './child-http.js';
 import { parseStartupError } from './startup-error.js';
 import type { RotatingLog } from './rotating-log.js';

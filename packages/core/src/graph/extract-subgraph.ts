@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { buildPrunedModel, declaredValueInfo } from './build-pruned-model.js';
 import { hasTensor, indexGraph, selectNodes } from './graph-index.js';
 import { graphOf, type OnnxModel } from './onnx-model.js';

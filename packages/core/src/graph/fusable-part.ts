@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { toInt, type OnnxModel } from './onnx-model.js';
 import { MAX_IR_VERSION } from './onnx-versions.js';
 import type { StringStringEntryProto } from './proto/onnx/onnx_pb.js';

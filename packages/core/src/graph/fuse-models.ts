@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { buildPrunedModel } from './build-pruned-model.js';
 import { assertFusable, mergeMetadata } from './fusable-part.js';
 import { indexGraph, selectNodes } from './graph-index.js';

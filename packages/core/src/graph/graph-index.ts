@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { TensorProtoSchema } from './proto/onnx/onnx_pb.js';
 import type { OnnxGraph, OnnxNode, OnnxTensorProto, OnnxValueInfo } from './onnx-model.js';
 

@@ -1,5 +1,5 @@
 import { create, toBinary } from '@bufbuild/protobuf';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { toInt, type OnnxModel } from './onnx-model.js';
 import { FunctionProtoSchema, OperatorSetIdProtoSchema, type FunctionProto, type OperatorSetIdProto } from './proto/onnx/onnx_pb.js';
 

@@ -1,5 +1,5 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { PreprocessConfig } from '../image/preprocess-options.js';
 import type { OnnxModel } from './onnx-model.js';
 import { MAX_OPSET, irVersionForOpset } from './onnx-versions.js';

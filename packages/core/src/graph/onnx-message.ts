@@ -1,5 +1,5 @@
 import { create, createRegistry, fromJson, isMessage, toJson, type DescMessage, type JsonValue, type MessageShape } from '@bufbuild/protobuf';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { ModelProtoSchema, file_onnx_onnx, type ModelProto } from './proto/onnx/onnx_pb.js';
 
 /**

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { fromBinary, isMessage, toBinary } from '@bufbuild/protobuf';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { onnxModelFromObject, type OnnxModelObject } from './onnx-message.js';
 import { ModelProtoSchema, TensorProto_DataLocation } from './proto/onnx/onnx_pb.js';
 import type { GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from './proto/onnx/onnx_pb.js';

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { ValueInfoProtoSchema } from './proto/onnx/onnx_pb.js';
 import { isDType, type DType } from '../tensor/dtypes.js';
 import { toInt, type OnnxValueInfo } from './onnx-model.js';

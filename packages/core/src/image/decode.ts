@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { readJpegHeader } from './jpeg-header.js';
 import { sniffImageFormat, SUPPORTED_IMAGE_FORMATS, type ImageFormat } from './image-format.js';

@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { compilePreprocess, type PreprocessConfig } from './preprocess-options.js';
 
 export type PresetName = 'torchvision224' | 'caffe227' | 'caffe224';

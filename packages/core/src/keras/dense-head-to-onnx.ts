@@ -1,5 +1,5 @@
 import type { LayersModel, SymbolicTensor, Tensor, layers } from '@tensorflow/tfjs';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;

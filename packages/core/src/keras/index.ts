@@ -3,7 +3,7 @@
  * tfjs-node: the 'wasm' backend when it loads, else 'cpu'.
  *
  * ```ts
- * import { createKerasModel, kerasDenseHeadToOnnx, saveKerasModel } from '@tachyon/core';
+ * import { createKerasModel, kerasDenseHeadToOnnx, saveKerasModel } from '@tachyon-serve/core';
  * const head = await createKerasModel('out/head'); // folder with model.json
  * console.log(head.input.dims, head.output.dims, head.backend); // [-1, 1280] [-1, 5] 'wasm'
  * const scores = await head.run({ dtype: 'float32', dims: [1, 1280], data: features });

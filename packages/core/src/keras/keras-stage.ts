@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { IoSpec } from '../backends/backend.js';
 import { validateFeeds } from '../backends/validate-feeds.js';
 import { isDType, type DType } from '../tensor/dtypes.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
-import { TachyonError, isTachyonError } from '@tachyon/protocol';
+import { TachyonError, isTachyonError } from '@tachyon-serve/protocol';
 import type { InferenceSession } from '../backends/backend.js';
 import type { Backend } from '../backends/backend.js';
 import { createBackend } from '../backends/backend-registry.js';

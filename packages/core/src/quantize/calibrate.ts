@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { create } from '@bufbuild/protobuf';
 import ort from 'onnxruntime-node';
 import { withFields } from '../graph/onnx-message.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { TopKEntry } from '../labels/top-k.js';
 
 /** What evaluateAccuracy runs: a ServedModel (or anything that classifies images the same way). */

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { preprocessImage, tensorDimsPerImage } from '../image/preprocess.js';
 import { isPreprocessConfig, type PreprocessConfig } from '../image/preprocess-options.js';
 import type { CalibrationSet } from './calibrate.js';

@@ -3,7 +3,7 @@
  * evaluation of image classifiers.
  *
  * ```ts
- * import { imageCalibrationSet, listImageFiles, presetByName, quantizeOnnxFile, spreadSample } from '@tachyon/core';
+ * import { imageCalibrationSet, listImageFiles, presetByName, quantizeOnnxFile, spreadSample } from '@tachyon-serve/core';
  * const files = spreadSample(await listImageFiles('calibration-images/'), 200);
  * const report = await quantizeOnnxFile('squeezenet1.1-fp32.onnx', 'squeezenet1.1-int8.onnx',
  *   imageCalibrationSet(files, presetByName('caffe227')), { method: 'minmax', perChannel: true });

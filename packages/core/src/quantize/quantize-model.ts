@@ -1,5 +1,5 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { modelWithGraph } from '../graph/model-with-graph.js';
 import { withFields } from '../graph/onnx-message.js';
 import { graphOf, readOnnxModel, encodeOnnxModel, toInt, type OnnxModel } from '../graph/onnx-model.js';

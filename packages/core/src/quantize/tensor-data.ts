@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { toInt, type OnnxTensorProto } from '../graph/onnx-model.js';
 import { TensorProtoSchema } from '../graph/proto/onnx/onnx_pb.js';
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { BlobStore, CopyProgress } from './blob-store.js';
 import { openWritableFile, storageError, syncDirectory } from './file-io.js';
 import type { ModelVersionRecord } from './registry-store.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { CopyProgress } from './blob-store.js';
 
 /** The few calls a writer makes on a new file; tests substitute one that fails like a full or read-only disk. */

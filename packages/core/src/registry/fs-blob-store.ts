@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { BlobInfo, BlobStore, CopyProgress, StagedBlob, StagingInfo } from './blob-store.js';
 import { copyHashing, openWritableFile, storageError, syncDirectory, type OpenWritableFile } from './file-io.js';
 

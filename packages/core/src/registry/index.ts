@@ -4,7 +4,7 @@
  * docs/registry.md.
  *
  * ```ts
- * import { createWorkspace, locateWorkspaceConfig, openRegistry } from '@tachyon/core';
+ * import { createWorkspace, locateWorkspaceConfig, openRegistry } from '@tachyon-serve/core';
  * await createWorkspace('./ws', { name: 'vision' });            // tachyon.json, .tachyon/admin.key, registry.db
  * const registry = await openRegistry(locateWorkspaceConfig('./ws'));
  * const v = await registry.register('model_def.zip', 'flowers', { tags: { stage: 'dev' } }); // v.version === 1

@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 
 /** A registered model's name: lowercase, starts with a letter or digit, at most 128 characters. */
 export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;

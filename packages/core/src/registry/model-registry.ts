@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { compileZipLimits, type ZipLimits } from '../service-def/zip-limits.js';
 import { localBlobPath, type BlobStore, type CopyProgress } from './blob-store.js';
 import { downloadBlob } from './download-blob.js';

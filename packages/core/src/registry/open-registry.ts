@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { WorkspaceConfig } from '../config/workspace-config.js';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore, type FsBlobStoreOptions } from './fs-blob-store.js';

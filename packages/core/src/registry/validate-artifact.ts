@@ -1,6 +1,6 @@
 import { open, readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { TachyonError, isTachyonError } from '@tachyon/protocol';
+import { TachyonError, isTachyonError } from '@tachyon-serve/protocol';
 import { MAX_ONNX_MODEL_BYTES, decodeOnnxModel } from '../graph/onnx-model.js';
 import { unpackServiceZip } from '../service-def/unpack-service-zip.js';
 import { compileZipLimits, type ZipLimits } from '../service-def/zip-limits.js';

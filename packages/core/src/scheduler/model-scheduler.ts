@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { ReadyQueue, type ReadyItem } from './ready-queue.js';
 import { PRIORITIES, type Priority, type SchedulerConfig } from './scheduler-options.js';
 import type { BatchInfo, ExecuteBatch, ScheduledJob, ScheduledResult, SchedulerHooks, SchedulerStats } from './scheduler-types.js';

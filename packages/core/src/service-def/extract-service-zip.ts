@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { MANIFEST_FILE } from './create-service-zip.js';
 import type { ServiceManifest } from './manifest.js';
 import { unpackServiceZip } from './unpack-service-zip.js';

@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { Backend } from '../backends/backend.js';
 import { cutModel, probeTensorInfo, readOnnxModel, type OnnxModel, type TensorInfo } from '../graph/index.js';
 import type { ModelSources } from '../zoo/model-sources.js';

@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { OnnxModel } from '../graph/onnx-model.js';
 import { presetByName } from '../image/presets.js';
 import { imageCalibrationSet, listImageFiles, spreadSample } from '../quantize/image-calibration-set.js';

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { Backend } from '../backends/backend.js';
 import { encodeOnnxModel, extractSubgraph, modelIoNames, readOnnxModel, type OnnxModel, type TensorInfo } from '../graph/index.js';
 import { imagenetClassNames } from '../labels/imagenet-labels.js';

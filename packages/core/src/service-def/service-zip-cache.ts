@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { sha256File } from '../zoo/sha256-file.js';
 import { MANIFEST_FILE } from './create-service-zip.js';
 import { extractServiceZip, type ExtractedServiceZip } from './extract-service-zip.js';

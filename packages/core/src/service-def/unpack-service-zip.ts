@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import type { FileEntry, ServiceManifest } from './manifest.js';
 import { MANIFEST_FILE } from './create-service-zip.js';

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { compilePreprocess } from '../image/preprocess-options.js';
 import { SERVICE_SCHEMA_VERSION, type ServiceManifest } from './manifest.js';
 import { PATTERN_DESCRIPTIONS, SERVICE_MANIFEST_SCHEMA } from './manifest-schema.js';

@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 
 /**
  * One problem found in a service definition. `path` locates it in service.json in JavaScript accessor form,

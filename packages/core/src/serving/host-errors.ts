@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 
 /** The reason a failed load shows in the repository index: its code and message (never an unexpected error's text). */
 export function reasonOf(error: unknown): string {

@@ -1,4 +1,4 @@
-import { IMAGE_INPUT, SCORES_OUTPUT, TachyonError } from '@tachyon/protocol';
+import { IMAGE_INPUT, SCORES_OUTPUT, TachyonError } from '@tachyon-serve/protocol';
 import { compilePreprocess } from '../image/preprocess-options.js';
 import { tensorDimsPerImage } from '../image/preprocess.js';
 import { ServicePipeline, type PipelineTimings } from '../pipeline/service-pipeline.js';

@@ -1,6 +1,6 @@
 import type { TopKEntry } from '../labels/top-k.js';
 import type { Priority } from '../scheduler/scheduler-options.js';
-import type { KServeDatatype } from '@tachyon/protocol';
+import type { KServeDatatype } from '@tachyon-serve/protocol';
 
 /**
  * The ONE internal inference request every protocol is decoded into (raw image upload, KServe v2 HTTP/gRPC,

@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 
 /**
  * Races a load against `timeoutMs`. Past it the returned promise rejects with TCH_ERR_MODEL_LOAD_TIMEOUT, and the

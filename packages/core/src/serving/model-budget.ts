@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { resolveModelRef } from '../zoo/resolve-model-ref.js';
 import { type ModelSources } from '../zoo/model-sources.js';
 import type { ModelControlConfig } from './model-control-options.js';

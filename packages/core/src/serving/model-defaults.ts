@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { declaredModelIo, graphOf, type OnnxModel, type TensorInfo } from '../graph/index.js';
 import { PRESET_NAMES, presetByName, type PresetName } from '../image/presets.js';
 import type { OutputKind } from '../labels/top-k.js';

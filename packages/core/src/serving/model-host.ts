@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { Backend } from '../backends/backend.js';
 import { createBackend } from '../backends/backend-registry.js';
 import { type ModelSources } from '../zoo/model-sources.js';

@@ -1,4 +1,4 @@
-import { PRIORITY_HEADER, TachyonError } from '@tachyon/protocol';
+import { PRIORITY_HEADER, TachyonError } from '@tachyon-serve/protocol';
 import type { Priority } from '../scheduler/scheduler-options.js';
 
 /** The HTTP header (and gRPC metadata key) every protocol accepts a priority in. */

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { locateWorkspaceConfig } from '../registry/workspace.js';
 import { openRegistry } from '../registry/open-registry.js';
 import { validateModelName } from '../registry/model-ref.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { Backend } from '../backends/backend.js';
 import { declaredModelIo, readOnnxModel } from '../graph/index.js';
 import { softmax, topK, type OutputKind, type TopKEntry } from '../labels/top-k.js';

@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { InferenceSession } from '../backends/backend.js';
 import type { PipelineTimings } from '../pipeline/service-pipeline.js';
 import type { TensorMap } from '../tensor/tensor.js';

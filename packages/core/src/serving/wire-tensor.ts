@@ -1,4 +1,4 @@
-import { TachyonError, formatClassification } from '@tachyon/protocol';
+import { TachyonError, formatClassification } from '@tachyon-serve/protocol';
 import { DTYPES, elementCount, type DType } from '../tensor/dtypes.js';
 import type { TensorData } from '../tensor/tensor.js';
 import type { TopKEntry } from '../labels/top-k.js';

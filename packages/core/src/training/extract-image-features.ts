@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import type { FeatureCache } from './feature-cache.js';
 import type { FeatureExtractor } from './feature-extractor.js';
 
@@ -131,7 +131,7 @@ function assertSameLength(vectors: readonly (Float32Array | undefined)[], paths:
   });
 }
 
-function isImageError(error: unknown): error is import('@tachyon/protocol').TachyonError {
+function isImageError(error: unknown): error is import('@tachyon-serve/protocol').TachyonError {
   return isTachyonError(error) && error.code.startsWith('TCH_ERR_IMAGE_');
 }
 

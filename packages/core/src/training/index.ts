@@ -2,7 +2,7 @@
  * core/training — transfer learning: features computed once by a backbone, a small softmax head trained on them.
  *
  * ```ts
- * import { createOnnxFeatureExtractor, saveKerasModel, trainHead, zooEntry } from '@tachyon/core';
+ * import { createOnnxFeatureExtractor, saveKerasModel, trainHead, zooEntry } from '@tachyon-serve/core';
  * const extractor = await createOnnxFeatureExtractor({ modelPath, entry: zooEntry('mobilenetv2-fp32') });
  * const result = await trainHead({
  *   images: 'data/flowers', // one sub-folder per class

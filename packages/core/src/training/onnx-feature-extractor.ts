@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { InferenceSession } from '../backends/backend.js';
 import type { Backend } from '../backends/backend.js';
 import { createBackend } from '../backends/backend-registry.js';

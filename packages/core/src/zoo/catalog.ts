@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { deepFreeze } from '../config/workspace-config.js';
 import { LOCAL_MODELS } from './local-models.js';
 import { SEED_MODELS } from './seed-models.js';

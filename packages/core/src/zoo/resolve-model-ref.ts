@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { zooEntry } from './catalog.js';
 import type { ModelSources } from './model-sources.js';
 import { resolveZooModel, type ModelSourceKind } from './resolve-model.js';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import {
   OnnxRuntimeBackend, RESERVED_BACKEND_NAMES, createBackend, listBackends, registerBackend, unregisterBackend, type Backend,
 } from '../../src/index.js';
-import { sharedModel } from '@tachyon/test-support';
+import { sharedModel } from '@tachyon-serve/test-support';
 
 test('onnxruntime-cpu is registered and is what createBackend() gives by default; it runs a real model', async (t) => {
   assert.ok(listBackends().some((b) => b.name === 'onnxruntime-cpu'));

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { sharedModel } from '@tachyon/test-support';
+import { sharedModel } from '@tachyon-serve/test-support';
 
 // Regression: creating an onnxruntime session inside a worker thread crashed (SIGSEGV) once the process argv was
 // about 15 KB (a shell glob of image paths), with the default worker stack. The backend's workers now start with a

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { OnnxRuntimeBackend, compileWorkerPoolOptions, type TensorData } from '../../src/index.js';
-import { sharedModel } from '@tachyon/test-support';
+import { sharedModel } from '@tachyon-serve/test-support';
 
 const MOBILENET = sharedModel('mobilenetv2-int8-qdq.onnx');
 

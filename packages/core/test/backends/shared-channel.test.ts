@@ -3,12 +3,12 @@ import { syncBuiltinESMExports } from 'node:module';
 import { test } from 'node:test';
 import workerThreads from 'node:worker_threads';
 import ort from 'onnxruntime-node';
-import { TachyonError, isTachyonError } from '@tachyon/protocol';
+import { TachyonError, isTachyonError } from '@tachyon-serve/protocol';
 import { OnnxRuntimeBackend, type TensorData } from '../../src/index.js';
 import { SharedRunChannel, type ChannelOutcome } from '../../src/backends/shared-channel.js';
 import { serveSharedChannel } from '../../src/backends/shared-channel-worker.js';
 import { RING_SLOTS } from '../../src/backends/shared-layout.js';
-import { sharedModel } from '@tachyon/test-support';
+import { sharedModel } from '@tachyon-serve/test-support';
 
 const MOBILENET = sharedModel('mobilenetv2-int8-qdq.onnx');
 const IMAGE = 3 * 224 * 224;

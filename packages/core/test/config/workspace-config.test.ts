@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { BUILTIN_DEFAULT_MODEL, findWorkspaceConfig, loadWorkspaceConfig } from '../../src/index.js';
 
 test('tachyon.json is found from a subfolder upward; paths are relative to its folder; the result is frozen', (t) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { DEPLOYMENT_SPEC_DEFAULTS, compileDeploymentSpec, isDns1035Label, type DeploymentSpecOptions } from '../../src/controller/deployment-spec.js';
 
 const base: DeploymentSpecOptions = { service: 'vision', model: { name: 'resnet50', version: 3 } };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SERVICE_STATES, isTachyonError, type ServiceState } from '@tachyon/protocol';
+import { SERVICE_STATES, isTachyonError, type ServiceState } from '@tachyon-serve/protocol';
 import { SERVICE_TRANSITIONS, assertTransition, canTransition } from '../../src/controller/deployment-states.js';
 
 // Every pair, written out: the table the controller enforces (docs/deployments.md).

@@ -2,14 +2,14 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { createSqliteRegistryStore } from '../../src/registry/sqlite/sqlite-registry-store.js';
 import { createPostgresRegistryStore } from '../../src/registry/postgres/index.js';
 import { FsBlobStore } from '../../src/registry/fs-blob-store.js';
 import { ModelRegistry } from '../../src/registry/model-registry.js';
 import type { RegistryStore } from '../../src/registry/registry-store.js';
-import { tempDir } from '@tachyon/test-support';
-import { usePostgresServer } from '@tachyon/test-support/postgres';
+import { tempDir } from '@tachyon-serve/test-support';
+import { usePostgresServer } from '@tachyon-serve/test-support/postgres';
 
 const pgServer = usePostgresServer();
 const SHA = 'd'.repeat(64);

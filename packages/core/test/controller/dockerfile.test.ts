@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Script } from 'node:vm';
 import { POD_UID } from '../../src/controller/k8s/pod-template.js';
 import { POD_PATHS } from '../../src/controller/k8s/workspace-init.js';
-import { REPO_ROOT } from '@tachyon/test-support';
+import { REPO_ROOT } from '@tachyon-serve/test-support';
 
 // No container runtime here: the image is never built in tests. This checks the Dockerfile's essentials as text.
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { RotatingLog } from '../../src/controller/rotating-log.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 test('rotates by size into .1 and .2, drops the oldest, keeps every file under the limit', (t) => {
   const file = join(tempDir(t, 'tachyon-log-'), 'logs', 'server.log');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTachyonError, type ServiceSpec } from '@tachyon/protocol';
+import { isTachyonError, type ServiceSpec } from '@tachyon-serve/protocol';
 import { compileServiceSpec, isVersionOnlyChange, validateServiceName } from '../../src/controller/service-spec.js';
 
 const issuesOf = (fn: () => unknown): string[] => {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { OnnxRuntimeBackend, zooEntry } from '../../src/index.js';
 import { cutModel, declaredModelIo, extractSubgraph, fuseModels, probeTensorInfo, readOnnxModel, type OnnxModel, type TensorInfo } from '../../src/graph/index.js';
 import { maxAbsDiff, runModel, sampleBatch, topIndexes } from './graph-fixtures.js';
-import { sharedModel } from '@tachyon/test-support';
+import { sharedModel } from '@tachyon-serve/test-support';
 
 // Golden data: the feature tensor each zoo entry names, what onnxruntime infers for it, and how close featurizer +
 // head must come to the whole model. The int8 model's logits come out of a DequantizeLinear with scale 0.153099

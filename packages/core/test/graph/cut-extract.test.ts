@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTachyonError, type TachyonError } from '@tachyon/protocol';
+import { isTachyonError, type TachyonError } from '@tachyon-serve/protocol';
 import { OnnxRuntimeBackend } from '../../src/index.js';
 import { cutModel, extractSubgraph, onnxModelFromObject, probeTensorInfo, type OnnxValueInfo } from '../../src/graph/index.js';
 import { buildModel, chainModel, floatInfo, ifModel, node, runModel } from './graph-fixtures.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { OnnxRuntimeBackend } from '../../src/index.js';
 import { fuseModels, onnx, type OnnxModel } from '../../src/graph/index.js';
 import { buildModel, chainModel, floatInfo, floatTensor, ifModel, node, runModel } from './graph-fixtures.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { preprocessImage, presetByName, tensorElementsPerImage, type OnnxRuntimeBackend, type TensorData } from '../../src/index.js';
 import { encodeOnnxModel, onnxModelFromObject, type OnnxModel } from '../../src/graph/index.js';
-import { sampleImagesDir } from '@tachyon/test-support';
+import { sampleImagesDir } from '@tachyon-serve/test-support';
 
 /** A few real ImageNet images of different classes (fish, bird, dog, vehicle). */
 export const SAMPLE_IMAGES = [

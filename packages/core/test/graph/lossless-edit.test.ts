@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { create, equals, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import onnxProto from 'onnx-proto';
 import {
   buildNormalizationModel,
@@ -19,7 +19,7 @@ import {
   withFields,
 } from '../../src/graph/index.js';
 import { quantizeModel } from '../../src/quantize/index.js';
-import { sharedModel } from '@tachyon/test-support';
+import { sharedModel } from '@tachyon-serve/test-support';
 import { chainModel } from './graph-fixtures.js';
 import { modernModel } from './modern-model.js';
 

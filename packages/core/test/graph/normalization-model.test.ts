@@ -11,7 +11,7 @@ import {
   readOnnxModel,
 } from '../../src/graph/index.js';
 import { maxAbsDiff, readSampleImages, runModel, sampleBatch, topIndexes } from './graph-fixtures.js';
-import { sharedModel } from '@tachyon/test-support';
+import { sharedModel } from '@tachyon-serve/test-support';
 
 /** Resized and cropped uint8 RGB pixels, made with the same sharp calls as preprocessImage (shrinking path). */
 async function resizedPixels(bytes: Uint8Array, config: PreprocessConfig): Promise<Uint8Array> {

@@ -4,10 +4,10 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isTachyonError, type TachyonError } from '@tachyon/protocol';
+import { isTachyonError, type TachyonError } from '@tachyon-serve/protocol';
 import { decodeOnnxModel, encodeOnnxModel, modelIoNames, onnx, readOnnxModel } from '../../src/graph/index.js';
 import { buildModel, chainModel, floatInfo, floatTensor, node } from './graph-fixtures.js';
-import { sharedModel } from '@tachyon/test-support';
+import { sharedModel } from '@tachyon-serve/test-support';
 
 const invalid = (e: unknown) => isTachyonError(e, 'TCH_ERR_GRAPH_INVALID');
 

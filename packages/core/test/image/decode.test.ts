@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTachyonError, type ErrorCode } from '@tachyon/protocol';
+import { isTachyonError, type ErrorCode } from '@tachyon-serve/protocol';
 import sharp from 'sharp';
 import { compilePreprocess, preprocessImage, PRESETS, type PreprocessConfig } from '../../src/image/index.js';
 import { jpeg, noise, paint, pixelBombPng, png } from './fixtures.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { readJpegHeader } from '../../src/image/jpeg-header.js';
-import { sampleImagesDir } from '@tachyon/test-support';
+import { sampleImagesDir } from '@tachyon-serve/test-support';
 
 test('the JPEG header reader agrees with libvips on every sample image (size and EXIF orientation)', async () => {
   const files = readdirSync(sampleImagesDir()).filter((f) => f.endsWith('.JPEG'));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import sharp from 'sharp';
 import { compilePreprocess, jpegDecoder, preprocessImage, PRESETS, type PreprocessConfig } from '../../src/image/index.js';
 import { decodeJpegTurbo } from '../../src/image/jpeg-turbo.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { isPreprocessConfig, PRESET_NAMES, PRESETS, presetByName } from '../../src/image/index.js';
 
 test('torchvision224 is Resize(256) + CenterCrop(224), RGB, /255, ImageNet mean/std, NCHW', () => {

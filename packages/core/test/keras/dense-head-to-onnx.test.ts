@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { LayersModel } from '@tensorflow/tfjs';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { OnnxRuntimeBackend } from '../../src/backends/index.js';
 import { KerasStage, createTfjsRuntime, kerasDenseHeadToOnnx } from '../../src/keras/index.js';
 import { buildTestHead, seededRows } from './keras-fixtures.js';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { KERAS_MODEL_FILE, KERAS_WEIGHTS_FILE, createKerasModel, createTfjsRuntime, saveKerasModel } from '../../src/keras/index.js';
 import { buildTestHead, seededRows } from './keras-fixtures.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 test('tfjs runs on the wasm backend, initialized once per process', async () => {
   const a = await createTfjsRuntime();

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { imagenetClassNames, parseLabels, softmax, topK } from '../../src/index.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedDir } from '@tachyon/test-support';
+import { sharedDir } from '@tachyon-serve/test-support';
 
 test('the shipped ImageNet labels are the 1000 classes of ../shared/labels, in order', () => {
   const shipped = imagenetClassNames();

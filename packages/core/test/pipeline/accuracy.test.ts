@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openServedModel, OnnxRuntimeBackend, compileModelSources, resolveZooModel, zooEntry } from '../../src/index.js';
-import { sampleImagesDir, sharedDir } from '@tachyon/test-support';
+import { sampleImagesDir, sharedDir } from '@tachyon-serve/test-support';
 
 // Real accuracy on the 1000 images of ../shared/images/imagenet-sample (one per class), against the top-1 stated in
 // ../shared/models/README.md for the same images. Nothing in tachyon was tuned on these images: the presets are the

@@ -14,7 +14,7 @@ import {
   saveKerasModel,
 } from '../../src/index.js';
 import { buildTestHead } from '../keras/keras-fixtures.js';
-import { sampleImagesDir, sharedDir } from '@tachyon/test-support';
+import { sampleImagesDir, sharedDir } from '@tachyon-serve/test-support';
 
 test('a Keras Dense head after an ONNX featurizer is converted and fused into one graph, with the same scores', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tachyon-keras-fuse-'));

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { OnnxRuntimeBackend, ServicePipeline, compileModelSources, createModelService, resolveModelRef } from '../../src/index.js';
-import { sampleImagesDir, sharedDir } from '@tachyon/test-support';
+import { sampleImagesDir, sharedDir } from '@tachyon-serve/test-support';
 
 // What the scheduler relies on: requests prepared one by one, then run as one batch, get the rows they would get alone.
 const MAX_ABS_DIFF = 1e-4; // fp32 model: batch composition changes nothing beyond float noise

@@ -16,7 +16,7 @@ import {
   zooEntry,
   type PresetName,
 } from '../../src/index.js';
-import { sampleImagesDir, sharedDir, tempDir } from '@tachyon/test-support';
+import { sampleImagesDir, sharedDir, tempDir } from '@tachyon-serve/test-support';
 
 // Golden tolerances (data): featurizer + default classifier must reproduce the full model.
 const CASES = [

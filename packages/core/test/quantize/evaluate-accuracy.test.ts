@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { openServedModel, evaluateAccuracy, readLabelledImages } from '../../src/index.js';
-import { sampleImagesDir, sharedModel } from '@tachyon/test-support';
+import { sampleImagesDir, sharedModel } from '@tachyon-serve/test-support';
 
 async function tempFile(t: TestContext, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'tachyon-labels-'));

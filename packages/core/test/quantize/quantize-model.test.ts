@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import ort from 'onnxruntime-node';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { compileQuantize, encodeOnnxModel, inspectFusion, onnx, quantizeModel, readOnnxModel, type OnnxModel } from '../../src/index.js';
 import { CLASSES, INPUT_DIMS, arrayCalibrationSet, convNetModel, syntheticInputs } from './generated-models.js';
 import { QUANTIZE_TOLERANCES } from './tolerances.js';
-import { sharedModel } from '@tachyon/test-support';
+import { sharedModel } from '@tachyon-serve/test-support';
 
 const PER = INPUT_DIMS.reduce((a, b) => a * b, 1);
 const calibration = arrayCalibrationSet(syntheticInputs(32, 1));

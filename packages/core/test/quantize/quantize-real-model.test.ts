@@ -7,7 +7,7 @@ import {
   openServedModel, OnnxRuntimeBackend, evaluateAccuracy, imageCalibrationSet, listImageFiles, presetByName, quantizeOnnxFile,
   readLabelledImages, spreadSample,
 } from '../../src/index.js';
-import { sampleImagesDir, sharedModel } from '@tachyon/test-support';
+import { sampleImagesDir, sharedModel } from '@tachyon-serve/test-support';
 
 // SqueezeNet 1.1 (the real Caffe weights) quantized on 8 sample images, checked on 20 others: every Conv and
 // Concat must run as an onnxruntime integer kernel, and the int8 model must still classify like the fp32 one.

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { createServiceZip } from '../../src/service-def/index.js';
-import { exampleFiles, exampleManifest } from '@tachyon/test-support/service-zip';
+import { exampleFiles, exampleManifest } from '@tachyon-serve/test-support/service-zip';
 
 const { onnx } = onnxProto;
 

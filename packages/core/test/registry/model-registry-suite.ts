@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { FsBlobStore, createModelRegistry, type FsBlobStoreOptions, type ModelRegistry } from '../../src/registry/index.js';
 import { listFiles, sha256File, writeTinyOnnx, writeTinyServiceZip } from './fixtures.js';
 import type { StoreFactory } from './store-contract-suite.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 export interface RegistryHarness {
   registry: ModelRegistry;

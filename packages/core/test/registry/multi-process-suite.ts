@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { FsBlobStore, createModelRegistry, createRegistryStore, type ModelVersionRecord } from '../../src/registry/index.js';
 import { listFiles, writeTinyOnnx } from './fixtures.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 export type RegistryLocationFactory = (t: TestContext) => Promise<string>;
 

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import pg from 'pg';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { encodeOnnxModel } from '../../src/graph/index.js';
 import { createBlobStore, createWorkspace, locateWorkspaceConfig, openRegistry } from '../../src/index.js';
 import { PostgresBlobStore } from '../../src/registry/postgres/postgres-blob-store.js';
 import { buildModel, floatInfo, floatTensor, node } from '../graph/graph-fixtures.js';
-import { usePostgresServer } from '@tachyon/test-support/postgres';
+import { usePostgresServer } from '@tachyon-serve/test-support/postgres';
 
 const pgServer = usePostgresServer();
 

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createWorkspace, locateWorkspaceConfig, openRegistry } from '../../src/index.js';
 import { writeTinyOnnx } from './fixtures.js';
-import { REPO_ROOT } from '@tachyon/test-support';
-import { usePostgresServer } from '@tachyon/test-support/postgres';
+import { REPO_ROOT } from '@tachyon-serve/test-support';
+import { usePostgresServer } from '@tachyon-serve/test-support/postgres';
 
 const pgServer = usePostgresServer();
 const BIN = join(REPO_ROOT, 'packages', 'cli', 'bin', 'tachyon.js');

@@ -4,12 +4,12 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { encodeOnnxModel } from '../../src/graph/index.js';
 import { createSqliteRegistryStore, createWorkspace, locateWorkspaceConfig, openRegistry } from '../../src/index.js';
 import { migrateWorkspaceRegistry } from '../../src/registry/postgres/migrate-workspace-registry.js';
 import { buildModel, floatInfo, floatTensor, node } from '../graph/graph-fixtures.js';
-import { usePostgresServer } from '@tachyon/test-support/postgres';
+import { usePostgresServer } from '@tachyon-serve/test-support/postgres';
 
 const pgServer = usePostgresServer();
 

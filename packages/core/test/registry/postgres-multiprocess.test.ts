@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { createPostgresRegistryStore } from '../../src/registry/postgres/index.js';
-import { usePostgresServer } from '@tachyon/test-support/postgres';
+import { usePostgresServer } from '@tachyon-serve/test-support/postgres';
 
 const pgServer = usePostgresServer();
 const WORKER = fileURLToPath(new URL('./postgres-insert-worker.js', import.meta.url));

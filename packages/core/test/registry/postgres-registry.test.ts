@@ -2,7 +2,7 @@
 // real PostgreSQL started for this file: a fresh database per test.
 import { createPostgresRegistryStore } from '../../src/registry/postgres/index.js';
 import { defineMultiProcessSuite, defineRegistrySuite } from './registry-suite.js';
-import { usePostgresServer } from '@tachyon/test-support/postgres';
+import { usePostgresServer } from '@tachyon-serve/test-support/postgres';
 
 const pgServer = usePostgresServer();
 

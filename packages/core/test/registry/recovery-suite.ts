@@ -8,7 +8,7 @@ import { FsBlobStore, createModelRegistry, recoverRegistry } from '../../src/reg
 import { HOST_TAG } from '../../src/registry/fs-blob-store.js';
 import { deadPid, writeTinyOnnx } from './fixtures.js';
 import type { StoreFactory } from './store-contract-suite.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 const HOUR = 3_600_000;
 

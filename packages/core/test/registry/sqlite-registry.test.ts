@@ -3,10 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { SQLITE_MIGRATIONS, createRegistryStore, createSqliteRegistryStore } from '../../src/registry/index.js';
 import { defineMultiProcessSuite, defineRegistrySuite } from './registry-suite.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 defineRegistrySuite('sqlite', async (t) => {
   const store = await createSqliteRegistryStore(join(tempDir(t, 'tachyon-registry-'), 'registry.db'));

@@ -1,7 +1,7 @@
 // The RegistryStore contract, run against every backend (see registry-suite.ts).
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import type { NewModelVersion, RegistryStore } from '../../src/registry/index.js';
 
 export type StoreFactory = (t: TestContext) => Promise<RegistryStore>;

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { ADMIN_KEY_FILE, createWorkspace, locateWorkspaceConfig, openRegistry, readAdminKey } from '../../src/registry/index.js';
 import { writeTinyOnnx } from './fixtures.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 test('createWorkspace writes tachyon.json, a 0600 admin key kept out of it, the registry and the artifact folder', async (t) => {
   const dir = join(tempDir(t, 'tachyon-registry-'), 'vision');

@@ -2,7 +2,7 @@
 // the event loop was too busy for the deadline timer to fire first, must not answer that job with its result.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { ModelScheduler, compileSchedulerOptions } from '../../src/index.js';
 
 test('a result that arrives past the deadline, before the late timer fired, is a deadline error, not an answer', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { ModelScheduler, compileSchedulerOptions } from '../../src/index.js';
 import { deferred, harness, hasCode, tick, track } from './scheduler-harness.js';
 

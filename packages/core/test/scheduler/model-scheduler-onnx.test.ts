@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ModelScheduler, OnnxRuntimeBackend, compileSchedulerOptions, preprocessImage, presetByName, type InferenceSession } from '../../src/index.js';
 import { deferred } from './scheduler-harness.js';
-import { sampleImagesDir, sharedModel } from '@tachyon/test-support';
+import { sampleImagesDir, sharedModel } from '@tachyon-serve/test-support';
 
 const PER_IMAGE = 3 * 224 * 224;
 const CLASSES = 1000;

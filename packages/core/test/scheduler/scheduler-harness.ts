@@ -1,4 +1,4 @@
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { ModelScheduler, compileSchedulerOptions, type BatchInfo, type Priority, type ScheduledJob, type SchedulerOptions } from '../../src/index.js';
 
 export interface Deferred<T> {

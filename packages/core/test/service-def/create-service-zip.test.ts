@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import yauzl from 'yauzl';
 import {
   createServiceZip,
@@ -12,8 +12,8 @@ import {
   type ServiceManifestDraft,
   type ServiceZipFile,
 } from '../../src/service-def/index.js';
-import { tempDir } from '@tachyon/test-support';
-import { exampleFiles, exampleManifest } from '@tachyon/test-support/service-zip';
+import { tempDir } from '@tachyon-serve/test-support';
+import { exampleFiles, exampleManifest } from '@tachyon-serve/test-support/service-zip';
 
 function draft(): ServiceManifestDraft {
   const { files: _files, ...rest } = exampleManifest();

@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { isTachyonError, type ErrorCode } from '@tachyon/protocol';
+import { isTachyonError, type ErrorCode } from '@tachyon-serve/protocol';
 import { extractServiceZip, readServiceZip, type ZipLimits } from '../../src/service-def/index.js';
-import { buildRawZip, exampleFiles, exampleManifest, fileEntry, type RawZipEntry } from '@tachyon/test-support/service-zip';
+import { buildRawZip, exampleFiles, exampleManifest, fileEntry, type RawZipEntry } from '@tachyon-serve/test-support/service-zip';
 
 interface Sandbox {
   root: string;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import {
   OnnxRuntimeBackend,
   ServiceDefinition,
@@ -17,7 +17,7 @@ import {
   type SaveProgress,
 } from '../../src/index.js';
 import { FEATURIZER_QUANTIZE_TOLERANCE as TOLERANCE } from '../quantize/tolerances.js';
-import { sampleImagesDir, sharedDir, tempDir } from '@tachyon/test-support';
+import { sampleImagesDir, sharedDir, tempDir } from '@tachyon-serve/test-support';
 
 const sourcesIn = (dir: string) => compileModelSources({ cacheDir: join(dir, 'cache'), modelPath: [join(sharedDir(), 'models')], env: {} });
 

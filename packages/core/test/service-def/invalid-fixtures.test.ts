@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { parseLabels } from '../../src/labels/imagenet-labels.js';
 import {
   extractServiceZip,
@@ -12,8 +12,8 @@ import {
   type SemanticContext,
   type StageIo,
 } from '../../src/service-def/index.js';
-import { REPO_ROOT } from '@tachyon/test-support';
-import { buildRawZip } from '@tachyon/test-support/service-zip';
+import { REPO_ROOT } from '@tachyon-serve/test-support';
+import { buildRawZip } from '@tachyon-serve/test-support/service-zip';
 
 /**
  * Each folder of fixtures/invalid is one case: service.json, expected.json { code, messageIncludes, issuePaths? },

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { createServiceZip, extractServiceZipToCache } from '../../src/service-def/index.js';
-import { tempDir } from '@tachyon/test-support';
-import { buildRawZip, exampleFiles, exampleManifest } from '@tachyon/test-support/service-zip';
+import { tempDir } from '@tachyon-serve/test-support';
+import { buildRawZip, exampleFiles, exampleManifest } from '@tachyon-serve/test-support/service-zip';
 
 async function exampleZip(dir: string): Promise<{ path: string; sha256: string }> {
   const { files: _files, ...draft } = exampleManifest();

@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Ajv } from 'ajv';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { findSchemaIssues, SERVICE_MANIFEST_SCHEMA, validateManifestSchema, validateServiceManifest, type ServiceManifest } from '../../src/service-def/index.js';
-import { REPO_ROOT } from '@tachyon/test-support';
-import { exampleManifest } from '@tachyon/test-support/service-zip';
+import { REPO_ROOT } from '@tachyon-serve/test-support';
+import { exampleManifest } from '@tachyon-serve/test-support/service-zip';
 
 /** The issues pass 1 finds after `edit`, as 'path: message' lines. */
 function issuesAfter(edit: (m: Record<string, any>) => void): string[] {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import type { TensorInfo } from '../../src/graph/tensor-info.js';
 import {
   findSemanticIssues,
@@ -10,7 +10,7 @@ import {
   type ServiceManifest,
   type StageIo,
 } from '../../src/service-def/index.js';
-import { exampleManifest, fileEntry } from '@tachyon/test-support/service-zip';
+import { exampleManifest, fileEntry } from '@tachyon-serve/test-support/service-zip';
 
 const t = (name: string, dtype: TensorInfo['dtype'], dims: number[]): TensorInfo => ({ name, dtype, dims });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { checkBudget, estimateBytes, memoryBudget } from '../../src/serving/model-budget.js';
 import { compileModelControlOptions } from '../../src/serving/model-control-options.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ModelVersionRecord } from '@tachyon/core';
+import type { ModelVersionRecord } from '@tachyon-serve/core';
 import { buildRepositoryIndex, type ModelEntry, type VersionSlot } from '../../src/serving/repository-index.js';
 
 const slot = (version: string, state: VersionSlot['state']): VersionSlot => ({ version, state, bytes: 1, dir: '/x' });

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isTachyonError, type ErrorCode } from '@tachyon/protocol';
+import { isTachyonError, type ErrorCode } from '@tachyon-serve/protocol';
 import {
   OnnxRuntimeBackend, compileModelSources, compileSchedulerOptions, graphOutputKind, openServedModel, preprocessImage, presetByName, readOnnxModel,
   softmax, type InferResponse, type ServedModel,
 } from '../../src/index.js';
-import { writeIdentityModel, writeOddSizeImageModel, writeSoftmaxClassifier } from '@tachyon/test-support/models';
-import { sampleImagesDir, sharedModel, tempDir } from '@tachyon/test-support';
+import { writeIdentityModel, writeOddSizeImageModel, writeSoftmaxClassifier } from '@tachyon-serve/test-support/models';
+import { sampleImagesDir, sharedModel, tempDir } from '@tachyon-serve/test-support';
 
 const backend = new OnnxRuntimeBackend();
 test.after(() => backend.close());

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { TachyonError, isTachyonError } from '@tachyon/protocol';
+import { TachyonError, isTachyonError } from '@tachyon-serve/protocol';
 import { createImageDataset, trainHead, type TrainHeadOptions } from '../../src/training/index.js';
 import { buildFakeExtractor, separableFiles, writeDataset } from './fake-dataset.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 function options(images: string, extra: Partial<TrainHeadOptions> = {}): TrainHeadOptions {
   return { images, featureExtractor: buildFakeExtractor(), epochs: 1, ...extra };

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { FeatureExtractor } from '../../src/training/index.js';
 
 /** Writes `<dir>/<class>/<file>` for each entry; contents are strings (the fake extractor never decodes them). */

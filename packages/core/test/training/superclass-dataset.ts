@@ -1,6 +1,6 @@
 import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sampleImagesDir } from '@tachyon/test-support';
+import { sampleImagesDir } from '@tachyon-serve/test-support';
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);

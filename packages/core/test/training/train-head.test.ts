@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { trainHead, type TrainHeadOptions } from '../../src/training/index.js';
 import { FAKE_FEATURES, buildFakeExtractor, separableFiles, writeDataset } from './fake-dataset.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 const CLASSES = ['zebra', 'apple', 'Mango'];
 

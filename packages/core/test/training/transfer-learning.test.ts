@@ -7,7 +7,7 @@ import { createKerasModel, kerasDenseHeadToOnnx, saveKerasModel } from '../../sr
 import { createOnnxFeatureExtractor, trainHead, type FeatureExtractor } from '../../src/training/index.js';
 import { MOBILENET_FEATURE_SIZE, MOBILENET_POOLED_TENSOR, writeMobilenetWithFeatures } from './mobilenet-features.js';
 import { SUPERCLASSES, writeSuperclassDataset } from './superclass-dataset.js';
-import { sampleImagesDir, tempDir } from '@tachyon/test-support';
+import { sampleImagesDir, tempDir } from '@tachyon-serve/test-support';
 
 /** Minimum held-out accuracy asserted; chance is 20% for 5 classes. Measured: 31/34 = 91.2% (seed 7, wasm). */
 const MIN_VALIDATION_ACCURACY = 0.6;

@@ -5,9 +5,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { ZOO_CATALOG, compileModelSources, pullZooModel, resolveModelRef, resolveZooModel, zooEntry, type ZooEntry } from '../../src/index.js';
-import { sharedDir, tempDir } from '@tachyon/test-support';
+import { sharedDir, tempDir } from '@tachyon-serve/test-support';
 
 /** A small generated "model" served by a local HTTP server with Range support, counting requests. */
 function fakeEntry(bytes: Buffer, url?: string): ZooEntry {

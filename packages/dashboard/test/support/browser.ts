@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { REPO_ROOT } from '@tachyon/test-support';
+import { REPO_ROOT } from '@tachyon-serve/test-support';
 
 /** Debian's chromium (scripts/ci-deps.sh installs it), or $TACHYON_CHROMIUM; Playwright's own download is not used. */
 export function chromiumPath(): string {

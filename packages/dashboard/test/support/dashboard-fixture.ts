@@ -4,12 +4,12 @@ import * as https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { createWorkspace, locateWorkspaceConfig, openRegistry, readAdminKey } from '@tachyon/core';
-import type { ServiceStatus } from '@tachyon/protocol';
-import type { DaemonClient } from '@tachyon/server';
-import { ServiceDefinition, defaultClassifier, featurizerStage, imageStage } from 'tachyon';
-import { sharedDir } from '@tachyon/test-support';
-import { cleanUpWorkspace, startTestDaemon } from '@tachyon/test-support/daemon';
+import { createWorkspace, locateWorkspaceConfig, openRegistry, readAdminKey } from '@tachyon-serve/core';
+import type { ServiceStatus } from '@tachyon-serve/protocol';
+import type { DaemonClient } from '@tachyon-serve/server';
+import { ServiceDefinition, defaultClassifier, featurizerStage, imageStage } from 'tachyon-serve';
+import { sharedDir } from '@tachyon-serve/test-support';
+import { cleanUpWorkspace, startTestDaemon } from '@tachyon-serve/test-support/daemon';
 
 export interface DashboardWorkspace {
   dir: string;

@@ -1,4 +1,4 @@
-import { TachyonError, type DeployResponse, type ServiceKeysBody, type ServiceSpec, type ServiceStatus } from '@tachyon/protocol';
+import { TachyonError, type DeployResponse, type ServiceKeysBody, type ServiceSpec, type ServiceStatus } from '@tachyon-serve/protocol';
 import type { DeploymentControl } from '../../src/index.js';
 
 /**

@@ -1,5 +1,5 @@
-import { KSERVE_ELEMENT_SIZE, TachyonError, isKServeDatatype, rawBytesLength, writeRawBytes } from '@tachyon/protocol';
-import type { Datatype, InferTensor } from '@tachyon/core';
+import { KSERVE_ELEMENT_SIZE, TachyonError, isKServeDatatype, rawBytesLength, writeRawBytes } from '@tachyon-serve/protocol';
+import type { Datatype, InferTensor } from '@tachyon-serve/core';
 
 /**
  * The KServe v2 raw tensor layout, shared by gRPC `raw_input_contents`/`raw_output_contents` and the HTTP binary

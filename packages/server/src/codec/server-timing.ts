@@ -1,4 +1,4 @@
-import type { ServerTimings } from '@tachyon/core';
+import type { ServerTimings } from '@tachyon-serve/core';
 
 /**
  * `Server-Timing: queue;dur=0.01, preprocess;dur=1.2, compute;dur=2.9, postprocess;dur=0.05, total;dur=4.3, batch;desc="4"`

@@ -1,6 +1,6 @@
-import { TachyonError } from '@tachyon/protocol';
-import { IMAGE_INPUT, SCORES_OUTPUT } from '@tachyon/protocol';
-import { modelNotFound, modelVersionNotFound, type ModelHost, type ModelMetadata } from '@tachyon/core';
+import { TachyonError } from '@tachyon-serve/protocol';
+import { IMAGE_INPUT, SCORES_OUTPUT } from '@tachyon-serve/protocol';
+import { modelNotFound, modelVersionNotFound, type ModelHost, type ModelMetadata } from '@tachyon-serve/core';
 
 /**
  * What TF-Serving clients ask about a model besides Predict, once for REST and gRPC: the signature rule, the

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { DeploymentController } from '@tachyon/core';
-import { TachyonError, type DaemonHealth, type DeployRequest, type DeployResponse, type ServiceKeysBody, type ServiceSpec } from '@tachyon/protocol';
+import type { DeploymentController } from '@tachyon-serve/core';
+import { TachyonError, type DaemonHealth, type DeployRequest, type DeployResponse, type ServiceKeysBody, type ServiceSpec } from '@tachyon-serve/protocol';
 import { isDashboardPath, registerDashboard, type DashboardOptions } from './ui-dashboard.js';
 
 export interface DaemonAppOptions {

@@ -1,4 +1,4 @@
-import type { SupervisorOptions } from '@tachyon/core';
+import type { SupervisorOptions } from '@tachyon-serve/core';
 
 /**
  * `TACHYON_DAEMON_SUPERVISOR`: a JSON object of SupervisorOptions for a spawned daemon (e.g. faster health checks in

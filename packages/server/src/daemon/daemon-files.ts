@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readDaemonInfoFile, readDaemonTokenFile } from '@tachyon/client';
-import { daemonDir, writePrivateFile } from '@tachyon/core';
-import { DAEMON_INFO_FILE, DAEMON_TOKEN_FILE, type DaemonInfo } from '@tachyon/protocol';
+import { readDaemonInfoFile, readDaemonTokenFile } from '@tachyon-serve/client';
+import { daemonDir, writePrivateFile } from '@tachyon-serve/core';
+import { DAEMON_INFO_FILE, DAEMON_TOKEN_FILE, type DaemonInfo } from '@tachyon-serve/protocol';
 
 export type { DaemonInfo };
 

@@ -5,7 +5,7 @@
 // controller lease (TCH_ERR_DAEMON_LEASE_HELD: at start, or taken while the registry was unreachable), 1 any other
 // start failure.
 import { parseArgs } from 'node:util';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { daemonOptionsFromEnv } from './daemon-env.js';
 import { startDaemon } from './start-daemon.js';
 

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, readFileSync, mkdirSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findDaemonAt, type DaemonClient } from '@tachyon/client';
-import { locateWorkspaceConfig } from '@tachyon/core';
-import { TachyonError } from '@tachyon/protocol';
+import { findDaemonAt, type DaemonClient } from '@tachyon-serve/client';
+import { locateWorkspaceConfig } from '@tachyon-serve/core';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { daemonPaths } from './daemon-files.js';
 
 /** The daemon entry script (`node daemon-main.js --workspace DIR`). */
@@ -19,7 +19,7 @@ export interface EnsureDaemonOptions {
 
 /**
  * The workspace's running daemon, or undefined when daemon.json names none that answers. `workspaceRoot` may be any
- * folder in the workspace or its tachyon.json (`findDaemonAt` of @tachyon/client wants the root itself).
+ * folder in the workspace or its tachyon.json (`findDaemonAt` of @tachyon-serve/client wants the root itself).
  */
 export async function findDaemon(workspaceRoot: string): Promise<DaemonClient | undefined> {
   return findDaemonAt(locateWorkspaceConfig(workspaceRoot).root);

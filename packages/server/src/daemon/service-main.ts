@@ -5,8 +5,8 @@
 // daemon that started it is gone). A start failure is one {"startupError": {code, message}} line on stderr and
 // exit code 2 when a restart cannot fix it (bad model or config), 1 otherwise.
 import { parseArgs } from 'node:util';
-import { EXIT_PERMANENT_FAILURE, compileModelSources } from '@tachyon/core';
-import { isTachyonError, type ErrorKind } from '@tachyon/protocol';
+import { EXIT_PERMANENT_FAILURE, compileModelSources } from '@tachyon-serve/core';
+import { isTachyonError, type ErrorKind } from '@tachyon-serve/protocol';
 import { handleProcessSignals } from '../serve/process-signals.js';
 import { loadServeConfigFile } from '../serve/serve-config-file.js';
 import { createServeLogger } from '../serve/serve-logger.js';

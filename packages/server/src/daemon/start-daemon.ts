@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { probeDaemon } from '@tachyon/client';
-import { DeploymentController, acquireRegistryLease, createRegistryStore, type LeaseEvent, type RegistryLease, isAlive, locateWorkspaceConfig, type RegistryStore, type SupervisorOptions } from '@tachyon/core';
-import { TachyonError } from '@tachyon/protocol';
+import { probeDaemon } from '@tachyon-serve/client';
+import { DeploymentController, acquireRegistryLease, createRegistryStore, type LeaseEvent, type RegistryLease, isAlive, locateWorkspaceConfig, type RegistryStore, type SupervisorOptions } from '@tachyon-serve/core';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { SERVER_VERSION } from '../server-version.js';
 import { buildDaemonApp } from './daemon-app.js';
 import { daemonPaths, ensureDaemonToken, readDaemonInfo, readDaemonToken, removeDaemonInfo, writeDaemonInfo, type DaemonPaths } from './daemon-files.js';

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { servicePaths, type DeploymentController, type RegistryStore, type WorkspaceConfig } from '@tachyon/core';
+import { servicePaths, type DeploymentController, type RegistryStore, type WorkspaceConfig } from '@tachyon-serve/core';
 import {
   REQUEST_ID_HEADER, SERVER_TIMING_HEADER, TachyonError, type ServiceKeysBody, type ServiceStatus, type UiClassification, type UiHistoryPoint, type UiLogs, type UiOverview,
   type UiServiceDetail, type UiServiceMetrics, type UiServiceRow,
-} from '@tachyon/protocol';
+} from '@tachyon-serve/protocol';
 import { errorLines, summarizeMetrics } from './ui-metrics.js';
 import { listModels, type ModelDescriber } from './ui-models.js';
 import { callService, jsonOf, parseServerTiming } from './ui-service-proxy.js';

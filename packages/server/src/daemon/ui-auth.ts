@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { readAdminKey, type WorkspaceConfig } from '@tachyon/core';
-import { TachyonError } from '@tachyon/protocol';
+import { readAdminKey, type WorkspaceConfig } from '@tachyon-serve/core';
+import { TachyonError } from '@tachyon-serve/protocol';
 
 /**
  * The dashboard API's guard: `Authorization: Bearer <workspace admin key>` (`.tachyon/admin.key`, read through

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { createBlobStore, type DeploymentController, type RegistryStore, type WorkspaceConfig } from '@tachyon/core';
-import { TachyonError } from '@tachyon/protocol';
+import { createBlobStore, type DeploymentController, type RegistryStore, type WorkspaceConfig } from '@tachyon-serve/core';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { registerUiApi } from './ui-api.js';
 import { createAdminKeyCheck } from './ui-auth.js';
 import { ModelDescriber } from './ui-models.js';

@@ -3,7 +3,7 @@
  * started, per-stage latency (mean and quantiles estimated from the histogram buckets, like PromQL's
  * histogram_quantile), the batch-size distribution and the request count per result code.
  */
-import type { UiLogError, UiMetricsSummary, UiStageLatency } from '@tachyon/protocol';
+import type { UiLogError, UiMetricsSummary, UiStageLatency } from '@tachyon-serve/protocol';
 
 interface Sample {
   name: string;

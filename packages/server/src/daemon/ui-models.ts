@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import {
   declaredModelIo, decodeOnnxModel, imageStageOutput, localBlobPath, readServiceZip, type BlobStore, type ModelVersionRecord, type RegistryStore,
   type StageManifest, type TensorInfo,
-} from '@tachyon/core';
+} from '@tachyon-serve/core';
 import {
   TachyonError, type UiModelDetail as ModelDetail, type UiModelSummary as ModelSummary, type UiStageView as StageView,
   type UiTensorView as TensorView, type UiVersionSummary as VersionSummary,
-} from '@tachyon/protocol';
+} from '@tachyon-serve/protocol';
 
 /** Artifacts larger than this are described without reading their ONNX graphs (no tensor shapes). */
 const MAX_INSPECTED_BYTES = 512 * 1024 * 1024;

@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import {
   AUTHORIZATION_HEADER, ERROR_CODES, TachyonError, bearerAuthorization, type ErrorCode, type ServiceSpec, type ServiceStatus,
-} from '@tachyon/protocol';
+} from '@tachyon-serve/protocol';
 
 export interface ServiceCall {
   method: 'GET' | 'POST';

@@ -1,7 +1,7 @@
-import type { DeploymentRecord, RegistryStore } from '@tachyon/core';
-import type { UiStateChange } from '@tachyon/protocol';
+import type { DeploymentRecord, RegistryStore } from '@tachyon-serve/core';
+import type { UiStateChange } from '@tachyon-serve/protocol';
 
-/** One recorded state of a service (the dashboard's state history; the wire shape is in @tachyon/protocol). */
+/** One recorded state of a service (the dashboard's state history; the wire shape is in @tachyon-serve/protocol). */
 export type StateChange = UiStateChange;
 
 export interface StateHistoryOptions {

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 
 /** Content types of what a Vite build emits (anything else is served as octet-stream, with nosniff). */
 const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
@@ -37,14 +37,14 @@ export const UI_SECURITY_HEADERS = Object.freeze({
 });
 
 /**
- * Where the built dashboard is: `$TACHYON_DASHBOARD_DIR`, else `dist/ui` of the `@tachyon/dashboard` package (found
+ * Where the built dashboard is: `$TACHYON_DASHBOARD_DIR`, else `dist/ui` of the `@tachyon-serve/dashboard` package (found
  * through node resolution, or beside this package in the monorepo).
  */
 export function defaultDashboardDir(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env['TACHYON_DASHBOARD_DIR'];
   if (fromEnv !== undefined && fromEnv !== '') return resolve(fromEnv);
   try {
-    const pkg = createRequire(import.meta.url).resolve('@tachyon/dashboard/package.json');
+    const pkg = createRequire(import.meta.url).resolve('@tachyon-serve/dashboard/package.json');
     return join(dirname(pkg), 'dist', 'ui');
   } catch {
     // not installed as a package: the monorepo layout (this file is packages/server/dist/src/daemon/)

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, status as GrpcStatus, type handleUnaryCall } from '@grpc/grpc-js';
-import { GRPC_AUTHORIZATION_KEY, TachyonError, isTachyonError } from '@tachyon/protocol';
+import { GRPC_AUTHORIZATION_KEY, TachyonError, isTachyonError } from '@tachyon-serve/protocol';
 import { checkBearer } from '../auth/service-keys.js';
-import type { ServerTimings } from '@tachyon/core';
+import type { ServerTimings } from '@tachyon-serve/core';
 import { GRPC_TRACEPARENT_KEY, finishGrpcCall, startGrpcTrace } from '../observability/grpc-observability.js';
 import type { InferProtocol } from '../observability/server-metrics.js';
 import { formatTraceparent } from '../observability/trace-context.js';

@@ -22,7 +22,7 @@ export interface GrpcServerOptions {
   draining?: () => boolean;
   /** ServerMetadata name. @default 'tachyon' */
   serverName?: string;
-  /** ServerMetadata version. @default the @tachyon/server package version */
+  /** ServerMetadata version. @default the @tachyon-serve/server package version */
   serverVersion?: string;
   /** Called once per finished call (request id, method, status, code, duration). @default none */
   log?: (entry: GrpcCallLog) => void;

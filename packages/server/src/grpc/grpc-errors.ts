@@ -1,7 +1,7 @@
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { GRPC_ERROR_CODE_KEY, GRPC_ERROR_DETAILS_KEY, GRPC_REQUEST_ID_KEY, GRPC_STATUS_BY_KIND, isTachyonError } from '@tachyon/protocol';
+import { GRPC_ERROR_CODE_KEY, GRPC_ERROR_DETAILS_KEY, GRPC_REQUEST_ID_KEY, GRPC_STATUS_BY_KIND, isTachyonError } from '@tachyon-serve/protocol';
 
-/** Trailing-metadata keys of a tachyon gRPC error (defined in @tachyon/protocol). */
+/** Trailing-metadata keys of a tachyon gRPC error (defined in @tachyon-serve/protocol). */
 export { GRPC_ERROR_CODE_KEY, GRPC_ERROR_DETAILS_KEY, GRPC_REQUEST_ID_KEY };
 
 /**

@@ -1,11 +1,11 @@
 import * as protoLoader from '@grpc/proto-loader';
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { HEALTH_PROTO, HEALTH_SERVICE, KSERVE_PROTO, KSERVE_SERVICE, PROTO_LOADER_OPTIONS, TF_MODEL_PROTO, TF_MODEL_SERVICE, TF_SERVING_PROTO, TF_SERVING_SERVICE } from '@tachyon/protocol';
+import { HEALTH_PROTO, HEALTH_SERVICE, KSERVE_PROTO, KSERVE_SERVICE, PROTO_LOADER_OPTIONS, TF_MODEL_PROTO, TF_MODEL_SERVICE, TF_SERVING_PROTO, TF_SERVING_SERVICE } from '@tachyon-serve/protocol';
 
-// The proto file names, service names and loading options are the client's too: they live in @tachyon/protocol.
+// The proto file names, service names and loading options are the client's too: they live in @tachyon-serve/protocol.
 export {
   HEALTH_PROTO, HEALTH_SERVICE, KSERVE_PROTO, KSERVE_SERVICE, PROTO_LOADER_OPTIONS, PROTO_ROOT, TF_MODEL_PROTO, TF_MODEL_SERVICE, TF_SERVING_PROTO, TF_SERVING_SERVICE, grpcProtoFiles,
-} from '@tachyon/protocol';
+} from '@tachyon-serve/protocol';
 
 export interface TachyonGrpcServices {
   kserve: ServiceDefinition;

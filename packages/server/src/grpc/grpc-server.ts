@@ -1,5 +1,5 @@
 import { Server, type ServerCredentials } from '@grpc/grpc-js';
-import type { ModelHost } from '@tachyon/core';
+import type { ModelHost } from '@tachyon-serve/core';
 import { compileGrpcServerConfig, type GrpcServerConfig, type GrpcServerOptions } from './grpc-config.js';
 import { loadGrpcServices } from './grpc-protos.js';
 import { buildHealthService } from './health-service.js';

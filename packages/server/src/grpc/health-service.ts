@@ -1,6 +1,6 @@
 import { type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { TachyonError } from '@tachyon/protocol';
-import type { ModelHost } from '@tachyon/core';
+import { TachyonError } from '@tachyon-serve/protocol';
+import type { ModelHost } from '@tachyon-serve/core';
 import { unaryCall } from './grpc-call.js';
 import type { GrpcServerConfig } from './grpc-config.js';
 import { HEALTH_SERVICE, KSERVE_SERVICE, TF_MODEL_SERVICE, TF_SERVING_SERVICE } from './grpc-protos.js';

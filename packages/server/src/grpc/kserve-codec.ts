@@ -1,7 +1,7 @@
-import { CLASSIFICATION_PARAMETER, TachyonError } from '@tachyon/protocol';
-import type { Datatype, InferRequest, InferResponse, InferTensor, RequestedOutput } from '@tachyon/core';
+import { CLASSIFICATION_PARAMETER, TachyonError } from '@tachyon-serve/protocol';
+import type { Datatype, InferRequest, InferResponse, InferTensor, RequestedOutput } from '@tachyon-serve/core';
 import { decodeRawTensor, encodeRawTensor, isDatatype } from '../codec/raw-tensor.js';
-import { parsePriority } from '@tachyon/core';
+import { parsePriority } from '@tachyon-serve/core';
 
 /** inference.InferParameter as proto-loader decodes it (oneofs: true names the set member). */
 export interface InferParameterMessage {

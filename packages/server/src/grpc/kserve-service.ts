@@ -1,8 +1,8 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import { CLASSIFICATION_PARAMETER, GRPC_SERVER_TIMING_KEY } from '@tachyon/protocol';
-import { infer } from '@tachyon/core';
+import { CLASSIFICATION_PARAMETER, GRPC_SERVER_TIMING_KEY } from '@tachyon-serve/protocol';
+import { infer } from '@tachyon-serve/core';
 import { formatServerTiming } from '../codec/server-timing.js';
-import type { ModelHost } from '@tachyon/core';
+import type { ModelHost } from '@tachyon-serve/core';
 import { unaryCall, type CallPolicy } from './grpc-call.js';
 import type { GrpcServerConfig } from './grpc-config.js';
 import { decodeModelInferRequest, encodeModelInferResponse, type ModelInferRequestMessage } from './kserve-codec.js';

@@ -1,6 +1,6 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { modelVersionStatus } from '../codec/tf-serving-model.js';
-import type { ModelHost } from '@tachyon/core';
+import type { ModelHost } from '@tachyon-serve/core';
 import { unaryCall } from './grpc-call.js';
 import type { GrpcServerConfig } from './grpc-config.js';
 import { TF_MODEL_SERVICE } from './grpc-protos.js';

@@ -1,6 +1,6 @@
-import { TachyonError } from '@tachyon/protocol';
-import type { InferRequest, InferResponse } from '@tachyon/core';
-import { IMAGE_INPUT, SCORES_OUTPUT } from '@tachyon/core';
+import { TachyonError } from '@tachyon-serve/protocol';
+import type { InferRequest, InferResponse } from '@tachyon-serve/core';
+import { IMAGE_INPUT, SCORES_OUTPUT } from '@tachyon-serve/core';
 import { DEFAULT_SIGNATURE, TF_OUTPUT_ALIASES, resolveSignatureName } from '../codec/tf-serving-model.js';
 
 /** tensorflow.TensorProto as proto-loader decodes it (only the fields tachyon reads or writes are typed). */

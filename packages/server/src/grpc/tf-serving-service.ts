@@ -1,8 +1,8 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import { GRPC_SERVER_TIMING_KEY } from '@tachyon/protocol';
-import { infer } from '@tachyon/core';
+import { GRPC_SERVER_TIMING_KEY } from '@tachyon-serve/protocol';
+import { infer } from '@tachyon-serve/core';
 import { formatServerTiming } from '../codec/server-timing.js';
-import type { ModelHost } from '@tachyon/core';
+import type { ModelHost } from '@tachyon-serve/core';
 import { unaryCall } from './grpc-call.js';
 import type { GrpcServerConfig } from './grpc-config.js';
 import { TF_SERVING_SERVICE } from './grpc-protos.js';

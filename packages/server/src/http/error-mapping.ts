@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { REQUEST_ID_HEADER, RETRY_AFTER_HEADER, TachyonError, type ErrorDetails } from '@tachyon/protocol';
+import { REQUEST_ID_HEADER, RETRY_AFTER_HEADER, TachyonError, type ErrorDetails } from '@tachyon-serve/protocol';
 import type { HttpConfig } from './http-options.js';
 
 /** The HTTP error body: `{ error, code, requestId, details? }`. */

@@ -1,5 +1,5 @@
-import type { ServerTimings } from '@tachyon/core';
-import type { ModelHost } from '@tachyon/core';
+import type { ServerTimings } from '@tachyon-serve/core';
+import type { ModelHost } from '@tachyon-serve/core';
 import type { Observability } from '../observability/observability.js';
 import type { InferProtocol } from '../observability/server-metrics.js';
 import type { TraceContext } from '../observability/trace-context.js';

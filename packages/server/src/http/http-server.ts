@@ -4,8 +4,8 @@ import cors from '@fastify/cors';
 import {
   AUTHORIZATION_HEADER, DEADLINE_HEADER, INFERENCE_HEADER, PRIORITY_HEADER, REQUEST_ID_HEADER, RETRY_AFTER_HEADER, SERVER_TIMING_HEADER,
   TRACEPARENT_HEADER, TRACESTATE_HEADER,
-} from '@tachyon/protocol';
-import type { ModelHost } from '@tachyon/core';
+} from '@tachyon-serve/protocol';
+import type { ModelHost } from '@tachyon-serve/core';
 import { clientErrorHandler, registerErrorHandling } from './error-mapping.js';
 import type { HttpServerState } from './fastify-types.js';
 import { compileHttpOptions, type HttpConfig, type HttpOptions } from './http-options.js';

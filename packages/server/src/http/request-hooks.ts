@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DEADLINE_HEADER, REQUEST_ID_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER, TachyonError } from '@tachyon/protocol';
+import { DEADLINE_HEADER, REQUEST_ID_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER, TachyonError } from '@tachyon-serve/protocol';
 import { checkBearer } from '../auth/service-keys.js';
 import { logIncoming, registerObservabilityHooks } from '../observability/http-observability.js';
 import { formatTraceparent } from '../observability/trace-context.js';

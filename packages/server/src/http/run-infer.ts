@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SERVER_TIMING_HEADER, TachyonError, isTachyonError } from '@tachyon/protocol';
-import { PRIORITY_HEADER, infer, parsePriority, type InferRequest, type InferResponse } from '@tachyon/core';
+import { SERVER_TIMING_HEADER, TachyonError, isTachyonError } from '@tachyon-serve/protocol';
+import { PRIORITY_HEADER, infer, parsePriority, type InferRequest, type InferResponse } from '@tachyon-serve/core';
 import { formatServerTiming } from '../codec/server-timing.js';
 import type { HttpServerState } from './fastify-types.js';
 

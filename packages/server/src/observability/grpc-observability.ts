@@ -1,12 +1,12 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { Attributes } from '@opentelemetry/api';
-import type { ServerTimings } from '@tachyon/core';
+import type { ServerTimings } from '@tachyon-serve/core';
 import type { Observability } from './observability.js';
 import type { InferProtocol } from './server-metrics.js';
 import { startTrace, type TraceContext } from './trace-context.js';
 
 /** gRPC metadata keys of W3C Trace Context (the same names as the HTTP headers). */
-import { GRPC_TRACEPARENT_KEY, GRPC_TRACESTATE_KEY } from '@tachyon/protocol';
+import { GRPC_TRACEPARENT_KEY, GRPC_TRACESTATE_KEY } from '@tachyon-serve/protocol';
 
 export { GRPC_TRACEPARENT_KEY, GRPC_TRACESTATE_KEY };
 

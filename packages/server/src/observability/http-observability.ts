@@ -4,7 +4,7 @@ import { toTachyonError } from '../http/error-mapping.js';
 import type { HttpConfig } from '../http/http-options.js';
 import '../http/fastify-types.js';
 
-export { TRACEPARENT_HEADER, TRACESTATE_HEADER } from '@tachyon/protocol';
+export { TRACEPARENT_HEADER, TRACESTATE_HEADER } from '@tachyon-serve/protocol';
 
 /**
  * The HTTP side of observability, in one place per request: the onError hook notes the TCH code (mapped exactly as

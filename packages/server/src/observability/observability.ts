@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { ServerTimings } from '@tachyon/core';
+import type { ServerTimings } from '@tachyon-serve/core';
 import { compileTracingOptions, type MetricsOptions, type TracingConfig, type TracingOptions } from './observability-options.js';
 import { OtlpSpanExporter } from './otlp-spans.js';
 import { ServerMetrics, type InferProtocol } from './server-metrics.js';

@@ -1,5 +1,5 @@
 import type { Attributes, Context, SpanContext, Tracer } from '@opentelemetry/api';
-import type { ServerTimings } from '@tachyon/core';
+import type { ServerTimings } from '@tachyon-serve/core';
 import type { TracingConfig } from './observability-options.js';
 import { randomId, type TraceContext } from './trace-context.js';
 
@@ -88,7 +88,7 @@ async function loadSdk(config: TracingConfig): Promise<Sdk> {
     idGenerator: ids,
     spanProcessors: [new base.BatchSpanProcessor(new otlp.OTLPTraceExporter({ url: config.otlpEndpoint!, headers: { ...config.headers } }))],
   });
-  return { api, provider, tracer: provider.getTracer('@tachyon/server'), ids };
+  return { api, provider, tracer: provider.getTracer('@tachyon-serve/server'), ids };
 }
 
 const epochMs = (t: number) => performance.timeOrigin + t;

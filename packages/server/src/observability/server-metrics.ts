@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ServerTimings } from '@tachyon/core';
+import type { ServerTimings } from '@tachyon-serve/core';
 import { RollingHistory, type MetricsHistory } from './metrics-history.js';
 import { compileMetricsOptions, type MetricsConfig, type MetricsOptions } from './observability-options.js';
 

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 
 /**
  * Loopback: `localhost`, 127.0.0.0/8, ::1 (and the IPv4-mapped ::ffff:127.x.y.z). Anything else, including the

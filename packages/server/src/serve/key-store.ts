@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { generateKey, generateServiceKeys, type ServiceKeys } from '../auth/service-keys.js';
 
 const MIN_KEY_LENGTH = 16;

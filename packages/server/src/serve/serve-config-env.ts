@@ -1,5 +1,5 @@
 import { delimiter, resolve } from 'node:path';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { findServeConfigIssues, type ServeFileOptions } from './serve-config-file.js';
 
 type EnvKind = 'string' | 'path' | 'integer' | 'number' | 'boolean' | 'list';

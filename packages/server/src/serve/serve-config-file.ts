@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { TachyonError, type ErrorCode } from '@tachyon/protocol';
-import type { ModelSource } from '@tachyon/core';
+import { TachyonError, type ErrorCode } from '@tachyon-serve/protocol';
+import type { ModelSource } from '@tachyon-serve/core';
 import { jsonErrorOffset, lineAndColumn } from './json-error-offset.js';
 import { SERVE_CONFIG_SCHEMA } from './serve-config-schema.js';
 import type { ServeOptions, ServedModelOptions } from './serve-options.js';

@@ -1,5 +1,5 @@
-import { SCHEDULER_DEFAULTS } from '@tachyon/core';
-import { MODEL_CONTROL_DEFAULTS } from '@tachyon/core';
+import { SCHEDULER_DEFAULTS } from '@tachyon-serve/core';
+import { MODEL_CONTROL_DEFAULTS } from '@tachyon-serve/core';
 import { METRICS_DEFAULTS, TRACING_DEFAULTS } from '../observability/observability-options.js';
 import type { ServeFileOptions } from './serve-config-file.js';
 import { SERVE_CONFIG_KEYS } from './serve-config-schema.js';

@@ -1,4 +1,4 @@
-import { GRPC_STATUS_BY_KIND } from '@tachyon/protocol';
+import { GRPC_STATUS_BY_KIND } from '@tachyon-serve/protocol';
 import type { GrpcCallLog } from '../grpc/grpc-call.js';
 import type { LogLevel } from '../http/http-options.js';
 

@@ -1,5 +1,5 @@
-import { compileModelSources, compileSchedulerOptions, type ModelSources, type SchedulerConfig, type SchedulerOptions } from '@tachyon/core';
-import { compileModelControlOptions, validateVersionPolicy, type ModelControlConfig, type ModelControlOptions, type VersionPolicy } from '@tachyon/core';
+import { compileModelSources, compileSchedulerOptions, type ModelSources, type SchedulerConfig, type SchedulerOptions } from '@tachyon-serve/core';
+import { compileModelControlOptions, validateVersionPolicy, type ModelControlConfig, type ModelControlOptions, type VersionPolicy } from '@tachyon-serve/core';
 import {
   compileMetricsOptions,
   compileTracingOptions,
@@ -8,7 +8,7 @@ import {
   type TracingConfig,
   type TracingOptions,
 } from '../observability/observability-options.js';
-import { toModelSource, type ModelSource } from '@tachyon/core';
+import { toModelSource, type ModelSource } from '@tachyon-serve/core';
 import type { ServeLogger } from './serve-logger.js';
 import { compileHttpOptions, type LogLevel } from '../http/http-options.js';
 import type { TlsFiles } from './tls-material.js';

@@ -5,11 +5,11 @@ import * as http from 'node:http';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isAlive } from '@tachyon/core';
-import { isTachyonError } from '@tachyon/protocol';
+import { isAlive } from '@tachyon-serve/core';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { DaemonClient } from '../../src/daemon/index.js';
-import { waitUntil } from '@tachyon/test-support';
-import { daemonWorkspace, INT8_FILE, MODEL, modelFile, openTestRegistry, startTestDaemon } from '@tachyon/test-support/daemon';
+import { waitUntil } from '@tachyon-serve/test-support';
+import { daemonWorkspace, INT8_FILE, MODEL, modelFile, openTestRegistry, startTestDaemon } from '@tachyon-serve/test-support/daemon';
 
 function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; body: { code?: string; error?: string } }> {
   return new Promise((resolve, reject) => {

@@ -6,13 +6,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createClient } from '@tachyon/client';
-import { createWorkspace, openRegistry } from '@tachyon/core';
-import { isTachyonError } from '@tachyon/protocol';
+import { createClient } from '@tachyon-serve/client';
+import { createWorkspace, openRegistry } from '@tachyon-serve/core';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { startDaemon } from '../../src/daemon/index.js';
-import { ORANGE, killProcessesUnder, sampleImage, waitUntil } from '@tachyon/test-support';
-import { INT8_FILE, MODEL, TEST_SUPERVISOR, modelFile } from '@tachyon/test-support/daemon';
-import { startPostgresServer } from '@tachyon/test-support/postgres';
+import { ORANGE, killProcessesUnder, sampleImage, waitUntil } from '@tachyon-serve/test-support';
+import { INT8_FILE, MODEL, TEST_SUPERVISOR, modelFile } from '@tachyon-serve/test-support/daemon';
+import { startPostgresServer } from '@tachyon-serve/test-support/postgres';
 
 
 test('a second daemon on the same PostgreSQL registry is refused; a PostgreSQL outage pauses the controller, services keep serving', async (t) => {

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { createClient } from '@tachyon/client';
-import { isAlive } from '@tachyon/core';
-import { isTachyonError, type ServiceState } from '@tachyon/protocol';
+import { createClient } from '@tachyon-serve/client';
+import { isAlive } from '@tachyon-serve/core';
+import { isTachyonError, type ServiceState } from '@tachyon-serve/protocol';
 import { ensureDaemon, startDaemon } from '../../src/daemon/index.js';
-import { ORANGE, sampleImage, waitUntil } from '@tachyon/test-support';
-import { daemonWorkspace, MODEL, openTestRegistry, startTestDaemon, stopDaemon } from '@tachyon/test-support/daemon';
+import { ORANGE, sampleImage, waitUntil } from '@tachyon-serve/test-support';
+import { daemonWorkspace, MODEL, openTestRegistry, startTestDaemon, stopDaemon } from '@tachyon-serve/test-support/daemon';
 
 const orange = sampleImage(ORANGE.file);
 const SPEC = { model: { name: MODEL, version: 1 }, tls: 'self-signed' as const };

@@ -2,8 +2,8 @@
 // switches; two clients calling in a loop the whole time see zero failed requests.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ORANGE, sampleImage } from '@tachyon/test-support';
-import { daemonWorkspace, FP32_FILE, INT8_FILE, MODEL, startTestDaemon } from '@tachyon/test-support/daemon';
+import { ORANGE, sampleImage } from '@tachyon-serve/test-support';
+import { daemonWorkspace, FP32_FILE, INT8_FILE, MODEL, startTestDaemon } from '@tachyon-serve/test-support/daemon';
 
 const body = JSON.stringify({
   inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [{ b64: sampleImage(ORANGE.file).toString('base64') }] }],

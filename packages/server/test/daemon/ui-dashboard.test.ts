@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createWorkspace, readAdminKey } from '@tachyon/core';
+import { createWorkspace, readAdminKey } from '@tachyon-serve/core';
 import { readDaemonToken, daemonPaths } from '../../src/daemon/daemon-files.js';
 import { startDaemon } from '../../src/daemon/start-daemon.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createRegistryStore } from '@tachyon/core';
+import { createRegistryStore } from '@tachyon-serve/core';
 import { ServiceStateHistory } from '../../src/daemon/ui-state-history.js';
 
 const SHA = 'a'.repeat(64);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ERROR_CODES, GRPC_STATUS_BY_KIND, TachyonError, type ErrorCode } from '@tachyon/protocol';
+import { ERROR_CODES, GRPC_STATUS_BY_KIND, TachyonError, type ErrorCode } from '@tachyon-serve/protocol';
 import { toGrpcError } from '../../src/grpc/grpc-errors.js';
 
 test('every error code maps to the gRPC status of its kind, with tachyon-code and x-request-id trailers', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { GRPC_STATUS_BY_KIND } from '@tachyon/protocol';
+import { GRPC_STATUS_BY_KIND } from '@tachyon-serve/protocol';
 import type { GrpcCallLog } from '../../src/grpc/grpc-call.js';
-import type { ModelHost } from '@tachyon/core';
+import type { ModelHost } from '@tachyon-serve/core';
 import { MODEL_NAME, createTestHost, readSample, startTestServer, tritonRawBytes, unary, unaryError, type CallError, type TestServer } from './grpc-fixtures.js';
 
 // One real model for the file; one server with keys (rotatable), a small message limit and a drain switch, plus one

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { compileModelSources } from '@tachyon/core';
-import { ModelHost } from '@tachyon/core';
+import { compileModelSources } from '@tachyon-serve/core';
+import { ModelHost } from '@tachyon-serve/core';
 import { bindGrpcServer, createGrpcServer } from '../../src/grpc/grpc-server.js';
 import type { GrpcServerOptions } from '../../src/grpc/grpc-config.js';
-import { REPO_ROOT, sharedDir } from '@tachyon/test-support';
+import { REPO_ROOT, sharedDir } from '@tachyon-serve/test-support';
 
 export const MODEL_NAME = 'mobilenet';
 export const readSample = (file: string): Promise<Buffer> => readFile(join(sharedDir(), 'images', 'imagenet-sample', file));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { infer } from '@tachyon/core';
-import type { ModelHost } from '@tachyon/core';
+import { infer } from '@tachyon-serve/core';
+import type { ModelHost } from '@tachyon-serve/core';
 import {
   MODEL_NAME,
   createTestHost,

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { compileGrpcServerConfig } from '../../src/grpc/grpc-config.js';
 import { servingStatus } from '../../src/grpc/health-service.js';
-import type { ModelHost } from '@tachyon/core';
+import type { ModelHost } from '@tachyon-serve/core';
 import { CLIENT_LOADER_OPTIONS, MODEL_NAME, createTestHost, startTestServer, unary, unaryError, type TestServer } from './grpc-fixtures.js';
 
 // grpc.health.v1.Health as Kubernetes gRPC probes and grpc_health_probe call it: a client built from the published

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import descriptorExt from 'protobufjs/ext/descriptor/index.js';
-import type { ModelHost } from '@tachyon/core';
+import type { ModelHost } from '@tachyon-serve/core';
 import { MODEL_NAME, createTestHost, readSample, startTestServer, topIndices, type TestServer } from './grpc-fixtures.js';
 
 // A generic client, as grpcurl or Postman: it knows only the reflection proto (the one @grpc/reflection ships), asks the

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ADMIN, MODEL, PRIMARY, SECONDARY, bearer, httpApp, keyRing, sharedHost } from '../support/http-fixture.js';
-import { ORANGE, sampleImage } from '@tachyon/test-support';
+import { ORANGE, sampleImage } from '@tachyon-serve/test-support';
 
 const host = sharedHost();
 const image = sampleImage(ORANGE.file);

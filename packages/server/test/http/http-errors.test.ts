@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { encodeRawBytes as encodeBytesElements } from '../../src/codec/raw-tensor.js';
 import { MODEL, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
-import { ORANGE, sampleImage } from '@tachyon/test-support';
+import { ORANGE, sampleImage } from '@tachyon-serve/test-support';
 
 const host = sharedHost();
 const image = sampleImage(ORANGE.file);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeRawBytes as encodeBytesElements } from '../../src/codec/raw-tensor.js';
 import { ADMIN, MODEL, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
-import { ORANGE, sampleImage, TRUCK } from '@tachyon/test-support';
+import { ORANGE, sampleImage, TRUCK } from '@tachyon-serve/test-support';
 
 // Same images through every HTTP protocol: the same top-5 (indices, and scores within float32 rounding).
 const host = sharedHost();

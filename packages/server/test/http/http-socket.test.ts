@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { encodeRawBytes as encodeBytesElements } from '../../src/codec/raw-tensor.js';
 import { MODEL, PRIMARY, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
-import { ORANGE, sampleImage, TRUCK } from '@tachyon/test-support';
+import { ORANGE, sampleImage, TRUCK } from '@tachyon-serve/test-support';
 
 // Real sockets on 127.0.0.1, ephemeral ports: what inject() cannot show (header limits, keep-alive, drain).
 const host = sharedHost();

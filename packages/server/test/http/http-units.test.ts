@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { TachyonError, parseClassification } from '@tachyon/protocol';
+import { TachyonError, parseClassification } from '@tachyon-serve/protocol';
 import { decodeKServeRequest } from '../../src/http/codec/kserve-request.js';
 import { encodeKServeResponse } from '../../src/http/codec/kserve-response.js';
 import { encodeRawBytes as encodeBytesElements } from '../../src/codec/raw-tensor.js';
@@ -9,7 +9,7 @@ import { toTachyonError } from '../../src/http/error-mapping.js';
 import { compileHttpOptions, HTTP_DEFAULTS } from '../../src/http/http-options.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import { RateLimiter } from '../../src/http/rate-limiter.js';
-import type { ModelHost } from '@tachyon/core';
+import type { ModelHost } from '@tachyon-serve/core';
 
 test('compileHttpOptions: documented defaults, frozen, misuse named', () => {
   const config = compileHttpOptions({ auth: 'none' });

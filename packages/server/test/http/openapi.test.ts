@@ -6,8 +6,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { buildHttpApp, fastifyServerOptions } from '../../src/http/http-server.js';
 import { compileHttpOptions } from '../../src/http/http-options.js';
 import { buildOpenApiDocument } from '../../src/http/openapi/openapi-document.js';
-import type { ModelHost } from '@tachyon/core';
-import { REPO_ROOT } from '@tachyon/test-support';
+import type { ModelHost } from '@tachyon-serve/core';
+import { REPO_ROOT } from '@tachyon-serve/test-support';
 
 const DOC_PATH = join(REPO_ROOT, 'docs', 'openapi.json');
 const REGENERATE = `node --input-type=module -e "import {buildOpenApiDocument as b} from './packages/server/dist/src/index.js'; process.stdout.write(JSON.stringify(b(), null, 2) + '\\n')" > docs/openapi.json`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { ModelHost } from '@tachyon/core';
+import type { ModelHost } from '@tachyon-serve/core';
 import { ADMIN, PRIMARY, bearer, httpApp } from '../support/http-fixture.js';
 import { FP32_FILE, INT8_FILE, REGISTERED, createHost, modelFile, orange, registryWorkspace } from '../model-host/registry-fixture.js';
 

@@ -3,12 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ModelHost, OnnxRuntimeBackend, compileModelSources, openServedModel, preprocessImage, presetByName } from '@tachyon/core';
+import { ModelHost, OnnxRuntimeBackend, compileModelSources, openServedModel, preprocessImage, presetByName } from '@tachyon-serve/core';
 import type { FastifyInstance } from 'fastify';
 import { startTestServer, unary, unaryError, type TestServer } from '../grpc/grpc-fixtures.js';
 import { bearer, httpApp, PRIMARY } from '../support/http-fixture.js';
-import { writeIdentityModel, writeSoftmaxClassifier } from '@tachyon/test-support/models';
-import { sharedDir } from '@tachyon/test-support';
+import { writeIdentityModel, writeSoftmaxClassifier } from '@tachyon-serve/test-support/models';
+import { sharedDir } from '@tachyon-serve/test-support';
 
 // KServe v2 tensor inference: a generated identity model (FP32 [N, 4]) and MobileNetV2 fed its own FP32 input,
 // over HTTP JSON, HTTP binary tensor data and gRPC (typed contents and raw_input_contents), compared with

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import sharp from 'sharp';
-import { compileModelSources, compileSchedulerOptions, type SchedulerOptions } from '@tachyon/core';
-import { ModelHost } from '@tachyon/core';
+import { compileModelSources, compileSchedulerOptions, type SchedulerOptions } from '@tachyon-serve/core';
+import { ModelHost } from '@tachyon-serve/core';
 import { bearer, httpApp } from '../support/http-fixture.js';
-import { sampleImage, sharedDir } from '@tachyon/test-support';
-import { createSlowService } from '@tachyon/test-support/models';
+import { sampleImage, sharedDir } from '@tachyon-serve/test-support';
+import { createSlowService } from '@tachyon-serve/test-support/models';
 
 /** Layers of the slow model: tens of milliseconds a call here, far longer than submitting a few requests takes. */
 const SLOW_DEPTH = 120;

@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import { DEFAULT_SIGNATURE, modelVersionStatus, resolveSignatureName } from '../../src/codec/tf-serving-model.js';
-import type { ModelHost } from '@tachyon/core';
+import type { ModelHost } from '@tachyon-serve/core';
 import { CLIENT_LOADER_OPTIONS, readSample, startTestServer, unary, unaryError } from '../grpc/grpc-fixtures.js';
 import { MODEL, PRIMARY, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTachyonError, type ErrorCode } from '@tachyon/protocol';
+import { isTachyonError, type ErrorCode } from '@tachyon-serve/protocol';
 import { FP32_FILE, INT8_FILE, REGISTERED, classify, createHost, modelFile, registryWorkspace, top1 } from './registry-fixture.js';
-import { ORANGE } from '@tachyon/test-support';
+import { ORANGE } from '@tachyon-serve/test-support';
 
 const code = (c: ErrorCode) => (e: unknown) => isTachyonError(e, c);
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { ModelHost, compileModelSources, createWorkspace, infer, openRegistry, type InferResponse, type ModelHostOptions, type ModelRegistry } from '@tachyon/core';
-import { ORANGE, sampleImage, sharedDir, tempDir } from '@tachyon/test-support';
+import { ModelHost, compileModelSources, createWorkspace, infer, openRegistry, type InferResponse, type ModelHostOptions, type ModelRegistry } from '@tachyon-serve/core';
+import { ORANGE, sampleImage, sharedDir, tempDir } from '@tachyon-serve/test-support';
 
 /** Real models registered as versions: v1 the int8 MobileNetV2 (3.6 MB), v2 its fp32 original (14 MB). */
 export const INT8_FILE = 'mobilenetv2-int8-qdq.onnx';

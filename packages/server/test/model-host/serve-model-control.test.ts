@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { KeyStore, readKeysFile } from '../../src/serve/key-store.js';
 import { compileServeOptions } from '../../src/serve/serve-options.js';
 import { call } from '../serve/support/http-call.js';
 import { startTestServer } from '../serve/support/serve-fixture.js';
 import { INT8_FILE, REGISTERED, orange, registryWorkspace } from './registry-fixture.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 const KEYS = { primary: 'p'.repeat(24), secondary: 's'.repeat(24), admin: 'a'.repeat(24) };
 const json = (body: unknown) => ({ 'content-type': 'application/json', body: Buffer.from(JSON.stringify(body)) });

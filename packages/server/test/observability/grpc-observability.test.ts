@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { ModelHost } from '@tachyon/core';
+import type { ModelHost } from '@tachyon-serve/core';
 import type { GrpcCallLog } from '../../src/grpc/grpc-call.js';
 import { Observability } from '../../src/observability/observability.js';
 import { createServeLogger, grpcCallLogger } from '../../src/serve/serve-logger.js';

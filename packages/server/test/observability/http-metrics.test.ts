@@ -5,7 +5,7 @@ import { Observability } from '../../src/observability/observability.js';
 import type { MetricsHistory } from '../../src/observability/metrics-history.js';
 import { ADMIN, MODEL, PRIMARY, SECONDARY, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
 import { parsePrometheus, sampleValue } from './prometheus-text.js';
-import { ORANGE, sampleImage } from '@tachyon/test-support';
+import { ORANGE, sampleImage } from '@tachyon-serve/test-support';
 
 const host = sharedHost();
 const orange = sampleImage(ORANGE.file);

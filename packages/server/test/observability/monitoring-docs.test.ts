@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { GOLDFISH, MODEL_NAME, startTestServer } from '../serve/support/serve-fixture.js';
-import { REPO_ROOT, sampleImagePath } from '@tachyon/test-support';
+import { REPO_ROOT, sampleImagePath } from '@tachyon-serve/test-support';
 
 // docs/monitoring: the Grafana dashboard and the PromQL of docs/observability.md name only metrics a live server
 // exports, and parse (promtool check rules); the scrape config is valid (promtool check config).

@@ -10,7 +10,7 @@ import { tracingFromOtelEnv } from '../../src/observability/otel-env.js';
 import { mergeServeLayers, SERVE_BUILTIN_OPTIONS } from '../../src/serve/serve-config-merge.js';
 import { startTestServer, unary } from '../grpc/grpc-fixtures.js';
 import { MODEL, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
-import { ORANGE, sampleImage } from '@tachyon/test-support';
+import { ORANGE, sampleImage } from '@tachyon-serve/test-support';
 
 const host = sharedHost();
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { Observability } from '../../src/observability/observability.js';
 import { MODEL, bearer, httpApp, sharedHost } from '../support/http-fixture.js';
-import { ORANGE, sampleImage } from '@tachyon/test-support';
+import { ORANGE, sampleImage } from '@tachyon-serve/test-support';
 
 const host = sharedHost();
 const orange = sampleImage(ORANGE.file);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { GOLDFISH, MODEL_NAME, startTestServer } from '../serve/support/serve-fixture.js';
 import { parsePrometheus, sampleValue } from './prometheus-text.js';
-import { sampleImagePath } from '@tachyon/test-support';
+import { sampleImagePath } from '@tachyon-serve/test-support';
 
 test('startServer: logLevel debug writes one line per request, and /metrics counts it', async (t) => {
   const { server, logs } = await startTestServer(t, { noAuth: true, logLevel: 'debug' });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { DROPPED_DEFAULT_METRICS } from '../../src/observability/server-metrics.js';
 import { GOLDFISH, MODEL_NAME, startTestServer } from '../serve/support/serve-fixture.js';
 import { parsePrometheus, sampleValue } from './prometheus-text.js';
-import { sampleImagePath } from '@tachyon/test-support';
+import { sampleImagePath } from '@tachyon-serve/test-support';
 
 /** promtool from the Debian package `prometheus` (scripts/ci-deps.sh installs it), or $TACHYON_PROMTOOL. */
 const PROMTOOL = process.env['TACHYON_PROMTOOL'] ?? 'promtool';

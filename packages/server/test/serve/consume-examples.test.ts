@@ -8,7 +8,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { GOLDFISH, MODEL_NAME, startTestServer } from './support/serve-fixture.js';
 import { createTestCa, issueServerCert } from './support/test-ca.js';
-import { REPO_ROOT, sampleImagePath, tempDir } from '@tachyon/test-support';
+import { REPO_ROOT, sampleImagePath, tempDir } from '@tachyon-serve/test-support';
 
 const run = promisify(execFile);
 const EXAMPLES = join(REPO_ROOT, 'examples', 'consume');

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { test } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { SERVE_CONFIG_ENV_VAR, SERVE_ENV_VARS, readServeEnvironment, type ServeEnvIssue } from '../../src/serve/serve-config-env.js';
 import { SERVE_CONFIG_SCHEMA } from '../../src/serve/serve-config-schema.js';
-import { REPO_ROOT } from '@tachyon/test-support';
+import { REPO_ROOT } from '@tachyon-serve/test-support';
 
 const CWD = '/srv/tachyon';
 

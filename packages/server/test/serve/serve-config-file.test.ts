@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isTachyonError, type TachyonError } from '@tachyon/protocol';
+import { isTachyonError, type TachyonError } from '@tachyon-serve/protocol';
 import { loadServeConfigFile, validateServeConfig, type ServeConfigIssue } from '../../src/serve/serve-config-file.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 function writeConfig(dir: string, content: unknown, name = 'serve.json'): string {
   const file = join(dir, name);

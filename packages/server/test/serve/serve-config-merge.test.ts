@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileModelSources } from '@tachyon/core';
+import { compileModelSources } from '@tachyon-serve/core';
 import type { ServeFileOptions } from '../../src/serve/serve-config-file.js';
 import { SERVE_BUILTIN_OPTIONS, mergeServeLayers, type ServeLayer } from '../../src/serve/serve-config-merge.js';
 import { compileServeOptions } from '../../src/serve/serve-options.js';

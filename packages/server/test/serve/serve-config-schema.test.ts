@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { compileModelSources, type SchedulerOptions } from '@tachyon/core';
-import type { ModelControlOptions } from '@tachyon/core';
+import { compileModelSources, type SchedulerOptions } from '@tachyon-serve/core';
+import type { ModelControlOptions } from '@tachyon-serve/core';
 import type { MetricsOptions, TracingOptions } from '../../src/observability/observability-options.js';
 import { findServeConfigIssues, type ServeFileOptions } from '../../src/serve/serve-config-file.js';
 import type { LogLevel } from '../../src/http/http-options.js';
 import { SERVE_CONFIG_KEYS, SERVE_CONFIG_SCHEMA, SERVE_LOG_LEVELS } from '../../src/serve/serve-config-schema.js';
 import { compileServeOptions, type ServedModelOptions } from '../../src/serve/serve-options.js';
 import type { TlsFiles } from '../../src/serve/tls-material.js';
-import { REPO_ROOT } from '@tachyon/test-support';
+import { REPO_ROOT } from '@tachyon-serve/test-support';
 
 const DOC_PATH = join(REPO_ROOT, 'docs', 'serve-config.schema.json');
 const REGENERATE = `node --input-type=module -e "import {SERVE_CONFIG_SCHEMA as s} from './packages/server/dist/src/index.js'; process.stdout.write(JSON.stringify(s, null, 2) + '\\n')" > docs/serve-config.schema.json`;

@@ -10,7 +10,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { GOLDFISH, spawnServe } from './support/serve-fixture.js';
 import { call, grpcServerLive, multipart } from './support/http-call.js';
 import { createTestCa, issueServerCert } from './support/test-ca.js';
-import { CLI_BIN, sampleImagePath, sharedDir, tempDir } from '@tachyon/test-support';
+import { CLI_BIN, sampleImagePath, sharedDir, tempDir } from '@tachyon-serve/test-support';
 
 const key = (name: string) => `${name}-${'k'.repeat(24)}-${Math.random().toString(36).slice(2)}`;
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` });

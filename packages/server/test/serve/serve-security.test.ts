@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { isTachyonError } from '@tachyon/protocol';
+import { isTachyonError } from '@tachyon-serve/protocol';
 import { checkSecurity, formatHostPort, isLoopbackHost } from '../../src/serve/address-policy.js';
 import { KeyStore, readKeysFile } from '../../src/serve/key-store.js';
 import { createServeLogger, redact, redactingLogger } from '../../src/serve/serve-logger.js';
@@ -11,7 +11,7 @@ import { compileServeOptions } from '../../src/serve/serve-options.js';
 import { startServer } from '../../src/serve/start-server.js';
 import { readTlsMaterial } from '../../src/serve/tls-material.js';
 import { createTestCa, issueServerCert } from './support/test-ca.js';
-import { tempDir } from '@tachyon/test-support';
+import { tempDir } from '@tachyon-serve/test-support';
 
 const code = (c: string) => (error: unknown) => isTachyonError(error) && error.code === c;
 const KEYS = { primary: 'p'.repeat(20) + 'rimary-key', secondary: 's'.repeat(20) + 'econdary-key' };

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { before, after } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { compileModelSources } from '@tachyon/core';
-import { ModelHost } from '@tachyon/core';
+import { compileModelSources } from '@tachyon-serve/core';
+import { ModelHost } from '@tachyon-serve/core';
 import { createHttpServer, type HttpServerExtras } from '../../src/http/http-server.js';
 import type { HttpOptions } from '../../src/http/http-options.js';
-import { sharedDir } from '@tachyon/test-support';
+import { sharedDir } from '@tachyon-serve/test-support';
 
 export const MODEL = 'mnv2';
 export const PRIMARY = 'primary-key-0123456789abcdefghijklmnopqrstuv';

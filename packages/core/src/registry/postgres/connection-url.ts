@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 
 const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
 

@@ -1,4 +1,4 @@
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 
 /**
  * Wraps a driver or server failure as TCH_ERR_REGISTRY_DATABASE_FAILED. The message names the registry by its

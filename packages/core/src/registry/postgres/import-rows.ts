@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import { validateModelVersion } from '../model-ref.js';
 import type { DeploymentRef, ModelVersionRecord } from '../registry-store.js';
 import { checkDeploymentRef, checkNewModelVersion } from '../store-records.js';

@@ -3,7 +3,7 @@
  * SQLite one, selected by a `postgres://` URL in tachyon.json's `registry` field.
  *
  * ```ts
- * import { createPostgresRegistryStore } from '@tachyon/core';
+ * import { createPostgresRegistryStore } from '@tachyon-serve/core';
  * const store = await createPostgresRegistryStore('postgres://tachyon@db.internal/tachyon'); // migrates the schema
  * const v = await store.insertVersion({ name: 'cats', sha256, size, kind: 'service-definition' }); // v.version === 1
  * await store.close();

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { WorkspaceConfig } from '../../config/workspace-config.js';
 import { storageError, syncDirectory } from '../file-io.js';
 import { createRegistryStore } from '../open-registry.js';

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 import type { BlobInfo, BlobStore, CopyProgress, StagedBlob, StagingInfo } from '../blob-store.js';
 import { FsBlobStore, SHA256_HEX } from '../fs-blob-store.js';
 import { checkPostgresUrl, redactPostgresUrl } from './connection-url.js';

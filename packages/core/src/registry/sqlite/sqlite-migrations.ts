@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { TachyonError } from '@tachyon/protocol';
+import { TachyonError } from '@tachyon-serve/protocol';
 
 export interface SqliteMigration {
   readonly version: number;

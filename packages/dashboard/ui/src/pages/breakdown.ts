@@ -1,4 +1,4 @@
-import type { UiServiceMetrics as ServiceMetrics } from '@tachyon/protocol';
+import type { UiServiceMetrics as ServiceMetrics } from '@tachyon-serve/protocol';
 import { h, table } from '../dom.js';
 import { ms } from '../format.js';
 import { fill } from './try-it.js';

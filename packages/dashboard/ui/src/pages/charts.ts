@@ -1,4 +1,4 @@
-import type { UiServiceMetrics as ServiceMetrics } from '@tachyon/protocol';
+import type { UiServiceMetrics as ServiceMetrics } from '@tachyon-serve/protocol';
 import uPlot from 'uplot';
 import { h } from '../dom.js';
 import { ms } from '../format.js';

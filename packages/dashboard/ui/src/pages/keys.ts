@@ -1,4 +1,4 @@
-import type { ServiceKeysBody as Keys } from '@tachyon/protocol';
+import type { ServiceKeysBody as Keys } from '@tachyon-serve/protocol';
 import { postJson } from '../api.js';
 import { h, replace } from '../dom.js';
 

@@ -1,4 +1,4 @@
-import type { UiModelDetail as ModelDetail, UiStageView as StageView, UiTensorView as TensorView } from '@tachyon/protocol';
+import type { UiModelDetail as ModelDetail, UiStageView as StageView, UiTensorView as TensorView } from '@tachyon-serve/protocol';
 import { api } from '../api.js';
 import { facts, h, replace, table, type Child } from '../dom.js';
 import { bytes, dims, time } from '../format.js';

@@ -1,4 +1,4 @@
-import type { UiOverview as Overview } from '@tachyon/protocol';
+import type { UiOverview as Overview } from '@tachyon-serve/protocol';
 import { api } from '../api.js';
 import { h, replace, table } from '../dom.js';
 import { bytes, modelLink, shortSha, stateBadge, time } from '../format.js';

@@ -1,4 +1,4 @@
-import type { ServiceKeysBody as Keys, UiLogs as Logs, UiServiceDetail as ServiceDetail, UiServiceMetrics as ServiceMetrics } from '@tachyon/protocol';
+import type { ServiceKeysBody as Keys, UiLogs as Logs, UiServiceDetail as ServiceDetail, UiServiceMetrics as ServiceMetrics } from '@tachyon-serve/protocol';
 import { api } from '../api.js';
 import { facts, h, replace, table } from '../dom.js';
 import { modelLink, stateBadge, time } from '../format.js';

@@ -1,4 +1,4 @@
-import type { UiClassification as Classification } from '@tachyon/protocol';
+import type { UiClassification as Classification } from '@tachyon-serve/protocol';
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
 import { ms } from '../format.js';

@@ -1,7 +1,7 @@
-import { CLASSIFICATION_PARAMETER, INFERENCE_HEADER, TachyonError } from '@tachyon/protocol';
-import type { InferRequest, InferTensor, RequestedOutput } from '@tachyon/core';
+import { CLASSIFICATION_PARAMETER, INFERENCE_HEADER, TachyonError } from '@tachyon-serve/protocol';
+import type { InferRequest, InferTensor, RequestedOutput } from '@tachyon-serve/core';
 import { ELEMENT_SIZE, decodeRawTensor, elementCount, isDatatype } from '../../codec/raw-tensor.js';
-import { parsePriority } from '@tachyon/core';
+import { parsePriority } from '@tachyon-serve/core';
 
 export { INFERENCE_HEADER };
 

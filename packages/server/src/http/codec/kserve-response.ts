@@ -1,4 +1,4 @@
-import type { InferResponse, InferTensor } from '@tachyon/core';
+import type { InferResponse, InferTensor } from '@tachyon-serve/core';
 import { encodeRawTensor } from '../../codec/raw-tensor.js';
 
 export interface KServeOutput {

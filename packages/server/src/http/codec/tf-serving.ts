@@ -1,6 +1,6 @@
-import { TachyonError } from '@tachyon/protocol';
-import type { InferResponse } from '@tachyon/core';
-import { IMAGE_INPUT } from '@tachyon/core';
+import { TachyonError } from '@tachyon-serve/protocol';
+import type { InferResponse } from '@tachyon-serve/core';
+import { IMAGE_INPUT } from '@tachyon-serve/core';
 
 type Json = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import {
   DEADLINE_HEADER, INFERENCE_HEADER, PRIORITY_HEADER, REQUEST_ID_HEADER, RETRY_AFTER_HEADER, SERVER_TIMING_HEADER, TRACEPARENT_HEADER,
-} from '@tachyon/protocol';
+} from '@tachyon-serve/protocol';
 import { SERVER_VERSION } from '../../server-version.js';
 import { SCHEMAS } from './openapi-schemas.js';
 

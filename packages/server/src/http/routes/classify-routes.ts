@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { TachyonError } from '@tachyon/protocol';
-import { IMAGE_INPUT, SCORES_OUTPUT } from '@tachyon/core';
+import { TachyonError } from '@tachyon-serve/protocol';
+import { IMAGE_INPUT, SCORES_OUTPUT } from '@tachyon-serve/core';
 import type { HttpServerState } from '../fastify-types.js';
 import type { HttpConfig } from '../http-options.js';
 import { runInfer } from '../run-infer.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { TachyonError } from '@tachyon/protocol';
-import { validateVersionPolicy, type VersionPolicy } from '@tachyon/core';
+import { TachyonError } from '@tachyon-serve/protocol';
+import { validateVersionPolicy, type VersionPolicy } from '@tachyon-serve/core';
 import type { HttpServerState } from '../fastify-types.js';
 import { acceptAnyBodyAsBuffer, bodyBytes } from './raw-body.js';
 

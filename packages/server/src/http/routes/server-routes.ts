@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { KSERVE_EXTENSIONS, TachyonError } from '@tachyon/protocol';
+import { KSERVE_EXTENSIONS, TachyonError } from '@tachyon-serve/protocol';
 import type { HttpServerState } from '../fastify-types.js';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
 import { SERVER_VERSION } from '../../server-version.js';

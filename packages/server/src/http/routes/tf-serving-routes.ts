@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { SCORES_OUTPUT, IMAGE_INPUT } from '@tachyon/core';
+import { SCORES_OUTPUT, IMAGE_INPUT } from '@tachyon-serve/core';
 import { buildSignatureDefMap, modelVersionStatus, resolveSignatureName } from '../../codec/tf-serving-model.js';
 import { parseJson } from '../codec/kserve-request.js';
 import { decodePredictRequest, encodePredictResponse } from '../codec/tf-serving.js';

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { compileModelSources } from '@tachyon/core';
+import { compileModelSources } from '@tachyon-serve/core';
 import { startServer, type RunningServer } from '../../../src/serve/start-server.js';
 import type { ServeOptions } from '../../../src/serve/serve-options.js';
 import { createServeLogger } from '../../../src/serve/serve-logger.js';
-import { CLI_BIN, sharedDir, tempDir } from '@tachyon/test-support';
+import { CLI_BIN, sharedDir, tempDir } from '@tachyon-serve/test-support';
 
 export const MODEL_NAME = 'mnv2';
 /** mobilenetv2-int8 puts 0.997 on goldfish for this image: a top-1 no protocol can get wrong by rounding. */
