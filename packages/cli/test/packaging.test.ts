@@ -43,8 +43,10 @@ test('every workspace package is publishable: license, files without tests, repo
   const root = readJson(join(repoRoot, 'package.json'));
   assert.ok(existsSync(join(repoRoot, 'LICENSE')));
   const names = new Set<string>();
-  const packages = (root as unknown as { workspaces: string[] }).workspaces.filter((ws) => ws.startsWith('packages/'));
+  // packages/test-support is the one private, dev-only workspace (shared test helpers): it is never published.
+  const packages = (root as unknown as { workspaces: string[] }).workspaces.filter((ws) => ws.startsWith('packages/') && ws !== 'packages/test-support');
   assert.equal(packages.length, 7);
+  assert.equal(readJson(join(repoRoot, 'packages/test-support/package.json')).private, true);
   for (const ws of packages) {
     const dir = join(repoRoot, ws);
     const manifest = readJson(join(dir, 'package.json'));

@@ -30,7 +30,7 @@ const forbidden: [string, string, RegExp][] = [
   ['packages/core/src/probe.ts', '@grpc/grpc-js', /core never imports fastify or grpc/],
   ['packages/core/src/probe.ts', '@tachyon-serve/server', /core is the engine/],
   ['packages/core/test/probe.ts', 'fastify', /core never imports fastify or grpc/],
-  ['packages/client/src/probe.ts', '@tachyon-serve/core', /client depends on @tachyon\/protocol only/],
+  ['packages/client/src/probe.ts', '@tachyon-serve/core', /client depends on @tachyon-serve\/protocol only/],
   ['packages/protocol/src/probe.ts', '@tachyon-serve/core', /protocol is the wire contract only/],
   ['packages/dashboard/src/probe.ts', '@tachyon-serve/core', /the dashboard never imports the engine/],
   ['packages/server/src/probe.ts', '@tachyon-serve/test-support', /test-support is dev only/],
