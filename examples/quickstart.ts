@@ -10,7 +10,14 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
-  Model, ServiceDefinition, Webservice, Workspace, defaultClassifier, featurizerStage, imageStage, isTachyonError,
+  Model,
+  ServiceDefinition,
+  Webservice,
+  Workspace,
+  defaultClassifier,
+  featurizerStage,
+  imageStage,
+  isTachyonError,
 } from 'tachyon-serve';
 
 const env = process.env;

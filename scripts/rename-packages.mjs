@@ -29,8 +29,10 @@ const SKIP = /(^|\/)(node_modules|dist|bench\/results)(\/|$)|^package-lock\.json
 /** The SDK's bare name, only where it is a module specifier or an install argument (never the command or prose). */
 function renameSdk(text) {
   return text
-    .replace(/(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*|\.resolve\s*\(\s*)(['"])tachyon(\/[^'"]*)?\2/g,
-      (_m, lead, q, sub = '') => `${lead}${q}${NEW_SDK}${sub}${q}`)
+    .replace(
+      /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*|\.resolve\s*\(\s*)(['"])tachyon(\/[^'"]*)?\2/g,
+      (_m, lead, q, sub = '') => `${lead}${q}${NEW_SDK}${sub}${q}`,
+    )
     .replace(/\b(npm (?:i|install|add)(?: -[-\w]+)*) tachyon(?![-\w/.])/g, `$1 ${NEW_SDK}`);
 }
 
@@ -40,8 +42,11 @@ function renameManifest(text) {
   for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
     const deps = manifest[field];
     if (!deps || !(OLD_SDK in deps)) continue;
-    manifest[field] = Object.fromEntries(Object.entries(deps).map(([k, v]) => [k === OLD_SDK ? NEW_SDK : k, v])
-      .sort(([a], [b]) => a.localeCompare(b)));
+    manifest[field] = Object.fromEntries(
+      Object.entries(deps)
+        .map(([k, v]) => [k === OLD_SDK ? NEW_SDK : k, v])
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
   }
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
@@ -49,16 +54,27 @@ function renameManifest(text) {
 /** A line holding `rename:keep` (e.g. `<!-- rename:keep -->` in Markdown) is left as it is: it names the old names. */
 export function renameText(path, text) {
   if (/(^|\/)package\.json$/.test(path)) return renameManifest(text.split(OLD_SCOPE).join(NEW_SCOPE));
-  return text.split('\n').map((line) => (line.includes('rename:keep') ? line : renameSdk(line.split(OLD_SCOPE).join(NEW_SCOPE)))).join('\n');
+  return text
+    .split('\n')
+    .map((line) => (line.includes('rename:keep') ? line : renameSdk(line.split(OLD_SCOPE).join(NEW_SCOPE))))
+    .join('\n');
 }
 
 export function main() {
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
-    .split('\0').filter((f) => f && TEXT.test(f) && !SKIP.test(f));
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter((f) => f && TEXT.test(f) && !SKIP.test(f));
   let changed = 0;
   for (const file of files) {
     let text;
-    try { text = readFileSync(join(root, file), 'utf8'); } catch { continue; }
+    try {
+      text = readFileSync(join(root, file), 'utf8');
+    } catch {
+      continue;
+    }
     const out = renameText(file, text);
     if (out === text) continue;
     changed += 1;
@@ -70,7 +86,9 @@ export function main() {
   if (install && changed > 0) {
     // package-lock.json and node_modules/<scope> links follow the manifests; --offline: everything is in the cache.
     execFileSync('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
-      cwd: root, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
     });
   }
 }

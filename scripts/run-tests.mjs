@@ -3,7 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = [...readdirSync('packages').map((p) => join('packages', p, 'dist', 'test')), join('test', 'e2e', 'dist'), join('test', 'reliability', 'dist', 'test'), join('bench', 'dist', 'test')];
+const roots = [
+  ...readdirSync('packages').map((p) => join('packages', p, 'dist', 'test')),
+  join('test', 'e2e', 'dist'),
+  join('test', 'reliability', 'dist', 'test'),
+  join('bench', 'dist', 'test'),
+];
 const files = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir)) {

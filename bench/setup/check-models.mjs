@@ -21,9 +21,13 @@ for (const [name, m] of Object.entries(manifest.models)) {
   const runMs = performance.now() - t1;
   const logits = out[m.output];
   const row = {
-    name, inputNames: session.inputNames, outputNames: session.outputNames,
-    dims: logits.dims, finite: logits.data.every(Number.isFinite),
-    loadMs: Math.round(loadMs), runMs: Math.round(runMs),
+    name,
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    dims: logits.dims,
+    finite: logits.data.every(Number.isFinite),
+    loadMs: Math.round(loadMs),
+    runMs: Math.round(runMs),
   };
   results.push(row);
   console.error(`${name}: out ${JSON.stringify(logits.dims)} load ${row.loadMs} ms, run ${row.runMs} ms`);

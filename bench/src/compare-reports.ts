@@ -2,7 +2,14 @@
 // the peer benchmark's rows and the scenario lists of the other benches (foundation, server, svcdef, quantize).
 
 /** Lower is better for latencies, higher for throughput. */
-const METRICS: Readonly<Record<string, 'lower' | 'higher'>> = Object.freeze({ p50: 'lower', p90: 'lower', p99: 'lower', max: 'lower', throughput: 'higher', errors: 'lower' });
+const METRICS: Readonly<Record<string, 'lower' | 'higher'>> = Object.freeze({
+  p50: 'lower',
+  p90: 'lower',
+  p99: 'lower',
+  max: 'lower',
+  throughput: 'higher',
+  errors: 'lower',
+});
 
 export interface MetricChange {
   key: string;
@@ -22,7 +29,13 @@ export function keyedRows(report: unknown): Map<string, Row> {
   if (typeof report !== 'object' || report === null) throw new TypeError('report: expected a JSON object');
   const r = report as { rows?: Row[]; scenarios?: Row[] };
   for (const row of r.rows ?? []) {
-    const key = [row['model'], row['peer'], row['concurrency'] === undefined ? undefined : `c${String(row['concurrency'])}`].filter((p) => p !== undefined).join(' ');
+    const key = [
+      row['model'],
+      row['peer'],
+      row['concurrency'] === undefined ? undefined : `c${String(row['concurrency'])}`,
+    ]
+      .filter((p) => p !== undefined)
+      .join(' ');
     if (key) out.set(key, row);
   }
   for (const row of r.scenarios ?? []) if (typeof row['name'] === 'string') out.set(row['name'], row);
@@ -64,10 +77,16 @@ export function renderComparison(changes: readonly MetricChange[], threshold: nu
   const lines = [
     `| row | metric | A | B | change | flag (> ${(threshold * 100).toFixed(0)}%) |`,
     '|---|---|---:|---:|---:|---|',
-    ...shown.map((c) => `| ${c.key} | ${c.metric} | ${fmt(c.a)} | ${fmt(c.b)} | ${Number.isFinite(c.change) ? `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)}%` : 'new'} | ${c.verdict === 'worse' ? '**worse**' : c.verdict === 'better' ? 'better' : ''} |`),
+    ...shown.map(
+      (c) =>
+        `| ${c.key} | ${c.metric} | ${fmt(c.a)} | ${fmt(c.b)} | ${Number.isFinite(c.change) ? `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)}%` : 'new'} | ${c.verdict === 'worse' ? '**worse**' : c.verdict === 'better' ? 'better' : ''} |`,
+    ),
   ];
   const worse = changes.filter((c) => c.verdict === 'worse').length;
   const better = changes.filter((c) => c.verdict === 'better').length;
-  lines.push('', `${changes.length} metrics compared: ${worse} worse, ${better} better, ${changes.length - worse - better} within ${(threshold * 100).toFixed(0)}%.`);
+  lines.push(
+    '',
+    `${changes.length} metrics compared: ${worse} worse, ${better} better, ${changes.length - worse - better} within ${(threshold * 100).toFixed(0)}%.`,
+  );
   return lines.join('\n');
 }

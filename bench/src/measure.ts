@@ -75,7 +75,8 @@ export async function measureInterleaved(
   options: InterleaveOptions,
 ): Promise<{ results: ContenderSamples[]; machine: MeasureMachine }> {
   const { iterations, warmup } = options;
-  if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`iterations: expected an integer >= 1, got ${iterations}`);
+  if (!Number.isInteger(iterations) || iterations < 1)
+    throw new RangeError(`iterations: expected an integer >= 1, got ${iterations}`);
   const blocks = Math.max(1, Math.min(options.blocks, iterations));
   const maxRetriesPerRound = options.maxRetriesPerRound ?? 2;
   const maxRetries = options.maxRetries ?? Math.ceil(blocks / 4);
@@ -128,7 +129,10 @@ export async function measureInterleaved(
     }
     options.onBlock?.(round + 1, blocks);
   }
-  return { results, machine: { ...(kept.length > 0 ? { cpu: mergeWindows(kept) } : {}), retriedRounds, contendedRoundsKept } };
+  return {
+    results,
+    machine: { ...(kept.length > 0 ? { cpu: mergeWindows(kept) } : {}), retriedRounds, contendedRoundsKept },
+  };
 }
 
 function mergeWindows(windows: readonly CpuWindow[]): CpuWindow {

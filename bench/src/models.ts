@@ -25,7 +25,16 @@ export async function loadRealModels(sharedDir: string): Promise<BenchModel[]> {
   for (const id of REAL_MODEL_IDS) {
     const entry = zooEntry(id);
     const { path } = await resolveZooModel(entry, sources);
-    models.push({ id, path, weights: 'real', input: entry.input, output: entry.output, preset: entry.preset, outputKind: entry.outputKind, entry });
+    models.push({
+      id,
+      path,
+      weights: 'real',
+      input: entry.input,
+      output: entry.output,
+      preset: entry.preset,
+      outputKind: entry.outputKind,
+      entry,
+    });
   }
   return models;
 }
@@ -52,7 +61,15 @@ export function loadRandomModels(modelsDir: string): { models: BenchModel[]; mis
       missing.push(m.file);
       continue;
     }
-    models.push({ id: `${family}-random-fp32`, path, weights: 'random', input: m.input, output: m.output, preset: 'torchvision224', outputKind: 'logits' });
+    models.push({
+      id: `${family}-random-fp32`,
+      path,
+      weights: 'random',
+      input: m.input,
+      output: m.output,
+      preset: 'torchvision224',
+      outputKind: 'logits',
+    });
   }
   return { models, missing };
 }

@@ -52,11 +52,16 @@ export interface TargetVerdict {
   noisy?: boolean;
 }
 
-
 export interface BenchReport {
   environment: Environment;
   image: Omit<BenchImage, 'bytes'>;
-  config: { iterations: number | 'default'; blocks: number | 'default'; scenarioFilter: string[] | null; intraOpThreads: number; workers: number };
+  config: {
+    iterations: number | 'default';
+    blocks: number | 'default';
+    scenarioFilter: string[] | null;
+    intraOpThreads: number;
+    workers: number;
+  };
   notes: string[];
   checks: ModelCheck[];
   scenarios: ScenarioResult[];
@@ -102,7 +107,8 @@ export function computeDerived(scenarios: readonly ScenarioResult[]): Derived {
   }
   const pre = scenarios.find((s) => s.name.startsWith('preprocess/torchvision224/'));
   const model = find(scenarios, 'raw-ort/mobilenetv2-int8');
-  if (pre && model) derived.preprocessVsModel = { preprocessP50: pre.p50, modelP50: model.p50, ratio: round(pre.p50 / model.p50, 3) };
+  if (pre && model)
+    derived.preprocessVsModel = { preprocessP50: pre.p50, modelP50: model.p50, ratio: round(pre.p50 / model.p50, 3) };
   return derived;
 }
 
@@ -123,7 +129,12 @@ export function evaluateTargets(derived: Derived): TargetVerdict[] {
   }));
   if (derived.preprocessVsModel) {
     const { ratio } = derived.preprocessVsModel;
-    verdicts.push({ target: 'preprocessVsModel', value: ratio, limit: TARGETS.preprocessVsModelMax, pass: ratio <= TARGETS.preprocessVsModelMax });
+    verdicts.push({
+      target: 'preprocessVsModel',
+      value: ratio,
+      limit: TARGETS.preprocessVsModelMax,
+      pass: ratio <= TARGETS.preprocessVsModelMax,
+    });
   }
   return verdicts;
 }
@@ -153,10 +164,12 @@ export function renderMarkdown(report: BenchReport): string {
       `${report.config.intraOpThreads} intra-op threads; raw onnxruntime-node: same session options, main thread. Batch 1; blocks per contender: ` +
       `${report.config.blocks === 'default' ? 'preprocess 10, real models 30, random 10; 100 ms pause before each raw/tachyon block' : report.config.blocks}. ` +
       `"other cores": CPU used by other processes during the rounds kept (0 = quiet machine); "retried": rounds measured again ` +
-        `because other processes used more than ${CONTENDED_CORES} cores during them.`,
+      `because other processes used more than ${CONTENDED_CORES} cores during them.`,
   );
   lines.push('');
-  lines.push('| scenario | weights | iterations | p50 ms | p90 ms | p99 ms | max ms | mean ms | calls/s | other cores | retried |');
+  lines.push(
+    '| scenario | weights | iterations | p50 ms | p90 ms | p99 ms | max ms | mean ms | calls/s | other cores | retried |',
+  );
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of report.scenarios) {
     lines.push(

@@ -14,7 +14,15 @@ import { OnnxRuntimeBackend } from '@tachyon-serve/core';
 import { collectEnvironment } from './environment.js';
 import { loadRandomModels, loadRealModels, type BenchModel } from './models.js';
 import { computeDerived, evaluateTargets, renderMarkdown, writeReport, type BenchReport } from './report.js';
-import { runModelScenarios, runPreprocessScenarios, runRoundTripScenarios, type BenchImage, type ModelCheck, type RunContext, type ScenarioResult } from './scenarios.js';
+import {
+  runModelScenarios,
+  runPreprocessScenarios,
+  runRoundTripScenarios,
+  type BenchImage,
+  type ModelCheck,
+  type RunContext,
+  type ScenarioResult,
+} from './scenarios.js';
 
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const REPO_ROOT = resolve(BENCH_DIR, '..');
@@ -29,7 +37,8 @@ class UsageError extends Error {}
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected an integer >= 1, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${flag}: expected an integer >= 1, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -40,7 +49,9 @@ function buildSelector(tokens: readonly string[] | null): (name: string) => bool
 
 /** The first JPEG of the sample set (by name) that is exactly 500x375, so the run is repeatable. */
 async function pickImage(imagesDir: string): Promise<BenchImage> {
-  for (const name of readdirSync(imagesDir).filter((f) => /\.jpe?g$/i.test(f)).sort()) {
+  for (const name of readdirSync(imagesDir)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()) {
     const path = join(imagesDir, name);
     const meta = await sharp(path).metadata();
     if (meta.format === 'jpeg' && meta.width === IMAGE_WIDTH && meta.height === IMAGE_HEIGHT) {
@@ -52,7 +63,13 @@ async function pickImage(imagesDir: string): Promise<BenchImage> {
 
 async function loadImage(path: string): Promise<BenchImage> {
   const meta = await sharp(path).metadata();
-  return { name: basename(path), path: resolve(path), bytes: readFileSync(path), width: meta.width ?? 0, height: meta.height ?? 0 };
+  return {
+    name: basename(path),
+    path: resolve(path),
+    bytes: readFileSync(path),
+    width: meta.width ?? 0,
+    height: meta.height ?? 0,
+  };
 }
 
 async function main(): Promise<void> {
@@ -67,24 +84,36 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    process.stdout.write('node bench/dist/src/run.js [--scenarios a,b] [--iterations N] [--blocks N] [--image FILE] [--out FILE]\n');
+    process.stdout.write(
+      'node bench/dist/src/run.js [--scenarios a,b] [--iterations N] [--blocks N] [--image FILE] [--out FILE]\n',
+    );
     return;
   }
   const iterations = positiveInt(values.iterations, '--iterations');
   const blocks = positiveInt(values.blocks, '--blocks');
-  const filter = values.scenarios ? values.scenarios.split(',').map((s) => s.trim()).filter((s) => s !== '') : null;
+  const filter = values.scenarios
+    ? values.scenarios
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+    : null;
   const sharedDir = resolve(process.env['TACHYON_SHARED_DIR'] ?? join(REPO_ROOT, '..', 'shared'));
   const started = Date.now();
 
   const environment = await collectEnvironment(REPO_ROOT);
-  const image = values.image ? await loadImage(values.image) : await pickImage(join(sharedDir, 'images', 'imagenet-sample'));
-  log(`image ${image.name} (${image.width}x${image.height}); ${environment.cpuModel}, ${environment.cores} cores; load average ${environment.loadAverage1m}`);
+  const image = values.image
+    ? await loadImage(values.image)
+    : await pickImage(join(sharedDir, 'images', 'imagenet-sample'));
+  log(
+    `image ${image.name} (${image.width}x${image.height}); ${environment.cpuModel}, ${environment.cores} cores; load average ${environment.loadAverage1m}`,
+  );
 
   const notes: string[] = [];
   const models: BenchModel[] = await loadRealModels(sharedDir);
   const random = loadRandomModels(join(BENCH_DIR, 'models'));
   if (random === undefined) {
-    const note = 'bench/models/manifest.json is missing: run `bash bench/setup/prepare.sh` once to export the random-weight ResNet-50/152, DenseNet-121 and VGG-16; they were skipped.';
+    const note =
+      'bench/models/manifest.json is missing: run `bash bench/setup/prepare.sh` once to export the random-weight ResNet-50/152, DenseNet-121 and VGG-16; they were skipped.';
     log(note);
     notes.push(note);
   } else {
@@ -94,11 +123,19 @@ async function main(): Promise<void> {
       notes.push(note);
     }
     models.push(...random.models);
-    if (random.models.length > 0) notes.push('Random-weight models (weights: random) measure timing only; their outputs mean nothing.');
+    if (random.models.length > 0)
+      notes.push('Random-weight models (weights: random) measure timing only; their outputs mean nothing.');
   }
 
   const backend = new OnnxRuntimeBackend();
-  const ctx: RunContext = { image, backend, ...(iterations ? { iterations } : {}), ...(blocks ? { blocks } : {}), selected: buildSelector(filter), log };
+  const ctx: RunContext = {
+    image,
+    backend,
+    ...(iterations ? { iterations } : {}),
+    ...(blocks ? { blocks } : {}),
+    selected: buildSelector(filter),
+    log,
+  };
   const scenarios: ScenarioResult[] = [];
   const checks: ModelCheck[] = [];
   try {
@@ -120,7 +157,13 @@ async function main(): Promise<void> {
   const report: BenchReport = {
     environment,
     image: { name: image.name, path: image.path, width: image.width, height: image.height },
-    config: { iterations: iterations ?? 'default', blocks: blocks ?? 'default', scenarioFilter: filter, intraOpThreads: backend.config.intraOpThreads, workers: backend.config.workers },
+    config: {
+      iterations: iterations ?? 'default',
+      blocks: blocks ?? 'default',
+      scenarioFilter: filter,
+      intraOpThreads: backend.config.intraOpThreads,
+      workers: backend.config.workers,
+    },
     notes,
     checks,
     scenarios,
@@ -132,14 +175,20 @@ async function main(): Promise<void> {
   // --out is for ad-hoc runs: they must not replace the dated record nor latest.json.
   const paths = values.out
     ? [resolve(values.out)]
-    : [join(BENCH_DIR, 'results', `${stamp}-${environment.gitSha.slice(0, 7)}.json`), join(BENCH_DIR, 'results', 'latest.json')];
+    : [
+        join(BENCH_DIR, 'results', `${stamp}-${environment.gitSha.slice(0, 7)}.json`),
+        join(BENCH_DIR, 'results', 'latest.json'),
+      ];
   await writeReport(report, paths);
   log(`wrote ${paths.join(' and ')} (${report.durationSeconds} s)`);
   process.stdout.write(`${renderMarkdown(report)}\n`);
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')) {
+  if (
+    error instanceof UsageError ||
+    (error instanceof TypeError && 'code' in error && error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+  ) {
     log(error.message);
     process.exitCode = 2;
     return;

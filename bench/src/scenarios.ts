@@ -1,5 +1,13 @@
 import ort from 'onnxruntime-node';
-import { openServedModel, jpegDecoder, preprocessImage, presetByName, type JpegDecoder, type OnnxRuntimeBackend, type PresetName } from '@tachyon-serve/core';
+import {
+  openServedModel,
+  jpegDecoder,
+  preprocessImage,
+  presetByName,
+  type JpegDecoder,
+  type OnnxRuntimeBackend,
+  type PresetName,
+} from '@tachyon-serve/core';
 import { measureInterleaved, type Contender, type ContenderSamples, type MeasureMachine } from './measure.js';
 import type { BenchModel } from './models.js';
 import { EchoWorker } from './worker-roundtrip.js';
@@ -82,7 +90,24 @@ function warmupFor(iterations: number): number {
 function toResult(
   s: ContenderSamples,
   all: readonly ContenderSamples[],
-  fields: Omit<ScenarioResult, 'name' | 'batch' | 'iterations' | 'p50' | 'p90' | 'p99' | 'max' | 'min' | 'mean' | 'throughput' | 'blockP50s' | 'interleavedWith' | 'cpu' | 'retriedRounds' | 'contendedRoundsKept'>,
+  fields: Omit<
+    ScenarioResult,
+    | 'name'
+    | 'batch'
+    | 'iterations'
+    | 'p50'
+    | 'p90'
+    | 'p99'
+    | 'max'
+    | 'min'
+    | 'mean'
+    | 'throughput'
+    | 'blockP50s'
+    | 'interleavedWith'
+    | 'cpu'
+    | 'retriedRounds'
+    | 'contendedRoundsKept'
+  >,
   machine: MeasureMachine,
 ): ScenarioResult {
   const sum = summarize(s.samples);
@@ -130,7 +155,11 @@ export async function runPreprocessScenarios(ctx: RunContext): Promise<ScenarioR
     const name = `preprocess/${preset}/${imageStem(ctx.image)}`;
     if (ctx.selected(name)) contenders.push({ name, call: () => preprocessImage(ctx.image.bytes, config) });
     const libvips = `preprocess-libvips/${preset}/${imageStem(ctx.image)}`;
-    if (decoder !== 'libvips' && ctx.selected(libvips)) contenders.push({ name: libvips, call: () => withLibvipsDecoder(() => preprocessImage(ctx.image.bytes, config)) });
+    if (decoder !== 'libvips' && ctx.selected(libvips))
+      contenders.push({
+        name: libvips,
+        call: () => withLibvipsDecoder(() => preprocessImage(ctx.image.bytes, config)),
+      });
   }
   if (contenders.length === 0) return [];
   const iterations = ctx.iterations ?? DEFAULT_ITERATIONS.preprocess;
@@ -146,7 +175,12 @@ export async function runPreprocessScenarios(ctx: RunContext): Promise<ScenarioR
   return samples.map((s) => {
     const preset = s.name.split('/')[1] as PresetName;
     const jpeg = s.name.startsWith('preprocess-libvips/') ? 'libvips' : decoder;
-    return toResult(s, samples, { model: null, weights: null, image: ctx.image.name, preset, jpegDecoder: jpeg }, machine);
+    return toResult(
+      s,
+      samples,
+      { model: null, weights: null, image: ctx.image.name, preset, jpegDecoder: jpeg },
+      machine,
+    );
   });
 }
 
@@ -193,7 +227,9 @@ export async function runRoundTripScenarios(ctx: RunContext): Promise<ScenarioRe
       blockWarmup: BLOCK_WARMUP.roundtrip,
     });
     logMachine(ctx, 'worker-roundtrip', machine);
-    return samples.map((s) => toResult(s, samples, { model: null, weights: null, mode: s.name === names.copy ? 'copy' : 'transfer' }, machine));
+    return samples.map((s) =>
+      toResult(s, samples, { model: null, weights: null, mode: s.name === names.copy ? 'copy' : 'transfer' }, machine),
+    );
   } finally {
     await echo.close();
   }
@@ -213,9 +249,17 @@ export function modelScenarioNames(model: BenchModel) {
  * For one model: raw onnxruntime-node in this thread (`raw-ort`) and tachyon's session.run with the input copied and
  * transferred (`tachyon-run`), in alternating blocks; then image bytes -> top-5 through the engine (openServedModel) (`tachyon-e2e`).
  */
-export async function runModelScenarios(ctx: RunContext, model: BenchModel): Promise<{ results: ScenarioResult[]; check?: ModelCheck }> {
+export async function runModelScenarios(
+  ctx: RunContext,
+  model: BenchModel,
+): Promise<{ results: ScenarioResult[]; check?: ModelCheck }> {
   const names = modelScenarioNames(model);
-  const want = { raw: ctx.selected(names.raw), copy: ctx.selected(names.copy), transfer: ctx.selected(names.transfer), e2e: ctx.selected(names.e2e) };
+  const want = {
+    raw: ctx.selected(names.raw),
+    copy: ctx.selected(names.copy),
+    transfer: ctx.selected(names.transfer),
+    e2e: ctx.selected(names.e2e),
+  };
   if (!want.raw && !want.copy && !want.transfer && !want.e2e) return { results: [] };
 
   const iterations = ctx.iterations ?? DEFAULT_ITERATIONS[model.weights];
@@ -271,7 +315,9 @@ export async function runModelScenarios(ctx: RunContext, model: BenchModel): Pro
     const blocks = ctx.blocks ?? DEFAULT_BLOCKS[model.weights];
     const measure = async (phase: string, group: Contender[]): Promise<ScenarioResult[]> => {
       if (group.length === 0) return [];
-      ctx.log(`${model.id} ${phase}: ${group.length} scenario(s) x ${iterations} iterations, ${Math.min(blocks, iterations)} blocks each`);
+      ctx.log(
+        `${model.id} ${phase}: ${group.length} scenario(s) x ${iterations} iterations, ${Math.min(blocks, iterations)} blocks each`,
+      );
       const started = Date.now();
       const { results: samples, machine } = await measureInterleaved(group, {
         iterations,
@@ -279,19 +325,28 @@ export async function runModelScenarios(ctx: RunContext, model: BenchModel): Pro
         warmup: warmupFor(iterations),
         blockWarmup: BLOCK_WARMUP[model.weights],
         switchPauseMs: SWITCH_PAUSE_MS,
-        onBlock: (r, n) => ctx.log(`${model.id} ${phase}: block ${r}/${n} (${((Date.now() - started) / 1000).toFixed(1)} s)`),
+        onBlock: (r, n) =>
+          ctx.log(`${model.id} ${phase}: block ${r}/${n} (${((Date.now() - started) / 1000).toFixed(1)} s)`),
       });
       logMachine(ctx, `${model.id} ${phase}`, machine);
       return samples.map((s) => {
         const mode = s.name === names.copy ? 'copy' : s.name === names.transfer ? 'transfer' : undefined;
         const extra = s.name === names.e2e ? { image: ctx.image.name, preset: model.preset } : {};
-        return toResult(s, samples, { model: model.id, weights: model.weights, ...extra, ...(mode ? { mode } : {}) }, machine);
+        return toResult(
+          s,
+          samples,
+          { model: model.id, weights: model.weights, ...extra, ...(mode ? { mode } : {}) },
+          machine,
+        );
       });
     };
     // The end-to-end pipeline runs in its own phase: its decoding threads and the garbage of its tensors would
     // otherwise land on whichever contender runs next and blur the raw-vs-tachyon comparison.
     const results = await measure('run', contenders);
-    if (classifier) results.push(...(await measure('e2e', [{ name: names.e2e, call: () => classifier.classifyImage(ctx.image.bytes, 5) }])));
+    if (classifier)
+      results.push(
+        ...(await measure('e2e', [{ name: names.e2e, call: () => classifier.classifyImage(ctx.image.bytes, 5) }])),
+      );
     return { results, check };
   } finally {
     await raw.release();

@@ -21,7 +21,10 @@ export class EchoWorker {
     const id = this.#nextId++;
     return new Promise((resolve) => {
       this.#pending.set(id, resolve);
-      this.#worker.postMessage({ id, type: 'run', feeds: { input: { dtype: 'float32', dims: [1, 3, 224, 224], data } } }, transfer ? [data.buffer as ArrayBuffer] : []);
+      this.#worker.postMessage(
+        { id, type: 'run', feeds: { input: { dtype: 'float32', dims: [1, 3, 224, 224], data } } },
+        transfer ? [data.buffer as ArrayBuffer] : [],
+      );
     });
   }
 

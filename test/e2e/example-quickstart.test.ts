@@ -23,7 +23,10 @@ test('examples/quickstart.ts runs the notebook end to end: top-5 of the tench, t
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines[0], 'registered mobilenetv2-quickstart:1');
   assert.match(r.stdout, /scoring uri: https:\/\/127\.0\.0\.1:\d+\/v1\/services\/mobilenetv2-quickstart\/classify/);
-  assert.match(r.stdout, /1000 class confidences; top 5:\n {2}tench {2}\d+\.\d\d% {2}\(class 0\)\n( {2}.+\n){4}deleted the service and the model\n$/);
+  assert.match(
+    r.stdout,
+    /1000 class confidences; top 5:\n {2}tench {2}\d+\.\d\d% {2}\(class 0\)\n( {2}.+\n){4}deleted the service and the model\n$/,
+  );
   assert.match(r.stderr, /service "mobilenetv2-quickstart" is Healthy/);
 
   assert.deepEqual(await Webservice.list(ws), [], 'no service is left');

@@ -22,7 +22,10 @@ interface Summary {
 test('tachyon quickstart --json: real labels over HTTPS with keys, latency, and nothing left behind', async (t) => {
   const cwd = tempDir(t, 'tachyon-e2e-');
   const images = KNOWN.flatMap((k) => ['--image', sample(k.file)]);
-  const r = await runCli(['--model-path', SHARED_MODELS, 'quickstart', '--model', 'mobilenetv2-int8', '--calls', '20', '--json', ...images], cwd);
+  const r = await runCli(
+    ['--model-path', SHARED_MODELS, 'quickstart', '--model', 'mobilenetv2-int8', '--calls', '20', '--json', ...images],
+    cwd,
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim().split('\n').length, 1, 'stdout holds exactly one JSON document');
   const summary = JSON.parse(r.stdout) as Summary;
@@ -31,17 +34,33 @@ test('tachyon quickstart --json: real labels over HTTPS with keys, latency, and 
   assert.match(summary.service, /^quickstart-[0-9a-f]{6}$/);
   assert.equal(summary.tls, true);
   assert.match(summary.scoringUri, /^https:\/\/127\.0\.0\.1:\d+\/v1\/services\/quickstart-[0-9a-f]{6}\/classify$/);
-  assert.deepEqual(summary.results.map((x) => x.file), KNOWN.map((k) => sample(k.file)));
-  assert.deepEqual(summary.results.map((x) => x.top[0]!.label), KNOWN.map((k) => k.label));
-  assert.deepEqual(summary.results.map((x) => x.top[0]!.index), KNOWN.map((k) => k.index));
+  assert.deepEqual(
+    summary.results.map((x) => x.file),
+    KNOWN.map((k) => sample(k.file)),
+  );
+  assert.deepEqual(
+    summary.results.map((x) => x.top[0]!.label),
+    KNOWN.map((k) => k.label),
+  );
+  assert.deepEqual(
+    summary.results.map((x) => x.top[0]!.index),
+    KNOWN.map((k) => k.index),
+  );
   for (const result of summary.results) {
     assert.equal(result.top.length, 5);
-    assert.ok(result.top.every((c, i) => c.score > 0 && c.score <= 1 && (i === 0 || c.score <= result.top[i - 1]!.score)));
+    assert.ok(
+      result.top.every((c, i) => c.score > 0 && c.score <= 1 && (i === 0 || c.score <= result.top[i - 1]!.score)),
+    );
   }
   assert.equal(summary.latency.calls, 20);
   assert.equal(summary.latency.protocol, 'https');
   assert.ok(summary.latency.p50Ms > 0 && summary.latency.p99Ms >= summary.latency.p50Ms);
-  assert.deepEqual(summary.cleanedUp, [`service ${summary.service}`, `model ${summary.registeredModel}:1`, 'daemon', 'temporary workspace']);
+  assert.deepEqual(summary.cleanedUp, [
+    `service ${summary.service}`,
+    `model ${summary.registeredModel}:1`,
+    'daemon',
+    'temporary workspace',
+  ]);
   assert.match(r.stderr, /is Healthy at https:/, 'progress goes to stderr');
 
   // Nothing left: the temporary workspace (registry, service folder, keys, certificate) is gone, and no daemon or
@@ -58,5 +77,8 @@ test('tachyon quickstart without the model offline says so clearly and makes not
   // --json: the error is one JSON object on stdout (issue 16).
   const error = JSON.parse(r.stdout) as { error: string; code: string };
   assert.equal(error.code, 'TCH_ERR_ZOO_FETCH_FAILED');
-  assert.match(error.error, /Model "resnet50-int8" is not in the cache or a mirror folder and could not be downloaded \(offline\?\); pass a model you have, e\.g\. `--model mobilenetv2-int8/);
+  assert.match(
+    error.error,
+    /Model "resnet50-int8" is not in the cache or a mirror folder and could not be downloaded \(offline\?\); pass a model you have, e\.g\. `--model mobilenetv2-int8/,
+  );
 });

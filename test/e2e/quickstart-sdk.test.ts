@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createClient } from '@tachyon-serve/client';
 import {
-  Model, ServiceDefinition, Webservice, defaultClassifier, featurizerStage, imageStage, isTachyonError,
+  Model,
+  ServiceDefinition,
+  Webservice,
+  defaultClassifier,
+  featurizerStage,
+  imageStage,
+  isTachyonError,
 } from 'tachyon-serve';
 import { KNOWN, SHARED_MODELS, alive, exited, noProcessesUsing, sample, tempWorkspace } from './support/e2e-support.js';
 
@@ -15,9 +21,15 @@ test('quickstart via the SDK: deploy over TLS with keys, HTTP and gRPC, then not
   const { ws, dir } = await tempWorkspace(t, 'e2e-sdk');
 
   const def = new ServiceDefinition('mnv2-imagenet');
-  def.pipeline.push(imageStage('torchvision224'), featurizerStage('mobilenetv2', { dtype: 'int8' }), defaultClassifier({ topK: 5 }));
+  def.pipeline.push(
+    imageStage('torchvision224'),
+    featurizerStage('mobilenetv2', { dtype: 'int8' }),
+    defaultClassifier({ topK: 5 }),
+  );
   const zip = join(dir, 'model_def.zip');
-  await def.save(zip, { sources: { modelPath: [SHARED_MODELS], cacheDir: join(dir, 'cache'), allowDownload: false, env: {} } });
+  await def.save(zip, {
+    sources: { modelPath: [SHARED_MODELS], cacheDir: join(dir, 'cache'), allowDownload: false, env: {} },
+  });
   const model = await Model.register(ws, zip, 'mnv2');
 
   await assert.rejects(Webservice.get(ws, 'fish'), (e: unknown) => isTachyonError(e, 'TCH_ERR_SERVICE_NOT_FOUND'));
@@ -39,19 +51,38 @@ test('quickstart via the SDK: deploy over TLS with keys, HTTP and gRPC, then not
   const files = KNOWN.map((k) => sample(k.file));
   const http = await service.run(files);
   const grpc = await service.run(files, { protocol: 'grpc' });
-  assert.deepEqual(http.map((row) => row.length), [1000, 1000, 1000]);
-  assert.deepEqual(http.map((row) => row.indexOf(Math.max(...row))), KNOWN.map((k) => k.index));
-  http.forEach((row, i) => assert.ok(row.every((v, j) => Math.abs(v - grpc[i]![j]!) < 1e-6), 'same scores over gRPC'));
+  assert.deepEqual(
+    http.map((row) => row.length),
+    [1000, 1000, 1000],
+  );
+  assert.deepEqual(
+    http.map((row) => row.indexOf(Math.max(...row))),
+    KNOWN.map((k) => k.index),
+  );
+  http.forEach((row, i) =>
+    assert.ok(
+      row.every((v, j) => Math.abs(v - grpc[i]![j]!) < 1e-6),
+      'same scores over gRPC',
+    ),
+  );
   for (const protocol of ['http', 'grpc'] as const) {
     const results = await service.classify(files, { protocol });
-    assert.deepEqual(results.map((r) => r.top[0]!.label), KNOWN.map((k) => k.label), protocol);
+    assert.deepEqual(
+      results.map((r) => r.top[0]!.label),
+      KNOWN.map((k) => k.label),
+      protocol,
+    );
   }
 
   // Keys are required and checked on both protocols; a regenerated key replaces the old one.
   const keys = await service.getKeys();
   const wrong = 'x'.repeat(43);
   for (const protocol of ['http', 'grpc'] as const) {
-    await assert.rejects(service.run(files[0]!, { protocol, key: wrong }), (e: unknown) => isTachyonError(e, 'TCH_ERR_AUTH_INVALID'), protocol);
+    await assert.rejects(
+      service.run(files[0]!, { protocol, key: wrong }),
+      (e: unknown) => isTachyonError(e, 'TCH_ERR_AUTH_INVALID'),
+      protocol,
+    );
   }
   const rotated = await service.regenerateKey('secondary');
   assert.equal(rotated.primary, keys.primary);
@@ -62,8 +93,16 @@ test('quickstart via the SDK: deploy over TLS with keys, HTTP and gRPC, then not
   const url = new URL(service.scoringUri!).origin;
   const untrusted = createClient({ url, key: keys.primary, retries: 0 });
   t.after(() => untrusted.close());
-  await assert.rejects(untrusted.classify('fish', readFileSync(files[0]!)), (e: unknown) => isTachyonError(e, 'TCH_ERR_CLIENT_TLS_FAILED'));
-  const trusted = createClient({ url, key: keys.primary, ca: readFileSync(caFile), protocol: 'grpc', grpcAddress: service.grpcAddress! });
+  await assert.rejects(untrusted.classify('fish', readFileSync(files[0]!)), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_CLIENT_TLS_FAILED'),
+  );
+  const trusted = createClient({
+    url,
+    key: keys.primary,
+    ca: readFileSync(caFile),
+    protocol: 'grpc',
+    grpcAddress: service.grpcAddress!,
+  });
   t.after(() => trusted.close());
   assert.equal((await trusted.classify('fish', readFileSync(files[1]!)))[0]!.top[0]!.label, KNOWN[1]!.label);
 

@@ -25,8 +25,14 @@ export interface LoadSamples {
 }
 
 /** One burst: `concurrency` loops sharing `total` requests. Errors are counted, never thrown. */
-export async function closedLoop(call: () => Promise<void>, concurrency: number, total: number, into: LoadSamples): Promise<number> {
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency: expected an integer >= 1, got ${concurrency}`);
+export async function closedLoop(
+  call: () => Promise<void>,
+  concurrency: number,
+  total: number,
+  into: LoadSamples,
+): Promise<number> {
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`concurrency: expected an integer >= 1, got ${concurrency}`);
   let next = 0;
   const started = process.hrtime.bigint();
   await Promise.all(
@@ -39,7 +45,10 @@ export async function closedLoop(call: () => Promise<void>, concurrency: number,
           into.okMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
         } catch (error) {
           into.errors++;
-          if (into.errorMessages.length < 5) into.errorMessages.push((error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200));
+          if (into.errorMessages.length < 5)
+            into.errorMessages.push(
+              (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200),
+            );
         }
       }
     }),
@@ -63,10 +72,23 @@ export interface InterleaveLoadOptions {
  * Every peer at one concurrency; the starting peer rotates each round. Each burst starts with untimed calls: a full
  * burst of `concurrency` in the first round, then 2.
  */
-export async function measurePeersAtConcurrency(peers: readonly LoadPeer[], options: InterleaveLoadOptions): Promise<LoadSamples[]> {
+export async function measurePeersAtConcurrency(
+  peers: readonly LoadPeer[],
+  options: InterleaveLoadOptions,
+): Promise<LoadSamples[]> {
   const { concurrency, requests } = options;
   const rounds = Math.max(1, Math.min(options.rounds, Math.floor(requests / concurrency) || 1));
-  const results = peers.map((p): LoadSamples => ({ name: p.name, concurrency, okMs: [], errors: 0, errorMessages: [], seconds: 0, otherCores: undefined }));
+  const results = peers.map(
+    (p): LoadSamples => ({
+      name: p.name,
+      concurrency,
+      okMs: [],
+      errors: 0,
+      errorMessages: [],
+      seconds: 0,
+      otherCores: undefined,
+    }),
+  );
   const other = peers.map(() => ({ coreSeconds: 0, seconds: 0 }));
   for (let round = 0; round < rounds; round++) {
     const size = Math.floor(((round + 1) * requests) / rounds) - Math.floor((round * requests) / rounds);
@@ -76,13 +98,22 @@ export async function measurePeersAtConcurrency(peers: readonly LoadPeer[], opti
       await sleep(options.pauseMs ?? 100);
       const warm: LoadSamples = { ...results[index]!, okMs: [], errors: 0, errorMessages: [] };
       // A full burst warms connections and pools once; later rounds only need the peer's threads awake again.
-      await closedLoop(peer.call, round === 0 ? concurrency : Math.min(concurrency, 2), round === 0 ? concurrency : Math.min(concurrency, 2), warm);
+      await closedLoop(
+        peer.call,
+        round === 0 ? concurrency : Math.min(concurrency, 2),
+        round === 0 ? concurrency : Math.min(concurrency, 2),
+        warm,
+      );
       const stop = startCpuWatch();
       const child0 = (options.childPids ?? []).map((pid) => processCpuSeconds(pid) ?? 0);
       results[index]!.seconds += await closedLoop(peer.call, concurrency, size, results[index]!);
       const window = stop();
       if (window) {
-        const childCores = (options.childPids ?? []).reduce((s, pid, i) => s + ((processCpuSeconds(pid) ?? child0[i]!) - child0[i]!), 0) / window.seconds;
+        const childCores =
+          (options.childPids ?? []).reduce(
+            (s, pid, i) => s + ((processCpuSeconds(pid) ?? child0[i]!) - child0[i]!),
+            0,
+          ) / window.seconds;
         other[index]!.coreSeconds += Math.max(0, window.otherCores - childCores) * window.seconds;
         other[index]!.seconds += window.seconds;
       }

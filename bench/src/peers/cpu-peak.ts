@@ -34,8 +34,16 @@ export interface CpuPeak {
 const VECTOR_FLAGS = ['fma', 'avx2', 'avx512f', 'avx512_vnni', 'avx_vnni', 'avx512_bf16'] as const;
 
 /** Reads the first processor block of `cpuinfo` (the text of /proc/cpuinfo). */
-export function parseCpuinfo(cpuinfo: string): { model: string; vendor: string; family: number | undefined; mhz: number | undefined; flags: Set<string>; processors: number } {
-  const field = (name: string): string | undefined => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(cpuinfo)?.[1]?.trim();
+export function parseCpuinfo(cpuinfo: string): {
+  model: string;
+  vendor: string;
+  family: number | undefined;
+  mhz: number | undefined;
+  flags: Set<string>;
+  processors: number;
+} {
+  const field = (name: string): string | undefined =>
+    new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(cpuinfo)?.[1]?.trim();
   const family = field('cpu family');
   const mhz = field('cpu MHz');
   return {
@@ -60,22 +68,37 @@ export function computeCpuPeak(cpuinfo: string, lscpu: string, cores: number): C
   const info = parseCpuinfo(cpuinfo);
   const notes: string[] = [];
   const maxMHz = parseLscpuMaxMHz(lscpu);
-  const clock = maxMHz !== undefined && maxMHz > 0 ? { mhz: maxMHz, source: 'lscpu max MHz' as const } : info.mhz ? { mhz: info.mhz, source: '/proc/cpuinfo cpu MHz' as const } : undefined;
+  const clock =
+    maxMHz !== undefined && maxMHz > 0
+      ? { mhz: maxMHz, source: 'lscpu max MHz' as const }
+      : info.mhz
+        ? { mhz: info.mhz, source: '/proc/cpuinfo cpu MHz' as const }
+        : undefined;
   if (clock === undefined) throw new RangeError('cpuinfo: neither lscpu nor /proc/cpuinfo gives a clock');
-  if (clock.source !== 'lscpu max MHz') notes.push('The clock is the one /proc/cpuinfo reports: a VM shows the nominal clock, and boost runs above it, so a fraction of peak over 100% means the cores ran faster than that clock.');
+  if (clock.source !== 'lscpu max MHz')
+    notes.push(
+      'The clock is the one /proc/cpuinfo reports: a VM shows the nominal clock, and boost runs above it, so a fraction of peak over 100% means the cores ran faster than that clock.',
+    );
   const has = (f: string) => info.flags.has(f);
   const isaVectorBits = has('avx512f') ? 512 : has('avx2') || has('avx') ? 256 : 128;
   // Zen 4 (AMD family 0x19 with AVX-512) executes each 512-bit op as two 256-bit halves; Zen 5 (0x1a) is full width.
   const splitAvx512 = info.vendor === 'AuthenticAMD' && info.family === 25 && isaVectorBits === 512;
   const datapathBits = splitAvx512 ? 256 : isaVectorBits;
-  if (splitAvx512) notes.push('AMD family 25 (Zen 4) runs 512-bit vector ops as two 256-bit halves: the datapath, not the ISA width, sets the peak.');
+  if (splitAvx512)
+    notes.push(
+      'AMD family 25 (Zen 4) runs 512-bit vector ops as two 256-bit halves: the datapath, not the ISA width, sets the peak.',
+    );
   const fmaUnits = 2;
-  notes.push('Two vector FMA pipes per core are assumed (true of x86 server cores since Haswell and Zen 1; some Intel parts with AVX-512 have one 512-bit FMA pipe).');
+  notes.push(
+    'Two vector FMA pipes per core are assumed (true of x86 server cores since Haswell and Zen 1; some Intel parts with AVX-512 have one 512-bit FMA pipe).',
+  );
   const lanes32 = datapathBits / 32;
   const fp32OpsPerCycle = 2 * lanes32 * fmaUnits;
   const vnni = has('avx512_vnni') || has('avx_vnni');
   const int8OpsPerCycle = vnni ? 8 * lanes32 * fmaUnits : 2 * fp32OpsPerCycle;
-  const int8Instruction = vnni ? `VNNI vpdpbusd (${has('avx512_vnni') ? 'avx512_vnni' : 'avx_vnni'}): 4 u8 x s8 multiply-adds per 32-bit lane` : 'no VNNI: vpmaddubsw + vpmaddwd, counted as twice the fp32 rate';
+  const int8Instruction = vnni
+    ? `VNNI vpdpbusd (${has('avx512_vnni') ? 'avx512_vnni' : 'avx_vnni'}): 4 u8 x s8 multiply-adds per 32-bit lane`
+    : 'no VNNI: vpmaddubsw + vpmaddwd, counted as twice the fp32 rate';
   const hz = clock.mhz * 1e6;
   return {
     cpuModel: info.model,
@@ -108,7 +131,11 @@ export function readCpuPeak(): CpuPeak {
   }
   let lscpu = '';
   try {
-    lscpu = execFileSync('lscpu', [], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } });
+    lscpu = execFileSync('lscpu', [], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
   } catch {
     // no lscpu: the clock comes from /proc/cpuinfo
   }

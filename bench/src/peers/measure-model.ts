@@ -5,7 +5,14 @@ import { preprocessImage, presetByName } from '@tachyon-serve/core';
 import { median, round } from '../stats.js';
 import { parseServerTiming } from '../server/http-target.js';
 import { measurePeersAtConcurrency, type LoadSamples } from './closed-loop.js';
-import { pytorchClient, rawOrtClient, tachyonHttpClient, tachyonKserveGrpcClient, tachyonKserveHttpClient, type PeerClient } from './peer-clients.js';
+import {
+  pytorchClient,
+  rawOrtClient,
+  tachyonHttpClient,
+  tachyonKserveGrpcClient,
+  tachyonKserveHttpClient,
+  type PeerClient,
+} from './peer-clients.js';
 import type { SuiteModel } from './peer-models.js';
 import { startPythonPeer, type PythonPeer } from './python-peer.js';
 import { startTachyonServer, type TachyonServer } from './tachyon-server.js';
@@ -36,7 +43,11 @@ export interface ModelMeasurement {
 const argmax = (a: Float32Array) => a.reduce((best, v, i) => (v > a[best]! ? i : best), 0);
 
 /** PyTorch's logits vs onnxruntime's on the same preprocessed tensor (same weights => tiny difference). */
-async function checkWeights(model: SuiteModel, image: Uint8Array, python: PythonPeer): Promise<{ maxAbsDiff: number; top1Equal: boolean }> {
+async function checkWeights(
+  model: SuiteModel,
+  image: Uint8Array,
+  python: PythonPeer,
+): Promise<{ maxAbsDiff: number; top1Equal: boolean }> {
   const tensor = await preprocessImage(image, presetByName('torchvision224'));
   const data = tensor.data as Float32Array;
   const session = await ort.InferenceSession.create(model.path, { logSeverityLevel: 3 });
@@ -47,7 +58,10 @@ async function checkWeights(model: SuiteModel, image: Uint8Array, python: Python
   } finally {
     await session.release();
   }
-  const res = await fetch(`${python.url}/logits`, { method: 'POST', body: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+  const res = await fetch(`${python.url}/logits`, {
+    method: 'POST',
+    body: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  });
   if (!res.ok) throw new Error(`PyTorch /logits: HTTP ${res.status}`);
   const torch = new Float32Array(await res.arrayBuffer());
   let maxAbsDiff = 0;
@@ -61,16 +75,29 @@ export async function measureModel(model: SuiteModel, options: MeasureModelOptio
   const opened: { close(): Promise<void> }[] = [];
   try {
     log(`${model.id}: starting tachyon (startServer, ${model.path})...`);
-    const tachyon: TachyonServer = await startTachyonServer({ ref: model.path, outputKind: model.outputKind, modelsDir: options.modelsDir, cacheDir: options.cacheDir });
+    const tachyon: TachyonServer = await startTachyonServer({
+      ref: model.path,
+      outputKind: model.outputKind,
+      modelsDir: options.modelsDir,
+      cacheDir: options.cacheDir,
+    });
     opened.push(tachyon);
     let python: PythonPeer | undefined;
     let weightCheck: ModelMeasurement['weightCheck'];
     if (!options.noPytorch) {
       log(`${model.id}: starting PyTorch + FastAPI (torchvision ${model.torchArch}, ${model.dtype})...`);
-      python = await startPythonPeer({ benchDir: options.benchDir, arch: model.torchArch, dtype: model.dtype, threads: options.threads, calibration: model.dtype === 'int8' ? options.calibration : [] });
+      python = await startPythonPeer({
+        benchDir: options.benchDir,
+        arch: model.torchArch,
+        dtype: model.dtype,
+        threads: options.threads,
+        calibration: model.dtype === 'int8' ? options.calibration : [],
+      });
       opened.push(python);
       weightCheck = await checkWeights(model, options.image, python);
-      log(`${model.id}: weight check max |logit diff| ${weightCheck.maxAbsDiff}, top-1 ${weightCheck.top1Equal ? 'equal' : 'differs'}`);
+      log(
+        `${model.id}: weight check max |logit diff| ${weightCheck.maxAbsDiff}, top-1 ${weightCheck.top1Equal ? 'equal' : 'differs'}`,
+      );
     }
     const timings: { headers: string[] | undefined } = { headers: undefined };
     const raw = await rawOrtClient(model, options.image, options.threads);
@@ -107,8 +134,14 @@ export async function measureModel(model: SuiteModel, options: MeasureModelOptio
         };
       }
     }
-    for (const s of samples) if (s.errors > 0) log(`${model.id}: ${s.name} at ${s.concurrency}: ${s.errors} errors (${s.errorMessages[0]})`);
-    return { samples, ...(python ? { pytorch: python.info } : {}), ...(weightCheck ? { weightCheck } : {}), ...(serverTiming ? { serverTiming } : {}) };
+    for (const s of samples)
+      if (s.errors > 0) log(`${model.id}: ${s.name} at ${s.concurrency}: ${s.errors} errors (${s.errorMessages[0]})`);
+    return {
+      samples,
+      ...(python ? { pytorch: python.info } : {}),
+      ...(weightCheck ? { weightCheck } : {}),
+      ...(serverTiming ? { serverTiming } : {}),
+    };
   } finally {
     for (const o of opened.reverse()) await o.close().catch((e: unknown) => log(`close failed: ${String(e)}`));
   }

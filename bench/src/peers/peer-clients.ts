@@ -9,15 +9,25 @@ import { imagenetClassNames } from '@tachyon-serve/core';
 import type { SuiteModel } from './peer-models.js';
 import { SERVED_NAME, type TachyonChildReady } from './tachyon-protocol.js';
 
-export const PEER_NAMES = ['tachyon-http', 'tachyon-kserve-http', 'tachyon-kserve-grpc', 'raw-ort-sharp', 'pytorch-fastapi'] as const;
+export const PEER_NAMES = [
+  'tachyon-http',
+  'tachyon-kserve-http',
+  'tachyon-kserve-grpc',
+  'raw-ort-sharp',
+  'pytorch-fastapi',
+] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
 
 export const PEER_DESCRIPTIONS: Readonly<Record<PeerName, string>> = Object.freeze({
   'tachyon-http': 'tachyon server, raw image route `POST /v1/services/m/classify` (JPEG body, top-5 JSON)',
-  'tachyon-kserve-http': 'tachyon server, KServe v2 `POST /v2/models/m/infer` with the binary tensor extension (BYTES input, classification 5, binary output)',
-  'tachyon-kserve-grpc': 'tachyon server, KServe v2 gRPC `ModelInfer` (bytes_contents, classification 5), @grpc/grpc-js client',
-  'raw-ort-sharp': 'in-process floor: sharp decode/resize + JS crop/normalize + onnxruntime-node `InferenceSession.run` (tachyon\'s session options) + top-5, no server',
-  'pytorch-fastapi': 'PyTorch eager (torchvision model, PIL + torchvision transforms) behind FastAPI + uvicorn, `torch.set_num_threads(cores)`',
+  'tachyon-kserve-http':
+    'tachyon server, KServe v2 `POST /v2/models/m/infer` with the binary tensor extension (BYTES input, classification 5, binary output)',
+  'tachyon-kserve-grpc':
+    'tachyon server, KServe v2 gRPC `ModelInfer` (bytes_contents, classification 5), @grpc/grpc-js client',
+  'raw-ort-sharp':
+    "in-process floor: sharp decode/resize + JS crop/normalize + onnxruntime-node `InferenceSession.run` (tachyon's session options) + top-5, no server",
+  'pytorch-fastapi':
+    'PyTorch eager (torchvision model, PIL + torchvision transforms) behind FastAPI + uvicorn, `torch.set_num_threads(cores)`',
 });
 
 export interface PeerClient {
@@ -33,13 +43,23 @@ async function expectOk(res: { statusCode: number; body: { text(): Promise<strin
 }
 
 /** `timings` receives the Server-Timing header of each answer while it is defined (tachyon's own breakdown). */
-export function tachyonHttpClient(ready: TachyonChildReady, image: Uint8Array, connections: number, timings?: { headers: string[] | undefined }): PeerClient {
+export function tachyonHttpClient(
+  ready: TachyonChildReady,
+  image: Uint8Array,
+  connections: number,
+  timings?: { headers: string[] | undefined },
+): PeerClient {
   const pool = new Pool(ready.httpUrl, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const headers = { authorization: `Bearer ${ready.key}`, 'content-type': 'image/jpeg' };
   return {
     name: 'tachyon-http',
     call: async () => {
-      const res = await pool.request({ method: 'POST', path: `/v1/services/${SERVED_NAME}/classify`, headers, body: image });
+      const res = await pool.request({
+        method: 'POST',
+        path: `/v1/services/${SERVED_NAME}/classify`,
+        headers,
+        body: image,
+      });
       const timing = res.headers['server-timing'];
       const text = await expectOk(res, 'tachyon-http');
       if (timings?.headers && typeof timing === 'string') timings.headers.push(timing);
@@ -66,13 +86,18 @@ export function kserveBinaryBody(image: Uint8Array): { body: Buffer; headerLengt
 export function tachyonKserveHttpClient(ready: TachyonChildReady, image: Uint8Array, connections: number): PeerClient {
   const pool = new Pool(ready.httpUrl, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const { body, headerLength } = kserveBinaryBody(image);
-  const headers = { authorization: `Bearer ${ready.key}`, 'content-type': 'application/octet-stream', 'inference-header-content-length': String(headerLength) };
+  const headers = {
+    authorization: `Bearer ${ready.key}`,
+    'content-type': 'application/octet-stream',
+    'inference-header-content-length': String(headerLength),
+  };
   return {
     name: 'tachyon-kserve-http',
     call: async () => {
       const res = await pool.request({ method: 'POST', path: `/v2/models/${SERVED_NAME}/infer`, headers, body });
       const bytes = Buffer.from(await res.body.arrayBuffer());
-      if (res.statusCode !== 200) throw new Error(`tachyon-kserve-http: HTTP ${res.statusCode} ${bytes.toString('utf8', 0, 200)}`);
+      if (res.statusCode !== 200)
+        throw new Error(`tachyon-kserve-http: HTTP ${res.statusCode} ${bytes.toString('utf8', 0, 200)}`);
       const length = Number(res.headers['inference-header-content-length'] ?? bytes.length);
       const head = JSON.parse(bytes.toString('utf8', 0, length)) as { outputs?: { shape?: number[] }[] };
       if (head.outputs?.[0]?.shape?.[1] !== 5) throw new Error('tachyon-kserve-http: no top-5 output');
@@ -81,7 +106,13 @@ export function tachyonKserveHttpClient(ready: TachyonChildReady, image: Uint8Ar
   };
 }
 
-type ModelInferClient = grpc.Client & { ModelInfer: (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: { outputs?: unknown[] }) => void) => void };
+type ModelInferClient = grpc.Client & {
+  ModelInfer: (
+    req: unknown,
+    md: grpc.Metadata,
+    cb: (err: grpc.ServiceError | null, res: { outputs?: unknown[] }) => void,
+  ) => void;
+};
 
 export function tachyonKserveGrpcClient(ready: TachyonChildReady, image: Uint8Array): PeerClient {
   const Ctor = grpc.makeClientConstructor(loadGrpcServices().kserve, 'GRPCInferenceService');
@@ -97,13 +128,19 @@ export function tachyonKserveGrpcClient(ready: TachyonChildReady, image: Uint8Ar
     name: 'tachyon-kserve-grpc',
     call: () =>
       new Promise<void>((resolve, reject) =>
-        client.ModelInfer(request, metadata, (err, res) => (err ? reject(err) : res.outputs?.length ? resolve() : reject(new Error('tachyon-kserve-grpc: no outputs')))),
+        client.ModelInfer(request, metadata, (err, res) =>
+          err ? reject(err) : res.outputs?.length ? resolve() : reject(new Error('tachyon-kserve-grpc: no outputs')),
+        ),
       ),
     close: async () => client.close(),
   };
 }
 
-export async function rawOrtClient(model: SuiteModel, image: Uint8Array, threads: number): Promise<PeerClient & { peer: RawPeerClassifier }> {
+export async function rawOrtClient(
+  model: SuiteModel,
+  image: Uint8Array,
+  threads: number,
+): Promise<PeerClient & { peer: RawPeerClassifier }> {
   const peer = await RawPeerClassifier.create({
     modelPath: model.path,
     input: model.input,
@@ -128,7 +165,15 @@ export function pytorchClient(url: string, image: Uint8Array, connections: numbe
   return {
     name: 'pytorch-fastapi',
     call: async () => {
-      const text = await expectOk(await pool.request({ method: 'POST', path: '/classify', headers: { 'content-type': 'image/jpeg' }, body: image }), 'pytorch-fastapi');
+      const text = await expectOk(
+        await pool.request({
+          method: 'POST',
+          path: '/classify',
+          headers: { 'content-type': 'image/jpeg' },
+          body: image,
+        }),
+        'pytorch-fastapi',
+      );
       if ((JSON.parse(text) as { top?: unknown[] }).top?.length !== 5) throw new Error('pytorch-fastapi: no top-5');
     },
     close: () => pool.close(),

@@ -18,7 +18,9 @@ export function latestReports(peersDir: string): PeerReport[] {
     const report = JSON.parse(readFileSync(file, 'utf8')) as PeerReport;
     if (report.schema === PEER_REPORT_SCHEMA) reports.push(report);
   }
-  return reports.sort((a, b) => (a.tier === b.tier ? a.scenario.localeCompare(b.scenario) : a.tier === 'quick' ? -1 : 1));
+  return reports.sort((a, b) =>
+    a.tier === b.tier ? a.scenario.localeCompare(b.scenario) : a.tier === 'quick' ? -1 : 1,
+  );
 }
 
 const CUDA = `## GPU: enabling the CUDA execution provider (not measured here)
@@ -51,19 +53,22 @@ export function renderBenchmarksDoc(reports: readonly PeerReport[]): string {
     '  started as `tachyon serve` does: 1 worker, intra-op threads = cores, default dynamic batching);',
     '- **raw onnxruntime-node + sharp in process**: the floor that tachyon adds to (no server, no protocol);',
     '- **PyTorch eager behind FastAPI + uvicorn**: what users would pick instead (torchvision model and transforms,',
-    '  `torch.set_num_threads(cores)`, one request at a time on uvicorn\'s event loop).',
+    "  `torch.set_num_threads(cores)`, one request at a time on uvicorn's event loop).",
     '',
     'Claims of being faster are made only against peers measured in the same run, and only from the rows below.',
     'Random-weight models (ResNet-50/152, DenseNet-121, VGG-16: their pretrained weights cannot be fetched here) are',
     'architecture-exact, so their timing is that of the real model; their outputs mean nothing.',
     '"% of peak" is the operations per second achieved (2 x the model\'s MACs, counted from the ONNX graph, x requests per',
-    'second) over this CPU\'s peak for the model\'s dtype; the inputs of each peak figure are printed with it.',
+    "second) over this CPU's peak for the model's dtype; the inputs of each peak figure are printed with it.",
     '',
     'Reproduce: `bash bench/setup/prepare.sh && bash bench/setup/install-peers.sh && npm run bench -- --scenario quick`;',
     'compare two runs with `npm run bench:compare -- A.json B.json`. Method and options: [bench/README.md](../bench/README.md).',
     '',
   ];
-  const body = reports.length === 0 ? ['No peer scenario has been run yet.', ''] : reports.flatMap((r) => [renderPeerMarkdown(r, `../bench/results/peers/${r.scenario}/`), '']);
+  const body =
+    reports.length === 0
+      ? ['No peer scenario has been run yet.', '']
+      : reports.flatMap((r) => [renderPeerMarkdown(r, `../bench/results/peers/${r.scenario}/`), '']);
   return [...head, ...body, CUDA, ''].join('\n');
 }
 
@@ -80,13 +85,21 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   await rename(`${path}.${process.pid}.tmp`, path);
 }
 
-export async function writePeerDocs(repoRoot: string, benchDir: string, report: PeerReport, log: (m: string) => void): Promise<void> {
+export async function writePeerDocs(
+  repoRoot: string,
+  benchDir: string,
+  report: PeerReport,
+  log: (m: string) => void,
+): Promise<void> {
   const docs = join(repoRoot, 'docs', 'benchmarks.md');
   await writeAtomic(docs, renderBenchmarksDoc(latestReports(join(benchDir, 'results', 'peers'))));
   log(`wrote ${docs}`);
   if (report.scenario !== 'quick') return;
   const readme = join(benchDir, 'README.md');
-  const updated = replaceBetweenMarkers(readFileSync(readme, 'utf8'), renderPeerMarkdown(report, `results/peers/${report.scenario}/`));
+  const updated = replaceBetweenMarkers(
+    readFileSync(readme, 'utf8'),
+    renderPeerMarkdown(report, `results/peers/${report.scenario}/`),
+  );
   if (updated === undefined) log(`${readme} has no peers:quick markers; its quick table was not updated`);
   else {
     await writeAtomic(readme, updated);

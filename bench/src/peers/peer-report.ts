@@ -43,7 +43,13 @@ export interface ModelInfo {
   /** PyTorch's logits vs onnxruntime's on the same preprocessed tensor: same weights => small difference, same top-1. */
   weightCheck?: { maxAbsDiff: number; top1Equal: boolean; sameWeights: boolean };
   /** tachyon's own Server-Timing at 1 client (raw route): the model's compute time alone, against the peak. */
-  tachyonCompute?: { computeP50Ms: number; totalP50Ms: number; meanBatchRows: number; achievedGops: number; peakFraction: number };
+  tachyonCompute?: {
+    computeP50Ms: number;
+    totalP50Ms: number;
+    meanBatchRows: number;
+    achievedGops: number;
+    peakFraction: number;
+  };
 }
 
 export interface PeerReport {
@@ -82,7 +88,8 @@ export function toPeerRow(model: string, s: LoadSamples, macs: number, peakOpsPe
   };
 }
 
-const num = (v: number) => (!Number.isFinite(v) ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const num = (v: number) =>
+  !Number.isFinite(v) ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 const pct = (f: number) => `${(f * 100).toFixed(f < 0.01 ? 2 : 1)}%`;
 
 /**
@@ -100,7 +107,9 @@ export function machineSummary(report: PeerReport): string {
   return (
     `${e.date.slice(0, 16).replace('T', ' ')} UTC, git ${e.gitSha.slice(0, 7)}${e.gitDirty ? ' (dirty tree)' : ''}; ${e.cpuModel}, ${e.cores} cores, ${e.memoryGiB} GiB, ${e.os}; ` +
     `node ${e.node}, onnxruntime-node ${e.onnxruntimeNode}, sharp ${e.sharp}; 1-min load average ${e.loadAverage1m} at start, ${e.loadAverage1mEnd ?? '?'} at end` +
-    (underLoad(report) ? ' — **measured under load** (other work was running on the machine: absolute numbers are inflated, the peers shared the same conditions)' : '')
+    (underLoad(report)
+      ? ' — **measured under load** (other work was running on the machine: absolute numbers are inflated, the peers shared the same conditions)'
+      : '')
   );
 }
 
@@ -114,14 +123,20 @@ export function claimsFor(report: PeerReport, model: string): string[] {
     const torch = at.find((r) => r.peer === 'pytorch-fastapi');
     const raw = at.find((r) => r.peer === 'raw-ort-sharp');
     if (!tachyon) continue;
-    const parts = [`${c} client${c > 1 ? 's' : ''}: fastest tachyon protocol ${tachyon.peer} p50 ${num(tachyon.p50)} ms, ${num(tachyon.throughput)} req/s`];
+    const parts = [
+      `${c} client${c > 1 ? 's' : ''}: fastest tachyon protocol ${tachyon.peer} p50 ${num(tachyon.p50)} ms, ${num(tachyon.throughput)} req/s`,
+    ];
     if (torch) {
       const ratio = torch.p50 / tachyon.p50;
-      parts.push(`${ratio >= 1 ? `${ratio.toFixed(2)}x faster` : `${(1 / ratio).toFixed(2)}x slower`} than PyTorch + FastAPI at p50 (${num(torch.p50)} ms), ${(tachyon.throughput / torch.throughput).toFixed(2)}x its throughput`);
+      parts.push(
+        `${ratio >= 1 ? `${ratio.toFixed(2)}x faster` : `${(1 / ratio).toFixed(2)}x slower`} than PyTorch + FastAPI at p50 (${num(torch.p50)} ms), ${(tachyon.throughput / torch.throughput).toFixed(2)}x its throughput`,
+      );
     }
     if (raw) {
       const d = tachyon.p50 - raw.p50;
-      parts.push(`${Math.abs(d).toFixed(2)} ms p50 ${d >= 0 ? 'above' : 'below'} the in-process raw onnxruntime + sharp floor (${num(raw.p50)} ms; ${(tachyon.throughput / raw.throughput).toFixed(2)}x its throughput)`);
+      parts.push(
+        `${Math.abs(d).toFixed(2)} ms p50 ${d >= 0 ? 'above' : 'below'} the in-process raw onnxruntime + sharp floor (${num(raw.p50)} ms; ${(tachyon.throughput / raw.throughput).toFixed(2)}x its throughput)`,
+      );
     }
     out.push(parts.join('; '));
   }
@@ -149,18 +164,28 @@ export function modelTable(report: PeerReport, model: ModelInfo, plotPrefix = ''
     '',
   ];
   const tc = model.tachyonCompute;
-  if (tc) lines.push(`tachyon's model compute alone (Server-Timing \`compute\`, 1 client): p50 ${num(tc.computeP50Ms)} ms of ${num(tc.totalP50Ms)} ms server total -> ${num(tc.achievedGops)} Gop/s = **${pct(tc.peakFraction)} of the ${model.dtype} peak**.`, '');
+  if (tc)
+    lines.push(
+      `tachyon's model compute alone (Server-Timing \`compute\`, 1 client): p50 ${num(tc.computeP50Ms)} ms of ${num(tc.totalP50Ms)} ms server total -> ${num(tc.achievedGops)} Gop/s = **${pct(tc.peakFraction)} of the ${model.dtype} peak**.`,
+      '',
+    );
   for (const claim of claimsFor(report, model.id)) lines.push(`- ${claim}`);
   if (plotPrefix) {
     const levels = [...new Set(rows.map((r) => r.concurrency))].sort((a, b) => a - b);
-    lines.push('', `Plots: ${levels.map((c) => `[latency CDF, ${c} client${c > 1 ? 's' : ''}](${plotPrefix}cdf-${model.id}-c${c}.svg)`).join(', ')}, [throughput vs clients](${plotPrefix}throughput-${model.id}.svg).`);
+    lines.push(
+      '',
+      `Plots: ${levels.map((c) => `[latency CDF, ${c} client${c > 1 ? 's' : ''}](${plotPrefix}cdf-${model.id}-c${c}.svg)`).join(', ')}, [throughput vs clients](${plotPrefix}throughput-${model.id}.svg).`,
+    );
   }
   return lines.join('\n');
 }
 
 export function peakLines(report: PeerReport): string {
   const dtypes = [...new Set(report.models.map((m) => m.dtype))];
-  return dtypes.map((d) => `- ${describePeak(report.cpuPeak, d)}`).concat(report.cpuPeak.notes.map((n) => `- ${n}`)).join('\n');
+  return dtypes
+    .map((d) => `- ${describePeak(report.cpuPeak, d)}`)
+    .concat(report.cpuPeak.notes.map((n) => `- ${n}`))
+    .join('\n');
 }
 
 export function renderPeerMarkdown(report: PeerReport, plotPrefix = ''): string {

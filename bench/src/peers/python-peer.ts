@@ -34,8 +34,21 @@ export function pythonPeerMissing(): string | undefined {
 
 export async function startPythonPeer(options: PythonPeerOptions): Promise<PythonPeer> {
   const script = join(options.benchDir, 'peers', 'pytorch_server.py');
-  const args = [script, '--arch', options.arch, '--dtype', options.dtype, '--threads', String(options.threads), '--calibration', options.calibration.join(',')];
-  const child: ChildProcess = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+  const args = [
+    script,
+    '--arch',
+    options.arch,
+    '--dtype',
+    options.dtype,
+    '--threads',
+    String(options.threads),
+    '--calibration',
+    options.calibration.join(','),
+  ];
+  const child: ChildProcess = spawn(PYTHON, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+  });
   const info = await new Promise<PythonPeerInfo>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -59,7 +72,11 @@ export async function startPythonPeer(options: PythonPeerOptions): Promise<Pytho
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`the PyTorch peer exited (code ${code}, signal ${signal}) before it was ready; run \`bash bench/setup/install-peers.sh\``));
+      reject(
+        new Error(
+          `the PyTorch peer exited (code ${code}, signal ${signal}) before it was ready; run \`bash bench/setup/install-peers.sh\``,
+        ),
+      );
     });
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -18,10 +18,14 @@ const M = { left: 64, right: 210, top: 40, bottom: 52 };
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+  return text.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
 }
 
-const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
+const fmt = (v: number) =>
+  v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2);
 
 /** 1, 2, 5 x 10^k ticks covering [lo, hi]. */
 export function logTicks(lo: number, hi: number): number[] {
@@ -39,7 +43,7 @@ export function logTicks(lo: number, hi: number): number[] {
 function niceStep(range: number, count: number): number {
   const raw = range / count;
   const p = 10 ** Math.floor(Math.log10(raw));
-  return ([1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p);
+  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
 }
 
 function frame(title: string, xLabel: string, yLabel: string, body: string[], legend: string[]): string {
@@ -79,7 +83,9 @@ export function latencyCdfSvg(title: string, series: readonly CdfSeries[]): stri
     body.push(`<text x="${x(t).toFixed(1)}" y="${M.top + ph + 16}" text-anchor="middle">${String(t)}</text>`);
   }
   for (const p of [0, 0.25, 0.5, 0.75, 0.9, 0.99]) {
-    body.push(`<line x1="${M.left}" y1="${y(p).toFixed(1)}" x2="${M.left + pw}" y2="${y(p).toFixed(1)}" stroke="${p === 0.5 || p === 0.99 ? '#bbb' : '#eee'}"/>`);
+    body.push(
+      `<line x1="${M.left}" y1="${y(p).toFixed(1)}" x2="${M.left + pw}" y2="${y(p).toFixed(1)}" stroke="${p === 0.5 || p === 0.99 ? '#bbb' : '#eee'}"/>`,
+    );
     body.push(`<text x="${M.left - 6}" y="${(y(p) + 4).toFixed(1)}" text-anchor="end">${p}</text>`);
   }
   series.forEach((s, i) => {
@@ -87,11 +93,20 @@ export function latencyCdfSvg(title: string, series: readonly CdfSeries[]): stri
     if (sorted.length === 0) return;
     const step = Math.max(1, Math.floor(sorted.length / 400)); // at most ~400 points per line
     const pts: string[] = [];
-    for (let k = 0; k < sorted.length; k += step) pts.push(`${x(sorted[k]!).toFixed(1)},${y((k + 1) / sorted.length).toFixed(1)}`);
+    for (let k = 0; k < sorted.length; k += step)
+      pts.push(`${x(sorted[k]!).toFixed(1)},${y((k + 1) / sorted.length).toFixed(1)}`);
     pts.push(`${x(sorted[sorted.length - 1]!).toFixed(1)},${y(1).toFixed(1)}`);
-    body.push(`<polyline fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2" points="${pts.join(' ')}"/>`);
+    body.push(
+      `<polyline fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2" points="${pts.join(' ')}"/>`,
+    );
   });
-  return frame(title, 'latency per request, ms (log scale)', 'fraction of requests', body, series.map((s) => s.name));
+  return frame(
+    title,
+    'latency per request, ms (log scale)',
+    'fraction of requests',
+    body,
+    series.map((s) => s.name),
+  );
 }
 
 /** Requests per second against concurrency (log2 x axis), one line per series. */
@@ -109,15 +124,29 @@ export function throughputSvg(title: string, series: readonly ThroughputSeries[]
   const body: string[] = [];
   const step = niceStep(top, 6);
   for (let t = 0; t <= top; t += step) {
-    body.push(`<line x1="${M.left}" y1="${y(t).toFixed(1)}" x2="${M.left + pw}" y2="${y(t).toFixed(1)}" stroke="#eee"/>`);
+    body.push(
+      `<line x1="${M.left}" y1="${y(t).toFixed(1)}" x2="${M.left + pw}" y2="${y(t).toFixed(1)}" stroke="#eee"/>`,
+    );
     body.push(`<text x="${M.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${fmt(t)}</text>`);
   }
-  for (const c of levels) body.push(`<text x="${x(c).toFixed(1)}" y="${M.top + ph + 16}" text-anchor="middle">${c}</text>`);
+  for (const c of levels)
+    body.push(`<text x="${x(c).toFixed(1)}" y="${M.top + ph + 16}" text-anchor="middle">${c}</text>`);
   series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];
     const pts = [...s.points].sort((a, b) => a.concurrency - b.concurrency);
-    body.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${x(p.concurrency).toFixed(1)},${y(p.throughput).toFixed(1)}`).join(' ')}"/>`);
-    for (const p of pts) body.push(`<circle cx="${x(p.concurrency).toFixed(1)}" cy="${y(p.throughput).toFixed(1)}" r="3.5" fill="${color}"/>`);
+    body.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${x(p.concurrency).toFixed(1)},${y(p.throughput).toFixed(1)}`).join(' ')}"/>`,
+    );
+    for (const p of pts)
+      body.push(
+        `<circle cx="${x(p.concurrency).toFixed(1)}" cy="${y(p.throughput).toFixed(1)}" r="3.5" fill="${color}"/>`,
+      );
   });
-  return frame(title, 'concurrent clients (closed loop)', 'requests per second', body, series.map((s) => s.name));
+  return frame(
+    title,
+    'concurrent clients (closed loop)',
+    'requests per second',
+    body,
+    series.map((s) => s.name),
+  );
 }

@@ -9,11 +9,21 @@ import { SERVED_NAME, type TachyonChildConfig, type TachyonChildReady } from './
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '') as TachyonChildConfig;
   const server = await startServer({
-    models: [{ name: SERVED_NAME, source: { kind: 'model', ref: config.ref, preset: 'torchvision224', outputKind: config.outputKind } }],
+    models: [
+      {
+        name: SERVED_NAME,
+        source: { kind: 'model', ref: config.ref, preset: 'torchvision224', outputKind: config.outputKind },
+      },
+    ],
     host: '127.0.0.1',
     httpPort: 0,
     grpcPort: 0,
-    sources: compileModelSources({ modelPath: [config.modelsDir], cacheDir: config.cacheDir, allowDownload: false, env: {} }),
+    sources: compileModelSources({
+      modelPath: [config.modelsDir],
+      cacheDir: config.cacheDir,
+      allowDownload: false,
+      env: {},
+    }),
   });
   const ready: TachyonChildReady = {
     type: 'ready',
@@ -30,7 +40,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`tachyon child failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `tachyon child failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.send?.({ type: 'error', message: error instanceof Error ? error.message : String(error) });
   setTimeout(() => process.exit(1), 100).unref();
 });

@@ -10,7 +10,10 @@ export interface TachyonServer {
 }
 
 export function startTachyonServer(config: TachyonChildConfig): Promise<TachyonServer> {
-  const child = fork(fileURLToPath(new URL('./tachyon-child.js', import.meta.url)), [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
+  const child = fork(fileURLToPath(new URL('./tachyon-child.js', import.meta.url)), [JSON.stringify(config)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: [],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     child.once('message', (m: TachyonChildReady | { type: 'error'; message: string }) => {
@@ -26,6 +29,8 @@ export function startTachyonServer(config: TachyonChildConfig): Promise<TachyonS
         },
       });
     });
-    child.once('exit', (code) => reject(new Error(`the tachyon server child exited with code ${code} before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the tachyon server child exited with code ${code} before it was ready`)),
+    );
   });
 }

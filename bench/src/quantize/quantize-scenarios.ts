@@ -1,8 +1,17 @@
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import {
-  openServedModel, evaluateAccuracy, imageCalibrationSet, preprocessImage, presetByName, quantizeOnnxFile,
-  type CalibrationMethod, type LabelledImage, type OnnxRuntimeBackend, type PresetName, type QuantizeReport,
+  openServedModel,
+  evaluateAccuracy,
+  imageCalibrationSet,
+  preprocessImage,
+  presetByName,
+  quantizeOnnxFile,
+  type CalibrationMethod,
+  type LabelledImage,
+  type OnnxRuntimeBackend,
+  type PresetName,
+  type QuantizeReport,
 } from '@tachyon-serve/core';
 import { measureInterleaved } from '../measure.js';
 import { summarize, type LatencySummary } from '../stats.js';
@@ -16,14 +25,26 @@ export interface QuantizeRun {
 }
 
 /** Quantizes `fp32` with each method on the calibration files; the int8 files go to workDir. */
-export async function quantizeAll(id: string, fp32: string, preset: PresetName, calibration: readonly string[], methods: readonly CalibrationMethod[], workDir: string, log: (m: string) => void): Promise<QuantizeRun[]> {
+export async function quantizeAll(
+  id: string,
+  fp32: string,
+  preset: PresetName,
+  calibration: readonly string[],
+  methods: readonly CalibrationMethod[],
+  workDir: string,
+  log: (m: string) => void,
+): Promise<QuantizeRun[]> {
   const runs: QuantizeRun[] = [];
   for (const method of methods) {
     const out = join(workDir, `${id}-int8-${method}.onnx`);
     const started = Date.now();
-    const report = await quantizeOnnxFile(fp32, out, imageCalibrationSet(calibration, presetByName(preset)), { method });
+    const report = await quantizeOnnxFile(fp32, out, imageCalibrationSet(calibration, presetByName(preset)), {
+      method,
+    });
     const seconds = Math.round((Date.now() - started) / 100) / 10;
-    log(`${id} ${method}: ${seconds} s, ${report.fusion?.integerOps} integer kernels, ${report.fusion?.floatComputeOps} float compute ops left`);
+    log(
+      `${id} ${method}: ${seconds} s, ${report.fusion?.integerOps} integer kernels, ${report.fusion?.floatComputeOps} float compute ops left`,
+    );
     runs.push({ model: id, method, out, seconds, report });
   }
   return runs;
@@ -40,9 +61,16 @@ export interface AccuracyRow {
 }
 
 /** Every model on the same evaluation images; the first is the fp32 reference. */
-export async function accuracyOf(models: readonly { name: string; path: string }[], preset: PresetName, images: readonly LabelledImage[], backend: OnnxRuntimeBackend, log: (m: string) => void): Promise<AccuracyRow[]> {
+export async function accuracyOf(
+  models: readonly { name: string; path: string }[],
+  preset: PresetName,
+  images: readonly LabelledImage[],
+  backend: OnnxRuntimeBackend,
+  log: (m: string) => void,
+): Promise<AccuracyRow[]> {
   const classifiers = [];
-  for (const m of models) classifiers.push({ name: m.name, classifier: await openServedModel(m.path, { preset: preset, backend }) });
+  for (const m of models)
+    classifiers.push({ name: m.name, classifier: await openServedModel(m.path, { preset: preset, backend }) });
   try {
     let last = 0;
     const results = await evaluateAccuracy(classifiers, images, {
@@ -75,7 +103,13 @@ export interface LatencyResult extends LatencySummary {
  * Batch-1 latency of raw onnxruntime sessions (CPU, optimization 'all', intra-op threads = cores) on one
  * preprocessed image, measured interleaved in the same process so every contender sees the same machine.
  */
-export async function latencyOf(models: readonly { name: string; path: string }[], preset: PresetName, image: Uint8Array, iterations: number, blocks: number): Promise<LatencyResult[]> {
+export async function latencyOf(
+  models: readonly { name: string; path: string }[],
+  preset: PresetName,
+  image: Uint8Array,
+  iterations: number,
+  blocks: number,
+): Promise<LatencyResult[]> {
   const tensor = await preprocessImage(image, presetByName(preset));
   const sessions = [];
   try {

@@ -26,7 +26,12 @@ export class LoadTarget {
 
   async #one(path: string, body: Uint8Array, into: LoadResult, batches: number[]): Promise<void> {
     const started = performance.now();
-    const res = await this.#pool.request({ method: 'POST', path, headers: { ...this.headers, 'content-type': 'image/jpeg' }, body });
+    const res = await this.#pool.request({
+      method: 'POST',
+      path,
+      headers: { ...this.headers, 'content-type': 'image/jpeg' },
+      body,
+    });
     const text = await res.body.text();
     const ms = performance.now() - started;
     into.statuses[res.statusCode] = (into.statuses[res.statusCode] ?? 0) + 1;

@@ -14,7 +14,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { collectEnvironment } from '../environment.js';
 import { round, summarize } from '../stats.js';
-import { REPO_ROOT, createLog, machineLine, pickImage, positiveInt, resultPaths, sharedDir, writeJson } from '../server/bench-common.js';
+import {
+  REPO_ROOT,
+  createLog,
+  machineLine,
+  pickImage,
+  positiveInt,
+  resultPaths,
+  sharedDir,
+  writeJson,
+} from '../server/bench-common.js';
 import { LoadTarget, type LoadResult } from './load-generator.js';
 import type { SchedulingChildConfig, SchedulingChildReady } from './scheduling-child.js';
 
@@ -43,7 +52,9 @@ function toRow(model: LevelRow['model'], concurrency: number, r: LoadResult): Le
     p50: round(s.p50),
     p99: round(s.p99),
     meanBatchRows: r.meanBatchRows === undefined ? undefined : round(r.meanBatchRows, 2),
-    failures: Object.entries(r.statuses).filter(([status]) => status !== '200').reduce((n, [, c]) => n + c, 0),
+    failures: Object.entries(r.statuses)
+      .filter(([status]) => status !== '200')
+      .reduce((n, [, c]) => n + c, 0),
   };
 }
 
@@ -66,7 +77,10 @@ function mergeResults(parts: readonly LoadResult[]): LoadResult {
 }
 
 function startChild(config: SchedulingChildConfig): Promise<{ child: ChildProcess; ready: SchedulingChildReady }> {
-  const child = fork(fileURLToPath(new URL('./scheduling-child.js', import.meta.url)), [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
+  const child = fork(fileURLToPath(new URL('./scheduling-child.js', import.meta.url)), [JSON.stringify(config)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: [],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m: SchedulingChildReady | { type: 'error'; message: string }) =>
       m.type === 'ready' ? resolve({ child, ready: m }) : reject(new Error(`the server child failed: ${m.message}`)),
@@ -76,7 +90,14 @@ function startChild(config: SchedulingChildConfig): Promise<{ child: ChildProces
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { requests: { type: 'string' }, levels: { type: 'string' }, 'overload-seconds': { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      requests: { type: 'string' },
+      levels: { type: 'string' },
+      'overload-seconds': { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
   const requests = positiveInt(values.requests, '--requests') ?? 400;
   const levels = (values.levels ?? '1,4,16').split(',').map((v) => positiveInt(v.trim(), '--levels')!);
   const overloadSeconds = positiveInt(values['overload-seconds'], '--overload-seconds') ?? 10;
@@ -85,7 +106,12 @@ async function main(): Promise<void> {
   const environment = await collectEnvironment(REPO_ROOT);
   const image = await pickImage(join(shared, 'images', 'imagenet-sample'));
   const workDir = await mkdtemp(join(tmpdir(), 'tachyon-bench-scheduling-'));
-  const { child, ready } = await startChild({ modelsDir: join(shared, 'models'), cacheDir: join(workDir, 'cache'), maxBatchSize: MAX_BATCH, shedQueueSize: SHED_QUEUE });
+  const { child, ready } = await startChild({
+    modelsDir: join(shared, 'models'),
+    cacheDir: join(workDir, 'cache'),
+    maxBatchSize: MAX_BATCH,
+    shedQueueSize: SHED_QUEUE,
+  });
   const target = new LoadTarget(ready.url, { authorization: `Bearer ${ready.key}` }, Math.max(...levels, 64));
   const rows: LevelRow[] = [];
   let overload: Record<string, unknown> | undefined;
@@ -100,11 +126,14 @@ async function main(): Promise<void> {
         log(`${model}: concurrency ${concurrency}, ${perClient * concurrency} requests...`);
         halves[model].push(await target.closedLoop(path(model), image.bytes, concurrency, perClient));
       }
-      for (const model of ['single', 'batched'] as const) rows.push(toRow(model, concurrency, mergeResults(halves[model])));
+      for (const model of ['single', 'batched'] as const)
+        rows.push(toRow(model, concurrency, mergeResults(halves[model])));
     }
     const capacity = Math.max(...rows.map((r) => r.throughput));
     const rate = Math.round(2 * capacity);
-    log(`overload: ${rate} requests/s (2x the best throughput, ${capacity}/s) for ${overloadSeconds} s against a queue of ${SHED_QUEUE}...`);
+    log(
+      `overload: ${rate} requests/s (2x the best throughput, ${capacity}/s) for ${overloadSeconds} s against a queue of ${SHED_QUEUE}...`,
+    );
     const r = await target.openLoop(path('shed'), image.bytes, rate, overloadSeconds);
     const ok = r.okMs.length > 0 ? summarize(r.okMs) : undefined;
     const sent = Object.values(r.statuses).reduce((a, b) => a + b, 0);
@@ -131,12 +160,24 @@ async function main(): Promise<void> {
   const pairs = levels.map((c) => {
     const single = rows.find((r) => r.model === 'single' && r.concurrency === c)!;
     const batched = rows.find((r) => r.model === 'batched' && r.concurrency === c)!;
-    return { concurrency: c, throughputRatio: round(batched.throughput / single.throughput, 3), p50Ratio: round(batched.p50 / single.p50, 3) };
+    return {
+      concurrency: c,
+      throughputRatio: round(batched.throughput / single.throughput, 3),
+      p50Ratio: round(batched.p50 / single.p50, 3),
+    };
   });
   const report = {
     environment,
     image: { name: image.name, width: image.width, height: image.height },
-    config: { requestsPerLevel: requests, levels, maxBatchSize: MAX_BATCH, maxQueueDelayMs: 0, shedQueueSize: SHED_QUEUE, workers: ready.workers, client: 'undici Pool, keep-alive, 127.0.0.1, raw image route' },
+    config: {
+      requestsPerLevel: requests,
+      levels,
+      maxBatchSize: MAX_BATCH,
+      maxQueueDelayMs: 0,
+      shedQueueSize: SHED_QUEUE,
+      workers: ready.workers,
+      client: 'undici Pool, keep-alive, 127.0.0.1, raw image route',
+    },
     notes: [
       'single = batching off; batched = dynamic batching from requests already waiting (max queue delay 0), max 8 rows.',
       'Ratios compare batched with single at the same concurrency in this run; a ratio > 1 for throughput and <= 1 for p50 means batching helped.',
@@ -154,7 +195,10 @@ async function main(): Promise<void> {
     '',
     '| model | concurrency | requests | req/s | p50 ms | p99 ms | mean batch rows | failures |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.model} | ${r.concurrency} | ${r.requests} | ${r.throughput} | ${r.p50} | ${r.p99} | ${r.meanBatchRows ?? '?'} | ${r.failures} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.model} | ${r.concurrency} | ${r.requests} | ${r.throughput} | ${r.p50} | ${r.p99} | ${r.meanBatchRows ?? '?'} | ${r.failures} |`,
+    ),
     '',
     '| concurrency | batched/single throughput | batched/single p50 |',
     '|---:|---:|---:|',

@@ -26,14 +26,28 @@ async function main(): Promise<void> {
     models: [
       { name: 'batched', source: model, scheduler: { batching: true, maxBatchSize: config.maxBatchSize } },
       { name: 'single', source: model, scheduler: { batching: false } },
-      { name: 'shed', source: model, scheduler: { batching: true, maxBatchSize: config.maxBatchSize, maxQueueSize: config.shedQueueSize } },
+      {
+        name: 'shed',
+        source: model,
+        scheduler: { batching: true, maxBatchSize: config.maxBatchSize, maxQueueSize: config.shedQueueSize },
+      },
     ],
     host: '127.0.0.1',
     httpPort: 0,
     grpcPort: 0,
-    sources: compileModelSources({ modelPath: [config.modelsDir], cacheDir: config.cacheDir, allowDownload: false, env: {} }),
+    sources: compileModelSources({
+      modelPath: [config.modelsDir],
+      cacheDir: config.cacheDir,
+      allowDownload: false,
+      env: {},
+    }),
   });
-  const ready: SchedulingChildReady = { type: 'ready', url: server.httpUrl, key: server.keys!.primary, workers: server.config.workers };
+  const ready: SchedulingChildReady = {
+    type: 'ready',
+    url: server.httpUrl,
+    key: server.keys!.primary,
+    workers: server.config.workers,
+  };
   process.send!(ready);
   process.on('message', (message: { type?: string }) => {
     if (message?.type === 'close') void server.close().then(() => process.exit(0));
@@ -41,7 +55,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`scheduling child failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `scheduling child failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.send?.({ type: 'error', message: error instanceof Error ? error.message : String(error) });
   setTimeout(() => process.exit(1), 100).unref();
 });

@@ -27,13 +27,16 @@ export function createLog(tag: string): (message: string) => void {
 export function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${flag}: expected an integer >= 1, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`${flag}: expected an integer >= 1, got ${JSON.stringify(value)}`);
   return n;
 }
 
 /** The first JPEG of the sample set (by name) of exactly width x height, as the foundation bench picks it. */
 export async function pickImage(imagesDir: string, width = 500, height = 375): Promise<BenchImage> {
-  for (const name of readdirSync(imagesDir).filter((f) => /\.jpe?g$/i.test(f)).sort()) {
+  for (const name of readdirSync(imagesDir)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort()) {
     const path = join(imagesDir, name);
     const meta = await sharp(path).metadata();
     if (meta.format === 'jpeg' && meta.width === width && meta.height === height) {
@@ -45,7 +48,13 @@ export async function pickImage(imagesDir: string, width = 500, height = 375): P
 
 export async function loadImage(path: string): Promise<BenchImage> {
   const meta = await sharp(path).metadata();
-  return { name: path.split('/').pop()!, path: resolve(path), bytes: readFileSync(path), width: meta.width ?? 0, height: meta.height ?? 0 };
+  return {
+    name: path.split('/').pop()!,
+    path: resolve(path),
+    bytes: readFileSync(path),
+    width: meta.width ?? 0,
+    height: meta.height ?? 0,
+  };
 }
 
 /** One measured scenario, in milliseconds (the shape of the foundation bench's rows, plus what these benches add). */
@@ -118,7 +127,9 @@ export function latencyTable(rows: readonly LatencyRow[]): string {
 /** `<date>-<sha7>-<suffix>.json` in bench/results (or `out`), plus `latest-<suffix>.json`. */
 export function resultPaths(environment: Environment, suffix: string, out?: string): string[] {
   const stamp = environment.date.replace(/\.\d+Z$/, 'Z').replace(/:/g, '');
-  const dated = out ? resolve(out) : join(BENCH_DIR, 'results', `${stamp}-${environment.gitSha.slice(0, 7)}-${suffix}.json`);
+  const dated = out
+    ? resolve(out)
+    : join(BENCH_DIR, 'results', `${stamp}-${environment.gitSha.slice(0, 7)}-${suffix}.json`);
   return [dated, join(BENCH_DIR, 'results', `latest-${suffix}.json`)];
 }
 

@@ -22,7 +22,12 @@ export class HttpTarget {
   }
 
   /** The whole answer read and parsed as JSON (what a client needs before it can use the result). */
-  async request(method: 'GET' | 'POST', path: string, body?: Uint8Array, contentType = 'image/jpeg'): Promise<HttpAnswer> {
+  async request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: Uint8Array,
+    contentType = 'image/jpeg',
+  ): Promise<HttpAnswer> {
     const res = await this.#client.request({
       method,
       path,
@@ -30,7 +35,10 @@ export class HttpTarget {
       ...(body === undefined ? {} : { body }),
     });
     const parsed: unknown = await res.body.json();
-    if (res.statusCode !== 200) throw new Error(`${method} ${this.origin}${path}: HTTP ${res.statusCode} ${JSON.stringify(parsed).slice(0, 300)}`);
+    if (res.statusCode !== 200)
+      throw new Error(
+        `${method} ${this.origin}${path}: HTTP ${res.statusCode} ${JSON.stringify(parsed).slice(0, 300)}`,
+      );
     const timing = res.headers['server-timing'];
     if (this.recordTiming && typeof timing === 'string') this.serverTimings.push(timing);
     return { status: res.statusCode, body: parsed, ...(typeof timing === 'string' ? { serverTiming: timing } : {}) };

@@ -25,7 +25,9 @@ export function buildIdentityModel(): Uint8Array {
 
 /** The KServe v2 JSON request body of one [1, 4] row. */
 export function identityRequestBody(): Uint8Array {
-  const body = { inputs: [{ name: IDENTITY.input, datatype: 'FP32', shape: [1, IDENTITY.width], data: [0.5, -1.25, 3, 42] }] };
+  const body = {
+    inputs: [{ name: IDENTITY.input, datatype: 'FP32', shape: [1, IDENTITY.width], data: [0.5, -1.25, 3, 42] }],
+  };
   return new TextEncoder().encode(JSON.stringify(body));
 }
 
@@ -39,5 +41,8 @@ interface KserveInput {
 /** What a plain fastify handler answers: the same tensor back under the output's name, in KServe v2 JSON. */
 export function echoKserve(modelName: string, body: { inputs: KserveInput[] }): unknown {
   const input = body.inputs[0]!;
-  return { model_name: modelName, outputs: [{ name: IDENTITY.output, datatype: input.datatype, shape: input.shape, data: input.data }] };
+  return {
+    model_name: modelName,
+    outputs: [{ name: IDENTITY.output, datatype: input.datatype, shape: input.shape, data: input.data }],
+  };
 }

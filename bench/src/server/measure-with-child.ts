@@ -2,7 +2,13 @@
 // the benchmark's own and not as "other processes" (otherwise every HTTP round would look contended).
 import { readFileSync } from 'node:fs';
 import { startCpuWatch, type CpuWindow } from '../cpu-watch.js';
-import { measureInterleaved, type Contender, type ContenderSamples, type InterleaveOptions, type MeasureMachine } from '../measure.js';
+import {
+  measureInterleaved,
+  type Contender,
+  type ContenderSamples,
+  type InterleaveOptions,
+  type MeasureMachine,
+} from '../measure.js';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux for every architecture tachyon runs on). */
 const USER_HZ = 100;
@@ -40,7 +46,11 @@ export function startCpuWatchWithChild(childPid: number | readonly number[] | un
     const child1 = childrenCpuSeconds(pids);
     if (child1 === undefined) return window;
     const childCores = (child1 - child0) / window.seconds;
-    return { ...window, ownCores: window.ownCores + childCores, otherCores: Math.max(0, window.otherCores - childCores) };
+    return {
+      ...window,
+      ownCores: window.ownCores + childCores,
+      otherCores: Math.max(0, window.otherCores - childCores),
+    };
   };
 }
 

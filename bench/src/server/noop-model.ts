@@ -5,13 +5,24 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
-import { ServiceDefinition, classifierStage, encodeOnnxModel, floatValueInfo, imageStage, onnxStage, type ModelSources, type PreprocessOptions } from '@tachyon-serve/core';
+import {
+  ServiceDefinition,
+  classifierStage,
+  encodeOnnxModel,
+  floatValueInfo,
+  imageStage,
+  onnxStage,
+  type ModelSources,
+  type PreprocessOptions,
+} from '@tachyon-serve/core';
 import type { PeerPreprocess } from './raw-peer.js';
 
 const { onnx } = onnxProto;
 
 export const NOOP = Object.freeze({ side: 8, classes: 10, input: 'x', output: 'logits' });
-export const NOOP_LABELS: readonly string[] = Object.freeze(Array.from({ length: NOOP.classes }, (_, i) => `class-${i}`));
+export const NOOP_LABELS: readonly string[] = Object.freeze(
+  Array.from({ length: NOOP.classes }, (_, i) => `class-${i}`),
+);
 
 /** The image stage of the no-op definition and the identical preprocessing of the plain handler. */
 export const NOOP_PREPROCESS: PreprocessOptions = Object.freeze({
@@ -42,10 +53,16 @@ export function buildNoopModel(): Uint8Array {
     graph: {
       name: 'noop',
       node: [
-        { name: 'mean', opType: 'ReduceMean', input: [NOOP.input], output: ['pooled'], attribute: [
-          { name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 3] },
-          { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
-        ] },
+        {
+          name: 'mean',
+          opType: 'ReduceMean',
+          input: [NOOP.input],
+          output: ['pooled'],
+          attribute: [
+            { name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 3] },
+            { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
+          ],
+        },
         { name: 'matmul', opType: 'MatMul', input: ['pooled', 'w'], output: ['projected'] },
         { name: 'bias', opType: 'Add', input: ['projected', 'b'], output: [NOOP.output] },
       ],
@@ -61,7 +78,10 @@ export function buildNoopModel(): Uint8Array {
 }
 
 /** Writes noop.onnx and noop.zip (image 8x8 -> model -> classifier) into `dir`. */
-export async function createNoopService(dir: string, sources: ModelSources): Promise<{ modelPath: string; zipPath: string }> {
+export async function createNoopService(
+  dir: string,
+  sources: ModelSources,
+): Promise<{ modelPath: string; zipPath: string }> {
   const modelPath = join(dir, 'noop.onnx');
   await writeFile(modelPath, buildNoopModel());
   const def = new ServiceDefinition('noop', 'bench:server near no-op model');

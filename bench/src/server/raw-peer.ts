@@ -68,7 +68,13 @@ export class RawPeerClassifier {
       intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
       interOpNumThreads: 1,
       executionMode: 'sequential',
-      extra: { session: { intra_op: { allow_spinning: (options.intraOpSpinning ?? compileWorkerPoolOptions().intraOpSpinning) ? '1' : '0' } } },
+      extra: {
+        session: {
+          intra_op: {
+            allow_spinning: (options.intraOpSpinning ?? compileWorkerPoolOptions().intraOpSpinning) ? '1' : '0',
+          },
+        },
+      },
     });
     return new RawPeerClassifier(session, options);
   }
@@ -105,7 +111,11 @@ export class RawPeerClassifier {
   }
 
   /** `toTensor` replaces the peer's own sharp preprocessing (bench:server's same-preprocessing peer passes tachyon's). */
-  async classify(bytes: Uint8Array, k = 5, toTensor: (bytes: Uint8Array) => Promise<ort.Tensor> = (b) => this.toTensor(b)): Promise<PeerTop[]> {
+  async classify(
+    bytes: Uint8Array,
+    k = 5,
+    toTensor: (bytes: Uint8Array) => Promise<ort.Tensor> = (b) => this.toTensor(b),
+  ): Promise<PeerTop[]> {
     const input = await toTensor(bytes);
     const result = await this.session.run({ [this.options.input]: input });
     const scores = result[this.options.output]!.data as Float32Array;

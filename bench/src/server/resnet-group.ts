@@ -39,11 +39,30 @@ export async function runResnetGroup(
   const inProcess = peers.inProcess;
   if (inProcess) contenders.push({ name: n.tachyonInProcess, call: () => inProcess.classifyImage(jpeg, 5) });
   const meta = {
-    [n.tachyonHttp]: { side: 'tachyon' as const, description: 'POST the JPEG to /v1/services/resnet50-int8/classify on the server child (tachyon defaults: intra-op spinning off), read and parse the top-5 JSON' },
-    [n.tachyonHttpSpinning]: { side: 'tachyon' as const, description: 'the same on a second server child started with TACHYON_INTRA_OP_SPINNING=1 (onnxruntime\'s default: intra-op threads spin): the A/B of the fix' },
-    [n.peer]: { side: 'peer' as const, description: "in this process: tachyon's preprocessImage (torchvision224), InferenceSession.run with tachyon's session options (intra-op threads = cores, spinning off), softmax + top-5: the floor of issue 15 (c)" },
-    [n.peerSpinning]: { side: 'peer' as const, description: 'the same peer with onnxruntime\'s default intra-op spinning (what the floor was before the fix)' },
-    [n.tachyonInProcess]: { side: 'tachyon' as const, description: 'in this process: ServedModel.classifyImage(jpeg, 5) (worker-thread backend, tachyon defaults): tachyon without HTTP' },
+    [n.tachyonHttp]: {
+      side: 'tachyon' as const,
+      description:
+        'POST the JPEG to /v1/services/resnet50-int8/classify on the server child (tachyon defaults: intra-op spinning off), read and parse the top-5 JSON',
+    },
+    [n.tachyonHttpSpinning]: {
+      side: 'tachyon' as const,
+      description:
+        "the same on a second server child started with TACHYON_INTRA_OP_SPINNING=1 (onnxruntime's default: intra-op threads spin): the A/B of the fix",
+    },
+    [n.peer]: {
+      side: 'peer' as const,
+      description:
+        "in this process: tachyon's preprocessImage (torchvision224), InferenceSession.run with tachyon's session options (intra-op threads = cores, spinning off), softmax + top-5: the floor of issue 15 (c)",
+    },
+    [n.peerSpinning]: {
+      side: 'peer' as const,
+      description: "the same peer with onnxruntime's default intra-op spinning (what the floor was before the fix)",
+    },
+    [n.tachyonInProcess]: {
+      side: 'tachyon' as const,
+      description:
+        'in this process: ServedModel.classifyImage(jpeg, 5) (worker-thread backend, tachyon defaults): tachyon without HTTP',
+    },
   };
   targets.tachyon.serverTimings.length = 0;
   if (spinning) spinning.serverTimings.length = 0;
@@ -105,5 +124,10 @@ export async function runThroughputAb(
     const sorted = [...o.perBlock].sort((x, y) => x - y);
     o.median = sorted[Math.floor(sorted.length / 2)]!;
   }
-  return { clients: sides[0]?.targets.length ?? 0, blockSeconds: options.blockSeconds, blocks: options.blocks, sides: out };
+  return {
+    clients: sides[0]?.targets.length ?? 0,
+    blockSeconds: options.blockSeconds,
+    blocks: options.blocks,
+    sides: out,
+  };
 }

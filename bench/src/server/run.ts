@@ -13,22 +13,63 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { OnnxRuntimeBackend, openServedModel, presetByName, type ServedModel, compileModelSources, imagenetClassNames, resolveZooModel, zooEntry } from '@tachyon-serve/core';
+import {
+  OnnxRuntimeBackend,
+  openServedModel,
+  presetByName,
+  type ServedModel,
+  compileModelSources,
+  imagenetClassNames,
+  resolveZooModel,
+  zooEntry,
+} from '@tachyon-serve/core';
 import { collectEnvironment } from '../environment.js';
 import { calibrationImages, loadSuiteModels } from '../peers/peer-models.js';
-import { BENCH_DIR, REPO_ROOT, createLog, loadImage, pickImage, positiveInt, resultPaths, sharedDir, writeJson } from './bench-common.js';
-import { MOBILENET_SERVICE, NOOP_SERVICE, RESNET_SERVICE, type ChildConfig, type ChildFailed, type ChildReady } from './child-protocol.js';
+import {
+  BENCH_DIR,
+  REPO_ROOT,
+  createLog,
+  loadImage,
+  pickImage,
+  positiveInt,
+  resultPaths,
+  sharedDir,
+  writeJson,
+} from './bench-common.js';
+import {
+  MOBILENET_SERVICE,
+  NOOP_SERVICE,
+  RESNET_SERVICE,
+  type ChildConfig,
+  type ChildFailed,
+  type ChildReady,
+} from './child-protocol.js';
 import { HttpTarget } from './http-target.js';
 import { createNoopService, tinyJpeg } from './noop-model.js';
 import { RawPeerClassifier, TORCHVISION224, tachyonPreprocessor, type PeerTop } from './raw-peer.js';
-import { computeServerDerived, evaluateServerTargets, renderServerMarkdown, type ServerReport } from './server-report.js';
+import {
+  computeServerDerived,
+  evaluateServerTargets,
+  renderServerMarkdown,
+  type ServerReport,
+} from './server-report.js';
 import { runEndToEndGroup, runOverheadGroup, type GroupResult } from './server-scenarios.js';
 import { buildIdentityModel } from './identity-model.js';
 import { runResnetGroup, runThroughputAb, type ThroughputAb } from './resnet-group.js';
 import { runTensorGroup } from './tensor-group.js';
 
 /** Sized for about 1.5 minutes on the 2-core VM when it is otherwise idle (p99 of the e2e group from 1000 samples). */
-const DEFAULTS = Object.freeze({ overheadIterations: 2000, overheadBlocks: 20, e2eIterations: 1000, e2eBlocks: 50, tensorIterations: 2000, tensorBlocks: 20, resnetIterations: 200, resnetBlocks: 20, throughputBlocks: 3 });
+const DEFAULTS = Object.freeze({
+  overheadIterations: 2000,
+  overheadBlocks: 20,
+  e2eIterations: 1000,
+  e2eBlocks: 50,
+  tensorIterations: 2000,
+  tensorBlocks: 20,
+  resnetIterations: 200,
+  resnetBlocks: 20,
+  throughputBlocks: 3,
+});
 const GROUPS = ['overhead', 'e2e', 'tensor', 'resnet'] as const;
 /** Clients and block length of the resnet group's throughput A/B. */
 const THROUGHPUT = Object.freeze({ clients: 4, blockSeconds: 3 });
@@ -46,7 +87,10 @@ function topOf(body: unknown): TopEntry[] {
   return (body as { results: { top: TopEntry[] }[] }).results[0]!.top;
 }
 
-function compareTop(a: readonly TopEntry[], b: readonly PeerTop[]): { sameIndexes: boolean; sameSet: boolean; maxScoreDiff: number } {
+function compareTop(
+  a: readonly TopEntry[],
+  b: readonly PeerTop[],
+): { sameIndexes: boolean; sameSet: boolean; maxScoreDiff: number } {
   return {
     sameIndexes: a.length === b.length && a.every((e, i) => e.index === b[i]!.index),
     sameSet: a.length === b.length && a.every((e) => b.some((x) => x.index === e.index)),
@@ -54,7 +98,11 @@ function compareTop(a: readonly TopEntry[], b: readonly PeerTop[]): { sameIndexe
   };
 }
 
-function startChild(config: ChildConfig, logFile: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; ready: ChildReady }> {
+function startChild(
+  config: ChildConfig,
+  logFile: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; ready: ChildReady }> {
   const fd = openSync(logFile, 'a');
   const child = fork(fileURLToPath(new URL('./server-child.js', import.meta.url)), [JSON.stringify(config)], {
     stdio: ['ignore', 'ignore', fd, 'ipc'],
@@ -120,8 +168,11 @@ async function main(): Promise<void> {
     return;
   }
   const groups = new Set((values.groups ?? GROUPS.join(',')).split(',').map((s) => s.trim()));
-  for (const g of groups) if (!(GROUPS as readonly string[]).includes(g)) throw new RangeError(`--groups: unknown group "${g}" (${GROUPS.join(', ')})`);
-  const overheadIterations = positiveInt(values['overhead-iterations'], '--overhead-iterations') ?? DEFAULTS.overheadIterations;
+  for (const g of groups)
+    if (!(GROUPS as readonly string[]).includes(g))
+      throw new RangeError(`--groups: unknown group "${g}" (${GROUPS.join(', ')})`);
+  const overheadIterations =
+    positiveInt(values['overhead-iterations'], '--overhead-iterations') ?? DEFAULTS.overheadIterations;
   const overheadBlocks = positiveInt(values['overhead-blocks'], '--overhead-blocks') ?? DEFAULTS.overheadBlocks;
   const e2eIterations = positiveInt(values['e2e-iterations'], '--e2e-iterations') ?? DEFAULTS.e2eIterations;
   const e2eBlocks = positiveInt(values['e2e-blocks'], '--e2e-blocks') ?? DEFAULTS.e2eBlocks;
@@ -134,11 +185,20 @@ async function main(): Promise<void> {
   const shared = sharedDir();
   const modelsDir = join(shared, 'models');
   const environment = await collectEnvironment(REPO_ROOT);
-  const image = values.image ? await loadImage(values.image) : await pickImage(join(shared, 'images', 'imagenet-sample'));
-  log(`image ${image.name} (${image.width}x${image.height}); ${environment.cpuModel}, ${environment.cores} cores; load average ${environment.loadAverage1m}`);
+  const image = values.image
+    ? await loadImage(values.image)
+    : await pickImage(join(shared, 'images', 'imagenet-sample'));
+  log(
+    `image ${image.name} (${image.width}x${image.height}); ${environment.cpuModel}, ${environment.cores} cores; load average ${environment.loadAverage1m}`,
+  );
 
   const workDir = await mkdtemp(join(tmpdir(), 'tachyon-bench-server-'));
-  const sources = compileModelSources({ modelPath: [modelsDir], cacheDir: join(workDir, 'cache'), allowDownload: false, env: {} });
+  const sources = compileModelSources({
+    modelPath: [modelsDir],
+    cacheDir: join(workDir, 'cache'),
+    allowDownload: false,
+    env: {},
+  });
   const noop = await createNoopService(workDir, sources);
   const tiny = await tinyJpeg(image.bytes);
   const tinyPath = join(workDir, 'tiny.jpg');
@@ -177,7 +237,12 @@ async function main(): Promise<void> {
   try {
     log('starting the server child (tachyon + plain fastify)...');
     const cfg: ChildConfig = {
-      noopZip: noop.zipPath, noopModel: noop.modelPath, tinyJpeg: tinyPath, modelsDir, cacheDir: join(workDir, 'child-cache'), mobilenet: groups.has('e2e'),
+      noopZip: noop.zipPath,
+      noopModel: noop.modelPath,
+      tinyJpeg: tinyPath,
+      modelsDir,
+      cacheDir: join(workDir, 'child-cache'),
+      mobilenet: groups.has('e2e'),
       ...(groups.has('tensor') ? { identityModel: identityPath } : {}),
       ...(resnetPath ? { resnetModel: resnetPath } : {}),
     };
@@ -186,18 +251,34 @@ async function main(): Promise<void> {
     log(`tachyon ${ready.tachyonUrl}, plain fastify ${ready.plainUrl} (server child pid ${child.pid})`);
     const tachyon = new HttpTarget(ready.tachyonUrl, { authorization: `Bearer ${ready.key}` }, true);
     const plain = new HttpTarget(ready.plainUrl, { authorization: `Bearer ${ready.key}` });
-    closers.push(() => tachyon.close(), () => plain.close());
+    closers.push(
+      () => tachyon.close(),
+      () => plain.close(),
+    );
 
     if (groups.has('overhead')) {
       const a = topOf((await tachyon.request('POST', `/v1/services/${NOOP_SERVICE}/classify`, tiny)).body);
       const b = topOf((await plain.request('POST', '/classify', tiny)).body);
       checks['noop'] = { ...compareTop(a, b as PeerTop[]), tachyonTop1: a[0], plainTop1: b[0] };
-      overhead = await runOverheadGroup({ tachyon, plain }, tiny, { iterations: overheadIterations, blocks: overheadBlocks, switchPauseMs: PAUSE_MS.overhead, childPid: child.pid, log });
+      overhead = await runOverheadGroup({ tachyon, plain }, tiny, {
+        iterations: overheadIterations,
+        blocks: overheadBlocks,
+        switchPauseMs: PAUSE_MS.overhead,
+        childPid: child.pid,
+        log,
+      });
     }
     if (groups.has('e2e')) {
       const entry = zooEntry(MOBILENET_SERVICE);
       const { path } = await resolveZooModel(entry, sources);
-      const peer = await RawPeerClassifier.create({ modelPath: path, input: entry.input, output: entry.output, preprocess: TORCHVISION224, labels: imagenetClassNames(), outputKind: entry.outputKind });
+      const peer = await RawPeerClassifier.create({
+        modelPath: path,
+        input: entry.input,
+        output: entry.output,
+        preprocess: TORCHVISION224,
+        labels: imagenetClassNames(),
+        outputKind: entry.outputKind,
+      });
       closers.push(() => peer.release());
       let inProcess: ServedModel | undefined;
       if (!values['no-inprocess']) {
@@ -206,56 +287,129 @@ async function main(): Promise<void> {
         closers.push(() => backend.close());
         inProcess = await openServedModel(path, { preset: entry.preset, outputKind: entry.outputKind, backend });
       }
-      const viaHttp = topOf((await tachyon.request('POST', `/v1/services/${MOBILENET_SERVICE}/classify`, image.bytes)).body);
+      const viaHttp = topOf(
+        (await tachyon.request('POST', `/v1/services/${MOBILENET_SERVICE}/classify`, image.bytes)).body,
+      );
       const viaPeer = await peer.classify(image.bytes, 5);
       checks['mobilenetv2-int8'] = { ...compareTop(viaHttp, viaPeer), tachyonTop1: viaHttp[0], peerTop1: viaPeer[0] };
-      if (viaHttp[0]!.index !== viaPeer[0]!.index) log(`warning: tachyon and the peer disagree on the top-1 (${viaHttp[0]!.label} vs ${viaPeer[0]!.label})`);
-      e2e = await runEndToEndGroup(tachyon, plain, peer, inProcess, image.bytes, { iterations: e2eIterations, blocks: e2eBlocks, switchPauseMs: PAUSE_MS.e2e, childPid: child.pid, log });
+      if (viaHttp[0]!.index !== viaPeer[0]!.index)
+        log(`warning: tachyon and the peer disagree on the top-1 (${viaHttp[0]!.label} vs ${viaPeer[0]!.label})`);
+      e2e = await runEndToEndGroup(tachyon, plain, peer, inProcess, image.bytes, {
+        iterations: e2eIterations,
+        blocks: e2eBlocks,
+        switchPauseMs: PAUSE_MS.e2e,
+        childPid: child.pid,
+        log,
+      });
     }
     if (groups.has('tensor')) {
-      const check = (await tachyon.request('POST', '/v2/models/identity/infer', new TextEncoder().encode('{"inputs":[{"name":"x","datatype":"FP32","shape":[1,4],"data":[1,2,3,4]}]}'), 'application/json')).body as { outputs: { data: number[] }[] };
+      const check = (
+        await tachyon.request(
+          'POST',
+          '/v2/models/identity/infer',
+          new TextEncoder().encode('{"inputs":[{"name":"x","datatype":"FP32","shape":[1,4],"data":[1,2,3,4]}]}'),
+          'application/json',
+        )
+      ).body as { outputs: { data: number[] }[] };
       checks['identity'] = { echoed: JSON.stringify(check.outputs[0]?.data) === '[1,2,3,4]' };
-      tensor = await runTensorGroup({ tachyon, plain }, { iterations: tensorIterations, blocks: tensorBlocks, switchPauseMs: PAUSE_MS.tensor, childPid: child.pid, log });
+      tensor = await runTensorGroup(
+        { tachyon, plain },
+        {
+          iterations: tensorIterations,
+          blocks: tensorBlocks,
+          switchPauseMs: PAUSE_MS.tensor,
+          childPid: child.pid,
+          log,
+        },
+      );
     }
     if (groups.has('resnet') && resnetPath) {
       log('starting the second server child (TACHYON_INTRA_OP_SPINNING=1: the A/B of intra-op spinning)...');
-      const spinningCfg: ChildConfig = { noopZip: noop.zipPath, noopModel: noop.modelPath, tinyJpeg: tinyPath, modelsDir, cacheDir: join(workDir, 'child-cache-spinning'), mobilenet: false, resnetModel: resnetPath };
+      const spinningCfg: ChildConfig = {
+        noopZip: noop.zipPath,
+        noopModel: noop.modelPath,
+        tinyJpeg: tinyPath,
+        modelsDir,
+        cacheDir: join(workDir, 'child-cache-spinning'),
+        mobilenet: false,
+        resnetModel: resnetPath,
+      };
       let spinningChildStarted: ChildProcess;
-      ({ child: spinningChildStarted, ready: spinningReady } = await startChild(spinningCfg, logFile, { TACHYON_INTRA_OP_SPINNING: '1' }));
+      ({ child: spinningChildStarted, ready: spinningReady } = await startChild(spinningCfg, logFile, {
+        TACHYON_INTRA_OP_SPINNING: '1',
+      }));
       spinningChild = spinningChildStarted;
       const spinning = new HttpTarget(spinningReady.tachyonUrl, { authorization: `Bearer ${spinningReady.key}` }, true);
       closers.push(() => spinning.close());
-      const peerOptions = { modelPath: resnetPath, input: 'data', output: 'logits', preprocess: TORCHVISION224, labels: imagenetClassNames(), outputKind: 'logits' as const };
+      const peerOptions = {
+        modelPath: resnetPath,
+        input: 'data',
+        output: 'logits',
+        preprocess: TORCHVISION224,
+        labels: imagenetClassNames(),
+        outputKind: 'logits' as const,
+      };
       const peer = await RawPeerClassifier.create({ ...peerOptions, intraOpSpinning: false });
       const peerSpinning = await RawPeerClassifier.create({ ...peerOptions, intraOpSpinning: true });
-      closers.push(() => peer.release(), () => peerSpinning.release());
+      closers.push(
+        () => peer.release(),
+        () => peerSpinning.release(),
+      );
       let inProcess: ServedModel | undefined;
       if (!values['no-inprocess']) {
         const backend = new OnnxRuntimeBackend({ intraOpSpinning: false });
         closers.push(() => backend.close());
         inProcess = await openServedModel(resnetPath, { preset: 'torchvision224', outputKind: 'logits', backend });
       }
-      const viaHttp = topOf((await tachyon.request('POST', `/v1/services/${RESNET_SERVICE}/classify`, image.bytes)).body);
-      const viaSpinning = topOf((await spinning.request('POST', `/v1/services/${RESNET_SERVICE}/classify`, image.bytes)).body);
+      const viaHttp = topOf(
+        (await tachyon.request('POST', `/v1/services/${RESNET_SERVICE}/classify`, image.bytes)).body,
+      );
+      const viaSpinning = topOf(
+        (await spinning.request('POST', `/v1/services/${RESNET_SERVICE}/classify`, image.bytes)).body,
+      );
       const viaPeer = await peer.classify(image.bytes, 5, tachyonPreprocessor(presetByName('torchvision224')));
-      checks[RESNET_SERVICE] = { ...compareTop(viaHttp, viaPeer), spinningSameTop: compareTop(viaSpinning, viaPeer).sameIndexes, tachyonTop1: viaHttp[0], peerTop1: viaPeer[0] };
+      checks[RESNET_SERVICE] = {
+        ...compareTop(viaHttp, viaPeer),
+        spinningSameTop: compareTop(viaSpinning, viaPeer).sameIndexes,
+        tachyonTop1: viaHttp[0],
+        peerTop1: viaPeer[0],
+      };
       const pids = [child.pid, spinningChild.pid].filter((p): p is number => p !== undefined);
-      resnet = await runResnetGroup({ tachyon, spinning }, { peer, peerSpinning, inProcess }, image.bytes, { iterations: resnetIterations, blocks: resnetBlocks, switchPauseMs: PAUSE_MS.resnet, childPid: pids, log });
-      const many = (r: ChildReady) => Array.from({ length: THROUGHPUT.clients }, () => new HttpTarget(r.tachyonUrl, { authorization: `Bearer ${r.key}` }));
+      resnet = await runResnetGroup({ tachyon, spinning }, { peer, peerSpinning, inProcess }, image.bytes, {
+        iterations: resnetIterations,
+        blocks: resnetBlocks,
+        switchPauseMs: PAUSE_MS.resnet,
+        childPid: pids,
+        log,
+      });
+      const many = (r: ChildReady) =>
+        Array.from(
+          { length: THROUGHPUT.clients },
+          () => new HttpTarget(r.tachyonUrl, { authorization: `Bearer ${r.key}` }),
+        );
       const sides = [
         { name: 'tachyon-http (spinning off)', targets: many(ready) },
         { name: 'tachyon-http-spinning', targets: many(spinningReady) },
       ];
       for (const side of sides) for (const t of side.targets) closers.push(() => t.close());
-      throughput = await runThroughputAb(sides, image.bytes, { blockSeconds: THROUGHPUT.blockSeconds, blocks: throughputBlocks, log });
+      throughput = await runThroughputAb(sides, image.bytes, {
+        blockSeconds: THROUGHPUT.blockSeconds,
+        blocks: throughputBlocks,
+        log,
+      });
     }
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
     if (child) await stopChild(child);
     if (spinningChild) await stopChild(spinningChild);
     try {
-      serverLogLines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l !== '').length;
-      if (child?.exitCode) log(`server child exited with ${child.exitCode}; last log lines:\n${readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n')}`);
+      serverLogLines = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '').length;
+      if (child?.exitCode)
+        log(
+          `server child exited with ${child.exitCode}; last log lines:\n${readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n')}`,
+        );
     } catch {
       // no log
     }
@@ -272,16 +426,34 @@ async function main(): Promise<void> {
       overhead: { iterations: overheadIterations, blocks: overheadBlocks, switchPauseMs: PAUSE_MS.overhead },
       e2e: { iterations: e2eIterations, blocks: e2eBlocks, switchPauseMs: PAUSE_MS.e2e },
       tensor: { iterations: tensorIterations, blocks: tensorBlocks, switchPauseMs: PAUSE_MS.tensor },
-      resnet: { iterations: resnetIterations, blocks: resnetBlocks, switchPauseMs: PAUSE_MS.resnet, model: resnetPath, throughput: { ...THROUGHPUT, blocks: throughputBlocks } },
+      resnet: {
+        iterations: resnetIterations,
+        blocks: resnetBlocks,
+        switchPauseMs: PAUSE_MS.resnet,
+        model: resnetPath,
+        throughput: { ...THROUGHPUT, blocks: throughputBlocks },
+      },
       client: 'undici Client, one keep-alive connection per server, pipelining 1, concurrency 1, 127.0.0.1',
-      tachyon: { workers: ready?.workers, intraOpThreads: ready?.intraOpThreads, intraOpSpinning: ready?.intraOpSpinning, spinningChild: spinningReady ? { intraOpSpinning: spinningReady.intraOpSpinning } : undefined, auth: 'generated keys (Bearer sent)', requestLog: 'info level, JSON lines to a file' },
-      peer: { intraOpNumThreads: ready?.peerIntraOpThreads, executionMode: 'sequential', interOpNumThreads: 1, graphOptimizationLevel: 'all' },
+      tachyon: {
+        workers: ready?.workers,
+        intraOpThreads: ready?.intraOpThreads,
+        intraOpSpinning: ready?.intraOpSpinning,
+        spinningChild: spinningReady ? { intraOpSpinning: spinningReady.intraOpSpinning } : undefined,
+        auth: 'generated keys (Bearer sent)',
+        requestLog: 'info level, JSON lines to a file',
+      },
+      peer: {
+        intraOpNumThreads: ready?.peerIntraOpThreads,
+        executionMode: 'sequential',
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      },
       inProcessIntraOpThreads: inProcessThreads,
       serverLogLines,
     },
     notes: [
       'The servers run in a forked child process (tachyon via startServer, as `tachyon serve`; the plain fastify app beside it); the client, the in-process peer and tachyon in-process run in the parent.',
-      'CPU used by the server child counts as the benchmark\'s own in the contention guard (other cores = everything but parent and child).',
+      "CPU used by the server child counts as the benchmark's own in the contention guard (other cores = everything but parent and child).",
       'Compare only what this run measured; figures of other servers are not measured here.',
       ...notes,
     ],

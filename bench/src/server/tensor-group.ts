@@ -17,7 +17,10 @@ export const TENSOR_NAMES = Object.freeze({
 /** What (a) allows above the two floors, in milliseconds. */
 export const TENSOR_SLACK_MS = 0.05;
 
-export async function runTensorGroup(targets: { tachyon: HttpTarget; plain: HttpTarget }, settings: GroupSettings): Promise<GroupResult> {
+export async function runTensorGroup(
+  targets: { tachyon: HttpTarget; plain: HttpTarget },
+  settings: GroupSettings,
+): Promise<GroupResult> {
   const n = TENSOR_NAMES;
   const body = identityRequestBody();
   const path = `/v2/models/${IDENTITY_SERVICE}/infer`;
@@ -29,9 +32,21 @@ export async function runTensorGroup(targets: { tachyon: HttpTarget; plain: Http
       { name: n.workerRoundTrip, call: () => echo.roundTrip(new Float32Array(4), false) },
     ];
     const meta = {
-      [n.tachyon]: { side: 'tachyon' as const, description: 'POST {"inputs":[{"name":"x","datatype":"FP32","shape":[1,4],"data":[...]}]} to /v2/models/identity/infer: auth, request id, JSON decode and checks, scheduler, worker-thread session.run of the Identity graph, JSON answer, Server-Timing, request log' },
-      [n.plainEcho]: { side: 'peer' as const, description: 'POST the same JSON to a plain fastify handler (server child) that answers the KServe v2 response with the input tensor echoed: the HTTP + JSON floor' },
-      [n.workerRoundTrip]: { side: 'peer' as const, description: 'in this process: postMessage of a 4-float input to a bare worker thread and its 1000-float reply (transferred) back, no model: the worker-hop floor' },
+      [n.tachyon]: {
+        side: 'tachyon' as const,
+        description:
+          'POST {"inputs":[{"name":"x","datatype":"FP32","shape":[1,4],"data":[...]}]} to /v2/models/identity/infer: auth, request id, JSON decode and checks, scheduler, worker-thread session.run of the Identity graph, JSON answer, Server-Timing, request log',
+      },
+      [n.plainEcho]: {
+        side: 'peer' as const,
+        description:
+          'POST the same JSON to a plain fastify handler (server child) that answers the KServe v2 response with the input tensor echoed: the HTTP + JSON floor',
+      },
+      [n.workerRoundTrip]: {
+        side: 'peer' as const,
+        description:
+          'in this process: postMessage of a 4-float input to a bare worker thread and its 1000-float reply (transferred) back, no model: the worker-hop floor',
+      },
     };
     targets.tachyon.serverTimings.length = 0;
     const { rows, machine } = await measure('identity over KServe v2 HTTP JSON', contenders, meta, settings);

@@ -10,8 +10,22 @@ import { parseArgs } from 'node:util';
 import { OnnxRuntimeBackend, compileModelSources } from '@tachyon-serve/core';
 import { collectEnvironment } from '../environment.js';
 import { REAL_MODEL_IDS } from '../models.js';
-import { REPO_ROOT, createLog, loadImage, pickImage, positiveInt, resultPaths, sharedDir, writeJson } from '../server/bench-common.js';
-import { computeSvcdefDerived, evaluateSvcdefTargets, renderSvcdefMarkdown, type SvcdefReport } from './svcdef-report.js';
+import {
+  REPO_ROOT,
+  createLog,
+  loadImage,
+  pickImage,
+  positiveInt,
+  resultPaths,
+  sharedDir,
+  writeJson,
+} from '../server/bench-common.js';
+import {
+  computeSvcdefDerived,
+  evaluateSvcdefTargets,
+  renderSvcdefMarkdown,
+  type SvcdefReport,
+} from './svcdef-report.js';
 import { runDefaultHeadGroup, runKerasHeadGroup, type SvcdefContext, type SvcdefGroup } from './svcdef-scenarios.js';
 
 /** Sized so the whole run stays near 2 minutes on the 2-core VM (4 groups x 3 contenders). */
@@ -31,21 +45,39 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    process.stdout.write('node bench/dist/src/svcdef/run.js [--models a,b] [--no-keras] [--iterations N] [--blocks N] [--image FILE] [--out FILE]\n');
+    process.stdout.write(
+      'node bench/dist/src/svcdef/run.js [--models a,b] [--no-keras] [--iterations N] [--blocks N] [--image FILE] [--out FILE]\n',
+    );
     return;
   }
   const iterations = positiveInt(values.iterations, '--iterations') ?? DEFAULTS.iterations;
   const blocks = positiveInt(values.blocks, '--blocks') ?? DEFAULTS.blocks;
-  const models = values.models ? values.models.split(',').map((s) => s.trim()).filter((s) => s !== '') : [...REAL_MODEL_IDS];
-  for (const m of models) if (!(REAL_MODEL_IDS as readonly string[]).includes(m)) throw new RangeError(`--models: "${m}" is not one of ${REAL_MODEL_IDS.join(', ')}`);
+  const models = values.models
+    ? values.models
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+    : [...REAL_MODEL_IDS];
+  for (const m of models)
+    if (!(REAL_MODEL_IDS as readonly string[]).includes(m))
+      throw new RangeError(`--models: "${m}" is not one of ${REAL_MODEL_IDS.join(', ')}`);
   const started = Date.now();
   const shared = sharedDir();
   const environment = await collectEnvironment(REPO_ROOT);
-  const image = values.image ? await loadImage(values.image) : await pickImage(join(shared, 'images', 'imagenet-sample'));
-  log(`image ${image.name} (${image.width}x${image.height}); ${environment.cpuModel}, ${environment.cores} cores; load average ${environment.loadAverage1m}`);
+  const image = values.image
+    ? await loadImage(values.image)
+    : await pickImage(join(shared, 'images', 'imagenet-sample'));
+  log(
+    `image ${image.name} (${image.width}x${image.height}); ${environment.cpuModel}, ${environment.cores} cores; load average ${environment.loadAverage1m}`,
+  );
 
   const workDir = await mkdtemp(join(tmpdir(), 'tachyon-bench-svcdef-'));
-  const sources = compileModelSources({ modelPath: [join(shared, 'models')], cacheDir: join(workDir, 'cache'), allowDownload: false, env: {} });
+  const sources = compileModelSources({
+    modelPath: [join(shared, 'models')],
+    cacheDir: join(workDir, 'cache'),
+    allowDownload: false,
+    env: {},
+  });
   const backend = new OnnxRuntimeBackend();
   const ctx: SvcdefContext = { image, backend, sources, workDir, iterations, blocks, log };
   const groups: SvcdefGroup[] = [];
@@ -62,7 +94,13 @@ async function main(): Promise<void> {
   const report: SvcdefReport = {
     environment,
     image: { name: image.name, path: image.path, width: image.width, height: image.height },
-    config: { iterations, blocks, intraOpThreads: backend.config.intraOpThreads, workers: backend.config.workers, switchPauseMs: 100 },
+    config: {
+      iterations,
+      blocks,
+      intraOpThreads: backend.config.intraOpThreads,
+      workers: backend.config.workers,
+      switchPauseMs: 100,
+    },
     notes: [
       'All sessions share one OnnxRuntimeBackend (1 worker thread, intra-op threads = cores), as a served pipeline does.',
       'fused/unfused time ServicePipeline.scores([jpeg]) (scores before softmax/top-k); the full model times ServedModel.classifyImage(jpeg, 5), which also does softmax + top-5 (a few microseconds).',

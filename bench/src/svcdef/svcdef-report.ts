@@ -63,7 +63,10 @@ export function computeSvcdefDerived(groups: readonly SvcdefGroup[]): SvcdefDeri
   });
 }
 
-export function evaluateSvcdefTargets(groups: readonly SvcdefGroup[], derived: readonly SvcdefDerived[]): SvcdefVerdict[] {
+export function evaluateSvcdefTargets(
+  groups: readonly SvcdefGroup[],
+  derived: readonly SvcdefDerived[],
+): SvcdefVerdict[] {
   const verdicts: SvcdefVerdict[] = [];
   for (const d of derived) {
     const group = groups.find((g) => g.id === d.id)!;
@@ -76,7 +79,8 @@ export function evaluateSvcdefTargets(groups: readonly SvcdefGroup[], derived: r
     };
     verdicts.push(judge('fusedVsUnfused', d.fusedVsUnfused, SVCDEF_TARGETS.fusedVsUnfusedMax, true));
     // The Keras group's full model has another (1000-class) head: a comparison for context, not a verdict.
-    if (d.reference === 'same-model') verdicts.push(judge('fusedVsFullModel', d.fusedVsFullModel, SVCDEF_TARGETS.fusedVsFullModelMax, false));
+    if (d.reference === 'same-model')
+      verdicts.push(judge('fusedVsFullModel', d.fusedVsFullModel, SVCDEF_TARGETS.fusedVsFullModelMax, false));
   }
   return verdicts;
 }
@@ -98,14 +102,20 @@ const verdictWord = (v: SvcdefVerdict) => `${v.pass ? 'pass' : 'FAIL'}${v.noisy 
 export function renderSvcdefMarkdown(report: SvcdefReport, groups: readonly SvcdefGroup[]): string {
   const out: string[] = [];
   out.push(`Machine: ${machineLine(report.environment)}.`, '');
-  out.push(`Image \`${report.image.name}\` (${report.image.width}x${report.image.height}); ${report.config.iterations} timed calls per scenario in ${report.config.blocks} alternating blocks; batch 1.`, '');
+  out.push(
+    `Image \`${report.image.name}\` (${report.image.width}x${report.image.height}); ${report.config.iterations} timed calls per scenario in ${report.config.blocks} alternating blocks; batch 1.`,
+    '',
+  );
   out.push(latencyTable(groups.flatMap((g) => g.rows)), '');
-  out.push('| definition | fused plan | unfused plan | fused / unfused p50 (paired, 95% CI) | fused − unfused µs | fused / full model p50 (paired, 95% CI) | fused − full µs |');
+  out.push(
+    '| definition | fused plan | unfused plan | fused / unfused p50 (paired, 95% CI) | fused − unfused µs | fused / full model p50 (paired, 95% CI) | fused − full µs |',
+  );
   out.push('|---|---|---|---|---:|---|---:|');
   for (const d of report.derived) {
     const g = groups.find((x) => x.id === d.id)!;
     const plan = (p: SvcdefGroup['fusedPlan']) => p.map((u) => `${u.kind}[${u.stages.join('+')}]`).join(' → ');
-    const r = (x: typeof d.fusedVsUnfused) => `${x.ratio.toFixed(3)} (${x.pairedBlock.toFixed(3)}, ${x.pairedBlockCi95[0].toFixed(3)}–${x.pairedBlockCi95[1].toFixed(3)})`;
+    const r = (x: typeof d.fusedVsUnfused) =>
+      `${x.ratio.toFixed(3)} (${x.pairedBlock.toFixed(3)}, ${x.pairedBlockCi95[0].toFixed(3)}–${x.pairedBlockCi95[1].toFixed(3)})`;
     out.push(
       `| \`${d.id}\` | ${plan(g.fusedPlan)} | ${plan(g.unfusedPlan)} | ${r(d.fusedVsUnfused)} | ${d.fusedVsUnfused.differenceUs.toFixed(0)} | ` +
         `${r(d.fusedVsFullModel)}${d.reference === 'same-model' ? '' : ' (other head: context)'} | ${d.fusedVsFullModel.differenceUs.toFixed(0)} |`,
@@ -113,7 +123,9 @@ export function renderSvcdefMarkdown(report: SvcdefReport, groups: readonly Svcd
   }
   out.push('', '| verdict | definition | value | limit | result |', '|---|---|---:|---:|---|');
   for (const v of report.targets) {
-    out.push(`| ${v.target === 'fusedVsUnfused' ? 'fusion gain: fused/unfused p50 <' : 'no per-stage overhead: fused/full p50 ≤'} | \`${v.id}\` | ${v.value.toFixed(3)} | ${v.limit} | ${verdictWord(v)} |`);
+    out.push(
+      `| ${v.target === 'fusedVsUnfused' ? 'fusion gain: fused/unfused p50 <' : 'no per-stage overhead: fused/full p50 ≤'} | \`${v.id}\` | ${v.value.toFixed(3)} | ${v.limit} | ${verdictWord(v)} |`,
+    );
   }
   return out.join('\n');
 }

@@ -77,7 +77,11 @@ async function measureGroup(
   full: ServedModel,
 ): Promise<{ rows: LatencyRow[]; machine: MachineDuringRun }> {
   const jpeg = [ctx.image.bytes];
-  const names = { fused: `svcdef/${id}/fused`, unfused: `svcdef/${id}/unfused`, full: `full-model/${id.split('+')[0]}` };
+  const names = {
+    fused: `svcdef/${id}/fused`,
+    unfused: `svcdef/${id}/unfused`,
+    full: `full-model/${id.split('+')[0]}`,
+  };
   const contenders: Contender[] = [
     { name: names.fused, call: () => fused.scores(jpeg) },
     { name: names.unfused, call: () => unfused.scores(jpeg) },
@@ -92,13 +96,20 @@ async function measureGroup(
     switchPauseMs: SWITCH_PAUSE_MS,
     onBlock: (r, n) => ctx.log(`${id}: block ${r}/${n} (${((Date.now() - started) / 1000).toFixed(1)} s)`),
   });
-  ctx.log(`${id}: other processes used ${machine.cpu?.otherCores ?? '?'} cores; ${machine.retriedRounds} round(s) retried, ${machine.contendedRoundsKept} kept contended`);
+  ctx.log(
+    `${id}: other processes used ${machine.cpu?.otherCores ?? '?'} cores; ${machine.retriedRounds} round(s) retried, ${machine.contendedRoundsKept} kept contended`,
+  );
   const describe: Record<string, string> = {
     [names.fused]: 'ServicePipeline fuse:true, scores([jpeg]): preprocess + one session call for the fused ONNX stages',
     [names.unfused]: 'ServicePipeline fuse:false, scores([jpeg]): preprocess + one call per stage',
     [names.full]: 'ServedModel.classifyImage(jpeg, 5): preprocess + the full zoo model in one call + softmax/top-5',
   };
-  return { rows: results.map((s) => toRow(s, results, { side: s.name === names.full ? 'peer' : 'tachyon', description: describe[s.name]! }, machine)), machine };
+  return {
+    rows: results.map((s) =>
+      toRow(s, results, { side: s.name === names.full ? 'peer' : 'tachyon', description: describe[s.name]! }, machine),
+    ),
+    machine,
+  };
 }
 
 async function fullModel(ctx: SvcdefContext, entry: ZooEntry): Promise<ServedModel> {
@@ -106,11 +117,18 @@ async function fullModel(ctx: SvcdefContext, entry: ZooEntry): Promise<ServedMod
   return openServedModel(path, { preset: entry.preset, outputKind: entry.outputKind, backend: ctx.backend });
 }
 
-async function buildPipelines(ctx: SvcdefContext, def: ServiceDefinition, file: string): Promise<{ fused: ServicePipeline; unfused: ServicePipeline }> {
+async function buildPipelines(
+  ctx: SvcdefContext,
+  def: ServiceDefinition,
+  file: string,
+): Promise<{ fused: ServicePipeline; unfused: ServicePipeline }> {
   const saved = await def.save(join(ctx.workDir, file), { sources: ctx.sources, backend: ctx.backend });
   const loaded = await ServiceDefinition.load(saved.path, { cacheDir: join(ctx.workDir, 'cache'), env: {} });
   const fused = await ServicePipeline.create(loaded.manifest, loaded.dir, { fuse: true, backend: ctx.backend });
-  const unfused = await ServicePipeline.create(loaded.manifest, loaded.dir, { fuse: false, backend: ctx.backend }).catch(async (e: unknown) => {
+  const unfused = await ServicePipeline.create(loaded.manifest, loaded.dir, {
+    fuse: false,
+    backend: ctx.backend,
+  }).catch(async (e: unknown) => {
     await fused.close();
     throw e;
   });
@@ -120,16 +138,23 @@ async function buildPipelines(ctx: SvcdefContext, def: ServiceDefinition, file: 
 /** imageStage(preset) + featurizerStage(family, {dtype}) + defaultClassifier(): the backbone's own head, so the same model. */
 export async function runDefaultHeadGroup(ctx: SvcdefContext, modelId: string): Promise<SvcdefGroup> {
   const entry = zooEntry(modelId);
-  ctx.log(`${modelId}: building imageStage + featurizerStage('${entry.family}', {dtype: '${entry.dtype}'}) + defaultClassifier()`);
+  ctx.log(
+    `${modelId}: building imageStage + featurizerStage('${entry.family}', {dtype: '${entry.dtype}'}) + defaultClassifier()`,
+  );
   const def = new ServiceDefinition(`${modelId}-bench`);
-  def.pipeline.push(imageStage(entry.preset), featurizerStage(entry.family, { dtype: entry.dtype }), defaultClassifier());
+  def.pipeline.push(
+    imageStage(entry.preset),
+    featurizerStage(entry.family, { dtype: entry.dtype }),
+    defaultClassifier(),
+  );
   const { fused, unfused } = await buildPipelines(ctx, def, `${modelId}.zip`);
   const full = await fullModel(ctx, entry);
   try {
     const a = (await fused.scores([ctx.image.bytes])).data as Float32Array;
     const b = (await unfused.scores([ctx.image.bytes])).data as Float32Array;
     const diff = maxAbsDiff(a, b);
-    if (!(diff < 1e-3)) throw new Error(`${modelId}: fused and unfused disagree on the same image (max |diff| ${diff})`);
+    if (!(diff < 1e-3))
+      throw new Error(`${modelId}: fused and unfused disagree on the same image (max |diff| ${diff})`);
     const { labels, outputKind } = fused.classifier;
     const fusedTop = topK(a, 5, labels, outputKind);
     const fullTop = await full.classifyImage(ctx.image.bytes, 5);
@@ -162,7 +187,9 @@ export const KERAS_HEAD = Object.freeze({ classes: 10, hidden: 0, dropout: 0.2, 
 export async function runKerasHeadGroup(ctx: SvcdefContext, backboneId: string): Promise<SvcdefGroup> {
   const entry = zooEntry(backboneId);
   const id = `${backboneId}+keras-head`;
-  ctx.log(`${id}: building a Keras Dense head (${KERAS_HEAD.classes} classes) after featurizerStage('${entry.family}', {dtype: '${entry.dtype}'})`);
+  ctx.log(
+    `${id}: building a Keras Dense head (${KERAS_HEAD.classes} classes) after featurizerStage('${entry.family}', {dtype: '${entry.dtype}'})`,
+  );
   const { tf, backend: tfBackend } = await createTfjsRuntime();
   const head = buildHeadModel(tf, { features: 1280, ...KERAS_HEAD });
   const headDir = join(ctx.workDir, 'keras-head');

@@ -3,7 +3,12 @@ import { test } from 'node:test';
 import { computeCpuPeak, describePeak, parseCpuinfo, parseLscpuMaxMHz, readCpuPeak } from '../../src/peers/cpu-peak.js';
 
 const cpuinfo = (vendor: string, family: number, mhz: number, flags: string) =>
-  [0, 1].map((i) => `processor\t: ${i}\nvendor_id\t: ${vendor}\ncpu family\t: ${family}\nmodel name\t: Test CPU\ncpu MHz\t\t: ${mhz}\nflags\t\t: fpu sse2 ${flags}\n`).join('\n');
+  [0, 1]
+    .map(
+      (i) =>
+        `processor\t: ${i}\nvendor_id\t: ${vendor}\ncpu family\t: ${family}\nmodel name\t: Test CPU\ncpu MHz\t\t: ${mhz}\nflags\t\t: fpu sse2 ${flags}\n`,
+    )
+    .join('\n');
 
 test('parseCpuinfo reads the first block and counts processors', () => {
   const info = parseCpuinfo(cpuinfo('GenuineIntel', 6, 2000.5, 'avx2 fma'));

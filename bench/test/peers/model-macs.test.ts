@@ -4,12 +4,21 @@ import { OnnxRuntimeBackend, onnxModelFromObject, readOnnxModel, type OnnxModel 
 import { countModelMacs, nodeMacs } from '../../src/peers/model-macs.js';
 import { sharedModel } from '@tachyon-serve/test-support';
 
-
 const valueInfo = (name: string, dims: (number | string)[]) => ({
   name,
-  type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  type: {
+    tensorType: {
+      elemType: 1,
+      shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+    },
+  },
 });
-const weights = (name: string, dims: number[]) => ({ name, dataType: 1, dims, floatData: new Array<number>(dims.reduce((a, b) => a * b, 1)).fill(0.01) });
+const weights = (name: string, dims: number[]) => ({
+  name,
+  dataType: 1,
+  dims,
+  floatData: new Array<number>(dims.reduce((a, b) => a * b, 1)).fill(0.01),
+});
 
 /** x[N,3,8,8] -> Conv(4 filters 3x3, pad 1) -> Flatten -> Gemm(256 -> 10): 4*8*8*27 + 10*256 MACs. */
 function tinyModel(): OnnxModel {
@@ -19,7 +28,12 @@ function tinyModel(): OnnxModel {
     graph: {
       name: 'tiny',
       node: [
-        { opType: 'Conv', input: ['x', 'w', 'b'], output: ['c'], attribute: [{ name: 'pads', type: 7, ints: [1, 1, 1, 1] }] },
+        {
+          opType: 'Conv',
+          input: ['x', 'w', 'b'],
+          output: ['c'],
+          attribute: [{ name: 'pads', type: 7, ints: [1, 1, 1, 1] }],
+        },
         { opType: 'Flatten', input: ['c'], output: ['f'] },
         { opType: 'Gemm', input: ['f', 'g', 'gb'], output: ['y'] },
       ],

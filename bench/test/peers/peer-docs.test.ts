@@ -4,25 +4,75 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { computeCpuPeak } from '../../src/peers/cpu-peak.js';
-import { README_BEGIN, README_END, latestReports, renderBenchmarksDoc, replaceBetweenMarkers } from '../../src/peers/peer-docs.js';
+import {
+  README_BEGIN,
+  README_END,
+  latestReports,
+  renderBenchmarksDoc,
+  replaceBetweenMarkers,
+} from '../../src/peers/peer-docs.js';
 import { PEER_REPORT_SCHEMA, claimsFor, toPeerRow, underLoad, type PeerReport } from '../../src/peers/peer-report.js';
 
 function report(scenario: string, tier: 'quick' | 'full', loadAverage = 0.5): PeerReport {
-  const cpuPeak = computeCpuPeak('vendor_id : GenuineIntel\ncpu family : 6\nmodel name : T\ncpu MHz : 2000\nflags : avx2 fma\n', '', 2);
-  const samples = (name: string, concurrency: number, ms: number[]) => ({ name, concurrency, okMs: ms, errors: 0, errorMessages: [], seconds: ms.reduce((a, b) => a + b, 0) / 1000 / concurrency, otherCores: 0 });
+  const cpuPeak = computeCpuPeak(
+    'vendor_id : GenuineIntel\ncpu family : 6\nmodel name : T\ncpu MHz : 2000\nflags : avx2 fma\n',
+    '',
+    2,
+  );
+  const samples = (name: string, concurrency: number, ms: number[]) => ({
+    name,
+    concurrency,
+    okMs: ms,
+    errors: 0,
+    errorMessages: [],
+    seconds: ms.reduce((a, b) => a + b, 0) / 1000 / concurrency,
+    otherCores: 0,
+  });
   return {
     schema: PEER_REPORT_SCHEMA,
     scenario,
     tier,
-    environment: { gitSha: 'abcdef0123', gitDirty: false, date: '2026-11-25T20:00:00.000Z', node: 'v20', onnxruntimeNode: '1.30.0', sharp: '0.35', libvips: '8', cpuModel: 'T', cores: 2, availableParallelism: 2, memoryGiB: 8, os: 'Linux', arch: 'x64', loadAverage1m: loadAverage, loadAverage1mEnd: loadAverage },
+    environment: {
+      gitSha: 'abcdef0123',
+      gitDirty: false,
+      date: '2026-11-25T20:00:00.000Z',
+      node: 'v20',
+      onnxruntimeNode: '1.30.0',
+      sharp: '0.35',
+      libvips: '8',
+      cpuModel: 'T',
+      cores: 2,
+      availableParallelism: 2,
+      memoryGiB: 8,
+      os: 'Linux',
+      arch: 'x64',
+      loadAverage1m: loadAverage,
+      loadAverage1mEnd: loadAverage,
+    },
     cpuPeak,
     config: {},
     notes: ['a note'],
-    models: [{ id: 'mobilenetv2-int8', dtype: 'int8', weights: 'real', origin: 'zoo', file: 'm.onnx', macs: 300e6, macNodes: { Conv: 52 }, pytorch: { arch: 'mobilenet_v2', dtype: 'int8', weights: 'random', server: {} } }],
+    models: [
+      {
+        id: 'mobilenetv2-int8',
+        dtype: 'int8',
+        weights: 'real',
+        origin: 'zoo',
+        file: 'm.onnx',
+        macs: 300e6,
+        macNodes: { Conv: 52 },
+        pytorch: { arch: 'mobilenet_v2', dtype: 'int8', weights: 'random', server: {} },
+      },
+    ],
     rows: [
       toPeerRow('mobilenetv2-int8', samples('tachyon-http', 1, [8, 8, 9, 10]), 300e6, cpuPeak.int8PeakOpsPerSecond),
       toPeerRow('mobilenetv2-int8', samples('raw-ort-sharp', 1, [7, 7, 8, 8]), 300e6, cpuPeak.int8PeakOpsPerSecond),
-      toPeerRow('mobilenetv2-int8', samples('pytorch-fastapi', 1, [32, 32, 36, 40]), 300e6, cpuPeak.int8PeakOpsPerSecond),
+      toPeerRow(
+        'mobilenetv2-int8',
+        samples('pytorch-fastapi', 1, [32, 32, 36, 40]),
+        300e6,
+        cpuPeak.int8PeakOpsPerSecond,
+      ),
     ],
     durationSeconds: 1,
   };
@@ -72,7 +122,10 @@ test('docs list the latest report of each scenario, quick first, with the CUDA s
   await mkdir(join(dir, 'stray'));
   await writeFile(join(dir, 'stray', 'latest.json'), JSON.stringify({ schema: 'other' }));
   const reports = latestReports(dir);
-  assert.deepEqual(reports.map((r) => r.scenario), ['quick', 'full']);
+  assert.deepEqual(
+    reports.map((r) => r.scenario),
+    ['quick', 'full'],
+  );
   const doc = renderBenchmarksDoc(reports);
   assert.ok(doc.indexOf('Scenario `quick`') < doc.indexOf('Scenario `full`'));
   assert.match(doc, /2026-11-25 20:00 UTC, git abcdef0/);

@@ -23,8 +23,20 @@ test('latency CDF: one polyline per series, names escaped, ends at fraction 1', 
 
 test('throughput chart: a point per (series, level) and the levels as x labels', () => {
   const svg = throughputSvg('t', [
-    { name: 'a', points: [{ concurrency: 1, throughput: 50 }, { concurrency: 16, throughput: 150 }] },
-    { name: 'b', points: [{ concurrency: 1, throughput: 20 }, { concurrency: 16, throughput: 25 }] },
+    {
+      name: 'a',
+      points: [
+        { concurrency: 1, throughput: 50 },
+        { concurrency: 16, throughput: 150 },
+      ],
+    },
+    {
+      name: 'b',
+      points: [
+        { concurrency: 1, throughput: 20 },
+        { concurrency: 16, throughput: 25 },
+      ],
+    },
   ]);
   assert.equal((svg.match(/<circle /g) ?? []).length, 4);
   assert.ok(svg.includes('>16</text>'));

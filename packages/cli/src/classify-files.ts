@@ -6,7 +6,11 @@ import { printClassification, printError, printJson, type ScoredLabel } from './
  * Classifies files in order with `classify`; a bad image (unreadable, corrupt, too large) is reported with its code
  * and skipped, the others still run. Returns the number of failures.
  */
-export async function classifyFiles(files: readonly string[], classify: (bytes: Uint8Array) => Promise<readonly ScoredLabel[]>, json: boolean): Promise<number> {
+export async function classifyFiles(
+  files: readonly string[],
+  classify: (bytes: Uint8Array) => Promise<readonly ScoredLabel[]>,
+  json: boolean,
+): Promise<number> {
   let failures = 0;
   for (const file of files) {
     try {
@@ -25,6 +29,9 @@ async function readImage(file: string): Promise<Uint8Array> {
   try {
     return await readFile(file);
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Image "${file}" does not exist or cannot be read.`, { details: { file }, cause });
+    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Image "${file}" does not exist or cannot be read.`, {
+      details: { file },
+      cause,
+    });
   }
 }

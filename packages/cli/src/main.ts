@@ -25,7 +25,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end through here with their own code 0; every other commander error is a usage error.
-      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return error.exitCode;
+      if (
+        error.exitCode === 0 ||
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return error.exitCode;
       return reportError(error, { json, usage: true });
     }
     return reportError(error, { json });
@@ -34,7 +40,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 /** The CLI's version: the `version` of its own package.json (dist/src/main.js -> ../../package.json). */
 export function cliVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return manifest.version;
 }
 
@@ -50,7 +58,10 @@ function buildProgram(): Command {
     .description('Low-latency image model serving on ONNX Runtime')
     .version(cliVersion())
     .option('--workspace <dir>', 'folder holding tachyon.json (default: searched from the working directory upward)')
-    .option('--model-path <dirs>', 'mirror folders for zoo models, ":"-separated (overrides TACHYON_MODEL_PATH and tachyon.json)')
+    .option(
+      '--model-path <dirs>',
+      'mirror folders for zoo models, ":"-separated (overrides TACHYON_MODEL_PATH and tachyon.json)',
+    )
     .option('--cache-dir <dir>', 'model download cache (overrides TACHYON_CACHE_DIR; default ~/.cache/tachyon)')
     .option('--offline', 'never download: use only the cache and the mirror folders')
     .exitOverride()
@@ -60,9 +71,20 @@ function buildProgram(): Command {
     .command('classify')
     .description('classify images with a zoo model or an .onnx file; prints the top-K labels per image')
     .argument('<images...>', 'JPEG, PNG or WebP files')
-    .option('-m, --model <id|file.onnx>', 'zoo id or .onnx file (default: defaultModel of tachyon.json, else resnet50-int8)')
-    .option('--preset <name>', 'preprocessing preset: torchvision224 | caffe227 | caffe224 (default: the model\'s, else from the input shape)')
-    .addOption(new Option('--output-kind <kind>', 'what the model outputs (default: the zoo model\'s, else probabilities when the graph ends in Softmax)').choices(['logits', 'probabilities']))
+    .option(
+      '-m, --model <id|file.onnx>',
+      'zoo id or .onnx file (default: defaultModel of tachyon.json, else resnet50-int8)',
+    )
+    .option(
+      '--preset <name>',
+      "preprocessing preset: torchvision224 | caffe227 | caffe224 (default: the model's, else from the input shape)",
+    )
+    .addOption(
+      new Option(
+        '--output-kind <kind>',
+        "what the model outputs (default: the zoo model's, else probabilities when the graph ends in Softmax)",
+      ).choices(['logits', 'probabilities']),
+    )
     .addOption(new Option('--top <k>', 'how many classes to print').default('5'))
     .option('--labels <file>', 'class names, one per line in output order (default: ImageNet)')
     .option('--json', 'one JSON object per line per image on stdout')
@@ -73,9 +95,15 @@ function buildProgram(): Command {
 
   program
     .command('train-head')
-    .description("train a classifier head on a featurizer's features of a folder of labelled images (one sub-folder per class); writes a service definition")
+    .description(
+      "train a classifier head on a featurizer's features of a folder of labelled images (one sub-folder per class); writes a service definition",
+    )
     .requiredOption('--featurizer <family|id>', 'zoo backbone, e.g. mobilenetv2 (with --dtype) or mobilenetv2-int8')
-    .addOption(new Option('--dtype <dtype>', 'backbone precision when --featurizer is a family').choices(['fp32', 'int8']).default('fp32'))
+    .addOption(
+      new Option('--dtype <dtype>', 'backbone precision when --featurizer is a family')
+        .choices(['fp32', 'int8'])
+        .default('fp32'),
+    )
     .requiredOption('--images <dir>', 'folder with one sub-folder of JPEG/PNG/WebP images per class')
     .requiredOption('-o, --out <file>', 'service definition zip to write')
     .option('--epochs <n>', 'training epochs (default 30)')
@@ -99,12 +127,18 @@ function buildProgram(): Command {
     .argument('<model>', 'zoo id or .onnx file (fp32)')
     .requiredOption('--calibration <dir>', 'folder of JPEG/PNG/WebP calibration images')
     .requiredOption('-o, --out <file>', 'int8 .onnx file to write')
-    .addOption(new Option('--method <method>', 'activation ranges from the calibration runs').choices(['minmax', 'entropy', 'percentile']).default('minmax'))
+    .addOption(
+      new Option('--method <method>', 'activation ranges from the calibration runs')
+        .choices(['minmax', 'entropy', 'percentile'])
+        .default('minmax'),
+    )
     .option('--per-channel', 'int8 weights with one scale per output channel (the default)', true)
     .option('--no-per-channel', 'one weight scale per tensor instead')
     .option('--samples <n>', 'calibration images, spread evenly over the sorted folder', '200')
     .option('--percentile <p>', 'kept percentile of |x| for --method percentile (default 99.999)')
-    .addOption(new Option('--activation-type <type>', 'activation element type').choices(['uint8', 'int8']).default('uint8'))
+    .addOption(
+      new Option('--activation-type <type>', 'activation element type').choices(['uint8', 'int8']).default('uint8'),
+    )
     .option('--preset <name>', "preprocessing preset (default: the zoo model's; required for a bare .onnx file)")
     .option('--json', 'print the report as JSON')
     .action(async (model: string, options, command: Command) => {
@@ -116,7 +150,10 @@ function buildProgram(): Command {
     .description('top-1/top-5 accuracy of one or two models on labelled images; with two, their difference')
     .argument('<models...>', 'zoo ids or .onnx files (e.g. the fp32 model, then its int8 version)')
     .requiredOption('--images <dir>', 'folder of the images')
-    .requiredOption('--labels <file>', 'labels.tsv: a header with file and class_index columns (or FILE<TAB>INDEX lines)')
+    .requiredOption(
+      '--labels <file>',
+      'labels.tsv: a header with file and class_index columns (or FILE<TAB>INDEX lines)',
+    )
     .option('--preset <name>', "preprocessing preset (default: the zoo model's, else torchvision224)")
     .option('--limit <n>', 'only the first N labelled images')
     .option('--json', 'print JSON')
@@ -148,17 +185,29 @@ function buildProgram(): Command {
     .command('create')
     .description('build image -> featurizer -> head -> classifier and save it as a zip')
     .requiredOption('-o, --out <file>', 'zip to write, e.g. model_def.zip')
-    .requiredOption('--featurizer <family>', 'zoo backbone: resnet50, resnet152, densenet121, vgg16, mobilenetv2, squeezenet1.1')
+    .requiredOption(
+      '--featurizer <family>',
+      'zoo backbone: resnet50, resnet152, densenet121, vgg16, mobilenetv2, squeezenet1.1',
+    )
     .addOption(new Option('--dtype <dtype>', 'backbone precision').choices(['fp32', 'int8']).default('fp32'))
     .option('--preset <name>', "preprocessing preset (default: the backbone's)")
-    .option('--head <file.onnx>', 'an ONNX head on the features instead of the backbone\'s own ImageNet head')
+    .option('--head <file.onnx>', "an ONNX head on the features instead of the backbone's own ImageNet head")
     .option('--keras <dir>', 'a Keras head (TensorFlow.js layers folder, e.g. from `tachyon train-head`)')
     .option('--labels <file>', 'class names of a custom head, one per line (default: <keras dir>/labels.txt)')
     .addOption(new Option('--output-kind <kind>', 'what a custom head outputs').choices(['logits', 'probabilities']))
     .addOption(new Option('--top <k>', 'classes returned per image').default('5'))
     .option('--name <name>', 'definition name (default: the zoo id)')
-    .option('--quantize-calibration <dir>', 'quantize the fp32 featurizer to int8 on save, calibrated on this folder of images (docs/quantization.md)')
-    .addOption(new Option('--quantize-method <method>', 'calibration method (default minmax)').choices(['minmax', 'entropy', 'percentile']))
+    .option(
+      '--quantize-calibration <dir>',
+      'quantize the fp32 featurizer to int8 on save, calibrated on this folder of images (docs/quantization.md)',
+    )
+    .addOption(
+      new Option('--quantize-method <method>', 'calibration method (default minmax)').choices([
+        'minmax',
+        'entropy',
+        'percentile',
+      ]),
+    )
     .option('--quantize-samples <n>', 'calibration images, spread evenly over the sorted folder (default 200)')
     .option('--json', 'print JSON')
     .action(async (options, command: Command) => {
@@ -197,10 +246,14 @@ function buildProgram(): Command {
 
   // workspaces and the model registry (docs/registry.md)
   const repeatable = (value: string, previous: string[] = []): string[] => [...previous, value];
-  const workspace = program.command('workspace').description('workspaces: tachyon.json, the model registry and the admin key');
+  const workspace = program
+    .command('workspace')
+    .description('workspaces: tachyon.json, the model registry and the admin key');
   workspace
     .command('create')
-    .description('create a workspace in DIR: tachyon.json, .tachyon/admin.key (mode 0600), the registry and the artifact folder')
+    .description(
+      'create a workspace in DIR: tachyon.json, .tachyon/admin.key (mode 0600), the registry and the artifact folder',
+    )
     .argument('<dir>', 'folder to create the workspace in (made if missing)')
     .option('--name <name>', 'workspace name (default: the folder name)')
     .option('--registry <file|url>', 'SQLite file relative to DIR, or a postgres:// URL (default: registry.db)')
@@ -220,8 +273,13 @@ function buildProgram(): Command {
     });
   workspace
     .command('migrate')
-    .description("move the workspace's embedded SQLite registry (rows, deployment rows and artifacts) into an empty PostgreSQL database and point tachyon.json at it")
-    .requiredOption('--to <url>', 'postgres://USER@HOST[:PORT]/DB, or postgres://USER@/DB?host=SOCKET_DIR (keep the password in PGPASSWORD)')
+    .description(
+      "move the workspace's embedded SQLite registry (rows, deployment rows and artifacts) into an empty PostgreSQL database and point tachyon.json at it",
+    )
+    .requiredOption(
+      '--to <url>',
+      'postgres://USER@HOST[:PORT]/DB, or postgres://USER@/DB?host=SOCKET_DIR (keep the password in PGPASSWORD)',
+    )
     .option('--keep-artifacts', 'leave artifacts in the artifact folder (only rows move)')
     .option('--json', 'print JSON')
     .action(async (options, command: Command) => {
@@ -229,7 +287,9 @@ function buildProgram(): Command {
       await runWorkspaceMigrate(options, command.optsWithGlobals<GlobalOptions>());
     });
 
-  const model = program.command('model').description('the model registry: versioned service definitions and ONNX models');
+  const model = program
+    .command('model')
+    .description('the model registry: versioned service definitions and ONNX models');
   model
     .command('register')
     .description('register a service-definition zip or an .onnx file as the next version of NAME')
@@ -264,7 +324,7 @@ function buildProgram(): Command {
     });
   model
     .command('download')
-    .description('write a version\'s artifact to a file (atomically, sha256 verified)')
+    .description("write a version's artifact to a file (atomically, sha256 verified)")
     .argument('<ref>', 'NAME (the latest) or NAME:VERSION')
     .requiredOption('-o, --out <file>', 'file to write, or an existing folder (gets NAME-VERSION.zip|.onnx)')
     .option('--json', 'print JSON')
@@ -274,7 +334,9 @@ function buildProgram(): Command {
     });
   model
     .command('delete')
-    .description('delete NAME:VERSION, or EVERY version of NAME when no version is given; refused while a deployment uses it')
+    .description(
+      'delete NAME:VERSION, or EVERY version of NAME when no version is given; refused while a deployment uses it',
+    )
     .argument('<ref>', 'NAME:VERSION, or NAME for all its versions')
     .option('--force', 'delete even while deployments use it (their holds are removed)')
     .option('--json', 'print JSON')
@@ -298,15 +360,35 @@ function buildProgram(): Command {
   const collectValues = (value: string, previous: string[] = []): string[] => [...previous, value];
   program
     .command('serve')
-    .description('serve models over HTTP (raw image, KServe v2, TF-Serving REST) and gRPC (KServe v2, TF-Serving); prints one JSON line when ready')
-    .option('-m, --model <ref>', 'zoo id, .onnx file or service-definition .zip; NAME=REF to serve several (repeatable; default: defaultModel of tachyon.json)', collectValues)
+    .description(
+      'serve models over HTTP (raw image, KServe v2, TF-Serving REST) and gRPC (KServe v2, TF-Serving); prints one JSON line when ready',
+    )
+    .option(
+      '-m, --model <ref>',
+      'zoo id, .onnx file or service-definition .zip; NAME=REF to serve several (repeatable; default: defaultModel of tachyon.json)',
+      collectValues,
+    )
     .option('--name <name>', 'the name clients use for a single --model (default: the zoo id or file base name)')
-    .option('--preset <name>', "preprocessing preset of plain models: torchvision224 | caffe227 | caffe224 (default: the zoo model's, else from the input shape)")
-    .addOption(new Option('--output-kind <kind>', "what plain models output (default: the zoo model's, else probabilities when the graph ends in Softmax)").choices(['logits', 'probabilities']))
-    .option('--host <host>', 'address to listen on; non-loopback needs --tls-cert/--tls-key and keys, or --insecure (default 127.0.0.1)')
+    .option(
+      '--preset <name>',
+      "preprocessing preset of plain models: torchvision224 | caffe227 | caffe224 (default: the zoo model's, else from the input shape)",
+    )
+    .addOption(
+      new Option(
+        '--output-kind <kind>',
+        "what plain models output (default: the zoo model's, else probabilities when the graph ends in Softmax)",
+      ).choices(['logits', 'probabilities']),
+    )
+    .option(
+      '--host <host>',
+      'address to listen on; non-loopback needs --tls-cert/--tls-key and keys, or --insecure (default 127.0.0.1)',
+    )
     .option('--http-port <port>', 'HTTP port, 0 = pick a free one (default 8000)')
     .option('--grpc-port <port>', 'gRPC port, 0 = pick a free one (default 8001)')
-    .option('--keys <file>', 'JSON {"primary": "...", "secondary": "..."}, re-read on SIGHUP (default: generated and printed once)')
+    .option(
+      '--keys <file>',
+      'JSON {"primary": "...", "secondary": "..."}, re-read on SIGHUP (default: generated and printed once)',
+    )
     .option('--tls-cert <file>', 'PEM certificate chain for HTTPS and gRPC TLS, re-read on SIGHUP')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--no-auth', 'accept requests without a key (loopback only)')
@@ -317,9 +399,25 @@ function buildProgram(): Command {
     .option('--max-connections <n>', 'open HTTP connections (default 1024)')
     .option('--drain-timeout <ms>', 'how long SIGTERM waits for in-flight requests (default 30000)')
     .option('--cors <origin>', 'allow this origin by CORS, "*" for any (repeatable; default: CORS off)', collectValues)
-    .option('--config <file>', 'JSON config file (docs/serve-config.md); flags and TACHYON_SERVE_* override it (default: $TACHYON_SERVE_CONFIG)')
-    .option('--print-config', 'print the effective config and where each value came from as JSON, then exit without serving')
-    .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .option(
+      '--config <file>',
+      'JSON config file (docs/serve-config.md); flags and TACHYON_SERVE_* override it (default: $TACHYON_SERVE_CONFIG)',
+    )
+    .option(
+      '--print-config',
+      'print the effective config and where each value came from as JSON, then exit without serving',
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level (default info)').choices([
+        'fatal',
+        'error',
+        'warn',
+        'info',
+        'debug',
+        'trace',
+        'silent',
+      ]),
+    )
     .option('--max-batch-size <n>', 'most images in one batched model call (default 8)')
     .option('--max-queue-delay-ms <ms>', 'how long the oldest request may wait for a batch to fill (default 0)')
     .option('--max-queue-size <n>', 'requests waiting per model; beyond it TCH_ERR_QUEUE_FULL (default 64)')

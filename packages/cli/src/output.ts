@@ -34,7 +34,8 @@ export function reportError(error: unknown, options: { json?: boolean; usage?: b
   const exitCode = options.usage === true ? EXIT_USAGE : code || argument ? 1 : 70;
   if (options.json === true) {
     const message = error instanceof Error ? error.message.replace(/^error: /, '') : String(error);
-    const jsonCode = code ?? (options.usage === true ? 'TCH_ERR_USAGE' : argument ? 'TCH_ERR_INVALID_ARGUMENT' : 'TCH_ERR_INTERNAL');
+    const jsonCode =
+      code ?? (options.usage === true ? 'TCH_ERR_USAGE' : argument ? 'TCH_ERR_INVALID_ARGUMENT' : 'TCH_ERR_INTERNAL');
     const details = e.details !== undefined && e.details !== null && typeof e.details === 'object' ? e.details : {};
     printJson({ error: message, code: jsonCode, details });
     return exitCode;
@@ -49,7 +50,9 @@ export function reportError(error: unknown, options: { json?: boolean; usage?: b
 /**
  * Download progress on stderr: a redrawn bar on a TTY; elsewhere (CI logs) one line per 10 %, so a log shows it move.
  */
-export function createProgressPrinter(stream: { isTTY?: boolean; write(s: string): unknown } = process.stderr): ((p: { id: string; received: number; total: number }) => void) | undefined {
+export function createProgressPrinter(
+  stream: { isTTY?: boolean; write(s: string): unknown } = process.stderr,
+): ((p: { id: string; received: number; total: number }) => void) | undefined {
   if (!stream.isTTY) {
     let lastStep = -1;
     return ({ id, received, total }) => {
@@ -67,7 +70,9 @@ export function createProgressPrinter(stream: { isTTY?: boolean; write(s: string
     last = percent;
     const width = 30;
     const filled = Math.round((percent / 100) * width);
-    stream.write(`\r${id} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent}% ${(received / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB`);
+    stream.write(
+      `\r${id} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent}% ${(received / 1e6).toFixed(1)}/${(total / 1e6).toFixed(1)} MB`,
+    );
     if (received >= total) stream.write('\n');
   };
 }
@@ -86,5 +91,7 @@ export function printClassification(file: string, top: readonly ScoredLabel[], j
   }
   printLine(basename(file));
   const width = Math.max(...top.map((t) => t.label.length));
-  top.forEach((t, i) => printLine(`  ${i + 1}. ${t.label.padEnd(width)}  ${(t.score * 100).toFixed(2).padStart(6)}%  (class ${t.index})`));
+  top.forEach((t, i) =>
+    printLine(`  ${i + 1}. ${t.label.padEnd(width)}  ${(t.score * 100).toFixed(2).padStart(6)}%  (class ${t.index})`),
+  );
 }

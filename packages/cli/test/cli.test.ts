@@ -13,7 +13,11 @@ const GOLDFISH = image('n01443537_goldfish.JPEG');
 
 const tachyon = runTachyon;
 
-const jsonLines = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+const jsonLines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, any>);
 
 test('--help is fast: it loads neither onnxruntime nor sharp', (t) => {
   const dir = tempDir(t, 'tachyon-cli-');
@@ -32,11 +36,20 @@ test('--help is fast: it loads neither onnxruntime nor sharp', (t) => {
 });
 
 test('classify --json prints one JSON object per image with probabilities, top-5 by default', (t) => {
-  const r = tachyon(['--model-path', MODELS, 'classify', '--json', '-m', 'mobilenetv2-int8', TENCH, GOLDFISH], tempDir(t, 'tachyon-cli-'));
+  const r = tachyon(
+    ['--model-path', MODELS, 'classify', '--json', '-m', 'mobilenetv2-int8', TENCH, GOLDFISH],
+    tempDir(t, 'tachyon-cli-'),
+  );
   assert.equal(r.code, 0, r.stderr);
   const lines = jsonLines(r.stdout);
-  assert.deepEqual(lines.map((l) => l['file']), [TENCH, GOLDFISH]);
-  assert.deepEqual(lines.map((l) => l['top'][0].label), ['tench', 'goldfish']);
+  assert.deepEqual(
+    lines.map((l) => l['file']),
+    [TENCH, GOLDFISH],
+  );
+  assert.deepEqual(
+    lines.map((l) => l['top'][0].label),
+    ['tench', 'goldfish'],
+  );
   for (const line of lines) {
     assert.equal(line['top'].length, 5);
     const scores = line['top'].map((e: { score: number }) => e.score);
@@ -46,7 +59,10 @@ test('classify --json prints one JSON object per image with probabilities, top-5
 });
 
 test('classify: the human output names the labels; --top changes the count', (t) => {
-  const r = tachyon(['--model-path', MODELS, 'classify', '--top', '2', '-m', 'mobilenetv2-fp32', GOLDFISH], tempDir(t, 'tachyon-cli-'));
+  const r = tachyon(
+    ['--model-path', MODELS, 'classify', '--top', '2', '-m', 'mobilenetv2-fp32', GOLDFISH],
+    tempDir(t, 'tachyon-cli-'),
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^n01443537_goldfish\.JPEG\n {2}1\. goldfish +\d+\.\d\d%/);
   assert.equal(r.stdout.trim().split('\n').length, 3);
@@ -58,7 +74,10 @@ test('classify: a bad image is reported with its code, the others still run, exi
   writeFileSync(truncated, readFileSync(TENCH).subarray(0, 2000));
   const text = join(dir, 'notes.txt');
   writeFileSync(text, 'not an image');
-  const r = tachyon(['--model-path', MODELS, 'classify', '--json', '-m', 'mobilenetv2-int8', truncated, TENCH, text], dir);
+  const r = tachyon(
+    ['--model-path', MODELS, 'classify', '--json', '-m', 'mobilenetv2-int8', truncated, TENCH, text],
+    dir,
+  );
   assert.equal(r.code, 1);
   const lines = jsonLines(r.stdout);
   assert.equal(lines[0]!['error'].code, 'TCH_ERR_IMAGE_CORRUPT');
@@ -67,7 +86,10 @@ test('classify: a bad image is reported with its code, the others still run, exi
 });
 
 test('classify an .onnx file with a preset: softmax output is detected as probabilities', (t) => {
-  const r = tachyon(['classify', '--json', '-m', join(MODELS, 'squeezenet1.1-fp32.onnx'), '--preset', 'caffe227', GOLDFISH], tempDir(t, 'tachyon-cli-'));
+  const r = tachyon(
+    ['classify', '--json', '-m', join(MODELS, 'squeezenet1.1-fp32.onnx'), '--preset', 'caffe227', GOLDFISH],
+    tempDir(t, 'tachyon-cli-'),
+  );
   assert.equal(r.code, 0, r.stderr);
   const [line] = jsonLines(r.stdout);
   assert.equal(line!['top'][0].label, 'goldfish');
@@ -108,7 +130,10 @@ test('errors: unknown model and an offline pull exit 1 with the code on stderr a
 });
 
 test('classify a bare .onnx file with no flags: preset from its 227 px input, probabilities from its Softmax', (t) => {
-  const r = tachyon(['classify', '--json', '-m', join(MODELS, 'squeezenet1.1-fp32.onnx'), GOLDFISH], tempDir(t, 'tachyon-cli-'));
+  const r = tachyon(
+    ['classify', '--json', '-m', join(MODELS, 'squeezenet1.1-fp32.onnx'), GOLDFISH],
+    tempDir(t, 'tachyon-cli-'),
+  );
   assert.equal(r.code, 0, r.stderr);
   const [line] = jsonLines(r.stdout);
   assert.equal(line!['top'][0].label, 'goldfish');
@@ -116,13 +141,23 @@ test('classify a bare .onnx file with no flags: preset from its 227 px input, pr
 });
 
 test('classify with 400 image paths (about 30 KB of arguments) answers every one of them in order', (t) => {
-  const labels = readFileSync(join(SHARED_MODELS, '..', 'images', 'imagenet-sample', 'labels.tsv'), 'utf8').trim().split('\n').slice(1, 401);
+  const labels = readFileSync(join(SHARED_MODELS, '..', 'images', 'imagenet-sample', 'labels.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1, 401);
   const files = labels.map((line) => image(line.split('\t')[0]!));
   assert.ok(files.join(' ').length > 25_000);
-  const r = tachyon(['classify', '--json', '-m', 'mobilenetv2-int8', '--top', '1', ...files], tempDir(t, 'tachyon-cli-'), { mirrors: true });
+  const r = tachyon(
+    ['classify', '--json', '-m', 'mobilenetv2-int8', '--top', '1', ...files],
+    tempDir(t, 'tachyon-cli-'),
+    { mirrors: true },
+  );
   assert.equal(r.code, 0, r.stderr.slice(0, 2000));
   const lines = jsonLines(r.stdout);
-  assert.deepEqual(lines.map((l) => l['file']), files);
+  assert.deepEqual(
+    lines.map((l) => l['file']),
+    files,
+  );
   // MobileNetV2 int8 gets about 84 % of the sample set right: most of these must match their labels.
   const right = lines.filter((l, i) => String(l['top'][0].index) === labels[i]!.split('\t')[1]).length;
   assert.ok(right > 300, `${right} of 400 right`);

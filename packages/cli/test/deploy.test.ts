@@ -72,13 +72,19 @@ test('deploy, services, service show, keys, logs, update and delete with --json 
 
   const deployed = await json<Status>(['deploy', 'fish', '--model', 'mnv2:1', '--tls', 'none'], dir);
   assert.equal(deployed.state, 'Healthy');
-  assert.deepEqual([deployed.spec.model, deployed.spec.tls, deployed.spec.workers ?? 1], [{ name: 'mnv2', version: 1 }, 'none', 1]);
+  assert.deepEqual(
+    [deployed.spec.model, deployed.spec.tls, deployed.spec.workers ?? 1],
+    [{ name: 'mnv2', version: 1 }, 'none', 1],
+  );
   assert.match(deployed.scoringUri ?? '', /^http:\/\/127\.0\.0\.1:\d+\/v1\/services\/fish\/classify$/);
   const again = await json<Status>(['deploy', 'fish', '--model', 'mnv2:1', '--tls', 'none'], dir);
   assert.equal(again.generation, deployed.generation, 'deploying the same spec changes nothing');
 
   const list = await json<Status[]>(['services'], dir);
-  assert.deepEqual(list.map((s) => [s.name, s.state]), [['fish', 'Healthy']]);
+  assert.deepEqual(
+    list.map((s) => [s.name, s.state]),
+    [['fish', 'Healthy']],
+  );
   const table = await tachyon(['services'], dir);
   assert.match(table.stdout, /^NAME\s+STATE\s+MODEL\s+RESTARTS\s+SCORING URI\nfish\s+Healthy\s+mnv2:1\s+0\s+http:/);
   assert.equal((await json<Status>(['service', 'show', 'fish'], dir)).pid, deployed.pid);
@@ -118,5 +124,9 @@ test('deploy misuse is reported before anything starts', async (t) => {
   const unknown = await tachyon(['deploy', 'fish', '--model', 'nope:1', '--tls', 'none'], dir);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /TCH_ERR_REGISTRY_MODEL_NOT_FOUND/);
-  assert.equal(existsSync(join(dir, '.tachyon', 'daemon.json')), false, 'no daemon was started for a model that does not exist');
+  assert.equal(
+    existsSync(join(dir, '.tachyon', 'daemon.json')),
+    false,
+    'no daemon was started for a model that does not exist',
+  );
 });

@@ -19,7 +19,11 @@ test('usage errors exit 2; with --json they are one JSON object on stdout and no
   const json = tachyon('quickstart', '--json', '--no-such-flag');
   assert.equal(json.status, 2);
   assert.equal(json.stderr, '');
-  assert.deepEqual(JSON.parse(json.stdout), { error: "unknown option '--no-such-flag'", code: 'TCH_ERR_USAGE', details: {} });
+  assert.deepEqual(JSON.parse(json.stdout), {
+    error: "unknown option '--no-such-flag'",
+    code: 'TCH_ERR_USAGE',
+    details: {},
+  });
 });
 
 test('with --json a rejected value and a reported error are JSON on stdout: {"error", "code", "details"}', () => {
@@ -30,7 +34,15 @@ test('with --json a rejected value and a reported error are JSON on stdout: {"er
   assert.equal(parsed.code, 'TCH_ERR_INVALID_ARGUMENT');
   assert.match(parsed.error, /--calls/);
   assert.deepEqual(parsed.details, {});
-  const offline = tachyon('--offline', '--cache-dir', join(tmpdir(), 'tachyon-none'), 'quickstart', '--model', 'resnet50-int8', '--json');
+  const offline = tachyon(
+    '--offline',
+    '--cache-dir',
+    join(tmpdir(), 'tachyon-none'),
+    'quickstart',
+    '--model',
+    'resnet50-int8',
+    '--json',
+  );
   assert.equal(offline.status, 1);
   const reported = JSON.parse(offline.stdout) as { code: string };
   assert.equal(reported.code, 'TCH_ERR_ZOO_FETCH_FAILED');
@@ -48,7 +60,14 @@ test('tachyon completion bash|zsh prints a script bash accepts; another shell is
     }
     const syntax = spawnSync('bash', ['-n', join(dir, 'bash')], { encoding: 'utf8' });
     assert.equal(syntax.status, 0, syntax.stderr);
-    const words = spawnSync('bash', ['-c', `source ${join(dir, 'bash')}; COMP_WORDS=(tachyon zoo ""); COMP_CWORD=2; _tachyon; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
+    const words = spawnSync(
+      'bash',
+      [
+        '-c',
+        `source ${join(dir, 'bash')}; COMP_WORDS=(tachyon zoo ""); COMP_CWORD=2; _tachyon; echo "\${COMPREPLY[@]}"`,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.match(words.stdout, /\blist\b/);
     assert.match(words.stdout, /\bpull\b/);
     assert.equal(tachyon('completion', 'fish').status, 2);

@@ -11,8 +11,15 @@ const repoRoot = join(cliRoot, '..', '..');
 const bin = join(cliRoot, 'bin', 'tachyon.js');
 
 interface Manifest {
-  name: string; version: string; private?: boolean; license?: string; files?: string[]; engines?: { node?: string };
-  repository?: { directory?: string }; exports?: unknown; scripts?: Record<string, string>;
+  name: string;
+  version: string;
+  private?: boolean;
+  license?: string;
+  files?: string[];
+  engines?: { node?: string };
+  repository?: { directory?: string };
+  exports?: unknown;
+  scripts?: Record<string, string>;
   dependencies?: Record<string, string>;
 }
 const readJson = (file: string): Manifest => JSON.parse(readFileSync(file, 'utf8')) as Manifest;
@@ -44,7 +51,9 @@ test('every workspace package is publishable: license, files without tests, repo
   assert.ok(existsSync(join(repoRoot, 'LICENSE')));
   const names = new Set<string>();
   // packages/test-support is the one private, dev-only workspace (shared test helpers): it is never published.
-  const packages = (root as unknown as { workspaces: string[] }).workspaces.filter((ws) => ws.startsWith('packages/') && ws !== 'packages/test-support');
+  const packages = (root as unknown as { workspaces: string[] }).workspaces.filter(
+    (ws) => ws.startsWith('packages/') && ws !== 'packages/test-support',
+  );
   assert.equal(packages.length, 7);
   assert.equal(readJson(join(repoRoot, 'packages/test-support/package.json')).private, true);
   for (const ws of packages) {

@@ -30,7 +30,14 @@ function fails(args: string[], cwd: string, code: string): string {
   const r = tachyon(args, cwd);
   assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout} ${r.stderr}`);
   // Off a TTY, progress lines (`file: 40% ...`) may come first on stderr; the error is the first other line.
-  assert.match(r.stderr.split('\n').filter((l) => !/: \d+% [\d.]+\/[\d.]+ MB$/.test(l)).join('\n'), new RegExp(`^error ${code}: `), r.stderr);
+  assert.match(
+    r.stderr
+      .split('\n')
+      .filter((l) => !/: \d+% [\d.]+\/[\d.]+ MB$/.test(l))
+      .join('\n'),
+    new RegExp(`^error ${code}: `),
+    r.stderr,
+  );
   assert.equal(r.stdout, '');
   return r.stderr;
 }
@@ -40,7 +47,10 @@ const sha256 = (path: string) => createHash('sha256').update(readFileSync(path))
 test('workspace create / show / show --admin-key; a second create is refused', (t) => {
   const dir = tempDir(t, 'tachyon-registry-cli-');
   const created = json(['workspace', 'create', 'ws', '--name', 'demo'], dir);
-  assert.deepEqual([created.name, created.root, created.registry], ['demo', join(dir, 'ws'), join(dir, 'ws', 'registry.db')]);
+  assert.deepEqual(
+    [created.name, created.root, created.registry],
+    ['demo', join(dir, 'ws'), join(dir, 'ws', 'registry.db')],
+  );
   const keyFile = join(dir, 'ws', '.tachyon', 'admin.key');
   assert.equal(statSync(keyFile).mode & 0o777, 0o600);
 
@@ -63,7 +73,23 @@ test('model register / list / show / download / tag / delete with --json', (t) =
   const dir = tempDir(t, 'tachyon-registry-cli-');
   json(['workspace', 'create', 'ws'], dir);
   const w = ['--workspace', 'ws'];
-  const v1 = json([...w, 'model', 'register', SQUEEZENET, '--name', 'squeezenet', '--description', 'SqueezeNet 1.1', '--tag', 'stage=dev', '--tag', 'team=cv'], dir);
+  const v1 = json(
+    [
+      ...w,
+      'model',
+      'register',
+      SQUEEZENET,
+      '--name',
+      'squeezenet',
+      '--description',
+      'SqueezeNet 1.1',
+      '--tag',
+      'stage=dev',
+      '--tag',
+      'team=cv',
+    ],
+    dir,
+  );
   assert.deepEqual(v1, { name: 'squeezenet', version: 1, sha256: sha256(SQUEEZENET), size: statSync(SQUEEZENET).size });
   const v2 = json([...w, 'model', 'register', MOBILENET_INT8, '--name', 'squeezenet'], dir);
   assert.deepEqual([v2.version, v2.sha256], [2, sha256(MOBILENET_INT8)]);
@@ -71,10 +97,16 @@ test('model register / list / show / download / tag / delete with --json', (t) =
 
   const list = json([...w, 'model', 'list'], dir);
   assert.ok(Array.isArray(list));
-  assert.deepEqual(list.map((r: any) => `${r.name}:${r.version}`), ['other:1', 'squeezenet:1', 'squeezenet:2']);
+  assert.deepEqual(
+    list.map((r: any) => `${r.name}:${r.version}`),
+    ['other:1', 'squeezenet:1', 'squeezenet:2'],
+  );
   assert.deepEqual(Object.keys(list[1]).slice(0, 4), ['name', 'version', 'sha256', 'size']);
   assert.equal(list[1].kind, 'onnx');
-  assert.deepEqual(json([...w, 'model', 'list', '--tag', 'stage=dev'], dir).map((r: any) => r.version), [1]);
+  assert.deepEqual(
+    json([...w, 'model', 'list', '--tag', 'stage=dev'], dir).map((r: any) => r.version),
+    [1],
+  );
 
   const shown = json([...w, 'model', 'show', 'squeezenet:1'], dir);
   assert.deepEqual([shown.version, shown.description, shown.tags], [1, 'SqueezeNet 1.1', { stage: 'dev', team: 'cv' }]);
@@ -88,10 +120,24 @@ test('model register / list / show / download / tag / delete with --json', (t) =
   const tagged = json([...w, 'model', 'tag', 'squeezenet:1', 'stage=prod', 'owner=ana', '--remove', 'team'], dir);
   assert.deepEqual(tagged.tags, { owner: 'ana', stage: 'prod' });
 
-  assert.deepEqual(json([...w, 'model', 'delete', 'squeezenet:1'], dir).deleted.map((r: any) => r.version), [1]);
-  assert.deepEqual(json([...w, 'model', 'delete', 'squeezenet'], dir).deleted.map((r: any) => r.version), [2], 'a bare name deletes every version');
-  assert.deepEqual(json([...w, 'model', 'list'], dir).map((r: any) => r.name), ['other']);
-  assert.equal(json([...w, 'model', 'register', SQUEEZENET, '--name', 'squeezenet'], dir).version, 3, 'numbers are never reused');
+  assert.deepEqual(
+    json([...w, 'model', 'delete', 'squeezenet:1'], dir).deleted.map((r: any) => r.version),
+    [1],
+  );
+  assert.deepEqual(
+    json([...w, 'model', 'delete', 'squeezenet'], dir).deleted.map((r: any) => r.version),
+    [2],
+    'a bare name deletes every version',
+  );
+  assert.deepEqual(
+    json([...w, 'model', 'list'], dir).map((r: any) => r.name),
+    ['other'],
+  );
+  assert.equal(
+    json([...w, 'model', 'register', SQUEEZENET, '--name', 'squeezenet'], dir).version,
+    3,
+    'numbers are never reused',
+  );
 });
 
 test('the workspace is found from the working directory upward; human output', (t) => {
@@ -130,5 +176,8 @@ test('bad input: names, missing files, corrupt artifacts, deleting a deployed mo
   }
   const refused = fails([...w, 'model', 'delete', 'm:1'], dir, 'TCH_ERR_REGISTRY_IN_USE');
   assert.match(refused, /"web"/);
-  assert.deepEqual(json([...w, 'model', 'delete', 'm:1', '--force'], dir).deleted.map((r: any) => r.version), [1]);
+  assert.deepEqual(
+    json([...w, 'model', 'delete', 'm:1', '--force'], dir).deleted.map((r: any) => r.version),
+    [1],
+  );
 });

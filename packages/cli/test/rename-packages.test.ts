@@ -19,18 +19,29 @@ test('rename-packages: scoped names, the SDK import, install commands and manife
     `// \`npm i ${T}\` users; the tachyon command`,
   ].join('\n');
   const out = renameText('packages/cli/src/x.ts', ts);
-  assert.equal(out, [
-    "import { TachyonError } from '@tachyon-serve/protocol';",
-    "import type { Model } from 'tachyon-serve';",
-    "const sdk = await import('tachyon-serve');",
-    "type Sdk = typeof import('tachyon-serve');",
-    "const program = new Command('tachyon');",
-    '// `npm i tachyon-serve` users; the tachyon command',
-  ].join('\n'));
+  assert.equal(
+    out,
+    [
+      "import { TachyonError } from '@tachyon-serve/protocol';",
+      "import type { Model } from 'tachyon-serve';",
+      "const sdk = await import('tachyon-serve');",
+      "type Sdk = typeof import('tachyon-serve');",
+      "const program = new Command('tachyon');",
+      '// `npm i tachyon-serve` users; the tachyon command',
+    ].join('\n'),
+  );
   assert.equal(renameText('packages/cli/src/x.ts', out), out, 'idempotent');
 
-  const manifest = JSON.stringify({ name: T, bin: { tachyon: 'bin/tachyon.js' }, dependencies: { [T]: '0.1.0', [`${SCOPE}core`]: '0.1.0', commander: '14' } });
-  const renamed = JSON.parse(renameText('packages/sdk/package.json', manifest)) as { name: string; bin: object; dependencies: object };
+  const manifest = JSON.stringify({
+    name: T,
+    bin: { tachyon: 'bin/tachyon.js' },
+    dependencies: { [T]: '0.1.0', [`${SCOPE}core`]: '0.1.0', commander: '14' },
+  });
+  const renamed = JSON.parse(renameText('packages/sdk/package.json', manifest)) as {
+    name: string;
+    bin: object;
+    dependencies: object;
+  };
   assert.equal(renamed.name, 'tachyon-serve');
   assert.deepEqual(renamed.bin, { tachyon: 'bin/tachyon.js' });
   assert.deepEqual(renamed.dependencies, { '@tachyon-serve/core': '0.1.0', commander: '14', 'tachyon-serve': '0.1.0' });
@@ -38,5 +49,8 @@ test('rename-packages: scoped names, the SDK import, install commands and manife
   assert.equal(again, renameText('packages/sdk/package.json', manifest));
 
   const md = `npm run build -w ${SCOPE}dashboard\nstill says \`${SCOPE}\` <!-- rename:keep -->\n`;
-  assert.equal(renameText('README.md', md), `npm run build -w @tachyon-serve/dashboard\nstill says \`${SCOPE}\` <!-- rename:keep -->\n`);
+  assert.equal(
+    renameText('README.md', md),
+    `npm run build -w @tachyon-serve/dashboard\nstill says \`${SCOPE}\` <!-- rename:keep -->\n`,
+  );
 });

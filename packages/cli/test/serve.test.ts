@@ -11,7 +11,11 @@ import { tempDir } from '@tachyon-serve/test-support';
 /** Runs `tachyon serve ARGS` in `cwd` with `env` added to a caller environment cleared of TACHYON_*. */
 function serve(args: readonly string[], cwd: string, env: Record<string, string> = {}) {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TACHYON_')));
-  const r = spawnSync(process.execPath, [BIN, 'serve', ...args], { cwd, env: { ...base, TACHYON_CACHE_DIR: join(cwd, 'cache'), ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, 'serve', ...args], {
+    cwd,
+    env: { ...base, TACHYON_CACHE_DIR: join(cwd, 'cache'), ...env },
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -48,11 +52,25 @@ test('--print-config: every option from the highest layer that sets it, and whic
     keysFile: 'keys.json',
     scheduler: { maxQueueDelayMs: 30, maxBatchSize: 32 },
   });
-  const printed = printConfig(['--config', 'conf/serve.json', '--http-port', '1001', '--max-batch-size', '4', '--no-metrics', '--log-level', 'warn'], dir, {
-    TACHYON_SERVE_WORKERS: '2',
-    TACHYON_SERVE_HTTP_PORT: '2001',
-    TACHYON_SERVE_MAX_QUEUE_DELAY_MS: '3',
-  });
+  const printed = printConfig(
+    [
+      '--config',
+      'conf/serve.json',
+      '--http-port',
+      '1001',
+      '--max-batch-size',
+      '4',
+      '--no-metrics',
+      '--log-level',
+      'warn',
+    ],
+    dir,
+    {
+      TACHYON_SERVE_WORKERS: '2',
+      TACHYON_SERVE_HTTP_PORT: '2001',
+      TACHYON_SERVE_MAX_QUEUE_DELAY_MS: '3',
+    },
+  );
   const expected: Record<string, [unknown, string]> = {
     httpPort: [1001, 'flag'],
     logLevel: ['warn', 'flag'],
@@ -83,10 +101,13 @@ test('--print-config: every option from the highest layer that sets it, and whic
   assert.deepEqual(JSON.parse(JSON.stringify(again)), printed.config);
 });
 
-test('without --config: existing flags, TACHYON_SERVE_CONFIG, and tachyon.json\'s defaultModel with --name', (t) => {
+test("without --config: existing flags, TACHYON_SERVE_CONFIG, and tachyon.json's defaultModel with --name", (t) => {
   const dir = tempDir(t, 'tachyon-serve-cli-');
   writeJson(join(dir, 'tachyon.json'), { defaultModel: 'squeezenet1.1-fp32' });
-  const named = printConfig(['--name', 'sq', '--no-auth', '--cors', 'https://a.example', '--cors', 'https://b.example', '--no-batching'], dir);
+  const named = printConfig(
+    ['--name', 'sq', '--no-auth', '--cors', 'https://a.example', '--cors', 'https://b.example', '--no-batching'],
+    dir,
+  );
   assert.deepEqual(named.config['models'], [{ name: 'sq', source: 'squeezenet1.1-fp32' }]);
   assert.equal(named.sources['models'], 'workspace');
   assert.equal(named.config['noAuth'], true);
@@ -95,11 +116,19 @@ test('without --config: existing flags, TACHYON_SERVE_CONFIG, and tachyon.json\'
   assert.equal(named.sources['scheduler.batching'], 'flag');
   assert.equal(named.files.config, null);
 
-  const viaEnv = writeJson(join(dir, 'env.json'), { models: [{ name: 'e', source: 'mobilenetv2-int8' }], httpPort: 7000 });
-  const fromEnv = printConfig(['--model', 'a=mobilenetv2-int8', '--model', 'b=x.zip'], dir, { TACHYON_SERVE_CONFIG: 'env.json' });
+  const viaEnv = writeJson(join(dir, 'env.json'), {
+    models: [{ name: 'e', source: 'mobilenetv2-int8' }],
+    httpPort: 7000,
+  });
+  const fromEnv = printConfig(['--model', 'a=mobilenetv2-int8', '--model', 'b=x.zip'], dir, {
+    TACHYON_SERVE_CONFIG: 'env.json',
+  });
   assert.equal(fromEnv.files.config, viaEnv);
   assert.equal(fromEnv.config['httpPort'], 7000);
-  assert.deepEqual(fromEnv.config['models'], [{ name: 'a', source: 'mobilenetv2-int8' }, { name: 'b', source: join(dir, 'x.zip') }]);
+  assert.deepEqual(fromEnv.config['models'], [
+    { name: 'a', source: 'mobilenetv2-int8' },
+    { name: 'b', source: join(dir, 'x.zip') },
+  ]);
   assert.equal(fromEnv.sources['models'], 'flag');
 
   const registry = printConfig(['--model', 'r=registry:flowers'], dir);
@@ -118,17 +147,28 @@ test('a bad config file, a bad variable, a bad tachyon.json "server": exit 1 wit
   assert.equal(file.code, 1);
   assert.equal(file.stdout, '');
   assert.match(file.stderr, /^error TCH_ERR_CONFIG_FILE_INVALID: Config file ".*bad\.json" has 3 issues: /);
-  for (const part of ['/htppPort: is not a known option (did you mean "httpPort"?)', '/workers: must be >= 1', '/models/0/source: is required']) assert.ok(file.stderr.includes(part), part);
+  for (const part of [
+    '/htppPort: is not a known option (did you mean "httpPort"?)',
+    '/workers: must be >= 1',
+    '/models/0/source: is required',
+  ])
+    assert.ok(file.stderr.includes(part), part);
 
   const env = serve(['--print-config'], dir, { TACHYON_SERVE_HTTP_PORT: 'http', TACHYON_SERVE_LOG_LEVEL: 'loud' });
   assert.equal(env.code, 1);
-  assert.match(env.stderr, /^error TCH_ERR_CONFIG_INVALID: The environment has 2 invalid variables: .*TACHYON_SERVE_HTTP_PORT must be an integer/);
+  assert.match(
+    env.stderr,
+    /^error TCH_ERR_CONFIG_INVALID: The environment has 2 invalid variables: .*TACHYON_SERVE_HTTP_PORT must be an integer/,
+  );
   assert.match(env.stderr, /TACHYON_SERVE_LOG_LEVEL must be one of/);
 
   writeJson(join(dir, 'tachyon.json'), { server: { workers: 'two' } });
   const ws = serve(['--print-config'], dir);
   assert.equal(ws.code, 1);
-  assert.match(ws.stderr, /^error TCH_ERR_CONFIG_INVALID: Workspace config ".*tachyon\.json" section "server" has 1 issue: \/server\/workers: must be an integer\./);
+  assert.match(
+    ws.stderr,
+    /^error TCH_ERR_CONFIG_INVALID: Workspace config ".*tachyon\.json" section "server" has 1 issue: \/server\/workers: must be an integer\./,
+  );
 });
 
 test('an error compileServeOptions finds says which layer set the option', (t) => {
@@ -138,7 +178,10 @@ test('an error compileServeOptions finds says which layer set the option', (t) =
   assert.equal(ports.code, 1);
   assert.match(ports.stderr, /^error: grpcPort: must differ from httpPort \(9000\) \(set by a command-line flag\)\./);
   const auth = serve(['--config', 'serve.json', '--print-config'], dir, { TACHYON_SERVE_NO_AUTH: 'true' });
-  assert.match(auth.stderr, /^error: noAuth: cannot be combined with keysFile \(set by a TACHYON_SERVE_\* environment variable\)\./);
+  assert.match(
+    auth.stderr,
+    /^error: noAuth: cannot be combined with keysFile \(set by a TACHYON_SERVE_\* environment variable\)\./,
+  );
   const flag = serve(['--max-queue-delay-ms', 'soon', '--print-config'], dir);
   assert.match(flag.stderr, /^error: --max-queue-delay-ms: expected a number >= 0, got "soon"\./);
 });

@@ -20,7 +20,22 @@ test('train-head writes a service definition with the trained head; a second run
     mkdirSync(join(dir, 'photos', label), { recursive: true });
     for (const f of files) copyFileSync(join(SAMPLE, f), join(dir, 'photos', label, f));
   }
-  const args = ['train-head', '--featurizer', 'mobilenetv2', '--images', 'photos', '-o', 'fishdog.zip', '--epochs', '5', '--validation-split', '0.34', '--seed', '1', '--json'];
+  const args = [
+    'train-head',
+    '--featurizer',
+    'mobilenetv2',
+    '--images',
+    'photos',
+    '-o',
+    'fishdog.zip',
+    '--epochs',
+    '5',
+    '--validation-split',
+    '0.34',
+    '--seed',
+    '1',
+    '--json',
+  ];
   const first = tachyon(args, dir);
   assert.equal(first.code, 0, first.stderr);
   const summary = JSON.parse(first.stdout);
@@ -35,7 +50,10 @@ test('train-head writes a service definition with the trained head; a second run
 
   const inspect = tachyon(['svcdef', 'inspect', '--json', 'fishdog.zip'], dir);
   assert.equal(inspect.code, 0, inspect.stderr);
-  assert.deepEqual(JSON.parse(inspect.stdout).manifest.stages.map((s: { kind: string }) => s.kind), ['image', 'featurizer', 'keras', 'classifier']);
+  assert.deepEqual(
+    JSON.parse(inspect.stdout).manifest.stages.map((s: { kind: string }) => s.kind),
+    ['image', 'featurizer', 'keras', 'classifier'],
+  );
   const run = tachyon(['svcdef', 'run', '--json', 'fishdog.zip', join(SAMPLE, 'n01443537_goldfish.JPEG')], dir);
   assert.equal(run.code, 0, run.stderr);
   const top = JSON.parse(run.stdout).top;

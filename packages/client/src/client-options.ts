@@ -45,12 +45,19 @@ export interface ClientConfig {
   readonly connections: number;
 }
 
-export const CLIENT_DEFAULTS = Object.freeze({ timeoutMs: 30_000, retries: 2, backoffMs: 50, maxBackoffMs: 1000, connections: 8 });
+export const CLIENT_DEFAULTS = Object.freeze({
+  timeoutMs: 30_000,
+  retries: 2,
+  backoffMs: 50,
+  maxBackoffMs: 1000,
+  connections: 8,
+});
 
 export function compileClientOptions(options: ClientOptions): ClientConfig {
   if (typeof options !== 'object' || options === null) throw new TypeError('options: expected an object with a url.');
   const protocol = options.protocol ?? 'http';
-  if (protocol !== 'http' && protocol !== 'grpc') throw new TypeError(`options.protocol: expected "http" or "grpc", got ${JSON.stringify(options.protocol)}.`);
+  if (protocol !== 'http' && protocol !== 'grpc')
+    throw new TypeError(`options.protocol: expected "http" or "grpc", got ${JSON.stringify(options.protocol)}.`);
   let url: URL | undefined;
   if (options.url !== undefined || protocol === 'http') {
     try {
@@ -58,21 +65,30 @@ export function compileClientOptions(options: ClientOptions): ClientConfig {
     } catch {
       throw new TypeError(`options.url: expected an http(s) URL, got "${String(options.url)}".`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`options.url: expected http: or https:, got "${url.protocol}".`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new TypeError(`options.url: expected http: or https:, got "${url.protocol}".`);
   }
   const grpcAddress = options.grpcAddress;
   if (grpcAddress !== undefined && (typeof grpcAddress !== 'string' || !/^[^\s/]+:\d{1,5}$/.test(grpcAddress))) {
     throw new TypeError(`options.grpcAddress: expected "host:port", got ${JSON.stringify(grpcAddress)}.`);
   }
-  if (protocol === 'grpc' && grpcAddress === undefined) throw new TypeError('options.grpcAddress: required with protocol "grpc".');
-  if (options.tls !== undefined && typeof options.tls !== 'boolean') throw new TypeError('options.tls: expected a boolean.');
+  if (protocol === 'grpc' && grpcAddress === undefined)
+    throw new TypeError('options.grpcAddress: required with protocol "grpc".');
+  if (options.tls !== undefined && typeof options.tls !== 'boolean')
+    throw new TypeError('options.tls: expected a boolean.');
   if (options.key !== undefined && (typeof options.key !== 'string' || options.key === '' || /\s/.test(options.key))) {
     throw new TypeError('options.key: expected a non-empty string without whitespace.');
   }
-  const ca = options.ca === undefined ? undefined : Array.isArray(options.ca) ? [...options.ca] : [options.ca as string | Uint8Array];
+  const ca =
+    options.ca === undefined
+      ? undefined
+      : Array.isArray(options.ca)
+        ? [...options.ca]
+        : [options.ca as string | Uint8Array];
   const int = (name: keyof typeof CLIENT_DEFAULTS, min: number): number => {
     const value = options[name] ?? CLIENT_DEFAULTS[name];
-    if (!Number.isInteger(value) || value < min) throw new RangeError(`options.${name}: expected an integer >= ${min}, got ${String(value)}.`);
+    if (!Number.isInteger(value) || value < min)
+      throw new RangeError(`options.${name}: expected an integer >= ${min}, got ${String(value)}.`);
     return value;
   };
   return Object.freeze({

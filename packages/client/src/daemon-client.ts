@@ -1,8 +1,15 @@
 import * as http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  AUTHORIZATION_HEADER, TachyonError, bearerAuthorization, isErrorCode, type DaemonHealth, type DeployResponse, type ServiceKeysBody,
-  type ServiceSpec, type ServiceStatus,
+  AUTHORIZATION_HEADER,
+  TachyonError,
+  bearerAuthorization,
+  isErrorCode,
+  type DaemonHealth,
+  type DeployResponse,
+  type ServiceKeysBody,
+  type ServiceSpec,
+  type ServiceStatus,
 } from '@tachyon-serve/protocol';
 
 export interface DaemonClientOptions {
@@ -31,10 +38,12 @@ export class DaemonClient {
   readonly #timeoutMs: number;
 
   constructor(url: string, token: string, options: DaemonClientOptions = {}) {
-    if (typeof url !== 'string' || !/^http:\/\//.test(url)) throw new TypeError('url: expected the daemon\'s http:// URL.');
+    if (typeof url !== 'string' || !/^http:\/\//.test(url))
+      throw new TypeError("url: expected the daemon's http:// URL.");
     if (typeof token !== 'string' || token === '') throw new TypeError('token: expected the daemon token.');
     const timeoutMs = options.timeoutMs ?? 60_000;
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new RangeError('options.timeoutMs: expected a positive integer.');
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)
+      throw new RangeError('options.timeoutMs: expected a positive integer.');
     this.url = url.replace(/\/+$/, '');
     this.#token = token;
     this.#timeoutMs = timeoutMs;
@@ -96,14 +105,34 @@ export class DaemonClient {
       if (current && status.state === 'Healthy') return status;
       if (current && status.state === 'Failed') {
         const logLines = await this.logs(name, 20).catch(() => []);
-        throw new TachyonError('TCH_ERR_DEPLOY_FAILED', `Service "${name}" failed: ${status.reason ?? 'no reason recorded'}`, {
-          details: { service: name, state: status.state, reason: status.reason, generation: status.generation, logLines },
-        });
+        throw new TachyonError(
+          'TCH_ERR_DEPLOY_FAILED',
+          `Service "${name}" failed: ${status.reason ?? 'no reason recorded'}`,
+          {
+            details: {
+              service: name,
+              state: status.state,
+              reason: status.reason,
+              generation: status.generation,
+              logLines,
+            },
+          },
+        );
       }
       if (Date.now() >= deadline) {
-        throw new TachyonError('TCH_ERR_DEPLOY_TIMEOUT', `Service "${name}" was not Healthy within ${timeoutMs} ms (it is ${status.state}).`, {
-          details: { service: name, state: status.state, reason: status.reason, generation: status.generation, timeoutMs },
-        });
+        throw new TachyonError(
+          'TCH_ERR_DEPLOY_TIMEOUT',
+          `Service "${name}" was not Healthy within ${timeoutMs} ms (it is ${status.state}).`,
+          {
+            details: {
+              service: name,
+              state: status.state,
+              reason: status.reason,
+              generation: status.generation,
+              timeoutMs,
+            },
+          },
+        );
       }
       await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
     }
@@ -113,29 +142,41 @@ export class DaemonClient {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = {
       [AUTHORIZATION_HEADER]: bearerAuthorization(this.#token),
-      ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(payload.length) }),
+      ...(payload === undefined
+        ? {}
+        : { 'content-type': 'application/json', 'content-length': String(payload.length) }),
     };
     return new Promise<T>((resolve, reject) => {
-      const req = http.request(`${this.url}${path}`, { method, headers, timeout: this.#timeoutMs, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (cause) => reject(unavailable(this.url, cause)));
-        res.on('end', () => {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          } catch {
-            parsed = undefined;
-          }
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return resolve(parsed as T);
-          const error = parsed as { code?: unknown; error?: unknown; details?: Record<string, unknown> } | undefined;
-          if (isErrorCode(error?.code) && typeof error.error === 'string') {
-            return reject(new TachyonError(error.code, error.error, error.details === undefined ? {} : { details: error.details }));
-          }
-          reject(unavailable(this.url, new Error(`HTTP ${status} without an error body`)));
-        });
-      });
+      const req = http.request(
+        `${this.url}${path}`,
+        { method, headers, timeout: this.#timeoutMs, agent: false },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (cause) => reject(unavailable(this.url, cause)));
+          res.on('end', () => {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            } catch {
+              parsed = undefined;
+            }
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) return resolve(parsed as T);
+            const error = parsed as { code?: unknown; error?: unknown; details?: Record<string, unknown> } | undefined;
+            if (isErrorCode(error?.code) && typeof error.error === 'string') {
+              return reject(
+                new TachyonError(
+                  error.code,
+                  error.error,
+                  error.details === undefined ? {} : { details: error.details },
+                ),
+              );
+            }
+            reject(unavailable(this.url, new Error(`HTTP ${status} without an error body`)));
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.#timeoutMs} ms`)));
       req.on('error', (cause) => reject(unavailable(this.url, cause)));
       req.end(payload);
@@ -149,5 +190,9 @@ function segment(name: string): string {
 }
 
 function unavailable(url: string, cause: unknown): TachyonError {
-  return new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `The deployment daemon at ${url} cannot be reached: ${(cause as Error).message}.`, { details: { url }, cause });
+  return new TachyonError(
+    'TCH_ERR_DAEMON_UNAVAILABLE',
+    `The deployment daemon at ${url} cannot be reached: ${(cause as Error).message}.`,
+    { details: { url }, cause },
+  );
 }

@@ -30,7 +30,8 @@ export async function readDaemonTokenFile(file: string): Promise<string | undefi
  * nothing: `ensureDaemon` of @tachyon-serve/server does that.
  */
 export async function findDaemonAt(workspaceRoot: string): Promise<DaemonClient | undefined> {
-  if (typeof workspaceRoot !== 'string' || workspaceRoot === '') throw new TypeError('workspaceRoot: expected the workspace folder.');
+  if (typeof workspaceRoot !== 'string' || workspaceRoot === '')
+    throw new TypeError('workspaceRoot: expected the workspace folder.');
   const root = resolve(workspaceRoot);
   const dir = join(root, DAEMON_DIR);
   const info = await readDaemonInfoFile(join(dir, DAEMON_INFO_FILE));

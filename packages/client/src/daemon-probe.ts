@@ -11,19 +11,23 @@ export function probeDaemon(url: string, token: string, timeoutMs = 2000): Promi
       resolve(undefined);
       return;
     }
-    const req = http.get(target, { headers: { [AUTHORIZATION_HEADER]: bearerAuthorization(token) }, timeout: timeoutMs, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', () => resolve(undefined));
-      res.on('end', () => {
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as DaemonHealth;
-          resolve(res.statusCode === 200 && body.ok === true ? body : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      });
-    });
+    const req = http.get(
+      target,
+      { headers: { [AUTHORIZATION_HEADER]: bearerAuthorization(token) }, timeout: timeoutMs, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', () => resolve(undefined));
+        res.on('end', () => {
+          try {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as DaemonHealth;
+            resolve(res.statusCode === 200 && body.ok === true ? body : undefined);
+          } catch {
+            resolve(undefined);
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
   });

@@ -3,8 +3,14 @@ import { createRequire } from 'node:module';
 import type * as grpc from '@grpc/grpc-js';
 import type * as ProtoLoader from '@grpc/proto-loader';
 import {
-  GRPC_AUTHORIZATION_KEY, GRPC_ERROR_CODE_KEY, GRPC_ERROR_DETAILS_KEY, GRPC_REQUEST_ID_KEY, KSERVE_PROTO, PROTO_LOADER_OPTIONS,
-  TachyonError, bearerAuthorization,
+  GRPC_AUTHORIZATION_KEY,
+  GRPC_ERROR_CODE_KEY,
+  GRPC_ERROR_DETAILS_KEY,
+  GRPC_REQUEST_ID_KEY,
+  KSERVE_PROTO,
+  PROTO_LOADER_OPTIONS,
+  TachyonError,
+  bearerAuthorization,
 } from '@tachyon-serve/protocol';
 import type { ClientConfig } from './client-options.js';
 import { withRetries, type Attempt } from './retry.js';
@@ -33,16 +39,32 @@ export interface GrpcCall {
   signal?: AbortSignal;
 }
 
-type UnaryMethod = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, value?: unknown) => void) => grpc.ClientUnaryCall;
+type UnaryMethod = (
+  request: object,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, value?: unknown) => void,
+) => grpc.ClientUnaryCall;
 
-let serviceCtor: (new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => grpc.Client) | undefined;
+let serviceCtor:
+  | (new (
+      address: string,
+      credentials: grpc.ChannelCredentials,
+      options?: grpc.ClientOptions,
+    ) => grpc.Client)
+  | undefined;
 
 /** inference.GRPCInferenceService from the .proto shipped in @tachyon-serve/protocol (loaded once per process). */
 function inferenceService(): NonNullable<typeof serviceCtor> {
   if (serviceCtor === undefined) {
     const protoLoader = require('@grpc/proto-loader') as typeof ProtoLoader;
-    const definition = protoLoader.loadSync(KSERVE_PROTO, { ...PROTO_LOADER_OPTIONS, includeDirs: [...PROTO_LOADER_OPTIONS.includeDirs] });
-    const root = grpcJs().loadPackageDefinition(definition) as unknown as { inference: { GRPCInferenceService: NonNullable<typeof serviceCtor> } };
+    const definition = protoLoader.loadSync(KSERVE_PROTO, {
+      ...PROTO_LOADER_OPTIONS,
+      includeDirs: [...PROTO_LOADER_OPTIONS.includeDirs],
+    });
+    const root = grpcJs().loadPackageDefinition(definition) as unknown as {
+      inference: { GRPCInferenceService: NonNullable<typeof serviceCtor> };
+    };
     serviceCtor = root.inference.GRPCInferenceService;
   }
   return serviceCtor;
@@ -57,7 +79,10 @@ export class GrpcTransport {
   readonly #client: grpc.Client;
 
   constructor(private readonly config: ClientConfig) {
-    const ca = config.ca === undefined ? undefined : Buffer.concat(config.ca.map((c) => (typeof c === 'string' ? Buffer.from(c) : Buffer.from(c))));
+    const ca =
+      config.ca === undefined
+        ? undefined
+        : Buffer.concat(config.ca.map((c) => (typeof c === 'string' ? Buffer.from(c) : Buffer.from(c))));
     const { credentials: creds } = grpcJs();
     const credentials = config.tls ? creds.createSsl(ca ?? null) : creds.createInsecure();
     const Service = inferenceService();
@@ -70,17 +95,23 @@ export class GrpcTransport {
   async call<T>(call: GrpcCall): Promise<T> {
     const { config } = this;
     const requestId = randomUUID();
-    return withRetries(config, call, () => deadlineError(call, requestId), async (remaining): Promise<Attempt<T>> => {
-      try {
-        return { value: (await this.#once(call, requestId, remaining)) as T };
-      } catch (error) {
-        if (call.signal?.aborted) throw call.signal.reason ?? error;
-        const failure = toClientError(error as grpc.ServiceError, call, requestId, config.grpcAddress!);
-        const unavailable = (error as grpc.ServiceError).code === grpcJs().status.UNAVAILABLE;
-        if (!unavailable || failure.code === 'TCH_ERR_CLIENT_TLS_FAILED' || call.retryUnavailable === false) throw failure;
-        return { retry: failure };
-      }
-    });
+    return withRetries(
+      config,
+      call,
+      () => deadlineError(call, requestId),
+      async (remaining): Promise<Attempt<T>> => {
+        try {
+          return { value: (await this.#once(call, requestId, remaining)) as T };
+        } catch (error) {
+          if (call.signal?.aborted) throw call.signal.reason ?? error;
+          const failure = toClientError(error as grpc.ServiceError, call, requestId, config.grpcAddress!);
+          const unavailable = (error as grpc.ServiceError).code === grpcJs().status.UNAVAILABLE;
+          if (!unavailable || failure.code === 'TCH_ERR_CLIENT_TLS_FAILED' || call.retryUnavailable === false)
+            throw failure;
+          return { retry: failure };
+        }
+      },
+    );
   }
 
   #once(call: GrpcCall, requestId: string, remainingMs: number): Promise<unknown> {
@@ -88,13 +119,20 @@ export class GrpcTransport {
     metadata.set(GRPC_REQUEST_ID_KEY, requestId);
     if (this.config.key !== undefined) metadata.set(GRPC_AUTHORIZATION_KEY, bearerAuthorization(this.config.key));
     const method = (this.#client as unknown as Record<string, UnaryMethod>)[call.method];
-    if (typeof method !== 'function') throw new TypeError(`method: "${call.method}" is not a GRPCInferenceService method.`);
+    if (typeof method !== 'function')
+      throw new TypeError(`method: "${call.method}" is not a GRPCInferenceService method.`);
     return new Promise((resolve, reject) => {
-      const pending = method.call(this.#client, call.request, metadata, { deadline: Date.now() + remainingMs }, (error, value) => {
-        call.signal?.removeEventListener('abort', cancel);
-        if (error) reject(error);
-        else resolve(value);
-      });
+      const pending = method.call(
+        this.#client,
+        call.request,
+        metadata,
+        { deadline: Date.now() + remainingMs },
+        (error, value) => {
+          call.signal?.removeEventListener('abort', cancel);
+          if (error) reject(error);
+          else resolve(value);
+        },
+      );
       const cancel = () => pending.cancel();
       call.signal?.addEventListener('abort', cancel, { once: true });
     });
@@ -107,7 +145,12 @@ export class GrpcTransport {
 }
 
 /** A gRPC ServiceError as a TachyonError: the server's own code when it sent one, else a client code. */
-export function toClientError(error: grpc.ServiceError, call: Pick<GrpcCall, 'method'>, requestId: string, address: string): TachyonError {
+export function toClientError(
+  error: grpc.ServiceError,
+  call: Pick<GrpcCall, 'method'>,
+  requestId: string,
+  address: string,
+): TachyonError {
   const { Metadata, status } = grpcJs();
   const trailers = error.metadata instanceof Metadata ? error.metadata : undefined;
   const code = trailers?.get(GRPC_ERROR_CODE_KEY)[0];
@@ -134,12 +177,19 @@ export function toClientError(error: grpc.ServiceError, call: Pick<GrpcCall, 'me
         cause: error,
       });
     }
-    return new TachyonError('TCH_ERR_CLIENT_UNREACHABLE', `Cannot reach "${address}": ${reason}.`, { details: { address, reason, requestId: id }, cause: error });
+    return new TachyonError('TCH_ERR_CLIENT_UNREACHABLE', `Cannot reach "${address}": ${reason}.`, {
+      details: { address, reason, requestId: id },
+      cause: error,
+    });
   }
-  return new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', `"${call.method}" failed with gRPC status ${error.code} without a tachyon error code: ${reason}`, {
-    details: { grpcStatus: error.code, requestId: id },
-    cause: error,
-  });
+  return new TachyonError(
+    'TCH_ERR_CLIENT_BAD_RESPONSE',
+    `"${call.method}" failed with gRPC status ${error.code} without a tachyon error code: ${reason}`,
+    {
+      details: { grpcStatus: error.code, requestId: id },
+      cause: error,
+    },
+  );
 }
 
 function deadlineError(call: Pick<GrpcCall, 'method'>, requestId: string, cause?: unknown): TachyonError {

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'undici';
-import { AUTHORIZATION_HEADER, DEADLINE_HEADER, REQUEST_ID_HEADER, TachyonError, bearerAuthorization } from '@tachyon-serve/protocol';
+import {
+  AUTHORIZATION_HEADER,
+  DEADLINE_HEADER,
+  REQUEST_ID_HEADER,
+  TachyonError,
+  bearerAuthorization,
+} from '@tachyon-serve/protocol';
 import type { ClientConfig } from './client-options.js';
 import { withRetries, type Attempt } from './retry.js';
 
@@ -26,8 +32,16 @@ export interface HttpReply {
 
 // Errors that mean "the connection failed before an answer": safe to retry, inference being idempotent.
 const CONNECTION_ERRORS = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
-  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
 /**
@@ -40,42 +54,49 @@ export class HttpTransport {
   constructor(private readonly config: ClientConfig) {
     this.#agent = new Agent({
       connections: config.connections,
-      ...(config.ca === undefined ? {} : { connect: { ca: config.ca.map((c) => (typeof c === 'string' ? c : Buffer.from(c))) } }),
+      ...(config.ca === undefined
+        ? {}
+        : { connect: { ca: config.ca.map((c) => (typeof c === 'string' ? c : Buffer.from(c))) } }),
     });
   }
 
   async call(call: HttpCall): Promise<HttpReply> {
     const { config } = this;
     const requestId = randomUUID();
-    return withRetries(config, call, () => deadlineError(call, requestId), async (remaining): Promise<Attempt<HttpReply>> => {
-      const timeout = AbortSignal.timeout(remaining);
-      const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
-      try {
-        const res = await this.#agent.request({
-          origin: config.origin,
-          path: config.basePath + call.path,
-          method: call.method,
-          headers: {
-            ...call.headers,
-            [REQUEST_ID_HEADER]: requestId,
-            [DEADLINE_HEADER]: String(remaining),
-            ...(config.key === undefined ? {} : { [AUTHORIZATION_HEADER]: bearerAuthorization(config.key) }),
-          },
-          body: call.body ?? null,
-          signal,
-        });
-        const body = Buffer.from(await res.body.arrayBuffer());
-        const reply: HttpReply = { status: res.statusCode, headers: res.headers, body, requestId };
-        if (res.statusCode !== 503 || call.retryUnavailable === false) return { value: reply };
-        return { retry: errorFromReply(reply) };
-      } catch (error) {
-        if (call.signal?.aborted) throw error;
-        if (timeout.aborted) throw deadlineError(call, requestId, error);
-        const failure = connectionError(error, config.origin, requestId);
-        if (failure.code === 'TCH_ERR_CLIENT_TLS_FAILED' || !isConnectionError(error)) throw failure;
-        return { retry: failure };
-      }
-    });
+    return withRetries(
+      config,
+      call,
+      () => deadlineError(call, requestId),
+      async (remaining): Promise<Attempt<HttpReply>> => {
+        const timeout = AbortSignal.timeout(remaining);
+        const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+        try {
+          const res = await this.#agent.request({
+            origin: config.origin,
+            path: config.basePath + call.path,
+            method: call.method,
+            headers: {
+              ...call.headers,
+              [REQUEST_ID_HEADER]: requestId,
+              [DEADLINE_HEADER]: String(remaining),
+              ...(config.key === undefined ? {} : { [AUTHORIZATION_HEADER]: bearerAuthorization(config.key) }),
+            },
+            body: call.body ?? null,
+            signal,
+          });
+          const body = Buffer.from(await res.body.arrayBuffer());
+          const reply: HttpReply = { status: res.statusCode, headers: res.headers, body, requestId };
+          if (res.statusCode !== 503 || call.retryUnavailable === false) return { value: reply };
+          return { retry: errorFromReply(reply) };
+        } catch (error) {
+          if (call.signal?.aborted) throw error;
+          if (timeout.aborted) throw deadlineError(call, requestId, error);
+          const failure = connectionError(error, config.origin, requestId);
+          if (failure.code === 'TCH_ERR_CLIENT_TLS_FAILED' || !isConnectionError(error)) throw failure;
+          return { retry: failure };
+        }
+      },
+    );
   }
 
   close(): Promise<void> {
@@ -103,10 +124,17 @@ export function errorFromReply(reply: HttpReply): TachyonError {
   );
 }
 
-function isErrorBody(body: unknown): body is { error: string; code: string; details?: Record<string, unknown>; [k: string]: unknown } {
+function isErrorBody(
+  body: unknown,
+): body is { error: string; code: string; details?: Record<string, unknown>; [k: string]: unknown } {
   const b = body as Record<string, unknown> | undefined;
-  return typeof b === 'object' && b !== null && typeof b['error'] === 'string' && typeof b['code'] === 'string' &&
-    (b['details'] === undefined || (typeof b['details'] === 'object' && b['details'] !== null));
+  return (
+    typeof b === 'object' &&
+    b !== null &&
+    typeof b['error'] === 'string' &&
+    typeof b['code'] === 'string' &&
+    (b['details'] === undefined || (typeof b['details'] === 'object' && b['details'] !== null))
+  );
 }
 
 function errorCode(error: unknown): string {
@@ -134,8 +162,12 @@ function connectionError(error: unknown, origin: string, requestId: string): Tac
 }
 
 function deadlineError(call: HttpCall, requestId: string, cause?: unknown): TachyonError {
-  return new TachyonError('TCH_ERR_CLIENT_DEADLINE', `"${call.method} ${call.path}" did not complete within its deadline.`, {
-    details: { requestId },
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new TachyonError(
+    'TCH_ERR_CLIENT_DEADLINE',
+    `"${call.method} ${call.path}" did not complete within its deadline.`,
+    {
+      details: { requestId },
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }

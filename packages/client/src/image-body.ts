@@ -13,15 +13,20 @@ export function sniffImageType(bytes: Uint8Array): string {
  * The raw-image endpoint's body: one image as the body itself, several as multipart/form-data with one part per
  * image (part names `image0`, `image1`, ... unless given).
  */
-export function encodeClassifyBody(images: readonly Uint8Array[], names?: readonly string[]): { body: Uint8Array; contentType: string } {
+export function encodeClassifyBody(
+  images: readonly Uint8Array[],
+  names?: readonly string[],
+): { body: Uint8Array; contentType: string } {
   if (images.length === 1 && names === undefined) return { body: images[0]!, contentType: sniffImageType(images[0]!) };
   const boundary = `tachyon-${randomBytes(12).toString('hex')}`;
   const chunks: Uint8Array[] = [];
   images.forEach((image, i) => {
     const name = (names?.[i] ?? `image${i}`).replace(/["\r\n\\]/g, '_');
-    chunks.push(Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: ${sniffImageType(image)}\r\n\r\n`,
-    ));
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: ${sniffImageType(image)}\r\n\r\n`,
+      ),
+    );
     chunks.push(image, Buffer.from('\r\n'));
   });
   chunks.push(Buffer.from(`--${boundary}--\r\n`));

@@ -1,5 +1,11 @@
 import {
-  IMAGE_INPUT, SCORES_OUTPUT, TachyonError, rawBytesLength, writeRawBytes, type KServeInferRequestJson, type KServeInferResponseJson,
+  IMAGE_INPUT,
+  SCORES_OUTPUT,
+  TachyonError,
+  rawBytesLength,
+  writeRawBytes,
+  type KServeInferRequestJson,
+  type KServeInferResponseJson,
   type KServeTensorJson,
 } from '@tachyon-serve/protocol';
 
@@ -10,7 +16,10 @@ export { INFERENCE_HEADER } from '@tachyon-serve/protocol';
  * A KServe v2 binary-data request: JSON header, then the BYTES tensor `images` as (uint32 little-endian length,
  * bytes) per element, asking for `scores` back as raw little-endian FP32.
  */
-export function encodeImagesRequest(images: readonly Uint8Array[], output = SCORES_OUTPUT): { body: Buffer; headerLength: number } {
+export function encodeImagesRequest(
+  images: readonly Uint8Array[],
+  output = SCORES_OUTPUT,
+): { body: Buffer; headerLength: number } {
   const size = rawBytesLength(images);
   const request: KServeInferRequestJson = {
     inputs: [{ name: IMAGE_INPUT, datatype: 'BYTES', shape: [images.length], parameters: { binary_data_size: size } }],
@@ -56,8 +65,15 @@ export function decodeScores(body: Buffer, headerLength: number | undefined, nam
   }
   if (!found) throw bad(`The response has no output "${name}".`, { outputs: outputs.map((o) => o.name) });
   const [rows, columns] = found.output.shape;
-  if (found.output.shape.length !== 2 || rows === undefined || columns === undefined || rows * columns !== found.values.length) {
-    throw bad(`Output "${name}" has shape [${found.output.shape.join(', ')}] and ${found.values.length} values.`, { shape: found.output.shape });
+  if (
+    found.output.shape.length !== 2 ||
+    rows === undefined ||
+    columns === undefined ||
+    rows * columns !== found.values.length
+  ) {
+    throw bad(`Output "${name}" has shape [${found.output.shape.join(', ')}] and ${found.values.length} values.`, {
+      shape: found.output.shape,
+    });
   }
   const result: Float32Array[] = [];
   for (let i = 0; i < rows; i++) result.push(found.values.subarray(i * columns, (i + 1) * columns));
@@ -65,5 +81,8 @@ export function decodeScores(body: Buffer, headerLength: number | undefined, nam
 }
 
 function bad(message: string, details: Record<string, unknown>, cause?: unknown): TachyonError {
-  return new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', message, { details, ...(cause === undefined ? {} : { cause }) });
+  return new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', message, {
+    details,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }

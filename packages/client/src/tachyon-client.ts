@@ -4,7 +4,12 @@ import { GrpcTransport } from './grpc-transport.js';
 import { HttpTransport, errorFromReply, type HttpReply } from './http-transport.js';
 import { encodeClassifyBody } from './image-body.js';
 import { decodeScores, encodeImagesRequest } from './kserve-binary.js';
-import { buildModelInferRequest, decodeGrpcClassification, decodeGrpcScores, type ModelInferResponseMessage } from './kserve-grpc.js';
+import {
+  buildModelInferRequest,
+  decodeGrpcClassification,
+  decodeGrpcScores,
+  type ModelInferResponseMessage,
+} from './kserve-grpc.js';
 
 export type { ScoredClass };
 
@@ -39,7 +44,11 @@ export type ModelMetadata = KServeModelMetadata;
 export interface TachyonClient {
   readonly config: ClientConfig;
   /** Top-K labels per image, via the raw-image endpoint `POST /v1/services/{model}/classify` (gRPC: ModelInfer + classification). */
-  classify(model: string, images: Uint8Array | readonly Uint8Array[], options?: ClassifyOptions): Promise<ClassifyResult[]>;
+  classify(
+    model: string,
+    images: Uint8Array | readonly Uint8Array[],
+    options?: ClassifyOptions,
+  ): Promise<ClassifyResult[]>;
   /** Class confidences (one Float32Array per image), via KServe v2 `POST /v2/models/{model}/infer` with binary data (gRPC: ModelInfer). */
   infer(model: string, images: Uint8Array | readonly Uint8Array[], options?: CallOptions): Promise<Float32Array[]>;
   /** Whether the server (or one model) is ready to serve: `/v2/health/ready` or `/v2/models/{model}/ready`. */
@@ -64,16 +73,30 @@ export function createClient(options: ClientOptions): TachyonClient {
   return Object.freeze({
     config,
 
-    async classify(model: string, images: Uint8Array | readonly Uint8Array[], o: ClassifyOptions = {}): Promise<ClassifyResult[]> {
+    async classify(
+      model: string,
+      images: Uint8Array | readonly Uint8Array[],
+      o: ClassifyOptions = {},
+    ): Promise<ClassifyResult[]> {
       const list = toImages(images);
       const top = checkClassifyOptions(list, o);
       const { body, contentType } = encodeClassifyBody(list, o.names);
-      const reply = ok(await http.call({
-        method: 'POST', path: `/v1/services/${modelPath(model)}/classify?top=${top}`, headers: { 'content-type': contentType }, body, ...call(o),
-      }));
+      const reply = ok(
+        await http.call({
+          method: 'POST',
+          path: `/v1/services/${modelPath(model)}/classify?top=${top}`,
+          headers: { 'content-type': contentType },
+          body,
+          ...call(o),
+        }),
+      );
       const results = json<{ results?: ClassifyResult[] }>(reply).results;
       if (!Array.isArray(results) || results.length !== list.length) {
-        throw new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', `Expected ${list.length} results from the classify endpoint.`, { details: { requestId: reply.requestId } });
+        throw new TachyonError(
+          'TCH_ERR_CLIENT_BAD_RESPONSE',
+          `Expected ${list.length} results from the classify endpoint.`,
+          { details: { requestId: reply.requestId } },
+        );
       }
       return results;
     },
@@ -81,17 +104,23 @@ export function createClient(options: ClientOptions): TachyonClient {
     async infer(model: string, images: Uint8Array | readonly Uint8Array[], o?: CallOptions): Promise<Float32Array[]> {
       const list = toImages(images);
       const { body, headerLength } = encodeImagesRequest(list);
-      const reply = ok(await http.call({
-        method: 'POST',
-        path: `/v2/models/${modelPath(model)}/infer`,
-        headers: { 'content-type': 'application/octet-stream', [INFERENCE_HEADER]: String(headerLength) },
-        body,
-        ...call(o),
-      }));
+      const reply = ok(
+        await http.call({
+          method: 'POST',
+          path: `/v2/models/${modelPath(model)}/infer`,
+          headers: { 'content-type': 'application/octet-stream', [INFERENCE_HEADER]: String(headerLength) },
+          body,
+          ...call(o),
+        }),
+      );
       const length = reply.headers[INFERENCE_HEADER];
       const rows = decodeScores(reply.body, length === undefined ? undefined : Number(length));
       if (rows.length !== list.length) {
-        throw new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', `Expected scores for ${list.length} images, got ${rows.length}.`, { details: { requestId: reply.requestId } });
+        throw new TachyonError(
+          'TCH_ERR_CLIENT_BAD_RESPONSE',
+          `Expected scores for ${list.length} images, got ${rows.length}.`,
+          { details: { requestId: reply.requestId } },
+        );
       }
       return rows;
     },
@@ -106,7 +135,9 @@ export function createClient(options: ClientOptions): TachyonClient {
     },
 
     async metadata(model: string, o?: CallOptions): Promise<ModelMetadata> {
-      return json<ModelMetadata>(ok(await http.call({ method: 'GET', path: `/v2/models/${modelPath(model)}`, ...call(o) })));
+      return json<ModelMetadata>(
+        ok(await http.call({ method: 'GET', path: `/v2/models/${modelPath(model)}`, ...call(o) })),
+      );
     },
 
     close: () => http.close(),
@@ -120,18 +151,28 @@ function createGrpcClient(config: ClientConfig): TachyonClient {
     ...(o?.signal === undefined ? {} : { signal: o.signal }),
   });
   const rowsOf = <T>(rows: T[], expected: number): T[] => {
-    if (rows.length !== expected) throw new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', `Expected results for ${expected} images, got ${rows.length}.`);
+    if (rows.length !== expected)
+      throw new TachyonError(
+        'TCH_ERR_CLIENT_BAD_RESPONSE',
+        `Expected results for ${expected} images, got ${rows.length}.`,
+      );
     return rows;
   };
   // As over HTTP (503 and 404 are false): a server that answers UNAVAILABLE (draining) or NOT_FOUND is not ready;
   // anything else (a wrong key, an unreachable server) is thrown.
   const readiness = async (method: string, request: object, o?: CallOptions): Promise<boolean> => {
     try {
-      const reply = await grpc.call<{ live?: boolean; ready?: boolean }>({ method, request, retryUnavailable: false, ...call(o) });
+      const reply = await grpc.call<{ live?: boolean; ready?: boolean }>({
+        method,
+        request,
+        retryUnavailable: false,
+        ...call(o),
+      });
       return reply.live ?? reply.ready ?? false;
     } catch (error) {
       const e = error as TachyonError;
-      if ((e.kind === 'UNAVAILABLE' || e.kind === 'NOT_FOUND') && !String(e.code).startsWith('TCH_ERR_CLIENT_')) return false;
+      if ((e.kind === 'UNAVAILABLE' || e.kind === 'NOT_FOUND') && !String(e.code).startsWith('TCH_ERR_CLIENT_'))
+        return false;
       throw error;
     }
   };
@@ -139,7 +180,11 @@ function createGrpcClient(config: ClientConfig): TachyonClient {
   return Object.freeze({
     config,
 
-    async classify(model: string, images: Uint8Array | readonly Uint8Array[], o: ClassifyOptions = {}): Promise<ClassifyResult[]> {
+    async classify(
+      model: string,
+      images: Uint8Array | readonly Uint8Array[],
+      o: ClassifyOptions = {},
+    ): Promise<ClassifyResult[]> {
       const list = toImages(images);
       const top = checkClassifyOptions(list, o);
       const request = buildModelInferRequest(checkModel(model), list, top);
@@ -154,17 +199,32 @@ function createGrpcClient(config: ClientConfig): TachyonClient {
     async infer(model: string, images: Uint8Array | readonly Uint8Array[], o?: CallOptions): Promise<Float32Array[]> {
       const list = toImages(images);
       const request = buildModelInferRequest(checkModel(model), list);
-      return rowsOf(decodeGrpcScores(await grpc.call<ModelInferResponseMessage>({ method: 'ModelInfer', request, ...call(o) })), list.length);
+      return rowsOf(
+        decodeGrpcScores(await grpc.call<ModelInferResponseMessage>({ method: 'ModelInfer', request, ...call(o) })),
+        list.length,
+      );
     },
 
     ready: (model?: string, o?: CallOptions): Promise<boolean> =>
-      model === undefined ? readiness('ServerReady', {}, o) : readiness('ModelReady', { name: checkModel(model), version: '' }, o),
+      model === undefined
+        ? readiness('ServerReady', {}, o)
+        : readiness('ModelReady', { name: checkModel(model), version: '' }, o),
 
     live: (o?: CallOptions): Promise<boolean> => readiness('ServerLive', {}, o),
 
     async metadata(model: string, o?: CallOptions): Promise<ModelMetadata> {
-      const reply = await grpc.call<ModelMetadata>({ method: 'ModelMetadata', request: { name: checkModel(model), version: '' }, ...call(o) });
-      return { name: reply.name, versions: reply.versions, platform: reply.platform, inputs: reply.inputs, outputs: reply.outputs };
+      const reply = await grpc.call<ModelMetadata>({
+        method: 'ModelMetadata',
+        request: { name: checkModel(model), version: '' },
+        ...call(o),
+      });
+      return {
+        name: reply.name,
+        versions: reply.versions,
+        platform: reply.platform,
+        inputs: reply.inputs,
+        outputs: reply.outputs,
+      };
     },
 
     close: () => grpc.close(),
@@ -190,7 +250,8 @@ function modelPath(model: string): string {
 }
 
 function checkTimeout(ms: number): number {
-  if (!Number.isInteger(ms) || ms < 1) throw new RangeError(`options.timeoutMs: expected an integer >= 1, got ${String(ms)}.`);
+  if (!Number.isInteger(ms) || ms < 1)
+    throw new RangeError(`options.timeoutMs: expected an integer >= 1, got ${String(ms)}.`);
   return ms;
 }
 
@@ -209,14 +270,19 @@ function json<T>(reply: HttpReply): T {
   try {
     return JSON.parse(reply.body.toString('utf8')) as T;
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', 'The server answered with a body that is not JSON.', { details: { requestId: reply.requestId }, cause });
+    throw new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', 'The server answered with a body that is not JSON.', {
+      details: { requestId: reply.requestId },
+      cause,
+    });
   }
 }
 
 /** The `top` of a classify call (default 5), after checking it and that `names`, if given, has one name per image. */
 function checkClassifyOptions(list: readonly Uint8Array[], o: ClassifyOptions): number {
   const top = o.top ?? 5;
-  if (!Number.isInteger(top) || top < 1) throw new RangeError(`options.top: expected an integer >= 1, got ${String(top)}.`);
-  if (o.names !== undefined && o.names.length !== list.length) throw new RangeError('options.names: expected one name per image.');
+  if (!Number.isInteger(top) || top < 1)
+    throw new RangeError(`options.top: expected an integer >= 1, got ${String(top)}.`);
+  if (o.names !== undefined && o.names.length !== list.length)
+    throw new RangeError('options.names: expected one name per image.');
   return top;
 }

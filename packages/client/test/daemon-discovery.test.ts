@@ -20,7 +20,13 @@ async function fakeDaemon(t: TestContext, workspaceRoot: string, token: string):
   const server = createServer((req, res) => {
     const ok = req.url === '/v1/health' && req.headers[AUTHORIZATION_HEADER] === `Bearer ${token}`;
     res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(ok ? { ok: true, pid: process.pid, workspace: workspaceRoot, version: 'test' } : { error: 'no', code: 'TCH_ERR_AUTH_INVALID' }));
+    res.end(
+      JSON.stringify(
+        ok
+          ? { ok: true, pid: process.pid, workspace: workspaceRoot, version: 'test' }
+          : { error: 'no', code: 'TCH_ERR_AUTH_INVALID' },
+      ),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -31,7 +37,10 @@ test('findDaemonAt: a daemon named by daemon.json that answers for this workspac
   const root = workspace(t);
   assert.equal(await findDaemonAt(root), undefined, 'no daemon.json');
   const url = await fakeDaemon(t, root, 'secret');
-  writeFileSync(join(root, DAEMON_DIR, DAEMON_INFO_FILE), JSON.stringify({ pid: process.pid, url, startedAt: new Date().toISOString(), version: 'test' }));
+  writeFileSync(
+    join(root, DAEMON_DIR, DAEMON_INFO_FILE),
+    JSON.stringify({ pid: process.pid, url, startedAt: new Date().toISOString(), version: 'test' }),
+  );
   assert.equal(await findDaemonAt(root), undefined, 'no token file');
   writeFileSync(join(root, DAEMON_DIR, DAEMON_TOKEN_FILE), 'wrong\n');
   assert.equal(await findDaemonAt(root), undefined, 'a wrong token');
@@ -41,7 +50,10 @@ test('findDaemonAt: a daemon named by daemon.json that answers for this workspac
   assert.equal(found.url, url);
   assert.equal((await found.health()).workspace, root);
   const other = workspace(t);
-  writeFileSync(join(other, DAEMON_DIR, DAEMON_INFO_FILE), JSON.stringify({ pid: process.pid, url, startedAt: '', version: 'test' }));
+  writeFileSync(
+    join(other, DAEMON_DIR, DAEMON_INFO_FILE),
+    JSON.stringify({ pid: process.pid, url, startedAt: '', version: 'test' }),
+  );
   writeFileSync(join(other, DAEMON_DIR, DAEMON_TOKEN_FILE), 'secret\n');
   assert.equal(await findDaemonAt(other), undefined, 'a daemon of another workspace');
   await assert.rejects(findDaemonAt(''), TypeError);

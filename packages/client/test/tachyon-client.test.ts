@@ -32,10 +32,13 @@ async function fakeServer(t: TestContext, handler: Handler): Promise<{ url: stri
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
@@ -59,13 +62,22 @@ test('classify: one image is the body, labelled by its magic bytes, with key, de
   assert.equal(req!.url, '/v1/services/my%20model/classify?top=3');
   assert.equal(req!.headers['content-type'], 'image/jpeg');
   assert.equal(req!.headers.authorization, `Bearer ${KEY}`);
-  assert.ok(Number(req!.headers['x-request-timeout-ms']) > 4000 && Number(req!.headers['x-request-timeout-ms']) <= 5000);
+  assert.ok(
+    Number(req!.headers['x-request-timeout-ms']) > 4000 && Number(req!.headers['x-request-timeout-ms']) <= 5000,
+  );
   assert.match(String(req!.headers['x-request-id']), /^[0-9a-f-]{36}$/);
   assert.deepEqual(req!.body, JPEG);
 });
 
 test('classify: several images go as multipart, one part per image, and a base path is kept', async (t) => {
-  const server = await fakeServer(t, (_s, res) => json(res, 200, { results: [{ file: 'a', top: TOP }, { file: 'b', top: TOP }] }));
+  const server = await fakeServer(t, (_s, res) =>
+    json(res, 200, {
+      results: [
+        { file: 'a', top: TOP },
+        { file: 'b', top: TOP },
+      ],
+    }),
+  );
   const results = await client(t, { url: `${server.url}/prefix` }).classify('m', [JPEG, PNG], { names: ['a', 'b'] });
   assert.equal(results.length, 2);
   const req = server.seen[0]!;
@@ -82,15 +94,22 @@ test('infer: KServe v2 binary request in, FP32 rows out (binary or JSON answers)
   const scores = new Float32Array([0.1, 0.7, 0.2, 0.5, 0.25, 0.25]);
   const server = await fakeServer(t, (seen, res, attempt) => {
     const length = Number(seen.headers['inference-header-content-length']);
-    const header = JSON.parse(seen.body.subarray(0, length).toString()) as { inputs: { shape: number[]; parameters: { binary_data_size: number } }[] };
+    const header = JSON.parse(seen.body.subarray(0, length).toString()) as {
+      inputs: { shape: number[]; parameters: { binary_data_size: number } }[];
+    };
     const data = seen.body.subarray(length);
     assert.equal(header.inputs[0]!.parameters.binary_data_size, data.length);
     assert.equal(data.readUInt32LE(0), JPEG.length);
     assert.deepEqual(data.subarray(4, 4 + JPEG.length), JPEG);
     const output = { name: 'scores', datatype: 'FP32', shape: [2, 3] };
     if (attempt === 1) {
-      const out = Buffer.from(JSON.stringify({ model_name: 'm', outputs: [{ ...output, parameters: { binary_data_size: 24 } }] }));
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(out.length) });
+      const out = Buffer.from(
+        JSON.stringify({ model_name: 'm', outputs: [{ ...output, parameters: { binary_data_size: 24 } }] }),
+      );
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(out.length),
+      });
       res.end(Buffer.concat([out, Buffer.from(scores.buffer)]));
     } else {
       json(res, 200, { model_name: 'm', outputs: [{ ...output, data: [...scores] }] });
@@ -108,7 +127,12 @@ test('infer: KServe v2 binary request in, FP32 rows out (binary or JSON answers)
 
 test('server errors come back as TachyonErrors with their code, details and request id', async (t) => {
   const server = await fakeServer(t, (s, res) => {
-    if (s.url.startsWith('/v2/models/m')) json(res, 401, { error: 'The key is not valid for this service.', code: 'TCH_ERR_AUTH_INVALID', requestId: 'rid-1' });
+    if (s.url.startsWith('/v2/models/m'))
+      json(res, 401, {
+        error: 'The key is not valid for this service.',
+        code: 'TCH_ERR_AUTH_INVALID',
+        requestId: 'rid-1',
+      });
     else res.writeHead(500).end('<html>oops</html>');
   });
   const c = client(t, { url: server.url });
@@ -118,7 +142,10 @@ test('server errors come back as TachyonErrors with their code, details and requ
     assert.equal(e.details?.['requestId'], 'rid-1');
     return true;
   });
-  await assert.rejects(c.classify('x', JPEG), (e: unknown) => isTachyonError(e, 'TCH_ERR_CLIENT_BAD_RESPONSE') && e.details?.['status'] === 500);
+  await assert.rejects(
+    c.classify('x', JPEG),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_CLIENT_BAD_RESPONSE') && e.details?.['status'] === 500,
+  );
   assert.equal(server.seen.length, 2, 'no retry on 401 or 500');
 });
 
@@ -132,30 +159,46 @@ test('UNAVAILABLE (503) is retried with the same request id, within the retry bu
   assert.equal(server.seen.length, 3);
   assert.equal(new Set(server.seen.map((s) => s.headers['x-request-id'])).size, 1);
 
-  const always = await fakeServer(t, (_s, res) => json(res, 503, { error: 'Draining.', code: 'TCH_ERR_SERVER_DRAINING' }));
-  await assert.rejects(client(t, { url: always.url, retries: 1 }).classify('m', JPEG), (e: unknown) => isTachyonError(e, 'TCH_ERR_SERVER_DRAINING'));
+  const always = await fakeServer(t, (_s, res) =>
+    json(res, 503, { error: 'Draining.', code: 'TCH_ERR_SERVER_DRAINING' }),
+  );
+  await assert.rejects(client(t, { url: always.url, retries: 1 }).classify('m', JPEG), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_SERVER_DRAINING'),
+  );
   assert.equal(always.seen.length, 2);
 });
 
 test('a dropped connection is retried; a closed port ends in TCH_ERR_CLIENT_UNREACHABLE', async (t) => {
   const server = await fakeServer(t, (s, res, attempt) => {
     if (attempt === 1) res.socket?.destroy();
-    else json(res, 200, { model_name: 'm', outputs: [{ name: 'scores', datatype: 'FP32', shape: [1, 2], data: [0.4, 0.6] }] });
+    else
+      json(res, 200, {
+        model_name: 'm',
+        outputs: [{ name: 'scores', datatype: 'FP32', shape: [1, 2], data: [0.4, 0.6] }],
+      });
   });
   const [row] = await client(t, { url: server.url }).infer('m', JPEG);
-  assert.deepEqual([...row!].map((v) => Math.round(v * 10)), [4, 6]);
+  assert.deepEqual(
+    [...row!].map((v) => Math.round(v * 10)),
+    [4, 6],
+  );
   assert.equal(server.seen.length, 2);
 
   // Nothing listens on 127.0.0.1:1 (a privileged port): connections are refused at once.
   const free = createClient({ url: 'http://127.0.0.1:1', retries: 2, backoffMs: 1 });
   t.after(() => free.close());
-  await assert.rejects(free.ready(), (e: unknown) => isTachyonError(e, 'TCH_ERR_CLIENT_UNREACHABLE') && e.details?.['reason'] === 'ECONNREFUSED');
+  await assert.rejects(
+    free.ready(),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_CLIENT_UNREACHABLE') && e.details?.['reason'] === 'ECONNREFUSED',
+  );
 });
 
 test('the deadline covers the whole call: a slow server gives TCH_ERR_CLIENT_DEADLINE on time', async (t) => {
   const server = await fakeServer(t, (_s, res) => setTimeout(() => json(res, 200, {}), 1000).unref());
   const started = performance.now();
-  await assert.rejects(client(t, { url: server.url }).metadata('m', { timeoutMs: 100 }), (e: unknown) => isTachyonError(e, 'TCH_ERR_CLIENT_DEADLINE'));
+  await assert.rejects(client(t, { url: server.url }).metadata('m', { timeoutMs: 100 }), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_CLIENT_DEADLINE'),
+  );
   assert.ok(performance.now() - started < 800);
 });
 

@@ -13,7 +13,9 @@ import { sampleImagePath, waitUntil } from '@tachyon-serve/test-support';
 const TENCH = sampleImagePath('n01440764_tench.JPEG');
 const GOLDFISH = sampleImagePath('n01443537_goldfish.JPEG');
 
-test('the dashboard: sign in, service, try it, keys, model stages, accessibility basics', { timeout: 600_000 }, async (t) => {
+test('the dashboard: sign in, service, try it, keys, model stages, accessibility basics', {
+  timeout: 600_000,
+}, async (t) => {
   const ws = await dashboardWorkspace(t, 'fish');
   const info = await readDaemonInfo(daemonPaths(ws.dir));
   const base = `${info!.url}/ui/`;
@@ -32,7 +34,13 @@ test('the dashboard: sign in, service, try it, keys, model stages, accessibility
     assert.match(js.headers.get('content-type') ?? '', /^text\/javascript/);
     assert.match(js.headers.get('cache-control') ?? '', /immutable/);
     assert.equal((await fetch(`${info!.url}/ui`, { redirect: 'manual' })).headers.get('location'), '/ui/');
-    for (const path of ['/ui/..%2f..%2fpackage.json', '/ui/assets/..%2F..%2F..%2Fpackage.json', '/ui/%2e%2e/%2e%2e/package.json', '/ui/assets/../../package.json', '/ui/.vite/manifest.json']) {
+    for (const path of [
+      '/ui/..%2f..%2fpackage.json',
+      '/ui/assets/..%2F..%2F..%2Fpackage.json',
+      '/ui/%2e%2e/%2e%2e/package.json',
+      '/ui/assets/../../package.json',
+      '/ui/.vite/manifest.json',
+    ]) {
       assert.equal(await rawGet(info!.url, path), 404, path);
     }
     const anonymous = await fetch(`${base}api/overview`);
@@ -44,7 +52,10 @@ test('the dashboard: sign in, service, try it, keys, model stages, accessibility
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('cache-control'), 'no-store');
     // The daemon API itself still wants the daemon token, not the admin key.
-    assert.equal((await fetch(`${info!.url}/v1/services`, { headers: { authorization: `Bearer ${ws.adminKey}` } })).status, 401);
+    assert.equal(
+      (await fetch(`${info!.url}/v1/services`, { headers: { authorization: `Bearer ${ws.adminKey}` } })).status,
+      401,
+    );
   });
 
   const browser = await launchBrowser(t);
@@ -62,7 +73,11 @@ test('the dashboard: sign in, service, try it, keys, model stages, accessibility
     await input.waitFor();
     assert.equal(await input.evaluate((el) => el === document.activeElement), true, 'the key field has focus');
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Sign in', 'Tab goes from the key to the button');
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.textContent),
+      'Sign in',
+      'Tab goes from the key to the button',
+    );
     await screenshot(page, 'login');
     await input.fill('not-the-key');
     await page.keyboard.press('Enter');
@@ -81,7 +96,7 @@ test('the dashboard: sign in, service, try it, keys, model stages, accessibility
     const port = new URL(ws.service.httpUrl!).port;
     assert.ok((await row.textContent())!.includes(port), 'the HTTP port is shown');
     await page.getByRole('link', { name: 'mnv2:1' }).first().waitFor();
-    assert.equal(await page.getByText('service-definition').count() > 0, true);
+    assert.equal((await page.getByText('service-definition').count()) > 0, true);
     assert.equal(await overflowsX(page), false);
     await screenshot(page, 'overview');
   });
@@ -95,58 +110,82 @@ test('the dashboard: sign in, service, try it, keys, model stages, accessibility
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
     assert.equal(new URL(page.url()).hash, '', 'the skip link leaves the route alone');
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Services', 'then the services table region');
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+      'Services',
+      'then the services table region',
+    );
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'fish');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'fish', level: 1 }).waitFor();
   });
 
-  await t.test('service page: Healthy with its state history; Try it classifies the tench with its latency', async () => {
-    await page.locator('.state-line').getByText('Healthy').waitFor();
-    await page.getByRole('region', { name: 'State changes, newest first' }).getByText('Healthy').first().waitFor();
-    await page.locator('#try-image').setInputFiles(TENCH);
-    const top1 = page.locator('.top-k li.top-1 .label');
-    await top1.waitFor();
-    assert.equal(await top1.textContent(), 'tench');
-    assert.equal(await page.locator('.top-k li').count(), 5);
-    const latency = Number(await page.locator('[data-latency]').getAttribute('data-latency'));
-    assert.ok(latency > 0, `latency ${latency}`);
-    assert.match((await page.locator('.latency').textContent())!, /compute/);
-    // A second image through the same control: the results are replaced.
-    await page.locator('#try-image').setInputFiles(GOLDFISH);
-    await page.locator('.top-k li.top-1 .label', { hasText: 'goldfish' }).waitFor();
-  });
+  await t.test(
+    'service page: Healthy with its state history; Try it classifies the tench with its latency',
+    async () => {
+      await page.locator('.state-line').getByText('Healthy').waitFor();
+      await page.getByRole('region', { name: 'State changes, newest first' }).getByText('Healthy').first().waitFor();
+      await page.locator('#try-image').setInputFiles(TENCH);
+      const top1 = page.locator('.top-k li.top-1 .label');
+      await top1.waitFor();
+      assert.equal(await top1.textContent(), 'tench');
+      assert.equal(await page.locator('.top-k li').count(), 5);
+      const latency = Number(await page.locator('[data-latency]').getAttribute('data-latency'));
+      assert.ok(latency > 0, `latency ${latency}`);
+      assert.match((await page.locator('.latency').textContent())!, /compute/);
+      // A second image through the same control: the results are replaced.
+      await page.locator('#try-image').setInputFiles(GOLDFISH);
+      await page.locator('.top-k li.top-1 .label', { hasText: 'goldfish' }).waitFor();
+    },
+  );
 
   await t.test('service page: charts and the per-stage breakdown come from the service metrics', async () => {
-    await waitUntil(async () => /\b[1-9]\d* requests in the last hour/.test((await page.locator('figcaption').nth(1).textContent()) ?? ''), 'the throughput chart counts the calls');
-    assert.equal(await page.locator('.chart canvas').count() >= 2, true, 'two uPlot canvases');
+    await waitUntil(
+      async () =>
+        /\b[1-9]\d* requests in the last hour/.test((await page.locator('figcaption').nth(1).textContent()) ?? ''),
+      'the throughput chart counts the calls',
+    );
+    assert.equal((await page.locator('.chart canvas').count()) >= 2, true, 'two uPlot canvases');
     const stages = page.getByRole('region', { name: 'Latency by stage (successful requests)' });
-    for (const stage of ['queue', 'preprocess', 'compute', 'postprocess', 'total']) await stages.getByRole('rowheader', { name: stage, exact: true }).waitFor();
-    await page.getByRole('region', { name: 'Requests by result code' }).getByRole('rowheader', { name: 'OK' }).waitFor();
+    for (const stage of ['queue', 'preprocess', 'compute', 'postprocess', 'total'])
+      await stages.getByRole('rowheader', { name: stage, exact: true }).waitFor();
+    await page
+      .getByRole('region', { name: 'Requests by result code' })
+      .getByRole('rowheader', { name: 'OK' })
+      .waitFor();
     await page.locator('pre.logs').filter({ hasText: /\S/ }).waitFor();
     assert.deepEqual(await unnamedControls(page), []);
-    const contrast = (await Promise.all(['p', 'a', 'th', 'td', 'button', 'label', '.badge', '.help', 'caption', 'dt', 'figcaption', '.score'].map((s) => lowContrast(page, s)))).flat();
+    const contrast = (
+      await Promise.all(
+        ['p', 'a', 'th', 'td', 'button', 'label', '.badge', '.help', 'caption', 'dt', 'figcaption', '.score'].map((s) =>
+          lowContrast(page, s),
+        ),
+      )
+    ).flat();
     assert.deepEqual(contrast, []);
     await screenshot(page, 'service');
   });
 
-  await t.test('keys: regenerate the primary key in the page; the old key is refused by the service, the new one works', async () => {
-    const field = page.locator('#key-primary');
-    const old = await field.inputValue();
-    assert.equal(old, (await ws.daemon.getKeys('fish')).primary);
-    assert.equal(await field.getAttribute('type'), 'password', 'hidden until shown');
-    await page.getByRole('button', { name: 'Show' }).first().click();
-    assert.equal(await field.getAttribute('type'), 'text');
-    assert.equal(await classifyDirect(ws.service, old, TENCH), 200);
-    await page.getByRole('button', { name: 'Regenerate the primary key' }).click();
-    await page.getByRole('status').filter({ hasText: 'primary key was regenerated' }).waitFor();
-    const fresh = await field.inputValue();
-    assert.notEqual(fresh, old);
-    assert.equal(fresh, (await ws.daemon.getKeys('fish')).primary);
-    assert.equal(await classifyDirect(ws.service, old, TENCH), 401);
-    assert.equal(await classifyDirect(ws.service, fresh, TENCH), 200);
-  });
+  await t.test(
+    'keys: regenerate the primary key in the page; the old key is refused by the service, the new one works',
+    async () => {
+      const field = page.locator('#key-primary');
+      const old = await field.inputValue();
+      assert.equal(old, (await ws.daemon.getKeys('fish')).primary);
+      assert.equal(await field.getAttribute('type'), 'password', 'hidden until shown');
+      await page.getByRole('button', { name: 'Show' }).first().click();
+      assert.equal(await field.getAttribute('type'), 'text');
+      assert.equal(await classifyDirect(ws.service, old, TENCH), 200);
+      await page.getByRole('button', { name: 'Regenerate the primary key' }).click();
+      await page.getByRole('status').filter({ hasText: 'primary key was regenerated' }).waitFor();
+      const fresh = await field.inputValue();
+      assert.notEqual(fresh, old);
+      assert.equal(fresh, (await ws.daemon.getKeys('fish')).primary);
+      assert.equal(await classifyDirect(ws.service, old, TENCH), 401);
+      assert.equal(await classifyDirect(ws.service, fresh, TENCH), 200);
+    },
+  );
 
   await t.test('model page: the stages of the service definition with tensor shapes, sizes and sha256', async () => {
     await page.getByRole('link', { name: 'mnv2:1' }).first().click();
@@ -157,7 +196,11 @@ test('the dashboard: sign in, service, try it, keys, model stages, accessibility
     const kinds = await page.locator('ol.stages .kind').allTextContents();
     assert.deepEqual(kinds, ['image', 'featurizer', 'onnx', 'classifier']);
     assert.match((await stages.nth(0).textContent())!, /\[\?, 3, 224, 224\]/, 'the image stage output shape');
-    assert.match((await stages.nth(1).textContent())!, /\[\?, 3, 224, 224\]/, 'the featurizer input shape from its ONNX graph');
+    assert.match(
+      (await stages.nth(1).textContent())!,
+      /\[\?, 3, 224, 224\]/,
+      'the featurizer input shape from its ONNX graph',
+    );
     assert.match((await stages.nth(1).textContent())!, /mobilenetv2-int8/);
     assert.match((await stages.nth(1).textContent())!, /[0-9a-f]{64}/, 'the file sha256');
     assert.match((await stages.nth(2).textContent())!, /, 1000\]/, 'the head outputs 1000 scores');
@@ -195,9 +238,11 @@ test('the dashboard: sign in, service, try it, keys, model stages, accessibility
 function rawGet(base: string, path: string): Promise<number> {
   const { hostname, port } = new URL(base);
   return new Promise((done, fail) => {
-    http.get({ hostname, port, path, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => done(res.statusCode ?? 0));
-    }).on('error', fail);
+    http
+      .get({ hostname, port, path, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => done(res.statusCode ?? 0));
+      })
+      .on('error', fail);
   });
 }

@@ -26,8 +26,18 @@ export function parseClassification(text: string): ScoredClass {
   const indexText = text.slice(first + 1, second);
   const score = Number(scoreText);
   const index = Number(indexText);
-  if (second < 0 || scoreText.trim() === '' || !Number.isFinite(score) || !/^\d+$/.test(indexText) || !Number.isSafeInteger(index)) {
-    throw new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', `"${text.slice(0, 200)}" is not a "score:index:label" class.`, { details: {} });
+  if (
+    second < 0 ||
+    scoreText.trim() === '' ||
+    !Number.isFinite(score) ||
+    !/^\d+$/.test(indexText) ||
+    !Number.isSafeInteger(index)
+  ) {
+    throw new TachyonError(
+      'TCH_ERR_CLIENT_BAD_RESPONSE',
+      `"${text.slice(0, 200)}" is not a "score:index:label" class.`,
+      { details: {} },
+    );
   }
   return { index, label: text.slice(second + 1), score };
 }

@@ -16,7 +16,13 @@
 
 /** The original's state names. */
 export type ServiceState = 'Transitioning' | 'Healthy' | 'Unhealthy' | 'Failed' | 'Deleting';
-export const SERVICE_STATES: readonly ServiceState[] = Object.freeze(['Transitioning', 'Healthy', 'Unhealthy', 'Failed', 'Deleting']);
+export const SERVICE_STATES: readonly ServiceState[] = Object.freeze([
+  'Transitioning',
+  'Healthy',
+  'Unhealthy',
+  'Failed',
+  'Deleting',
+]);
 
 /** A registered model version the service serves. */
 export interface ModelVersionRef {

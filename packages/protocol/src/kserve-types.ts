@@ -25,7 +25,10 @@ export type KServeFixedDatatype = keyof typeof KSERVE_ELEMENT_SIZE;
 export type KServeDatatype = KServeFixedDatatype | 'BYTES';
 
 /** Every KServe v2 datatype name, fixed-size ones first. */
-export const KSERVE_DATATYPES: readonly KServeDatatype[] = Object.freeze([...(Object.keys(KSERVE_ELEMENT_SIZE) as KServeFixedDatatype[]), 'BYTES']);
+export const KSERVE_DATATYPES: readonly KServeDatatype[] = Object.freeze([
+  ...(Object.keys(KSERVE_ELEMENT_SIZE) as KServeFixedDatatype[]),
+  'BYTES',
+]);
 
 export function isKServeDatatype(value: unknown): value is KServeDatatype {
   return typeof value === 'string' && (value === 'BYTES' || Object.hasOwn(KSERVE_ELEMENT_SIZE, value));

@@ -2,8 +2,15 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import {
-  KSERVE_DATATYPES, KSERVE_ELEMENT_SIZE, PROTO_LOADER_OPTIONS, PROTO_ROOT, formatClassification, grpcProtoFiles, isKServeDatatype,
-  isTachyonError, parseClassification,
+  KSERVE_DATATYPES,
+  KSERVE_ELEMENT_SIZE,
+  PROTO_LOADER_OPTIONS,
+  PROTO_ROOT,
+  formatClassification,
+  grpcProtoFiles,
+  isKServeDatatype,
+  isTachyonError,
+  parseClassification,
 } from '../src/index.js';
 
 test('formatClassification and parseClassification round-trip, a label with colons included', () => {
@@ -23,14 +30,23 @@ test('formatClassification and parseClassification round-trip, a label with colo
 
 test('parseClassification refuses a text that is not "score:index:label"', () => {
   for (const bad of ['', 'cat', '0.5:12', 'x:12:cat', '0.5:1.5:cat', '0.5::cat', ':12:cat', '0.5:-1:cat']) {
-    assert.throws(() => parseClassification(bad), (e: unknown) => isTachyonError(e) && e.code === 'TCH_ERR_CLIENT_BAD_RESPONSE', JSON.stringify(bad));
+    assert.throws(
+      () => parseClassification(bad),
+      (e: unknown) => isTachyonError(e) && e.code === 'TCH_ERR_CLIENT_BAD_RESPONSE',
+      JSON.stringify(bad),
+    );
   }
 });
 
 test('KServe datatypes: every fixed-size one has its element size, BYTES is variable', () => {
   assert.equal(KSERVE_DATATYPES.length, 13);
   assert.equal(KSERVE_ELEMENT_SIZE.FP32, 4);
-  assert.ok(isKServeDatatype('BYTES') && isKServeDatatype('FP16') && !isKServeDatatype('FLOAT') && !isKServeDatatype('toString'));
+  assert.ok(
+    isKServeDatatype('BYTES') &&
+      isKServeDatatype('FP16') &&
+      !isKServeDatatype('FLOAT') &&
+      !isKServeDatatype('toString'),
+  );
 });
 
 test('the proto loading options point at the published .proto files', () => {

@@ -25,7 +25,9 @@ test('codes follow TCH_ERR_<AREA>_<DETAIL> and every kind has an HTTP and a gRPC
 });
 
 test('TachyonError takes its kind from the table and round-trips through JSON', () => {
-  const err = new TachyonError('TCH_ERR_ZOO_UNKNOWN_MODEL', 'Model "nope" is not in the zoo.', { details: { id: 'nope' } });
+  const err = new TachyonError('TCH_ERR_ZOO_UNKNOWN_MODEL', 'Model "nope" is not in the zoo.', {
+    details: { id: 'nope' },
+  });
   assert.equal(err.kind, 'NOT_FOUND');
   assert.equal(err.httpStatus, 404);
   assert.equal(err.grpcStatus, 5);

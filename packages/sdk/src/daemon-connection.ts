@@ -14,7 +14,9 @@ export async function connectDaemon(root: string, options: { start?: boolean } =
   const running = await findDaemonAt(workspaceRoot);
   if (running !== undefined) return fromDaemonClient(running);
   if (options.start === false) {
-    throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `No deployment daemon runs for "${root}".`, { details: { workspace: root } });
+    throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `No deployment daemon runs for "${root}".`, {
+      details: { workspace: root },
+    });
   }
   const { ensureDaemon } = await import('@tachyon-serve/server');
   return fromDaemonClient(await ensureDaemon(workspaceRoot));

@@ -35,10 +35,17 @@ export const WEBSERVICE_DEPLOY_DEFAULTS = Object.freeze({ tls: 'self-signed' as 
 export function toModelRef(model: ModelLike, argument = 'model'): ModelVersionRef {
   if (typeof model === 'string') {
     const match = /^([a-z0-9][a-z0-9._-]*):([1-9][0-9]*)$/.exec(model);
-    if (!match) throw new TypeError(`${argument}: expected "name:version" (e.g. "resnet50:1"), got ${JSON.stringify(model)}.`);
+    if (!match)
+      throw new TypeError(`${argument}: expected "name:version" (e.g. "resnet50:1"), got ${JSON.stringify(model)}.`);
     return { name: match[1]!, version: Number(match[2]) };
   }
-  if (typeof model !== 'object' || model === null || typeof model.name !== 'string' || !Number.isInteger(model.version) || model.version < 1) {
+  if (
+    typeof model !== 'object' ||
+    model === null ||
+    typeof model.name !== 'string' ||
+    !Number.isInteger(model.version) ||
+    model.version < 1
+  ) {
     throw new TypeError(`${argument}: expected a Model, { name, version } or "name:version".`);
   }
   return { name: model.name, version: model.version };
@@ -60,22 +67,27 @@ export function compileDeployConfig(model: ModelLike, options: WebserviceDeployO
   }
   const tls = options.tls ?? WEBSERVICE_DEPLOY_DEFAULTS.tls;
   if (typeof tls === 'object' && tls !== null) {
-    if (typeof tls.certFile !== 'string' || typeof tls.keyFile !== 'string') throw new TypeError('deployConfig.tls: expected { certFile, keyFile } paths.');
+    if (typeof tls.certFile !== 'string' || typeof tls.keyFile !== 'string')
+      throw new TypeError('deployConfig.tls: expected { certFile, keyFile } paths.');
     spec.tls = { certFile: tls.certFile, keyFile: tls.keyFile };
   } else if (tls === 'none' || tls === 'self-signed') {
     spec.tls = tls;
   } else {
-    throw new TypeError(`deployConfig.tls: expected "none", "self-signed" or { certFile, keyFile }, got ${JSON.stringify(tls)}.`);
+    throw new TypeError(
+      `deployConfig.tls: expected "none", "self-signed" or { certFile, keyFile }, got ${JSON.stringify(tls)}.`,
+    );
   }
   if (options.canary !== undefined) {
     const { percent } = options.canary ?? {};
-    if (!Number.isInteger(percent) || percent < 1 || percent > 99) throw new RangeError(`deployConfig.canary.percent: expected an integer in [1, 99], got ${String(percent)}.`);
+    if (!Number.isInteger(percent) || percent < 1 || percent > 99)
+      throw new RangeError(`deployConfig.canary.percent: expected an integer in [1, 99], got ${String(percent)}.`);
     spec.canary = { model: toModelRef(options.canary.model, 'deployConfig.canary.model'), percent };
   }
   for (const name of ['httpPort', 'grpcPort'] as const) {
     const port = options[name];
     if (port === undefined) continue;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`deployConfig.${name}: expected an integer in [0, 65535], got ${String(port)}.`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new RangeError(`deployConfig.${name}: expected an integer in [0, 65535], got ${String(port)}.`);
     spec[name] = port;
   }
   return deepFreeze(spec);

@@ -28,12 +28,33 @@
 export { Workspace, type WorkspaceOptions } from './workspace.js';
 export { Model } from './model.js';
 export { Webservice, type ClassifyCallOptions, type ImageConfig, type WebserviceCallOptions } from './webservice.js';
-export { WEBSERVICE_DEPLOY_DEFAULTS, compileDeployConfig, toModelRef, type ModelLike, type WebserviceDeployOptions } from './deploy-config.js';
+export {
+  WEBSERVICE_DEPLOY_DEFAULTS,
+  compileDeployConfig,
+  toModelRef,
+  type ModelLike,
+  type WebserviceDeployOptions,
+} from './deploy-config.js';
 export type { DeploymentControl } from './deployment-control.js';
 export { WAIT_DEFAULTS, type WaitOptions } from './wait-for-deployment.js';
 export type { ImageInput } from './service-input.js';
-export { ServiceDefinition, defaultClassifier, featurizerStage, imageStage, classifierStage, onnxStage, kerasStage } from '@tachyon-serve/core';
-export { TachyonError, isTachyonError, type ServiceState, type ServiceStatus, type ServiceSpec, type ServiceKeysBody } from '@tachyon-serve/protocol';
+export {
+  ServiceDefinition,
+  defaultClassifier,
+  featurizerStage,
+  imageStage,
+  classifierStage,
+  onnxStage,
+  kerasStage,
+} from '@tachyon-serve/core';
+export {
+  TachyonError,
+  isTachyonError,
+  type ServiceState,
+  type ServiceStatus,
+  type ServiceSpec,
+  type ServiceKeysBody,
+} from '@tachyon-serve/protocol';
 export type { ClassifyResult, ScoredClass } from '@tachyon-serve/client';
 export type {
   ArtifactKind,

@@ -1,4 +1,10 @@
-import type { ArtifactKind, CopyProgress, DeleteOptions, ModelVersionRecord, RegisterOptions } from '@tachyon-serve/core';
+import type {
+  ArtifactKind,
+  CopyProgress,
+  DeleteOptions,
+  ModelVersionRecord,
+  RegisterOptions,
+} from '@tachyon-serve/core';
 import type { Workspace } from './workspace.js';
 
 /**
@@ -18,7 +24,12 @@ export class Model {
    * Registers a service-definition zip or an .onnx file as the next version of `name` (validated, copied into
    * the content-addressed store, crash-safe). Names match [a-z0-9][a-z0-9._-]*.
    */
-  static async register(workspace: Workspace, path: string, name: string, options: RegisterOptions = {}): Promise<Model> {
+  static async register(
+    workspace: Workspace,
+    path: string,
+    name: string,
+    options: RegisterOptions = {},
+  ): Promise<Model> {
     const registry = await checkWorkspace(workspace).registry();
     return new Model(workspace, await registry.register(path, name, options));
   }
@@ -30,7 +41,10 @@ export class Model {
   }
 
   /** Every registered version, ordered by name then version; optionally of one name or carrying a tag. */
-  static async list(workspace: Workspace, filter: { name?: string; tag?: { key: string; value?: string } } = {}): Promise<Model[]> {
+  static async list(
+    workspace: Workspace,
+    filter: { name?: string; tag?: { key: string; value?: string } } = {},
+  ): Promise<Model[]> {
     const registry = await checkWorkspace(workspace).registry();
     return (await registry.list(filter)).map((record) => new Model(workspace, record));
   }

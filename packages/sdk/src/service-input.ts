@@ -19,7 +19,11 @@ export async function readImages(input: ImageInput | readonly ImageInput[], argu
     list.map((item, i) => {
       if (typeof item === 'string' && item !== '') {
         return readFile(item).catch((cause: NodeJS.ErrnoException) => {
-          throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Cannot read image "${item}": ${cause.code ?? cause.message}.`, { details: { path: item }, cause });
+          throw new TachyonError(
+            'TCH_ERR_IO_NOT_FOUND',
+            `Cannot read image "${item}": ${cause.code ?? cause.message}.`,
+            { details: { path: item }, cause },
+          );
         });
       }
       if (item instanceof Uint8Array) return Promise.resolve(item);

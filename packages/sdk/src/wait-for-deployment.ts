@@ -19,11 +19,17 @@ export const WAIT_DEFAULTS = Object.freeze({ timeoutMs: 300_000, pollMs: 200 });
  * Polls the daemon until the service is Healthy at (at least) `from.generation`. Failed -> TCH_ERR_DEPLOY_FAILED
  * with the reason and the last log lines; Deleting -> TCH_ERR_SERVICE_STATE_INVALID; time out -> TCH_ERR_DEPLOY_TIMEOUT.
  */
-export async function waitForHealthy(control: DeploymentControl, from: ServiceStatus, options: WaitOptions = {}): Promise<ServiceStatus> {
+export async function waitForHealthy(
+  control: DeploymentControl,
+  from: ServiceStatus,
+  options: WaitOptions = {},
+): Promise<ServiceStatus> {
   const timeoutMs = options.timeoutMs ?? WAIT_DEFAULTS.timeoutMs;
   const pollMs = options.pollMs ?? WAIT_DEFAULTS.pollMs;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`timeoutMs: expected an integer >= 1, got ${String(timeoutMs)}.`);
-  if (!Number.isInteger(pollMs) || pollMs < 1) throw new RangeError(`pollMs: expected an integer >= 1, got ${String(pollMs)}.`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
+    throw new RangeError(`timeoutMs: expected an integer >= 1, got ${String(timeoutMs)}.`);
+  if (!Number.isInteger(pollMs) || pollMs < 1)
+    throw new RangeError(`pollMs: expected an integer >= 1, got ${String(pollMs)}.`);
   const out = options.showOutput ? (options.output ?? process.stderr) : undefined;
   const started = performance.now();
   const name = from.name;
@@ -48,22 +54,40 @@ export async function waitForHealthy(control: DeploymentControl, from: ServiceSt
     if (current && status.state === 'Failed') {
       const logs = await control.logs(name, 20).catch(() => []);
       out?.write('\n');
-      throw new TachyonError('TCH_ERR_DEPLOY_FAILED', `Service "${name}" failed to deploy: ${status.reason ?? 'no reason given'}.`, {
-        details: { service: name, state: status.state, reason: status.reason ?? null, restarts: status.restarts, logs },
-      });
+      throw new TachyonError(
+        'TCH_ERR_DEPLOY_FAILED',
+        `Service "${name}" failed to deploy: ${status.reason ?? 'no reason given'}.`,
+        {
+          details: {
+            service: name,
+            state: status.state,
+            reason: status.reason ?? null,
+            restarts: status.restarts,
+            logs,
+          },
+        },
+      );
     }
     if (status.state === 'Deleting') {
       out?.write('\n');
-      throw new TachyonError('TCH_ERR_SERVICE_STATE_INVALID', `Service "${name}" is being deleted; it will not become Healthy.`, {
-        details: { service: name, state: status.state },
-      });
+      throw new TachyonError(
+        'TCH_ERR_SERVICE_STATE_INVALID',
+        `Service "${name}" is being deleted; it will not become Healthy.`,
+        {
+          details: { service: name, state: status.state },
+        },
+      );
     }
     const elapsed = performance.now() - started;
     if (elapsed >= timeoutMs) {
       out?.write('\n');
-      throw new TachyonError('TCH_ERR_DEPLOY_TIMEOUT', `Service "${name}" is still ${status.state} after ${timeoutMs} ms.`, {
-        details: { service: name, state: status.state, reason: status.reason ?? null, timeoutMs },
-      });
+      throw new TachyonError(
+        'TCH_ERR_DEPLOY_TIMEOUT',
+        `Service "${name}" is still ${status.state} after ${timeoutMs} ms.`,
+        {
+          details: { service: name, state: status.state, reason: status.reason ?? null, timeoutMs },
+        },
+      );
     }
     await sleep(Math.min(pollMs, timeoutMs - elapsed));
     status = await control.get(name);

@@ -72,8 +72,12 @@ export class Webservice {
   ): Promise<Webservice> {
     checkName(name);
     const list = Array.isArray(models) ? models : [models as ModelLike];
-    if (list.length !== 1) throw new RangeError(`models: expected exactly one model, got ${list.length} (use deployConfig.canary for a second version).`);
-    if (imageConfig !== undefined && imageConfig !== null && typeof imageConfig !== 'object') throw new TypeError('imageConfig: expected an object or undefined.');
+    if (list.length !== 1)
+      throw new RangeError(
+        `models: expected exactly one model, got ${list.length} (use deployConfig.canary for a second version).`,
+      );
+    if (imageConfig !== undefined && imageConfig !== null && typeof imageConfig !== 'object')
+      throw new TypeError('imageConfig: expected an object or undefined.');
     const spec = compileDeployConfig(list[0]!, deployConfig);
     const control = await controlOf(workspace);
     const { status } = await control.deploy(name, spec);
@@ -130,7 +134,8 @@ export class Webservice {
 
   /** Replaces one key; the other keeps working, so clients can switch without downtime. Returns both keys. */
   async regenerateKey(which: 'primary' | 'secondary'): Promise<ServiceKeysBody> {
-    if (which !== 'primary' && which !== 'secondary') throw new TypeError(`key: expected "primary" or "secondary", got ${JSON.stringify(which)}.`);
+    if (which !== 'primary' && which !== 'secondary')
+      throw new TypeError(`key: expected "primary" or "secondary", got ${JSON.stringify(which)}.`);
     this.#keys = await (await this.#control()).regenerateKey(this.name, which);
     await this.close(); // clients hold the old key
     return { ...this.#keys };
@@ -138,7 +143,8 @@ export class Webservice {
 
   /** The service process's last log lines (`tail`, default all the daemon keeps). */
   async getLogs(options: { tail?: number } = {}): Promise<string[]> {
-    if (options.tail !== undefined && (!Number.isInteger(options.tail) || options.tail < 1)) throw new RangeError(`tail: expected an integer >= 1, got ${String(options.tail)}.`);
+    if (options.tail !== undefined && (!Number.isInteger(options.tail) || options.tail < 1))
+      throw new RangeError(`tail: expected an integer >= 1, got ${String(options.tail)}.`);
     return (await this.#control()).logs(this.name, options.tail);
   }
 
@@ -172,7 +178,10 @@ export class Webservice {
   /** Every class confidence of each image (the original's `service.run`): one Float32Array per image. */
   run(image: ImageInput, options?: WebserviceCallOptions): Promise<Float32Array>;
   run(images: readonly ImageInput[], options?: WebserviceCallOptions): Promise<Float32Array[]>;
-  async run(input: ImageInput | readonly ImageInput[], options: WebserviceCallOptions = {}): Promise<Float32Array | Float32Array[]> {
+  async run(
+    input: ImageInput | readonly ImageInput[],
+    options: WebserviceCallOptions = {},
+  ): Promise<Float32Array | Float32Array[]> {
     const { images } = await readImages(input);
     const rows = await (await this.client(options)).infer(this.name, images, callOf(options));
     return Array.isArray(input) ? rows : rows[0]!;
@@ -181,10 +190,17 @@ export class Webservice {
   /** The top classes of each image with their labels, best first (`file` is the path's base name, or `image<i>`). */
   classify(image: ImageInput, options?: ClassifyCallOptions): Promise<ClassifyResult>;
   classify(images: readonly ImageInput[], options?: ClassifyCallOptions): Promise<ClassifyResult[]>;
-  async classify(input: ImageInput | readonly ImageInput[], options: ClassifyCallOptions = {}): Promise<ClassifyResult | ClassifyResult[]> {
+  async classify(
+    input: ImageInput | readonly ImageInput[],
+    options: ClassifyCallOptions = {},
+  ): Promise<ClassifyResult | ClassifyResult[]> {
     const { images, names } = await readImages(input);
     const client = await this.client(options);
-    const results = await client.classify(this.name, images, { ...callOf(options), names, ...(options.top === undefined ? {} : { top: options.top }) });
+    const results = await client.classify(this.name, images, {
+      ...callOf(options),
+      names,
+      ...(options.top === undefined ? {} : { top: options.top }),
+    });
     return Array.isArray(input) ? results : results[0]!;
   }
 
@@ -192,18 +208,29 @@ export class Webservice {
   async client(options: WebserviceCallOptions = {}): Promise<TachyonClient> {
     const o = { ...this.#defaults, ...options };
     const protocol = o.protocol ?? 'http';
-    if (protocol !== 'http' && protocol !== 'grpc') throw new TypeError(`protocol: expected "http" or "grpc", got ${JSON.stringify(protocol)}.`);
+    if (protocol !== 'http' && protocol !== 'grpc')
+      throw new TypeError(`protocol: expected "http" or "grpc", got ${JSON.stringify(protocol)}.`);
     const which = o.key ?? 'primary';
     const cacheKey = `${protocol}|${which}|${o.retries ?? ''}`;
     const cached = this.#clients.get(cacheKey);
     if (cached) return cached;
-    const status = this.#status.httpUrl === undefined || this.#status.grpcAddress === undefined ? (await this.refresh()).#status : this.#status;
+    const status =
+      this.#status.httpUrl === undefined || this.#status.grpcAddress === undefined
+        ? (await this.refresh()).#status
+        : this.#status;
     if (status.httpUrl === undefined || status.grpcAddress === undefined) {
-      throw new TachyonError('TCH_ERR_SERVICE_STATE_INVALID', `Service "${this.name}" is ${status.state} and not listening yet; wait for it with waitForDeployment().`, {
-        details: { service: this.name, state: status.state },
-      });
+      throw new TachyonError(
+        'TCH_ERR_SERVICE_STATE_INVALID',
+        `Service "${this.name}" is ${status.state} and not listening yet; wait for it with waitForDeployment().`,
+        {
+          details: { service: this.name, state: status.state },
+        },
+      );
     }
-    const key = which === 'primary' || which === 'secondary' ? (this.#keys ?? (await this.getKeys()))[which as 'primary' | 'secondary'] : which;
+    const key =
+      which === 'primary' || which === 'secondary'
+        ? (this.#keys ?? (await this.getKeys()))[which as 'primary' | 'secondary']
+        : which;
     const client = createClient({
       url: status.httpUrl,
       grpcAddress: status.grpcAddress,
@@ -243,12 +270,18 @@ function callOf(options: WebserviceCallOptions): { timeoutMs?: number } {
 
 function checkName(name: string): void {
   if (typeof name !== 'string' || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 50) {
-    throw new TypeError(`name: expected a service name of lowercase letters, digits and '-' (a DNS label, at most 50 characters), got ${JSON.stringify(name)}.`);
+    throw new TypeError(
+      `name: expected a service name of lowercase letters, digits and '-' (a DNS label, at most 50 characters), got ${JSON.stringify(name)}.`,
+    );
   }
 }
 
 function controlOf(workspace: Workspace): Promise<DeploymentControl> {
-  if (typeof workspace !== 'object' || workspace === null || typeof (workspace as Workspace).deployments !== 'function') {
+  if (
+    typeof workspace !== 'object' ||
+    workspace === null ||
+    typeof (workspace as Workspace).deployments !== 'function'
+  ) {
     throw new TypeError('workspace must be a Workspace (Workspace.fromConfig or Workspace.create).');
   }
   return workspace.deployments();

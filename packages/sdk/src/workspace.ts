@@ -47,7 +47,11 @@ export class Workspace {
   }
 
   /** Creates a workspace in `dir` (see `createWorkspace`: TCH_ERR_WORKSPACE_EXISTS if it holds one). */
-  static async create(dir: string, options: CreateWorkspaceOptions = {}, registryOptions: WorkspaceOptions = {}): Promise<Workspace> {
+  static async create(
+    dir: string,
+    options: CreateWorkspaceOptions = {},
+    registryOptions: WorkspaceOptions = {},
+  ): Promise<Workspace> {
     return new Workspace(await createWorkspace(dir, options), registryOptions);
   }
 

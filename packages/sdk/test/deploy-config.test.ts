@@ -25,7 +25,10 @@ test('compileDeployConfig: TLS self-signed by default, only given fields set, fr
     grpcPort: 9001,
   });
   assert.deepEqual(compileDeployConfig('mnv2:2', { ...full }), a, 'deterministic');
-  assert.deepEqual(compileDeployConfig('m:1', { tls: { certFile: 'c.pem', keyFile: 'k.pem' } }).tls, { certFile: 'c.pem', keyFile: 'k.pem' });
+  assert.deepEqual(compileDeployConfig('m:1', { tls: { certFile: 'c.pem', keyFile: 'k.pem' } }).tls, {
+    certFile: 'c.pem',
+    keyFile: 'k.pem',
+  });
 });
 
 test('misuse is a TypeError or RangeError naming the argument', () => {
@@ -33,8 +36,14 @@ test('misuse is a TypeError or RangeError naming the argument', () => {
   assert.throws(() => toModelRef({ name: 'a', version: 0 }), TypeError);
   assert.throws(() => compileDeployConfig('m:1', { workers: 0 }), /deployConfig\.workers/);
   assert.throws(() => compileDeployConfig('m:1', { tls: 'mutual' as 'none' }), /deployConfig\.tls/);
-  assert.throws(() => compileDeployConfig('m:1', { canary: { model: 'm:2', percent: 100 } }), /deployConfig\.canary\.percent/);
-  assert.throws(() => compileDeployConfig('m:1', { canary: { model: 'm', percent: 5 } }), /deployConfig\.canary\.model/);
+  assert.throws(
+    () => compileDeployConfig('m:1', { canary: { model: 'm:2', percent: 100 } }),
+    /deployConfig\.canary\.percent/,
+  );
+  assert.throws(
+    () => compileDeployConfig('m:1', { canary: { model: 'm', percent: 5 } }),
+    /deployConfig\.canary\.model/,
+  );
   assert.throws(() => compileDeployConfig('m:1', { httpPort: 70000 }), /deployConfig\.httpPort/);
   assert.throws(() => compileDeployConfig('m:1', { scheduler: { maxBatchSize: 0 } }), /scheduler\.maxBatchSize/);
 });

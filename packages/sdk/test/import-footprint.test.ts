@@ -44,7 +44,8 @@ process.exit(0);
 `;
 
 /** The SDK's package name, from its package.json (scripts/rename-packages.mjs renames it). */
-const SDK_NAME = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string }).name;
+const SDK_NAME = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string })
+  .name;
 
 /** The URLs of every module that `import(specifier)` loads in a fresh Node process, forward slashes. */
 async function loadedBy(t: TestContext, specifier: string): Promise<string[]> {
@@ -54,11 +55,18 @@ async function loadedBy(t: TestContext, specifier: string): Promise<string[]> {
   writeFileSync(join(dir, 'register.mjs'), REGISTER);
   const log = join(dir, 'loaded.txt');
   writeFileSync(log, '');
-  await run(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, '--input-type=module', '-e', MAIN], {
-    env: { ...process.env, FOOTPRINT_LOG: log, FOOTPRINT_TARGET: import.meta.resolve(specifier) },
-    timeout: 120_000,
-  });
-  return readFileSync(log, 'utf8').split('\n').filter((l) => l !== '').map((l) => l.replace(/\\/g, '/'));
+  await run(
+    process.execPath,
+    ['--import', pathToFileURL(join(dir, 'register.mjs')).href, '--input-type=module', '-e', MAIN],
+    {
+      env: { ...process.env, FOOTPRINT_LOG: log, FOOTPRINT_TARGET: import.meta.resolve(specifier) },
+      timeout: 120_000,
+    },
+  );
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.replace(/\\/g, '/'));
 }
 
 function offenders(loaded: readonly string[]): Record<string, string[]> {
@@ -73,11 +81,27 @@ function offenders(loaded: readonly string[]): Record<string, string[]> {
 test('importing the SDK loads no fastify, grpc-js, OpenTelemetry or @tachyon-serve/server; importing @tachyon-serve/server does', async (t) => {
   const [sdk, server] = await Promise.all([loadedBy(t, SDK_NAME), loadedBy(t, '@tachyon-serve/server')]);
   // The probe sees the SDK's own graph (ESM hook) and CommonJS dependencies (require.cache) ...
-  assert.ok(sdk.some((url) => /\/packages\/sdk\/dist\/src\/index\.js$/.test(url)), 'the resolve hook saw the SDK itself');
-  assert.ok(sdk.some((url) => /\/packages\/core\/dist\/src\//.test(url)), 'the SDK loads core');
-  assert.ok(sdk.some((url) => /\/packages\/client\/dist\/src\//.test(url)), 'the SDK loads the client');
-  assert.ok(sdk.some((url) => /\/node_modules\/.+\.c?js$/.test(url) && !url.startsWith('node:')), 'CommonJS dependencies are seen');
+  assert.ok(
+    sdk.some((url) => /\/packages\/sdk\/dist\/src\/index\.js$/.test(url)),
+    'the resolve hook saw the SDK itself',
+  );
+  assert.ok(
+    sdk.some((url) => /\/packages\/core\/dist\/src\//.test(url)),
+    'the SDK loads core',
+  );
+  assert.ok(
+    sdk.some((url) => /\/packages\/client\/dist\/src\//.test(url)),
+    'the SDK loads the client',
+  );
+  assert.ok(
+    sdk.some((url) => /\/node_modules\/.+\.c?js$/.test(url) && !url.startsWith('node:')),
+    'CommonJS dependencies are seen',
+  );
   assert.deepEqual(offenders(sdk), {}, 'modules the SDK must not load on import');
   // ... and the same probe does catch every forbidden module when they are loaded (the check can fail).
-  assert.deepEqual(Object.keys(offenders(server)).sort(), Object.keys(FORBIDDEN).sort(), 'the probe finds the server-side modules');
+  assert.deepEqual(
+    Object.keys(offenders(server)).sort(),
+    Object.keys(FORBIDDEN).sort(),
+    'the probe finds the server-side modules',
+  );
 });

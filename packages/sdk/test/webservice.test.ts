@@ -38,7 +38,12 @@ async function setup(t: TestContext): Promise<Setup> {
     httpPort: 0,
     grpcPort: 0,
     keysFile: join(dir, 'keys.json'),
-    sources: compileModelSources({ cacheDir: join(dir, 'cache'), modelPath: [join(SHARED, 'models')], allowDownload: false, env: {} }),
+    sources: compileModelSources({
+      cacheDir: join(dir, 'cache'),
+      modelPath: [join(SHARED, 'models')],
+      allowDownload: false,
+      env: {},
+    }),
     logger: createServeLogger({ write: () => undefined }),
   });
   t.after(() => server.close());
@@ -64,7 +69,10 @@ test('get-or-deploy: get throws a catchable TCH_ERR_SERVICE_NOT_FOUND; deployFro
   const again = await Webservice.deployFromModel(ws, NAME, [MODEL], undefined, { workers: 1 });
   assert.equal(again.status.generation, 1, 'the same spec changes nothing');
   assert.equal((await Webservice.get(ws, NAME)).scoringUri, service.scoringUri);
-  assert.deepEqual((await Webservice.list(ws)).map((s) => s.name), [NAME]);
+  assert.deepEqual(
+    (await Webservice.list(ws)).map((s) => s.name),
+    [NAME],
+  );
   await assert.rejects(Webservice.deployFromModel(ws, NAME, [MODEL, MODEL]), RangeError);
   await assert.rejects(Webservice.deployFromModel(ws, 'Bad_Name', [MODEL]), /name: expected a service name/);
 });
@@ -77,21 +85,38 @@ test('run gives every class confidence per image; classify gives labelled top-K;
   assert.ok(scores instanceof Float32Array && scores.length === 1000);
   assert.equal(scores.indexOf(Math.max(...scores)), 0, 'tench is class 0');
   const rows = await service.run([TENCH, GOLDFISH], { protocol: 'grpc' });
-  assert.deepEqual(rows.map((r) => r.indexOf(Math.max(...r))), [0, 1]);
+  assert.deepEqual(
+    rows.map((r) => r.indexOf(Math.max(...r))),
+    [0, 1],
+  );
   assert.ok(Math.abs(rows[0]![0]! - scores[0]!) < 1e-6, 'same confidences over both protocols');
 
   for (const protocol of ['http', 'grpc'] as const) {
     const results = await service.classify([TENCH, GOLDFISH], { protocol, top: 3 });
-    assert.deepEqual(results.map((r) => r.file), ['n01440764_tench.JPEG', 'n01443537_goldfish.JPEG'], protocol);
-    assert.deepEqual(results.map((r) => r.top[0]!.label), ['tench', 'goldfish'], protocol);
+    assert.deepEqual(
+      results.map((r) => r.file),
+      ['n01440764_tench.JPEG', 'n01443537_goldfish.JPEG'],
+      protocol,
+    );
+    assert.deepEqual(
+      results.map((r) => r.top[0]!.label),
+      ['tench', 'goldfish'],
+      protocol,
+    );
     assert.equal(results[0]!.top.length, 3);
   }
   const one = await service.classify(TENCH, { key: 'secondary' });
   assert.equal(one.top[0]!.label, 'tench');
   for (const protocol of ['http', 'grpc'] as const) {
-    await assert.rejects(service.run(TENCH, { protocol, key: 'not-the-key-0123456789' }), (e: unknown) => isTachyonError(e, 'TCH_ERR_AUTH_INVALID'), protocol);
+    await assert.rejects(
+      service.run(TENCH, { protocol, key: 'not-the-key-0123456789' }),
+      (e: unknown) => isTachyonError(e, 'TCH_ERR_AUTH_INVALID'),
+      protocol,
+    );
   }
-  await assert.rejects(service.run(join(tmpdir(), 'no-such-image.jpg')), (e: unknown) => isTachyonError(e, 'TCH_ERR_IO_NOT_FOUND'));
+  await assert.rejects(service.run(join(tmpdir(), 'no-such-image.jpg')), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_IO_NOT_FOUND'),
+  );
   await assert.rejects(service.run([] as string[]), TypeError);
 });
 
@@ -102,7 +127,10 @@ test('waitForDeployment: progress on the output, Failed and time-outs are typed 
   control.script.push({ state: 'Transitioning' }, { state: 'Transitioning' }, { state: 'Healthy' });
   const lines: string[] = [];
   await service.waitForDeployment({ showOutput: true, pollMs: 1, output: { write: (s: string) => lines.push(s) } });
-  assert.match(lines.join(''), /^service "fish": Transitioning\nservice "fish": Healthy\nservice "fish" is Healthy at http:\/\/127\.0\.0\.1:\d+\/v1\/services\/fish\/classify\n$/);
+  assert.match(
+    lines.join(''),
+    /^service "fish": Transitioning\nservice "fish": Healthy\nservice "fish" is Healthy at http:\/\/127\.0\.0\.1:\d+\/v1\/services\/fish\/classify\n$/,
+  );
 
   control.script.push({ state: 'Failed', reason: 'model failed to load' });
   control.logLines = ['boom'];
@@ -113,7 +141,9 @@ test('waitForDeployment: progress on the output, Failed and time-outs are typed 
     return true;
   });
   for (let i = 0; i < 1000; i++) control.script.push({ state: 'Transitioning' });
-  await assert.rejects(service.waitForDeployment({ timeoutMs: 20, pollMs: 1 }), (e: unknown) => isTachyonError(e, 'TCH_ERR_DEPLOY_TIMEOUT'));
+  await assert.rejects(service.waitForDeployment({ timeoutMs: 20, pollMs: 1 }), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_DEPLOY_TIMEOUT'),
+  );
 });
 
 test('keys, logs, update (spec merged) and delete go to the control', async (t) => {

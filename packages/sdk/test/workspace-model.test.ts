@@ -49,8 +49,15 @@ test('Workspace.create then Workspace.fromConfig (folder, file, working director
 
 test('Model.register / get / list: versions 1, 2, ... with every field', async (t) => {
   const ws = await workspace(t);
-  const m1 = await Model.register(ws, SQUEEZENET, 'squeezenet', { description: 'SqueezeNet 1.1', tags: { stage: 'dev' }, properties: { top1: '56.3' } });
-  assert.deepEqual([m1.name, m1.version, m1.id, m1.kind, m1.description], ['squeezenet', 1, 'squeezenet:1', 'onnx', 'SqueezeNet 1.1']);
+  const m1 = await Model.register(ws, SQUEEZENET, 'squeezenet', {
+    description: 'SqueezeNet 1.1',
+    tags: { stage: 'dev' },
+    properties: { top1: '56.3' },
+  });
+  assert.deepEqual(
+    [m1.name, m1.version, m1.id, m1.kind, m1.description],
+    ['squeezenet', 1, 'squeezenet:1', 'onnx', 'SqueezeNet 1.1'],
+  );
   assert.equal(m1.sha256, sha256(SQUEEZENET));
   assert.equal(m1.size, statSync(SQUEEZENET).size);
   assert.deepEqual({ ...m1.tags }, { stage: 'dev' });
@@ -62,13 +69,22 @@ test('Model.register / get / list: versions 1, 2, ... with every field', async (
   assert.equal((await Model.get(ws, 'squeezenet')).version, 2);
   assert.equal((await Model.get(ws, 'squeezenet', 1)).sha256, m1.sha256);
   assert.equal((await Model.get(ws, 'squeezenet:1')).version, 1);
-  assert.deepEqual((await Model.list(ws)).map((m) => m.id), ['squeezenet:1', 'squeezenet:2']);
-  assert.deepEqual((await Model.list(ws, { tag: { key: 'stage' } })).map((m) => m.id), ['squeezenet:1']);
+  assert.deepEqual(
+    (await Model.list(ws)).map((m) => m.id),
+    ['squeezenet:1', 'squeezenet:2'],
+  );
+  assert.deepEqual(
+    (await Model.list(ws, { tag: { key: 'stage' } })).map((m) => m.id),
+    ['squeezenet:1'],
+  );
   assert.deepEqual(JSON.parse(JSON.stringify(m1)).version, 1);
   await assert.rejects(Model.get(ws, 'squeezenet', 3), hasCode('TCH_ERR_REGISTRY_MODEL_NOT_FOUND'));
   await assert.rejects(Model.register(ws, SQUEEZENET, 'SqueezeNet'), hasCode('TCH_ERR_REGISTRY_NAME_INVALID'));
   await assert.rejects(Model.register(ws, join(ws.root, 'nope.onnx'), 'x'), hasCode('TCH_ERR_IO_NOT_FOUND'));
-  await assert.rejects(Model.register(ws, join(ws.root, 'tachyon.json'), 'x'), hasCode('TCH_ERR_REGISTRY_ARTIFACT_INVALID'));
+  await assert.rejects(
+    Model.register(ws, join(ws.root, 'tachyon.json'), 'x'),
+    hasCode('TCH_ERR_REGISTRY_ARTIFACT_INVALID'),
+  );
 });
 
 test('model.download, model.tag, model.delete (refused while deployed unless forced)', async (t) => {

@@ -29,8 +29,20 @@ export { buildOpenApiDocument } from './http/openapi/openapi-document.js';
 export * from './observability/observability-options.js';
 export { tracingFromOtelEnv } from './observability/otel-env.js';
 export { Observability, type ObservabilityOptions } from './observability/observability.js';
-export { ServerMetrics, UNKNOWN_MODEL, type InferProtocol, type QueueStats, type RequestMetric, type ServerMetricsOptions } from './observability/server-metrics.js';
+export {
+  ServerMetrics,
+  UNKNOWN_MODEL,
+  type InferProtocol,
+  type QueueStats,
+  type RequestMetric,
+  type ServerMetricsOptions,
+} from './observability/server-metrics.js';
 export type { MetricsHistory, HistoryBucket, HistoryModelStats } from './observability/metrics-history.js';
-export { formatTraceparent, parseTraceparent, parseTracestate, type TraceContext } from './observability/trace-context.js';
+export {
+  formatTraceparent,
+  parseTraceparent,
+  parseTracestate,
+  type TraceContext,
+} from './observability/trace-context.js';
 export * from './serve/index.js';
 export * from './daemon/index.js';

@@ -7,8 +7,18 @@ test('a second Ctrl-C (SIGINT) during a drain exits at once with 130; a second S
   const lines: string[] = [];
   const exits: number[] = [];
   let finishDrain!: () => void;
-  const server = { reload: async () => undefined, close: () => new Promise<void>((resolve) => { finishDrain = resolve; }) };
-  const handling = handleProcessSignals(server, createServeLogger({ write: (l) => void lines.push(l) }), (code) => void exits.push(code));
+  const server = {
+    reload: async () => undefined,
+    close: () =>
+      new Promise<void>((resolve) => {
+        finishDrain = resolve;
+      }),
+  };
+  const handling = handleProcessSignals(
+    server,
+    createServeLogger({ write: (l) => void lines.push(l) }),
+    (code) => void exits.push(code),
+  );
   try {
     process.emit('SIGINT', 'SIGINT');
     assert.match(lines.join(''), /SIGINT received: draining/);

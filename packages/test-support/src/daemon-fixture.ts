@@ -17,7 +17,12 @@ export const MODEL = 'classifier';
 export const modelFile = (file: string): string => join(sharedDir(), 'models', file);
 
 /** Fast supervisor timing for tests (health checks every 300 ms, first restart after 200 ms). */
-export const TEST_SUPERVISOR = Object.freeze({ healthIntervalMs: 300, backoffInitialMs: 200, unhealthyAfter: 1, startTimeoutMs: 120_000 });
+export const TEST_SUPERVISOR = Object.freeze({
+  healthIntervalMs: 300,
+  backoffInitialMs: 200,
+  unhealthyAfter: 1,
+  startTimeoutMs: 120_000,
+});
 
 /** A real workspace in a temp folder with `versions` registered as MODEL; every process started under it is ended after the test. */
 export async function daemonWorkspace(t: TestContext, versions: readonly string[] = [INT8_FILE]): Promise<string> {
@@ -43,7 +48,9 @@ export function cleanUpWorkspace(t: TestContext, dir: string): void {
 
 /** The workspace's daemon, spawned detached by ensureDaemon (the path the SDK and CLI take); `env` is added. */
 export function startTestDaemon(root: string, env: NodeJS.ProcessEnv = {}): Promise<DaemonClient> {
-  return ensureDaemon(root, { env: { ...process.env, ...env, TACHYON_DAEMON_SUPERVISOR: JSON.stringify(TEST_SUPERVISOR) } });
+  return ensureDaemon(root, {
+    env: { ...process.env, ...env, TACHYON_DAEMON_SUPERVISOR: JSON.stringify(TEST_SUPERVISOR) },
+  });
 }
 
 /** Shuts the daemon down through its API and waits for its process to be gone. */

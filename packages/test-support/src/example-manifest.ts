@@ -15,7 +15,13 @@ export function exampleManifest(): ServiceManifest {
         name: 'preprocess',
         inputs: { images: 'images' },
         outputs: { tensor: 'pixels' },
-        preprocess: { resize: 'short-side-crop', resizeShortSide: 256, size: [224, 224], channelOrder: 'RGB', layout: 'NCHW' },
+        preprocess: {
+          resize: 'short-side-crop',
+          resizeShortSide: 256,
+          size: [224, 224],
+          channelOrder: 'RGB',
+          layout: 'NCHW',
+        },
       },
       {
         kind: 'featurizer',

@@ -27,7 +27,7 @@ export interface PostgresTestServer {
   stop(): Promise<void>;
 }
 
-const INSTALL_HINT = 'run `bash scripts/ci-deps.sh` as root (it installs Debian\'s postgresql package)';
+const INSTALL_HINT = "run `bash scripts/ci-deps.sh` as root (it installs Debian's postgresql package)";
 const START_TIMEOUT_MS = 30_000;
 const PORT = 5432;
 
@@ -39,19 +39,26 @@ export function findPostgresBinDir(): string {
   const has = (dir: string) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres'));
   const fromEnv = process.env['TACHYON_PG_BIN_DIR'];
   if (fromEnv !== undefined && fromEnv !== '') {
-    if (!has(fromEnv)) throw new Error(`TACHYON_PG_BIN_DIR="${fromEnv}" holds no initdb and postgres: point it at PostgreSQL's bin folder, or unset it and ${INSTALL_HINT}.`);
+    if (!has(fromEnv))
+      throw new Error(
+        `TACHYON_PG_BIN_DIR="${fromEnv}" holds no initdb and postgres: point it at PostgreSQL's bin folder, or unset it and ${INSTALL_HINT}.`,
+      );
     return fromEnv;
   }
   const candidates: string[] = [];
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
-    const versions = readdirSync(debian).filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(debian)
+      .filter((v) => /^\d+(\.\d+)?$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => join(debian, v, 'bin')));
   }
   candidates.push(...(process.env['PATH'] ?? '').split(delimiter).filter((p) => p !== ''));
   const found = candidates.find(has);
   if (found === undefined) {
-    throw new Error(`PostgreSQL server binaries (initdb, postgres) were not found in /usr/lib/postgresql/*/bin or PATH: ${INSTALL_HINT}.`);
+    throw new Error(
+      `PostgreSQL server binaries (initdb, postgres) were not found in /usr/lib/postgresql/*/bin or PATH: ${INSTALL_HINT}.`,
+    );
   }
   return found;
 }
@@ -59,10 +66,14 @@ export function findPostgresBinDir(): string {
 /** initdb and postgres refuse to run as root: as root, run them as the `postgres` user the package creates. */
 function serverUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
   const [, , uid, gid] = line?.split(':') ?? [];
   if (uid === undefined || gid === undefined) {
-    throw new Error(`Running as root, the PostgreSQL test server needs the "postgres" system user, which does not exist: ${INSTALL_HINT}.`);
+    throw new Error(
+      `Running as root, the PostgreSQL test server needs the "postgres" system user, which does not exist: ${INSTALL_HINT}.`,
+    );
   }
   return { uid: Number(uid), gid: Number(gid) };
 }
@@ -88,16 +99,34 @@ export async function startPostgresServer(): Promise<PostgresTestServer> {
       // cwd: the server user may not be allowed into the caller's working directory (e.g. a checkout under /root).
       { encoding: 'utf8', timeout: START_TIMEOUT_MS, cwd: dir, ...user },
     );
-    if (init.status !== 0) throw new Error(`initdb failed (status ${init.status}): ${tail(`${init.stderr ?? ''}${init.error?.message ?? ''}`)}`);
+    if (init.status !== 0)
+      throw new Error(
+        `initdb failed (status ${init.status}): ${tail(`${init.stderr ?? ''}${init.error?.message ?? ''}`)}`,
+      );
     let log = '';
     const launch = (): ChildProcess => {
       const proc = spawn(
         join(bin, 'postgres'),
         [
-          '-D', data, '-k', dir, '-p', String(PORT), '-c', 'listen_addresses=',
+          '-D',
+          data,
+          '-k',
+          dir,
+          '-p',
+          String(PORT),
+          '-c',
+          'listen_addresses=',
           // A throwaway cluster: durability off makes CREATE DATABASE and commits fast.
-          '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-          '-c', 'max_connections=200', '-c', 'shared_buffers=32MB',
+          '-c',
+          'fsync=off',
+          '-c',
+          'synchronous_commit=off',
+          '-c',
+          'full_page_writes=off',
+          '-c',
+          'max_connections=200',
+          '-c',
+          'shared_buffers=32MB',
         ],
         { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...user },
       );
@@ -117,7 +146,8 @@ export async function startPostgresServer(): Promise<PostgresTestServer> {
       port: PORT,
       adminUrl,
       async createDatabase(prefix = 'test') {
-        if (!/^[a-z][a-z0-9_]*$/.test(prefix)) throw new RangeError(`prefix must match [a-z][a-z0-9_]*, got "${prefix}"`);
+        if (!/^[a-z][a-z0-9_]*$/.test(prefix))
+          throw new RangeError(`prefix must match [a-z][a-z0-9_]*, got "${prefix}"`);
         const name = `${prefix}_${process.pid}_${++counter}`;
         const client = new pg.Client({ connectionString: adminUrl });
         await client.connect();
@@ -167,7 +197,8 @@ export function usePostgresServer(): () => PostgresTestServer {
     await server?.stop();
   });
   return () => {
-    if (server === undefined) throw new Error('the PostgreSQL test server is not running (did its `before` hook fail?)');
+    if (server === undefined)
+      throw new Error('the PostgreSQL test server is not running (did its `before` hook fail?)');
     return server;
   };
 }
@@ -194,7 +225,10 @@ async function waitUntilReady(url: string, child: ChildProcess, log: () => strin
       return;
     } catch (error) {
       await client.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections within ${START_TIMEOUT_MS} ms (${String(error)}): ${tail(log())}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `postgres did not accept connections within ${START_TIMEOUT_MS} ms (${String(error)}): ${tail(log())}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

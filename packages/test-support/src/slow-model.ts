@@ -4,7 +4,15 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { ServiceDefinition, classifierStage, compileModelSources, encodeOnnxModel, floatValueInfo, imageStage, onnxStage } from '@tachyon-serve/core';
+import {
+  ServiceDefinition,
+  classifierStage,
+  compileModelSources,
+  encodeOnnxModel,
+  floatValueInfo,
+  imageStage,
+  onnxStage,
+} from '@tachyon-serve/core';
 
 const { onnx } = onnxProto;
 const WIDTH = 2048;
@@ -20,10 +28,16 @@ function weights(rows: number, cols: number, seed: number): onnxProto.onnx.ITens
 
 export function buildSlowModel(depth: number): Uint8Array {
   const nodes: onnxProto.onnx.INodeProto[] = [
-    { name: 'mean', opType: 'ReduceMean', input: ['x'], output: ['pooled'], attribute: [
-      { name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 3] },
-      { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
-    ] },
+    {
+      name: 'mean',
+      opType: 'ReduceMean',
+      input: ['x'],
+      output: ['pooled'],
+      attribute: [
+        { name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 3] },
+        { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
+      ],
+    },
     { name: 'in', opType: 'MatMul', input: ['pooled', 'w1'], output: ['h0'] },
   ];
   for (let i = 0; i < depth; i++) {
@@ -52,10 +66,21 @@ export async function createSlowService(dir: string, depth: number): Promise<str
   await writeFile(modelPath, buildSlowModel(depth));
   const def = new ServiceDefinition('slow', 'a deliberately slow model for scheduling tests');
   def.pipeline.push(
-    imageStage({ resize: 'stretch', size: [8, 8], interpolation: 'bilinear', channelOrder: 'RGB', scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], layout: 'NCHW' }),
+    imageStage({
+      resize: 'stretch',
+      size: [8, 8],
+      interpolation: 'bilinear',
+      channelOrder: 'RGB',
+      scale: 1 / 255,
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      layout: 'NCHW',
+    }),
     onnxStage(modelPath, { name: 'model', inputs: { x: 'pixels' }, outputs: { logits: 'scores' } }),
     classifierStage({ labels: SLOW_LABELS, outputKind: 'logits', topK: 2, inputs: { scores: 'scores' } }),
   );
-  const saved = await def.save(join(dir, 'slow.zip'), { sources: compileModelSources({ cacheDir: join(dir, 'cache'), allowDownload: false, env: {} }) });
+  const saved = await def.save(join(dir, 'slow.zip'), {
+    sources: compileModelSources({ cacheDir: join(dir, 'cache'), allowDownload: false, env: {} }),
+  });
   return saved.path;
 }

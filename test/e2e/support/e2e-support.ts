@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
-import { CLI_BIN, REPO_ROOT, sampleImagePath, sharedDir, } from '@tachyon-serve/test-support';
+import { CLI_BIN, REPO_ROOT, sampleImagePath, sharedDir } from '@tachyon-serve/test-support';
 
 export { CLI_BIN, REPO_ROOT };
 /** ../shared beside the repository, or $TACHYON_SHARED_DIR. */
@@ -25,14 +25,24 @@ export interface Run {
 }
 
 /** Runs a node script (the CLI or a compiled example) in `cwd` with a cache of its own and no TACHYON_MODEL_PATH. */
-export function runNode(script: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
+export function runNode(
+  script: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Run> {
   const full: NodeJS.ProcessEnv = { ...process.env, TACHYON_CACHE_DIR: join(cwd, 'cache'), ...env };
   if (env['TACHYON_MODEL_PATH'] === undefined) delete full['TACHYON_MODEL_PATH'];
   return new Promise((done) => {
-    execFile(process.execPath, [script, ...args], { cwd, env: full, maxBuffer: 16 * 1024 * 1024, timeout: 240_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      done({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [script, ...args],
+      { cwd, env: full, maxBuffer: 16 * 1024 * 1024, timeout: 240_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        done({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -78,7 +88,8 @@ export function processesUsing(path: string): number[] {
 /** Waits (bounded) until no process uses `path`; returns those still there. */
 export async function noProcessesUsing(path: string, limitMs = 30_000): Promise<number[]> {
   let left = processesUsing(path);
-  for (const started = Date.now(); left.length > 0 && Date.now() - started < limitMs; left = processesUsing(path)) await sleep(100);
+  for (const started = Date.now(); left.length > 0 && Date.now() - started < limitMs; left = processesUsing(path))
+    await sleep(100);
   return left;
 }
 
@@ -86,7 +97,10 @@ export async function noProcessesUsing(path: string, limitMs = 30_000): Promise<
  * A fresh workspace in a temporary folder. One after-hook stops its daemon (and so every service process), waits for
  * them to go, then removes the folder: in this order, also when the test failed half-way.
  */
-export async function tempWorkspace(t: TestContext, name: string): Promise<{ ws: import('tachyon-serve').Workspace; dir: string }> {
+export async function tempWorkspace(
+  t: TestContext,
+  name: string,
+): Promise<{ ws: import('tachyon-serve').Workspace; dir: string }> {
   const { Workspace } = await import('tachyon-serve');
   const dir = mkdtempSync(join(tmpdir(), 'tachyon-e2e-'));
   const ws = await Workspace.create(join(dir, 'ws'), { name });

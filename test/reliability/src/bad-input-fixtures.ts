@@ -40,7 +40,12 @@ export function pixelBombPng(side = 50_000): Buffer {
   ihdr.writeUInt8(0, 9); // greyscale
   // One row of zeros is enough for a header; the rest would inflate to gigapixels.
   const idat = deflateSync(Buffer.alloc(Math.ceil(side / 8) + 1));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 export type ZipAttack = 'zip-slip' | 'symlink' | 'zip-bomb' | 'bad-manifest';
@@ -48,7 +53,10 @@ export type ZipAttack = 'zip-slip' | 'symlink' | 'zip-bomb' | 'bad-manifest';
 /** Writes the attack zip into `dir` and returns its path. */
 export async function writeAttackZip(dir: string, attack: ZipAttack): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const entries = (extra: RawZipEntry[] = [], edit?: (m: ReturnType<typeof example.exampleManifest>) => void): RawZipEntry[] => {
+  const entries = (
+    extra: RawZipEntry[] = [],
+    edit?: (m: ReturnType<typeof example.exampleManifest>) => void,
+  ): RawZipEntry[] => {
     const manifest = example.exampleManifest();
     edit?.(manifest);
     return [
@@ -63,16 +71,30 @@ export async function writeAttackZip(dir: string, attack: ZipAttack): Promise<st
       zip = buildRawZip(entries([{ name: '../../reliability-pwned.txt', data: Buffer.from('pwned') }]));
       break;
     case 'symlink':
-      zip = buildRawZip(entries([{ name: 'models/link.onnx', data: Buffer.from('/etc/passwd'), externalFileAttributes: (0o120777 << 16) >>> 0 }]));
+      zip = buildRawZip(
+        entries([
+          {
+            name: 'models/link.onnx',
+            data: Buffer.from('/etc/passwd'),
+            externalFileAttributes: (0o120777 << 16) >>> 0,
+          },
+        ]),
+      );
       break;
     case 'zip-bomb': {
       const zeros = Buffer.alloc(50 * 1024 * 1024);
-      zip = buildRawZip(entries([{ name: 'bomb.bin', data: zeros, method: 8 }], (m) => m.files.push(example.fileEntry('bomb.bin', zeros))));
+      zip = buildRawZip(
+        entries([{ name: 'bomb.bin', data: zeros, method: 8 }], (m) =>
+          m.files.push(example.fileEntry('bomb.bin', zeros)),
+        ),
+      );
       break;
     }
     case 'bad-manifest': {
       // The core package's own invalid fixture: a stage of an unknown kind.
-      const manifest = readFileSync(repoPath('packages', 'core', 'test', 'service-def', 'fixtures', 'invalid', 'unknown-kind', 'service.json'));
+      const manifest = readFileSync(
+        repoPath('packages', 'core', 'test', 'service-def', 'fixtures', 'invalid', 'unknown-kind', 'service.json'),
+      );
       zip = buildRawZip([{ name: 'service.json', data: manifest }]);
       break;
     }

@@ -14,7 +14,14 @@ export class CheckList {
   readonly checks: Check[] = [];
   constructor(private readonly onCheck?: (check: Check) => void) {}
 
-  check(id: string, title: string, expected: string, observed: string, pass: boolean, details?: Record<string, unknown>): boolean {
+  check(
+    id: string,
+    title: string,
+    expected: string,
+    observed: string,
+    pass: boolean,
+    details?: Record<string, unknown>,
+  ): boolean {
     const check: Check = { id, title, expected, observed, pass, ...(details === undefined ? {} : { details }) };
     this.checks.push(check);
     this.onCheck?.(check);

@@ -9,7 +9,10 @@ let documented: Map<string, string> | undefined;
 export function documentedCodes(): ReadonlyMap<string, string> {
   if (documented === undefined) {
     documented = new Map();
-    for (const match of readFileSync(repoPath('docs', 'errors.md'), 'utf8').matchAll(/^\| `(TCH_ERR_[A-Z_]+)` \| ([A-Z_]+) \|/gm)) documented.set(match[1]!, match[2]!);
+    for (const match of readFileSync(repoPath('docs', 'errors.md'), 'utf8').matchAll(
+      /^\| `(TCH_ERR_[A-Z_]+)` \| ([A-Z_]+) \|/gm,
+    ))
+      documented.set(match[1]!, match[2]!);
   }
   return documented;
 }

@@ -19,11 +19,17 @@ export interface RunEnvironment {
 export function describeEnvironment(): RunEnvironment {
   let gitSha = 'unknown';
   try {
-    gitSha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoPath(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    gitSha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: repoPath(),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     // not a git checkout
   }
-  const ort = JSON.parse(readFileSync(repoPath('node_modules', 'onnxruntime-node', 'package.json'), 'utf8')) as { version: string };
+  const ort = JSON.parse(readFileSync(repoPath('node_modules', 'onnxruntime-node', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return {
     date: new Date().toISOString(),
     gitSha,

@@ -12,7 +12,8 @@ import workerThreads from 'node:worker_threads';
 const Original = workerThreads.Worker;
 let armed = false;
 let spawned = 0;
-const log = (event: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ reliabilityPreload: event })}\n`);
+const log = (event: Record<string, unknown>) =>
+  process.stderr.write(`${JSON.stringify({ reliabilityPreload: event })}\n`);
 
 class FaultableWorker extends Original {
   constructor(url: string | URL, options?: workerThreads.WorkerOptions) {

@@ -55,7 +55,10 @@ export async function call(target: Target, path: string, options: CallOptions = 
   } catch {
     // not JSON (e.g. binary output)
   }
-  const code = typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'string' ? (body as { code: string }).code : undefined;
+  const code =
+    typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'string'
+      ? (body as { code: string }).code
+      : undefined;
   return { status: res.statusCode, code, body, headers: res.headers };
 }
 
@@ -72,13 +75,22 @@ export interface RawReply {
 export function rawExchange(
   target: Target,
   chunks: readonly (string | Buffer)[],
-  options: { plain?: boolean; waitMs?: number; /** Send the first chunk, then the rest only if nothing came back within this long. */ earlyAnswerMs?: number } = {},
+  options: {
+    plain?: boolean;
+    waitMs?: number /** Send the first chunk, then the rest only if nothing came back within this long. */;
+    earlyAnswerMs?: number;
+  } = {},
 ): Promise<RawReply> {
   const url = new URL(target.origin);
   const tls = url.protocol === 'https:' && options.plain !== true;
   return new Promise((resolve) => {
     const socket: Socket = tls
-      ? tlsConnect({ host: '127.0.0.1', port: Number(url.port), ...(target.ca === undefined ? {} : { ca: target.ca }), servername: 'localhost' })
+      ? tlsConnect({
+          host: '127.0.0.1',
+          port: Number(url.port),
+          ...(target.ca === undefined ? {} : { ca: target.ca }),
+          servername: 'localhost',
+        })
       : netConnect(Number(url.port), '127.0.0.1');
     const received: Buffer[] = [];
     let error: string | undefined;

@@ -50,19 +50,27 @@ export interface OverloadSummary {
   healthyAfterMs: number;
 }
 
-const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+const quantile = (sorted: number[], q: number) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 export async function runOverload(options: OverloadOptions, checks: CheckList): Promise<OverloadSummary | undefined> {
   const deadlineMs = options.deadlineMs ?? 400;
   const concurrency = options.concurrency ?? 16;
-  const server = await ServeProcess.start({ cwd: options.workDir, args: ['--model', 'mnv2=mobilenetv2-int8', '--workers', '1'] });
+  const server = await ServeProcess.start({
+    cwd: options.workDir,
+    args: ['--model', 'mnv2=mobilenetv2-int8', '--workers', '1'],
+  });
   const key = server.ready.keys!.primary;
   const path = '/v1/services/mnv2/classify';
   const image = sampleImage(ORANGE.file);
   const rss = new RssSampler(server.pid, 200);
   const measure = new LoadTarget(server.ready.http, { authorization: `Bearer ${key}` }, concurrency);
   // Enough connections that the client never queues requests itself: every request is on the wire when it is due.
-  const overload = new LoadTarget(server.ready.http, { authorization: `Bearer ${key}`, 'x-request-timeout-ms': String(deadlineMs) }, 256);
+  const overload = new LoadTarget(
+    server.ready.http,
+    { authorization: `Bearer ${key}`, 'x-request-timeout-ms': String(deadlineMs) },
+    256,
+  );
   // One agent (keep-alive connections) for the probes and the health checks.
   const probeTarget: Target = { origin: server.ready.http };
   let summary: OverloadSummary | undefined;
@@ -81,7 +89,10 @@ export async function runOverload(options: OverloadOptions, checks: CheckList): 
     const result: LoadResult = await load;
     const probes = await probing;
     const t0 = performance.now();
-    const ready = await call(probeTarget, '/v2/health/ready').then((a) => a.status === 200, () => false);
+    const ready = await call(probeTarget, '/v2/health/ready').then(
+      (a) => a.status === 200,
+      () => false,
+    );
     const healthyAfter = ready && (await servesGoodRequest(probeTarget, 'mnv2', key));
     const healthyAfterMs = Math.round(performance.now() - t0);
     const peakRssBytes = rss.stop().peakBytes;
@@ -128,17 +139,36 @@ interface Probe {
 }
 
 /** One request every 50 ms while `until` runs, reading Server-Timing `total` (the server's clock) from each 200. */
-async function probe(target: Target, key: string, path: string, image: Buffer, deadlineMs: number, until: Promise<unknown>): Promise<Probe[]> {
+async function probe(
+  target: Target,
+  key: string,
+  path: string,
+  image: Buffer,
+  deadlineMs: number,
+  until: Promise<unknown>,
+): Promise<Probe[]> {
   let done = false;
   void until.finally(() => (done = true));
   const probes: Promise<Probe | undefined>[] = [];
   while (!done) {
     const started = performance.now();
     probes.push(
-      call(target, path, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'image/jpeg', 'x-request-timeout-ms': String(deadlineMs) }, body: image }).then(
+      call(target, path, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'image/jpeg',
+          'x-request-timeout-ms': String(deadlineMs),
+        },
+        body: image,
+      }).then(
         (a) => {
           const total = /total;dur=([\d.]+)/.exec(String(a.headers['server-timing'] ?? ''))?.[1];
-          return { status: a.status, serverMs: total === undefined ? 0 : Number(total), clientMs: performance.now() - started };
+          return {
+            status: a.status,
+            serverMs: total === undefined ? 0 : Number(total),
+            clientMs: performance.now() - started,
+          };
         },
         () => undefined,
       ),

@@ -5,15 +5,32 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
-import { ServiceDefinition, classifierStage, compileModelSources, encodeOnnxModel, floatValueInfo, imageStage, onnxStage } from '@tachyon-serve/core';
+import {
+  ServiceDefinition,
+  classifierStage,
+  compileModelSources,
+  encodeOnnxModel,
+  floatValueInfo,
+  imageStage,
+  onnxStage,
+} from '@tachyon-serve/core';
 
 const { onnx } = onnxProto;
 export const POISON_LABELS: readonly string[] = Object.freeze(['a', 'b', 'c', 'd']);
 const FLOAT = 1;
 const INT64 = 7;
 
-const floats = (name: string, dims: number[], values: number[]): onnxProto.onnx.ITensorProto => ({ name, dataType: FLOAT, dims, floatData: values });
-const ints = (name: string, ...values: number[]) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
+const floats = (name: string, dims: number[], values: number[]): onnxProto.onnx.ITensorProto => ({
+  name,
+  dataType: FLOAT,
+  dims,
+  floatData: values,
+});
+const ints = (name: string, ...values: number[]) => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INTS,
+  ints: values,
+});
 const int = (name: string, value: number) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
 
 export function buildPoisonModel(): Uint8Array {
@@ -26,7 +43,12 @@ export function buildPoisonModel(): Uint8Array {
       node: [
         { opType: 'ReduceMean', input: ['x'], output: ['pooled'], attribute: [ints('axes', 2, 3), int('keepdims', 0)] },
         { opType: 'MatMul', input: ['pooled', 'w'], output: ['base'] },
-        { opType: 'ReduceMean', input: ['pooled'], output: ['mean'], attribute: [ints('axes', 0, 1), int('keepdims', 0)] },
+        {
+          opType: 'ReduceMean',
+          input: ['pooled'],
+          output: ['mean'],
+          attribute: [ints('axes', 0, 1), int('keepdims', 0)],
+        },
         { opType: 'Greater', input: ['mean', 'threshold'], output: ['white'] },
         { opType: 'Cast', input: ['white'], output: ['white64'], attribute: [int('to', INT64)] },
         { opType: 'Mul', input: ['white64', 'five'], output: ['row'] },
@@ -52,15 +74,28 @@ export async function createPoisonService(dir: string): Promise<string> {
   await writeFile(modelPath, buildPoisonModel());
   const def = new ServiceDefinition('poison', 'throws on an all-white image (reliability suite)');
   def.pipeline.push(
-    imageStage({ resize: 'stretch', size: [8, 8], interpolation: 'bilinear', channelOrder: 'RGB', scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], layout: 'NCHW' }),
+    imageStage({
+      resize: 'stretch',
+      size: [8, 8],
+      interpolation: 'bilinear',
+      channelOrder: 'RGB',
+      scale: 1 / 255,
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      layout: 'NCHW',
+    }),
     onnxStage(modelPath, { name: 'model', inputs: { x: 'pixels' }, outputs: { logits: 'scores' } }),
     classifierStage({ labels: POISON_LABELS, outputKind: 'logits', topK: 2, inputs: { scores: 'scores' } }),
   );
-  const saved = await def.save(join(dir, 'poison.zip'), { sources: compileModelSources({ cacheDir: join(dir, 'cache'), allowDownload: false, env: {} }) });
+  const saved = await def.save(join(dir, 'poison.zip'), {
+    sources: compileModelSources({ cacheDir: join(dir, 'cache'), allowDownload: false, env: {} }),
+  });
   return saved.path;
 }
 
 /** The poison pill: a 32x32 all-white PNG. */
 export function whitePng(): Promise<Buffer> {
-  return sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 255, g: 255, b: 255 } } }).png().toBuffer();
+  return sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+    .png()
+    .toBuffer();
 }

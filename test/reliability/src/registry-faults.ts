@@ -23,17 +23,27 @@ interface CliRun {
 }
 
 /** `tachyon model register FILE --name NAME --json` in `root`; SIGKILLed after `killAfterMs` when given. */
-export function cliRegister(root: string, file: string, name: string, options: { killAfterMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export function cliRegister(
+  root: string,
+  file: string,
+  name: string,
+  options: { killAfterMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI_BIN, '--workspace', root, 'model', 'register', file, '--name', name, '--json'], {
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI_BIN, '--workspace', root, 'model', 'register', file, '--name', name, '--json'],
+    {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
+  const timer =
+    options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
   // 'close', not 'exit': only then has everything the child wrote been read.
   return new Promise((resolve) =>
     child.on('close', (code, signal) => {
@@ -85,12 +95,17 @@ export async function runKillDuringRegister(workDir: string, checks: CheckList, 
       const run = await cliRegister(root, writeVictimModel(victim, `trial ${i}`), 'victim', { killAfterMs: at });
       const state = await checkRegistry(root);
       const r = state.recovered;
-      const left = r.stagingRemoved + r.pendingCleared + r.blobsRemoved.length === 0 ? 'nothing to undo' : `undid ${r.stagingRemoved} staging, ${r.pendingCleared} journal, ${r.blobsRemoved.length} blobs`;
+      const left =
+        r.stagingRemoved + r.pendingCleared + r.blobsRemoved.length === 0
+          ? 'nothing to undo'
+          : `undid ${r.stagingRemoved} staging, ${r.pendingCleared} journal, ${r.blobsRemoved.length} blobs`;
       outcomes.push(`${at} ms: ${run.signal === 'SIGKILL' ? `killed, ${left}` : `finished (${run.code})`}`);
       if (!state.consistent) problems.push(`after a kill at ${at} ms: ${state.problems.join(', ')}`);
     }
     // The worst instant: the blob is committed and journaled, the version row not yet written.
-    const hooked = await cliRegister(root, writeVictimModel(victim, 'hooked'), 'victim', { env: { TACHYON_TEST_CRASH_AFTER_BLOB: '1' } });
+    const hooked = await cliRegister(root, writeVictimModel(victim, 'hooked'), 'victim', {
+      env: { TACHYON_TEST_CRASH_AFTER_BLOB: '1' },
+    });
     const afterHook = await checkRegistry(root);
     if (!afterHook.consistent) problems.push(`after the crash between blob and row: ${afterHook.problems.join(', ')}`);
     const again = await cliRegister(root, writeVictimModel(victim, 'clean'), 'victim');
@@ -103,7 +118,12 @@ export async function runKillDuringRegister(workDir: string, checks: CheckList, 
       `${trials} kills (${outcomes.join('; ')}) + 1 at the blob/row boundary (${hooked.signal ?? hooked.code}, recovery cleared ${afterHook.recovered.pendingCleared} journal rows and ${afterHook.recovered.blobsRemoved.length} blobs); ` +
         `then a clean registration ${again.code === 0 ? 'succeeds' : 'fails'}; ${problems.length === 0 ? 'registry consistent every time' : problems.join(' | ')}`,
       problems.length === 0 && hooked.signal === 'SIGKILL' && again.code === 0,
-      { registrationMs: Math.round(full.ms), cliStartupMs: Math.round(startup), versions: final.versions, blobs: final.blobs },
+      {
+        registrationMs: Math.round(full.ms),
+        cliStartupMs: Math.round(startup),
+        versions: final.versions,
+        blobs: final.blobs,
+      },
     );
   });
 }
@@ -126,7 +146,14 @@ export async function runDiskFull(workDir: string, checks: CheckList): Promise<v
   const title = 'disk full while registering (artifacts on an 8 MiB tmpfs, a 13.3 MiB model)';
   const expected = 'TCH_ERR_REGISTRY_STORAGE_FAILED, nothing half-written, the store works again for what fits';
   if (!canMount()) {
-    checks.check('disk-full', title, expected, 'skipped: mounting a tmpfs needs root; run the command as root to cover it', true, { skipped: true });
+    checks.check(
+      'disk-full',
+      title,
+      expected,
+      'skipped: mounting a tmpfs needs root; run the command as root to cover it',
+      true,
+      { skipped: true },
+    );
     return;
   }
   const root = join(workDir, 'ws-diskfull');
@@ -140,7 +167,11 @@ export async function runDiskFull(workDir: string, checks: CheckList): Promise<v
       // With --json the error is JSON on stdout ({error, code, details}).
       const code = jsonErrorCode(full.stdout) ?? /error (TCH_ERR_[A-Z_]+):/.exec(full.stderr)?.[1];
       const after = await checkRegistry(root);
-      const used = execFileSync('df', ['--output=used', '-B1', artifacts], { encoding: 'utf8' }).trim().split('\n').at(-1)!.trim();
+      const used = execFileSync('df', ['--output=used', '-B1', artifacts], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .at(-1)!
+        .trim();
       const fits = await cliRegister(root, INT8(), 'small');
       const final = await checkRegistry(root);
       const registry = await openRegistry(locateWorkspaceConfig(root));
@@ -152,7 +183,14 @@ export async function runDiskFull(workDir: string, checks: CheckList): Promise<v
         expected,
         `${code ?? `exit ${full.code}`} (${full.stderr.trim().split('\n').at(-1)}); then ${after.versions} versions, ${after.blobs} blobs, ${Number(used)} bytes used on the tmpfs` +
           `${after.consistent ? '' : `, ${after.problems.join(', ')}`}; a 3.4 MiB model then registers: ${fits.code === 0 ? 'yes' : 'no'} (${names.join(', ')})`,
-        full.code === 1 && code === 'TCH_ERR_REGISTRY_STORAGE_FAILED' && after.consistent && after.versions === 0 && after.blobs === 0 && fits.code === 0 && final.consistent && names.join() === 'small:1',
+        full.code === 1 &&
+          code === 'TCH_ERR_REGISTRY_STORAGE_FAILED' &&
+          after.consistent &&
+          after.versions === 0 &&
+          after.blobs === 0 &&
+          fits.code === 0 &&
+          final.consistent &&
+          names.join() === 'small:1',
       );
     });
   } finally {

@@ -42,7 +42,10 @@ export function renderMarkdown(r: ReliabilityReport, jsonPath: string): string {
     '',
     '| check | expected | observed | result |',
     '| --- | --- | --- | --- |',
-    ...r.checks.map((c) => `| ${cell(c.title)} | ${cell(c.expected)} | ${cell(c.observed)} | ${c.pass ? (c.details?.['skipped'] === true ? 'skipped' : 'pass') : '**FAIL**'} |`),
+    ...r.checks.map(
+      (c) =>
+        `| ${cell(c.title)} | ${cell(c.expected)} | ${cell(c.observed)} | ${c.pass ? (c.details?.['skipped'] === true ? 'skipped' : 'pass') : '**FAIL**'} |`,
+    ),
     '',
   ];
   if (r.overload) {
@@ -57,8 +60,14 @@ export function renderMarkdown(r: ReliabilityReport, jsonPath: string): string {
       '| | |',
       '| --- | --- |',
       `| sent | ${o.sent} |`,
-      `| answers by status | ${Object.entries(o.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')} |`,
-      `| error codes | ${Object.entries(o.codes).map(([k, v]) => `\`${k}\`: ${v}`).join(', ') || 'none'} |`,
+      `| answers by status | ${Object.entries(o.statuses)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')} |`,
+      `| error codes | ${
+        Object.entries(o.codes)
+          .map(([k, v]) => `\`${k}\`: ${v}`)
+          .join(', ') || 'none'
+      } |`,
       `| lost (no answer) | ${o.unanswered} |`,
       `| 200 latency at the load generator (p50 / p99 / max) | ${o.okP50Ms} / ${o.okP99Ms} / ${o.okMaxMs} ms |`,
       `| slowest probe 200, server clock / client clock | ${o.probeMaxServerMs} / ${o.probeMaxClientMs} ms (${o.probes} probes; ${o.probeOverDeadline} past the deadline, ${o.probeLateServer} by more than 5 %) |`,
@@ -82,7 +91,8 @@ export function renderMarkdown(r: ReliabilityReport, jsonPath: string): string {
       '| kind | what is sent | documented answer | answered | serving after |',
       '| --- | --- | --- | --- | --- |',
       ...c.kinds.map((k) => {
-        const expected = k.expected === 'closed' ? 'connection closed by TLS, no HTTP' : `${k.expectedStatus} \`${k.expected}\``;
+        const expected =
+          k.expected === 'closed' ? 'connection closed by TLS, no HTTP' : `${k.expectedStatus} \`${k.expected}\``;
         const o = k.observed;
         const seen = o.closedWithoutAnswer
           ? 'closed, no HTTP'
@@ -101,11 +111,11 @@ export function renderMarkdown(r: ReliabilityReport, jsonPath: string): string {
       "after a job's deadline but before that job's deadline timer ran, and the job was answered with its result (seen: 428 ms on " +
       'the server for a 400 ms deadline, Server-Timing `total`). `ModelScheduler` now checks the deadline when the batch returns and ' +
       'answers `TCH_ERR_DEADLINE_EXCEEDED` (packages/core/src/scheduler/model-scheduler.ts; regression test ' +
-      '`packages/core/test/scheduler/model-scheduler-late-result.test.ts`). What remains is the answer\'s own post-processing ' +
+      "`packages/core/test/scheduler/model-scheduler-late-result.test.ts`). What remains is the answer's own post-processing " +
       'after the batch (a few ms), hence the 5 % allowance in the check.',
     "- **Fixed: late 200s from the answer's own post-processing.** After the scheduler check above, a quiet-machine run still saw 4 answers " +
       '200 after their deadline, one by more than 5 % (430 ms for 400 ms): the time after the batch (softmax, top-k, encoding) and a ' +
-      "late-firing request timer. The engine now owns the deadline end to end: `ServedModel.infer()` refuses to return an answer built past " +
+      'late-firing request timer. The engine now owns the deadline end to end: `ServedModel.infer()` refuses to return an answer built past ' +
       'the deadline (TCH_ERR_DEADLINE_EXCEEDED) and the HTTP adapter checks once more before sending. Two full runs in a row after the ' +
       're-cut (2026-12-08, other jobs on the machine, load average 1.5-4): 0 probes over the deadline in both.',
     '- **`Worker.terminate()` with an inference in flight can abort the whole process.** The first version of the worker-exit ' +
@@ -139,12 +149,12 @@ export function renderMarkdown(r: ReliabilityReport, jsonPath: string): string {
       '(`src/poison-model.ts`); onnxruntime raises at run time.',
     '- **Worker thread that exits**: a test-only preload (`src/fault-preload.ts`, loaded with `node --import` into the server ' +
       'process, never in production) arms on SIGUSR2; the next inference sent to the session worker is preceded by a message of ' +
-      'an unknown type, on which the worker\'s handler throws and the thread dies with that inference queued. Nothing in ' +
+      "an unknown type, on which the worker's handler throws and the thread dies with that inference queued. Nothing in " +
       '`packages/` has a hook for it.',
     '- **kill -9 during register**: `tachyon model register` of a ~110 MB model killed at points spread between the end of the ' +
       "CLI's start-up and the end of an undisturbed registration, plus once exactly between the blob commit and the row insert " +
-      '(the registry\'s documented test hook `TACHYON_TEST_CRASH_AFTER_BLOB`). Consistency is checked after the registry\'s own ' +
-      'recovery: no journal row, no staging file, no blob without a version, every version\'s blob present with its sha256.',
+      "(the registry's documented test hook `TACHYON_TEST_CRASH_AFTER_BLOB`). Consistency is checked after the registry's own " +
+      "recovery: no journal row, no staging file, no blob without a version, every version's blob present with its sha256.",
     '- **kill -9 during deploy**: the daemon killed right after it accepted a deploy, and while a deploy request is on the wire.',
     '- **Slowloris**: one header line every 3 s. Node enforces `requestTimeout` (60 s) from a check that runs every 30 s ' +
       '(`connectionsCheckingInterval`), so the 504 comes between 60 and 90 s after the connection opened.',

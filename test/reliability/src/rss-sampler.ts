@@ -42,7 +42,12 @@ export class RssSampler {
   /** The samples so far, without stopping. */
   summary(): RssSummary {
     const s = this.#samples;
-    return { peakBytes: s.length === 0 ? 0 : Math.max(...s), firstBytes: s[0] ?? 0, lastBytes: s.at(-1) ?? 0, samples: s.length };
+    return {
+      peakBytes: s.length === 0 ? 0 : Math.max(...s),
+      firstBytes: s[0] ?? 0,
+      lastBytes: s.at(-1) ?? 0,
+      samples: s.length,
+    };
   }
 
   /** Restarts the summary from now (e.g. after warm-up). */

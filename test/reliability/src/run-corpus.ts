@@ -3,7 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BAD_INPUT_KINDS, writeKeysFile, type BadInputKind, type CorpusContext, type Observed } from './bad-input-corpus.js';
+import {
+  BAD_INPUT_KINDS,
+  writeKeysFile,
+  type BadInputKind,
+  type CorpusContext,
+  type Observed,
+} from './bad-input-corpus.js';
 import { documentedStatus } from './documented-codes.js';
 import { call, closeTarget, type Target } from './http-call.js';
 import { ORANGE, sampleImage } from './paths.js';
@@ -45,7 +51,11 @@ export interface CorpusOptions {
 /** A good request with a key in force: 200 and the orange's class on top. */
 export async function servesGoodRequest(target: Target, model: string, apiKey: string): Promise<boolean> {
   try {
-    const a = await call(target, `/v1/services/${model}/classify?top=1`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'image/jpeg' }, body: sampleImage(ORANGE.file) });
+    const a = await call(target, `/v1/services/${model}/classify?top=1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'image/jpeg' },
+      body: sampleImage(ORANGE.file),
+    });
     const top = (a.body as { results?: { top: { index: number }[] }[] }).results?.[0]?.top[0]?.index;
     return a.status === 200 && top === ORANGE.index;
   } catch {
@@ -62,7 +72,18 @@ export async function runCorpus(options: CorpusOptions): Promise<CorpusResult> {
   writeKeysFile(keysFile, keys);
   const server = await ServeProcess.start({
     cwd: workDir,
-    args: ['--model', 'mnv2=mobilenetv2-int8', '--keys', keysFile, '--tls-cert', tls.certFile, '--tls-key', tls.keyFile, '--workers', '1'],
+    args: [
+      '--model',
+      'mnv2=mobilenetv2-int8',
+      '--keys',
+      keysFile,
+      '--tls-cert',
+      tls.certFile,
+      '--tls-key',
+      tls.keyFile,
+      '--workers',
+      '1',
+    ],
   });
   const { RssSampler } = await import('./rss-sampler.js');
   const rss = new RssSampler(server.pid);
@@ -84,21 +105,30 @@ export async function runCorpus(options: CorpusOptions): Promise<CorpusResult> {
       return revoked;
     },
   };
-  const kinds = BAD_INPUT_KINDS.filter((k) => (options.includeSlow === true || k.slow !== true) && (options.only === undefined || options.only.includes(k.id)));
+  const kinds = BAD_INPUT_KINDS.filter(
+    (k) =>
+      (options.includeSlow === true || k.slow !== true) && (options.only === undefined || options.only.includes(k.id)),
+  );
   const results: KindResult[] = [];
   let crashes = 0;
   let peakRssBytes = 0;
   try {
     // Slow kinds (slowloris) run in the background from the start, so their wait overlaps the others.
-    const background = kinds.filter((k) => k.slow === true).map((k) => ({ kind: k, started: performance.now(), observed: k.send(ctx) }));
+    const background = kinds
+      .filter((k) => k.slow === true)
+      .map((k) => ({ kind: k, started: performance.now(), observed: k.send(ctx) }));
     for (const kind of kinds.filter((k) => k.slow !== true)) {
       const started = performance.now();
-      const observed = await kind.send(ctx).catch((error: unknown) => ({ note: `client error: ${(error as Error).message}` }) as Observed);
+      const observed = await kind
+        .send(ctx)
+        .catch((error: unknown) => ({ note: `client error: ${(error as Error).message}` }) as Observed);
       results.push(await judge(kind, observed, performance.now() - started, server, target, ctx));
       options.onKind?.(results.at(-1)!);
     }
     for (const b of background) {
-      const observed = await b.observed.catch((error: unknown) => ({ note: `client error: ${(error as Error).message}` }) as Observed);
+      const observed = await b.observed.catch(
+        (error: unknown) => ({ note: `client error: ${(error as Error).message}` }) as Observed,
+      );
       results.push(await judge(b.kind, observed, performance.now() - b.started, server, target, ctx));
       options.onKind?.(results.at(-1)!);
     }
@@ -111,13 +141,32 @@ export async function runCorpus(options: CorpusOptions): Promise<CorpusResult> {
   return { kinds: results, crashes, peakRssBytes };
 }
 
-async function judge(kind: BadInputKind, observed: Observed, ms: number, server: ServeProcess, target: Target, ctx: CorpusContext): Promise<KindResult> {
-  const expectedStatus = kind.expected === 'closed' ? null : documentedStatus(kind.expected) ?? -1;
+async function judge(
+  kind: BadInputKind,
+  observed: Observed,
+  ms: number,
+  server: ServeProcess,
+  target: Target,
+  ctx: CorpusContext,
+): Promise<KindResult> {
+  const expectedStatus = kind.expected === 'closed' ? null : (documentedStatus(kind.expected) ?? -1);
   let answered: boolean;
   if (kind.expected === 'closed') answered = observed.closedWithoutAnswer === true;
   else if (observed.exitCode !== undefined) answered = observed.code === kind.expected && observed.exitCode === 1;
   else answered = observed.code === kind.expected && observed.status === expectedStatus;
-  const ready = await call(target, '/v2/health/ready').then((a) => a.status === 200, () => false);
+  const ready = await call(target, '/v2/health/ready').then(
+    (a) => a.status === 200,
+    () => false,
+  );
   const servingAfter = server.alive && ready && (await servesGoodRequest(target, ctx.model, ctx.key()));
-  return { id: kind.id, title: kind.title, expected: kind.expected, expectedStatus, observed, answered, servingAfter, ms: Math.round(ms) };
+  return {
+    id: kind.id,
+    title: kind.title,
+    expected: kind.expected,
+    expectedStatus,
+    observed,
+    answered,
+    servingAfter,
+    ms: Math.round(ms),
+  };
 }

@@ -58,7 +58,8 @@ export class ServeProcess {
     for (;;) {
       const line = this.stderrLines.slice(from).find((l) => pattern.test(l));
       if (line !== undefined) return line;
-      if (Date.now() > deadline || !this.alive) throw new Error(`no log line matching ${pattern} (process ${this.alive ? 'alive' : 'exited'})`);
+      if (Date.now() > deadline || !this.alive)
+        throw new Error(`no log line matching ${pattern} (process ${this.alive ? 'alive' : 'exited'})`);
       await new Promise((r) => setTimeout(r, 25));
     }
   }
@@ -74,7 +75,20 @@ export class ServeProcess {
 
   static start(options: ServeProcessOptions): Promise<ServeProcess> {
     const node = [...(options.faultPreload ? ['--import', FAULT_PRELOAD] : []), CLI_BIN];
-    const args = [...node, '--model-path', sharedModels(), '--cache-dir', `${options.cwd}/cache`, '--offline', 'serve', '--http-port', '0', '--grpc-port', '0', ...options.args];
+    const args = [
+      ...node,
+      '--model-path',
+      sharedModels(),
+      '--cache-dir',
+      `${options.cwd}/cache`,
+      '--offline',
+      'serve',
+      '--http-port',
+      '0',
+      '--grpc-port',
+      '0',
+      ...options.args,
+    ];
     const env = { ...process.env };
     delete env['TACHYON_MODEL_PATH'];
     mkdirSync(options.cwd, { recursive: true });
@@ -89,7 +103,11 @@ export class ServeProcess {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new Error(`tachyon serve printed no ready line in ${options.startTimeoutMs ?? 120_000} ms; log: ${stderrLines.slice(-5).join(' | ')}`));
+        reject(
+          new Error(
+            `tachyon serve printed no ready line in ${options.startTimeoutMs ?? 120_000} ms; log: ${stderrLines.slice(-5).join(' | ')}`,
+          ),
+        );
       }, options.startTimeoutMs ?? 120_000);
       const lines = createInterface({ input: child.stdout! });
       lines.once('line', (line) => {
@@ -98,7 +116,11 @@ export class ServeProcess {
       });
       void exited.then(({ code, signal }) => {
         clearTimeout(timer);
-        reject(new Error(`tachyon serve exited (${code ?? signal}) before it was ready; log: ${stderrLines.slice(-5).join(' | ')}`));
+        reject(
+          new Error(
+            `tachyon serve exited (${code ?? signal}) before it was ready; log: ${stderrLines.slice(-5).join(' | ')}`,
+          ),
+        );
       });
     });
   }

@@ -12,16 +12,26 @@ test('the corpus has at least 20 kinds, each expecting a documented code (or a T
   assert.equal(new Set(BAD_INPUT_KINDS.map((k) => k.id)).size, BAD_INPUT_KINDS.length, 'kind ids are unique');
   for (const kind of BAD_INPUT_KINDS) {
     if (kind.expected === 'closed') continue;
-    assert.notEqual(documentedStatus(kind.expected), undefined, `${kind.id}: ${kind.expected} is not in docs/errors.md with the kind of the table`);
+    assert.notEqual(
+      documentedStatus(kind.expected),
+      undefined,
+      `${kind.id}: ${kind.expected} is not in docs/errors.md with the kind of the table`,
+    );
   }
 });
 
 test('every bad input gets its documented answer from a real server, which keeps serving after each', async (t) => {
   const result = await runCorpus({ workDir: tempDir(t, 'tachyon-reliability-test-') });
   const expectedKinds = BAD_INPUT_KINDS.filter((k) => k.slow !== true).map((k) => k.id);
-  assert.deepEqual(result.kinds.map((k) => k.id), expectedKinds);
+  assert.deepEqual(
+    result.kinds.map((k) => k.id),
+    expectedKinds,
+  );
   for (const kind of result.kinds) {
-    assert.ok(kind.answered, `${kind.id}: expected ${kind.expected} (${kind.expectedStatus}), got ${JSON.stringify(kind.observed)}`);
+    assert.ok(
+      kind.answered,
+      `${kind.id}: expected ${kind.expected} (${kind.expectedStatus}), got ${JSON.stringify(kind.observed)}`,
+    );
     assert.ok(kind.servingAfter, `${kind.id}: the server did not serve a good request afterwards`);
   }
   assert.equal(result.crashes, 0);

@@ -7,7 +7,8 @@ export function checkList(): { checks: CheckList; get(id: string): Check } {
     checks,
     get(id) {
       const found = checks.checks.find((c) => c.id === id);
-      if (found === undefined) throw new Error(`no check "${id}" was recorded (have: ${checks.checks.map((c) => c.id).join(', ')})`);
+      if (found === undefined)
+        throw new Error(`no check "${id}" was recorded (have: ${checks.checks.map((c) => c.id).join(', ')})`);
       return found;
     },
   };

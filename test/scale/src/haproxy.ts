@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export class Haproxy {
-  private constructor(readonly child: ChildProcess, readonly socket: string, readonly log: string[]) {}
+  private constructor(
+    readonly child: ChildProcess,
+    readonly socket: string,
+    readonly log: string[],
+  ) {}
 
   static async start(dir: string, config: string): Promise<Haproxy> {
     const file = join(dir, 'haproxy.cfg');
@@ -72,7 +76,12 @@ export class Haproxy {
   /** `backend/server status check_status` of every server, for error messages. */
   async describe(): Promise<string> {
     const csv = await this.command('show stat');
-    return csv.split('\n').map((l) => l.split(',')).filter((r) => r[1] !== undefined && !['FRONTEND', 'BACKEND', 'svname'].includes(r[1])).map((r) => `${r[0]}/${r[1]} ${r[17]} ${r[36]}`).join('; ');
+    return csv
+      .split('\n')
+      .map((l) => l.split(','))
+      .filter((r) => r[1] !== undefined && !['FRONTEND', 'BACKEND', 'svname'].includes(r[1]))
+      .map((r) => `${r[0]}/${r[1]} ${r[17]} ${r[36]}`)
+      .join('; ');
   }
 
   async stop(): Promise<void> {

@@ -41,27 +41,43 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
 }
 
-async function load(port: number, seconds: number): Promise<{ requests: number; errors: number; rps: number; p50: number; p90: number; p99: number; max: number }> {
-  const clients = Array.from({ length: CLIENTS }, () => createClient({ url: `http://127.0.0.1:${port}`, key: KEYS.primary, retries: 0, timeoutMs: 30_000, connections: 1 }));
+async function load(
+  port: number,
+  seconds: number,
+): Promise<{ requests: number; errors: number; rps: number; p50: number; p90: number; p99: number; max: number }> {
+  const clients = Array.from({ length: CLIENTS }, () =>
+    createClient({ url: `http://127.0.0.1:${port}`, key: KEYS.primary, retries: 0, timeoutMs: 30_000, connections: 1 }),
+  );
   const latencies: number[] = [];
   let errors = 0;
   const warmupEnd = Date.now() + 1000;
   const end = warmupEnd + seconds * 1000;
-  await Promise.all(clients.map(async (c) => {
-    while (Date.now() < end) {
-      const t0 = performance.now();
-      try {
-        await c.classify('vision', IMAGE, { top: 1 });
-        if (Date.now() > warmupEnd) latencies.push(performance.now() - t0);
-      } catch {
-        errors++;
+  await Promise.all(
+    clients.map(async (c) => {
+      while (Date.now() < end) {
+        const t0 = performance.now();
+        try {
+          await c.classify('vision', IMAGE, { top: 1 });
+          if (Date.now() > warmupEnd) latencies.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
       }
-    }
-  }));
+    }),
+  );
   clients.forEach((c) => c.close());
   latencies.sort((a, b) => a - b);
-  const q = (p: number) => +(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN).toFixed(1);
-  return { requests: latencies.length, errors, rps: +(latencies.length / seconds).toFixed(1), p50: q(0.5), p90: q(0.9), p99: q(0.99), max: +(latencies.at(-1) ?? NaN).toFixed(1) };
+  const q = (p: number) =>
+    +(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN).toFixed(1);
+  return {
+    requests: latencies.length,
+    errors,
+    rps: +(latencies.length / seconds).toFixed(1),
+    p50: q(0.5),
+    p90: q(0.9),
+    p99: q(0.99),
+    max: +(latencies.at(-1) ?? NaN).toFixed(1),
+  };
 }
 
 async function main(): Promise<void> {
@@ -81,15 +97,47 @@ async function main(): Promise<void> {
     for (const name of ['r1', 'r2', 'r3']) {
       const r = { name, httpPort: await freePort(), grpcPort: await freePort() };
       const config = join(dir, `${name}.json`);
-      writeFileSync(config, JSON.stringify({ models: [{ name: 'vision', source: 'registry:vision', versionPolicy: { specific: ['1'] } }], workspace: ws, host: '127.0.0.1', httpPort: r.httpPort, grpcPort: r.grpcPort, workers: 1, keysFile: join(dir, 'keys.json'), insecure: true, modelControl: { enabled: false } }));
+      writeFileSync(
+        config,
+        JSON.stringify({
+          models: [{ name: 'vision', source: 'registry:vision', versionPolicy: { specific: ['1'] } }],
+          workspace: ws,
+          host: '127.0.0.1',
+          httpPort: r.httpPort,
+          grpcPort: r.grpcPort,
+          workers: 1,
+          keysFile: join(dir, 'keys.json'),
+          insecure: true,
+          modelControl: { enabled: false },
+        }),
+      );
       children.push(spawn(process.execPath, [CLI, 'serve', '--config', config], { cwd: dir, stdio: 'ignore' }));
       replicas.push(r);
     }
     for (const r of replicas) {
-      while (!(await fetch(`http://127.0.0.1:${r.httpPort}/v2/health/ready`).then((x) => x.status === 200, () => false))) await sleep(100);
+      while (
+        !(await fetch(`http://127.0.0.1:${r.httpPort}/v2/health/ready`).then(
+          (x) => x.status === 200,
+          () => false,
+        ))
+      )
+        await sleep(100);
     }
     const listen = { http: await freePort(), grpc: await freePort() };
-    haproxy = await Haproxy.start(dir, renderHaproxyConfig({ service: 'vision', listen, statsSocket: join(dir, 'admin.sock'), backends: replicas.map((r) => ({ name: r.name, address: '127.0.0.1', httpPort: r.httpPort, grpcPort: r.grpcPort })) }));
+    haproxy = await Haproxy.start(
+      dir,
+      renderHaproxyConfig({
+        service: 'vision',
+        listen,
+        statsSocket: join(dir, 'admin.sock'),
+        backends: replicas.map((r) => ({
+          name: r.name,
+          address: '127.0.0.1',
+          httpPort: r.httpPort,
+          grpcPort: r.grpcPort,
+        })),
+      }),
+    );
     const results: Record<string, unknown>[] = [];
     const direct = await load(replicas[0]!.httpPort, SECONDS);
     results.push({ scenario: 'one server, direct', ...direct, haproxyCpuUsPerRequest: null });
@@ -99,7 +147,11 @@ async function main(): Promise<void> {
       const before = cpuMs(haproxy.child.pid!);
       const r = await load(listen.http, SECONDS);
       const cpu = cpuMs(haproxy.child.pid!) - before;
-      results.push({ scenario: `${n} replica${n > 1 ? 's' : ''} behind HAProxy`, ...r, haproxyCpuUsPerRequest: +((cpu * 1000) / Math.max(1, r.requests)).toFixed(0) });
+      results.push({
+        scenario: `${n} replica${n > 1 ? 's' : ''} behind HAProxy`,
+        ...r,
+        haproxyCpuUsPerRequest: +((cpu * 1000) / Math.max(1, r.requests)).toFixed(0),
+      });
     }
     let sha = 'unknown';
     try {
@@ -107,10 +159,22 @@ async function main(): Promise<void> {
     } catch {
       // not a checkout
     }
-    const report = { date: new Date().toISOString(), git: sha, node: process.version, machine: { cpus: cpus().length, model: cpus()[0]?.model }, clients: CLIENTS, seconds: SECONDS, model: 'mobilenetv2-int8-qdq (workers 1 per replica)', results };
+    const report = {
+      date: new Date().toISOString(),
+      git: sha,
+      node: process.version,
+      machine: { cpus: cpus().length, model: cpus()[0]?.model },
+      clients: CLIENTS,
+      seconds: SECONDS,
+      model: 'mobilenetv2-int8-qdq (workers 1 per replica)',
+      results,
+    };
     const outDir = join(ROOT, 'test', 'scale', 'results');
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, `bench-${report.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(
+      join(outDir, `bench-${report.date.replace(/[:.]/g, '-')}.json`),
+      `${JSON.stringify(report, null, 2)}\n`,
+    );
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
     await haproxy?.stop();

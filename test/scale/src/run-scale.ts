@@ -26,8 +26,26 @@ const ORANGE = 950;
 const BACKENDS = ['vision_http', 'vision_grpc'];
 const KEYS = { primary: 'scale-primary-key-0123456789abcdef', secondary: 'scale-secondary-key-0123456789abcd' };
 
-interface Replica { name: string; httpPort: number; grpcPort: number; child?: ChildProcess; version?: number }
-interface PhaseStats { phase: string; requests: number; failures: number; clientRetries: number; retries: number; redispatches: number; v1: number; v2: number; other: number; ms: number; errors: string[] }
+interface Replica {
+  name: string;
+  httpPort: number;
+  grpcPort: number;
+  child?: ChildProcess;
+  version?: number;
+}
+interface PhaseStats {
+  phase: string;
+  requests: number;
+  failures: number;
+  clientRetries: number;
+  retries: number;
+  redispatches: number;
+  v1: number;
+  v2: number;
+  other: number;
+  ms: number;
+  errors: string[];
+}
 
 const log = (msg: string) => process.stderr.write(`[scale ${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
 
@@ -65,8 +83,17 @@ async function main(): Promise<number> {
     for (const i of [1, 2, 3]) replicas.push({ name: `r${i}`, httpPort: await freePort(), grpcPort: await freePort() });
     const listen = { http: await freePort(), grpc: await freePort() };
     const config = renderHaproxyConfig({
-      service: 'vision', listen, statsSocket: join(dir, 'admin.sock'), checkIntervalMs: 300,
-      backends: replicas.map((r, i) => ({ name: r.name, address: '127.0.0.1', httpPort: r.httpPort, grpcPort: r.grpcPort, disabled: i === 2 })),
+      service: 'vision',
+      listen,
+      statsSocket: join(dir, 'admin.sock'),
+      checkIntervalMs: 300,
+      backends: replicas.map((r, i) => ({
+        name: r.name,
+        address: '127.0.0.1',
+        httpPort: r.httpPort,
+        grpcPort: r.grpcPort,
+        disabled: i === 2,
+      })),
     })
       // The test logs every request that did not end normally (termination state other than ----), for the report.
       .replace('global\n', 'global\n  log stderr format raw local0 info\n')
@@ -74,26 +101,44 @@ async function main(): Promise<number> {
     const haproxy = await Haproxy.start(dir, config);
     cleanups.unshift(() => haproxy.stop());
     const stopAll = async () => {
-      for (const r of replicas) if (r.child && r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+      for (const r of replicas)
+        if (r.child && r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
     };
     cleanups.unshift(stopAll);
 
     const startReplica = async (r: Replica, version: number) => {
       const config = join(dir, `${r.name}-v${version}.json`);
-      writeFileSync(config, JSON.stringify({
-        models: [{ name: 'vision', source: 'registry:vision', versionPolicy: { specific: [String(version)] } }],
-        workspace: ws, host: '127.0.0.1', httpPort: r.httpPort, grpcPort: r.grpcPort, workers: 1,
-        keysFile: join(dir, 'keys.json'), insecure: true, modelControl: { enabled: false },
-      }));
+      writeFileSync(
+        config,
+        JSON.stringify({
+          models: [{ name: 'vision', source: 'registry:vision', versionPolicy: { specific: [String(version)] } }],
+          workspace: ws,
+          host: '127.0.0.1',
+          httpPort: r.httpPort,
+          grpcPort: r.grpcPort,
+          workers: 1,
+          keysFile: join(dir, 'keys.json'),
+          insecure: true,
+          modelControl: { enabled: false },
+        }),
+      );
       const out: string[] = [];
-      const child = spawn(process.execPath, [CLI, 'serve', '--config', config], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env } });
+      const child = spawn(process.execPath, [CLI, 'serve', '--config', config], {
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env },
+      });
       child.stderr!.setEncoding('utf8').on('data', (d: string) => out.push(d));
       r.child = child;
       r.version = version;
       const deadline = Date.now() + 180_000;
       for (;;) {
-        if (child.exitCode !== null) throw new Error(`${r.name} exited (${child.exitCode}): ${out.join('').slice(-2000)}`);
-        const ok = await fetch(`http://127.0.0.1:${r.httpPort}/v2/health/ready`).then((res) => res.status === 200, () => false);
+        if (child.exitCode !== null)
+          throw new Error(`${r.name} exited (${child.exitCode}): ${out.join('').slice(-2000)}`);
+        const ok = await fetch(`http://127.0.0.1:${r.httpPort}/v2/health/ready`).then(
+          (res) => res.status === 200,
+          () => false,
+        );
         if (ok) break;
         if (Date.now() > deadline) throw new Error(`${r.name} not ready in time: ${out.join('').slice(-2000)}`);
         await sleep(100);
@@ -120,7 +165,8 @@ async function main(): Promise<number> {
     await waitUp(replicas[1]!);
 
     // Reference answers: a whole v1 and a whole v2 give these exact top-1 scores for the orange.
-    const refClient = (port: number) => createClient({ url: `http://127.0.0.1:${port}`, key: KEYS.primary, retries: 0, timeoutMs: 30_000 });
+    const refClient = (port: number) =>
+      createClient({ url: `http://127.0.0.1:${port}`, key: KEYS.primary, retries: 0, timeoutMs: 30_000 });
     const direct = refClient(replicas[0]!.httpPort);
     const v1Score = (await direct.classify('vision', IMAGE, { top: 1 }))[0]!.top[0]!.score;
     direct.close();
@@ -129,8 +175,20 @@ async function main(): Promise<number> {
     const clients: TachyonClient[] = [
       createClient({ url: `http://127.0.0.1:${listen.http}`, key: KEYS.primary, retries: 0, timeoutMs: 30_000 }),
       createClient({ url: `http://127.0.0.1:${listen.http}`, key: KEYS.primary, retries: 0, timeoutMs: 30_000 }),
-      createClient({ protocol: 'grpc', grpcAddress: `127.0.0.1:${listen.grpc}`, key: KEYS.primary, retries: 0, timeoutMs: 30_000 }),
-      createClient({ protocol: 'grpc', grpcAddress: `127.0.0.1:${listen.grpc}`, key: KEYS.primary, retries: 0, timeoutMs: 30_000 }),
+      createClient({
+        protocol: 'grpc',
+        grpcAddress: `127.0.0.1:${listen.grpc}`,
+        key: KEYS.primary,
+        retries: 0,
+        timeoutMs: 30_000,
+      }),
+      createClient({
+        protocol: 'grpc',
+        grpcAddress: `127.0.0.1:${listen.grpc}`,
+        key: KEYS.primary,
+        retries: 0,
+        timeoutMs: 30_000,
+      }),
     ];
     cleanups.unshift(() => clients.forEach((c) => c.close()));
     let v2Score: number | undefined;
@@ -140,7 +198,19 @@ async function main(): Promise<number> {
     const begin = async (phase: string) => {
       await end();
       const base = await haproxy.retries();
-      current = { phase, requests: 0, failures: 0, clientRetries: 0, retries: -sum(base, 'retries'), redispatches: -sum(base, 'redispatches'), v1: 0, v2: 0, other: 0, ms: Date.now(), errors: [] };
+      current = {
+        phase,
+        requests: 0,
+        failures: 0,
+        clientRetries: 0,
+        retries: -sum(base, 'retries'),
+        redispatches: -sum(base, 'redispatches'),
+        v1: 0,
+        v2: 0,
+        other: 0,
+        ms: Date.now(),
+        errors: [],
+      };
       log(`phase: ${phase}`);
     };
     const end = async () => {
@@ -167,7 +237,8 @@ async function main(): Promise<number> {
           firstError = error;
           if (stats !== undefined) {
             stats.clientRetries++;
-            if (stats.errors.length < 5) stats.errors.push(`retried once: ${i < 2 ? 'http' : 'grpc'}: ${(error as Error).message}`);
+            if (stats.errors.length < 5)
+              stats.errors.push(`retried once: ${i < 2 ? 'http' : 'grpc'}: ${(error as Error).message}`);
           }
           try {
             [result] = await client.classify('vision', IMAGE, { top: 1 });
@@ -175,7 +246,8 @@ async function main(): Promise<number> {
             if (stats !== undefined) {
               stats.requests++;
               stats.failures++;
-              if (stats.errors.length < 10) stats.errors.push(`FAILED: ${i < 2 ? 'http' : 'grpc'}: ${(again as Error).message}`);
+              if (stats.errors.length < 10)
+                stats.errors.push(`FAILED: ${i < 2 ? 'http' : 'grpc'}: ${(again as Error).message}`);
             }
             continue;
           }
@@ -239,7 +311,17 @@ async function main(): Promise<number> {
 
     // Verdict.
     const problems: string[] = [];
-    const rows = phases.map((p) => ({ phase: p.phase, seconds: +(p.ms / 1000).toFixed(1), requests: p.requests, failures: p.failures, retriedByHaproxy: p.retries + p.redispatches, retriedByClient: p.clientRetries, answersV1: p.v1, answersV2: p.v2, wrong: p.other }));
+    const rows = phases.map((p) => ({
+      phase: p.phase,
+      seconds: +(p.ms / 1000).toFixed(1),
+      requests: p.requests,
+      failures: p.failures,
+      retriedByHaproxy: p.retries + p.redispatches,
+      retriedByClient: p.clientRetries,
+      answersV1: p.v1,
+      answersV2: p.v2,
+      wrong: p.other,
+    }));
     for (const p of phases) {
       if (p.failures > 0) problems.push(`${p.phase}: ${p.failures} failed requests (${p.errors.join(' | ')})`);
       if (p.other > 0) problems.push(`${p.phase}: ${p.other} answers were not the orange`);
@@ -247,16 +329,34 @@ async function main(): Promise<number> {
       if (p.retries > p.requests) problems.push(`${p.phase}: more retries than requests`);
     }
     const last = phases[phases.length - 1]!;
-    if (last.v1 > 0 || last.v2 === 0) problems.push(`answers did not move to v2 (last phase: v1 ${last.v1}, v2 ${last.v2})`);
-    if (v2Score === undefined || Math.abs(v2Score - v1Score) < 1e-6) problems.push('v1 and v2 give the same score: versions cannot be told apart');
-    else if (scores.some((s) => Math.abs(s - v2Score!) > 1e-6)) problems.push('an answer matched neither whole model (half-loaded?)');
+    if (last.v1 > 0 || last.v2 === 0)
+      problems.push(`answers did not move to v2 (last phase: v1 ${last.v1}, v2 ${last.v2})`);
+    if (v2Score === undefined || Math.abs(v2Score - v1Score) < 1e-6)
+      problems.push('v1 and v2 give the same score: versions cannot be told apart');
+    else if (scores.some((s) => Math.abs(s - v2Score!) > 1e-6))
+      problems.push('an answer matched neither whole model (half-loaded?)');
     // httplog lines whose termination state (4 flags after the byte count) is not "----", and every server event.
-    const abnormal = haproxy.log.join('').split('\n').filter((l) => /vision_(http|grpc)\//.test(l) && !/ ---- /.test(l) && !/Server vision/.test(l));
+    const abnormal = haproxy.log
+      .join('')
+      .split('\n')
+      .filter((l) => /vision_(http|grpc)\//.test(l) && !/ ---- /.test(l) && !/Server vision/.test(l));
     // httplog's "actconn/feconn/beconn/srv_conn/retries" field: a request HAProxy retried ("+N" when redispatched)
     // must not also have ended abnormally (the client would then retry it a second time).
     const twice = abnormal.filter((l) => / [-A-Za-z]{4} \d+\/\d+\/\d+\/\d+\/\+?[1-9]/.test(l));
-    if (twice.length > 0) problems.push(`${twice.length} requests were retried by HAProxy and still failed: ${twice.slice(0, 3).join(' | ')}`);
-    const report = { ok: problems.length === 0, haproxyAbnormal: abnormal.slice(0, 20), errors: phases.flatMap((p) => p.errors.map((e) => `${p.phase}: ${e}`)), seconds: +((Date.now() - started) / 1000).toFixed(1), v1Score, v2Score, phases: rows, problems };
+    if (twice.length > 0)
+      problems.push(
+        `${twice.length} requests were retried by HAProxy and still failed: ${twice.slice(0, 3).join(' | ')}`,
+      );
+    const report = {
+      ok: problems.length === 0,
+      haproxyAbnormal: abnormal.slice(0, 20),
+      errors: phases.flatMap((p) => p.errors.map((e) => `${p.phase}: ${e}`)),
+      seconds: +((Date.now() - started) / 1000).toFixed(1),
+      v1Score,
+      v2Score,
+      phases: rows,
+      problems,
+    };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     console.table(rows);
     return problems.length === 0 ? 0 : 1;
@@ -265,11 +365,17 @@ async function main(): Promise<number> {
   }
 }
 
-function sum(stats: Record<string, { retries: number; redispatches: number }>, key: 'retries' | 'redispatches'): number {
+function sum(
+  stats: Record<string, { retries: number; redispatches: number }>,
+  key: 'retries' | 'redispatches',
+): number {
   return BACKENDS.reduce((n, b) => n + (stats[b]?.[key] ?? 0), 0);
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  process.stderr.write(`scale test failed: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`scale test failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -20,9 +20,21 @@ export async function runClassify(images: string[], options: ClassifyOptions, gl
   const { workspace, sources } = await createCliContext(globals);
   const labels = options.labels === undefined ? undefined : await readLabelsFile(options.labels);
   // The engine the server runs: same preset, output kind and softmax decisions, same numbers.
-  const model = await openServedModel(options.model ?? workspace.defaultModel, { sources, preset: options.preset, outputKind: options.outputKind, labels });
+  const model = await openServedModel(options.model ?? workspace.defaultModel, {
+    sources,
+    preset: options.preset,
+    outputKind: options.outputKind,
+    labels,
+  });
   try {
-    if ((await classifyFiles(images, async (bytes) => (await model.classify([bytes], { topK: top }))[0]!, options.json === true)) > 0) process.exitCode = 1;
+    if (
+      (await classifyFiles(
+        images,
+        async (bytes) => (await model.classify([bytes], { topK: top }))[0]!,
+        options.json === true,
+      )) > 0
+    )
+      process.exitCode = 1;
   } finally {
     await model.close();
   }
@@ -38,6 +50,9 @@ export async function readLabelsFile(file: string): Promise<string[]> {
   try {
     return parseLabels(await readFile(file, 'utf8'));
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Labels file "${file}" does not exist or cannot be read.`, { details: { file }, cause });
+    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Labels file "${file}" does not exist or cannot be read.`, {
+      details: { file },
+      cause,
+    });
   }
 }

@@ -12,7 +12,10 @@ export function registerCompletionCommand(program: Command): void {
     });
 }
 
-interface Node { path: string; words: string[] }
+interface Node {
+  path: string;
+  words: string[];
+}
 
 function walk(command: Command, path: string[], out: Node[]): void {
   const subs = command.commands.map((c) => c.name());
@@ -25,7 +28,9 @@ export function completionScript(program: Command, shell: 'bash' | 'zsh'): strin
   const nodes: Node[] = [];
   walk(program, [], nodes);
   const globals = program.options.flatMap((o) => [o.long, o.short].filter((x): x is string => x !== undefined));
-  const cases = nodes.map((n) => `    "${n.path}") words="${[...new Set([...n.words, ...globals])].join(' ')}" ;;`).join('\n');
+  const cases = nodes
+    .map((n) => `    "${n.path}") words="${[...new Set([...n.words, ...globals])].join(' ')}" ;;`)
+    .join('\n');
   const body = `_tachyon() {
   local cur path="" w words
   cur="\${COMP_WORDS[COMP_CWORD]}"
@@ -44,6 +49,7 @@ ${cases}
   esac
   echo "$words"
 }`;
-  if (shell === 'bash') return `# tachyon bash completion: source <(tachyon completion bash)\n${body}\ncomplete -o default -F _tachyon tachyon`;
+  if (shell === 'bash')
+    return `# tachyon bash completion: source <(tachyon completion bash)\n${body}\ncomplete -o default -F _tachyon tachyon`;
   return `#compdef tachyon\n# tachyon zsh completion: source <(tachyon completion zsh)\nautoload -U +X bashcompinit && bashcompinit\n${body}\ncomplete -o default -F _tachyon tachyon`;
 }

@@ -10,14 +10,18 @@ import { printError, printJson } from '../output.js';
 export function registerDaemonCommands(program: Command): void {
   const daemon = program
     .command('daemon')
-    .description("the workspace's deployment daemon: finds or starts it (in the background unless --foreground) and prints {url, pid, workspace}")
+    .description(
+      "the workspace's deployment daemon: finds or starts it (in the background unless --foreground) and prints {url, pid, workspace}",
+    )
     .option('--foreground', 'run the daemon in this process until SIGTERM/SIGINT (logs on stderr)')
     .action(async (options: { foreground?: boolean }, command: Command) => {
       await runDaemon(options, command.optsWithGlobals<GlobalOptions>());
     });
   daemon
     .command('stop')
-    .description("stop the workspace's daemon and its service processes (the deployments stay: the next daemon brings them back)")
+    .description(
+      "stop the workspace's daemon and its service processes (the deployments stay: the next daemon brings them back)",
+    )
     .action(async (_options: unknown, command: Command) => {
       await runDaemonStop(command.optsWithGlobals<GlobalOptions>());
     });

@@ -11,23 +11,33 @@ export function registerDeployCommands(program: Command): void {
   const global = (command: Command) => command.optsWithGlobals<GlobalOptions>();
   const deploy = program
     .command('deploy')
-    .description('deploy a registered model as web service NAME on this machine (idempotent), and wait until it is Healthy')
+    .description(
+      'deploy a registered model as web service NAME on this machine (idempotent), and wait until it is Healthy',
+    )
     .argument('<name>', 'service name: lowercase letters, digits and "-"')
     .requiredOption('--model <model[:version]>', 'registered model (default version: the latest)')
-    .addOption(new Option('--tls <mode>', 'TLS of the service ports: a self-signed certificate for localhost, or plaintext').choices(['self-signed', 'none']).default('self-signed'))
+    .addOption(
+      new Option('--tls <mode>', 'TLS of the service ports: a self-signed certificate for localhost, or plaintext')
+        .choices(['self-signed', 'none'])
+        .default('self-signed'),
+    )
     .option('--workers <n>', 'inference worker threads of the service process (default 1)');
-  waitOptions(deploy, 'return once the deployment is accepted, without waiting for Healthy').action(async (name: string, options: DeployCliOptions, command: Command) => {
-    await runDeploy(name, options, global(command));
-  });
+  waitOptions(deploy, 'return once the deployment is accepted, without waiting for Healthy').action(
+    async (name: string, options: DeployCliOptions, command: Command) => {
+      await runDeploy(name, options, global(command));
+    },
+  );
   const update = program
     .command('update')
     .description('rolling update of service NAME to another model version (it loads and warms up before traffic moves)')
     .argument('<name>')
     .requiredOption('--model <model:version>', 'registered model version')
     .option('--workers <n>', 'inference worker threads (default: unchanged)');
-  waitOptions(update, 'return once the update is accepted').action(async (name: string, options: DeployCliOptions, command: Command) => {
-    await runUpdate(name, options, global(command));
-  });
+  waitOptions(update, 'return once the update is accepted').action(
+    async (name: string, options: DeployCliOptions, command: Command) => {
+      await runUpdate(name, options, global(command));
+    },
+  );
   program
     .command('services')
     .description('list the web services of the workspace')
@@ -61,12 +71,16 @@ export function registerDeployCommands(program: Command): void {
     .command('keys')
     .description('print the primary and secondary keys of service NAME (secrets), or regenerate one')
     .argument('<name>')
-    .addOption(new Option('--regenerate <key>', 'replace this key (the other keeps working)').choices(['primary', 'secondary']))
+    .addOption(
+      new Option('--regenerate <key>', 'replace this key (the other keeps working)').choices(['primary', 'secondary']),
+    )
     .option('--json', 'print {"primary", "secondary"}')
-    .action(async (name: string, options: { regenerate?: 'primary' | 'secondary'; json?: boolean }, command: Command) => {
-      const { runKeys } = await import('./services.js');
-      await runKeys(name, options, global(command));
-    });
+    .action(
+      async (name: string, options: { regenerate?: 'primary' | 'secondary'; json?: boolean }, command: Command) => {
+        const { runKeys } = await import('./services.js');
+        await runKeys(name, options, global(command));
+      },
+    );
   program
     .command('delete')
     .description('delete service NAME: drains it and removes its process, files and registry row')
@@ -144,14 +158,23 @@ function runUpdate(name: string, options: DeployCliOptions, globals: GlobalOptio
   });
 }
 
-async function finish(service: Webservice, options: DeployCliOptions, timeoutMs: number | undefined, done: string): Promise<void> {
+async function finish(
+  service: Webservice,
+  options: DeployCliOptions,
+  timeoutMs: number | undefined,
+  done: string,
+): Promise<void> {
   try {
-    if (options.wait !== false) await service.waitForDeployment({ showOutput: true, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    if (options.wait !== false)
+      await service.waitForDeployment({ showOutput: true, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
   } finally {
     await service.close();
   }
   if (options.json) printJson(service.status);
-  else printLine(`${done}: ${service.state}${service.scoringUri ? ` at ${service.scoringUri}` : ''}${service.caFile ? ` (CA ${service.caFile})` : ''}`);
+  else
+    printLine(
+      `${done}: ${service.state}${service.scoringUri ? ` at ${service.scoringUri}` : ''}${service.caFile ? ` (CA ${service.caFile})` : ''}`,
+    );
 }
 
 /** `name` or `name:version` -> [name, version?]. */

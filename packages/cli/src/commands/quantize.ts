@@ -1,8 +1,14 @@
 import { resolve } from 'node:path';
 import { TachyonError } from '@tachyon-serve/protocol';
 import {
-  imageCalibrationSet, listImageFiles, presetByName, quantizeOnnxFile, resolveModelRef, spreadSample,
-  type CalibrationMethod, type QuantizeReport,
+  imageCalibrationSet,
+  listImageFiles,
+  presetByName,
+  quantizeOnnxFile,
+  resolveModelRef,
+  spreadSample,
+  type CalibrationMethod,
+  type QuantizeReport,
 } from '@tachyon-serve/core';
 import { createCliContext } from '../context.js';
 import type { GlobalOptions } from '../main.js';
@@ -29,18 +35,28 @@ export interface QuantizeCliOptions {
 export async function runQuantize(model: string, options: QuantizeCliOptions, globals: GlobalOptions): Promise<void> {
   const samples = integerFlag('--samples', options.samples, 1)!;
   const percentile = options.percentile === undefined ? undefined : Number(options.percentile);
-  if (percentile !== undefined && !(percentile > 50 && percentile <= 100)) throw new RangeError(`--percentile: expected a number in (50, 100], got "${options.percentile}"`);
+  if (percentile !== undefined && !(percentile > 50 && percentile <= 100))
+    throw new RangeError(`--percentile: expected a number in (50, 100], got "${options.percentile}"`);
   const { sources } = await createCliContext(globals);
   const resolved = await resolveModelRef(model, sources);
   const presetName = options.preset ?? resolved.entry?.preset;
-  if (presetName === undefined) throw new RangeError(`--preset is required for the bare .onnx file "${model}" (e.g. torchvision224 or caffe227)`);
+  if (presetName === undefined)
+    throw new RangeError(`--preset is required for the bare .onnx file "${model}" (e.g. torchvision224 or caffe227)`);
   if (resolved.entry?.dtype === 'int8') {
-    throw new TachyonError('TCH_ERR_QUANTIZE_ALREADY_QUANTIZED', `Model "${model}" is an int8 model already; quantize its fp32 original instead.`, { details: { model } });
+    throw new TachyonError(
+      'TCH_ERR_QUANTIZE_ALREADY_QUANTIZED',
+      `Model "${model}" is an int8 model already; quantize its fp32 original instead.`,
+      { details: { model } },
+    );
   }
   const preset = presetByName(presetName);
   const files = await listImageFiles(options.calibration);
   if (files.length === 0) {
-    throw new TachyonError('TCH_ERR_QUANTIZE_CALIBRATION_EMPTY', `Calibration folder "${options.calibration}" holds no JPEG, PNG or WebP image.`, { details: { dir: options.calibration } });
+    throw new TachyonError(
+      'TCH_ERR_QUANTIZE_CALIBRATION_EMPTY',
+      `Calibration folder "${options.calibration}" holds no JPEG, PNG or WebP image.`,
+      { details: { dir: options.calibration } },
+    );
   }
   const chosen = spreadSample(files, samples);
   const out = resolve(options.out);
@@ -57,15 +73,24 @@ export async function runQuantize(model: string, options: QuantizeCliOptions, gl
 }
 
 function printSummary(model: string, out: string, report: QuantizeReport): void {
-  const list = (ops: Readonly<Record<string, number>>) => Object.entries(ops).map(([op, n]) => `${op} x${n}`).join(', ') || 'none';
+  const list = (ops: Readonly<Record<string, number>>) =>
+    Object.entries(ops)
+      .map(([op, n]) => `${op} x${n}`)
+      .join(', ') || 'none';
   printLine(`${model} -> ${out}`);
-  printLine(`  calibration   ${report.method}, ${report.calibrationSamples} images; weights int8 ${report.perChannel ? 'per channel' : 'per tensor'}, activations ${report.activationType}`);
+  printLine(
+    `  calibration   ${report.method}, ${report.calibrationSamples} images; weights int8 ${report.perChannel ? 'per channel' : 'per tensor'}, activations ${report.activationType}`,
+  );
   printLine(`  folded        ${report.foldedBatchNorms} BatchNormalization, ${report.fusedActivations} Relu/Clip`);
   printLine(`  quantized     ${list(report.quantizedOps)}`);
   printLine(`  left in fp32  ${list(report.fp32Ops)}`);
   if (report.fusion) {
-    const kernels = Object.fromEntries(Object.entries(report.fusion.ops).filter(([op]) => /^Q(Linear|Gemm)|Integer/.test(op)));
-    printLine(`  onnxruntime   ${list(kernels)}; ${report.fusion.floatComputeOps} float Conv/Gemm/MatMul/Add/Concat/pool left`);
+    const kernels = Object.fromEntries(
+      Object.entries(report.fusion.ops).filter(([op]) => /^Q(Linear|Gemm)|Integer/.test(op)),
+    );
+    printLine(
+      `  onnxruntime   ${list(kernels)}; ${report.fusion.floatComputeOps} float Conv/Gemm/MatMul/Add/Concat/pool left`,
+    );
   }
 }
 
@@ -73,7 +98,8 @@ function printSummary(model: string, out: string, report: QuantizeReport): void 
 export function integerFlag(flag: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new RangeError(`${flag}: expected an integer >= ${min}, got "${value}"`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new RangeError(`${flag}: expected an integer >= ${min}, got "${value}"`);
   return n;
 }
 

@@ -12,7 +12,11 @@ import type { GlobalOptions } from '../main.js';
 import { printClassification, printError, printJson, printLine } from '../output.js';
 
 /** Sample images classified by default: clear top-1 classes with the zoo's ImageNet models. */
-export const QUICKSTART_SAMPLES = Object.freeze(['n01440764_tench.JPEG', 'n01443537_goldfish.JPEG', 'n07747607_orange.JPEG']);
+export const QUICKSTART_SAMPLES = Object.freeze([
+  'n01440764_tench.JPEG',
+  'n01443537_goldfish.JPEG',
+  'n07747607_orange.JPEG',
+]);
 const BUILTIN_MODEL = 'resnet50-int8';
 
 export interface QuickstartCliOptions {
@@ -27,11 +31,23 @@ export function registerQuickstartCommand(program: Command): void {
   const repeatable = (value: string, previous: string[] = []): string[] => [...previous, value];
   program
     .command('quickstart')
-    .description('the whole flow in one command: service definition, register, deploy with TLS and keys, classify, latency, clean up')
-    .option('-m, --model <id>', `zoo id of the featurizer (default: defaultModel of tachyon.json, else ${BUILTIN_MODEL})`)
-    .option('--image <file>', 'an image to classify (repeatable; default: three samples of ../shared/images/imagenet-sample, else the copies the package carries)', repeatable)
+    .description(
+      'the whole flow in one command: service definition, register, deploy with TLS and keys, classify, latency, clean up',
+    )
+    .option(
+      '-m, --model <id>',
+      `zoo id of the featurizer (default: defaultModel of tachyon.json, else ${BUILTIN_MODEL})`,
+    )
+    .option(
+      '--image <file>',
+      'an image to classify (repeatable; default: three samples of ../shared/images/imagenet-sample, else the copies the package carries)',
+      repeatable,
+    )
     .option('--calls <n>', 'calls timed for the latency percentiles', '100')
-    .option('--keep', 'leave the service, the model (and a temporary workspace with its daemon) in place, and print how to remove them')
+    .option(
+      '--keep',
+      'leave the service, the model (and a temporary workspace with its daemon) in place, and print how to remove them',
+    )
     .option('--json', 'print one JSON object on stdout (progress goes to stderr)')
     .action(async (options: QuickstartCliOptions, command: Command) => {
       await runQuickstart(options, command.optsWithGlobals<GlobalOptions>());
@@ -47,7 +63,11 @@ export const BUNDLED_SAMPLES_DIR = fileURLToPath(new URL('../../../samples/', im
  */
 function sampleImages(): string[] {
   const repoRoot = resolve(fileURLToPath(new URL('../../../../../', import.meta.url)));
-  const candidates = [process.env['TACHYON_SHARED_DIR'], resolve('..', 'shared'), resolve(repoRoot, '..', 'shared')].filter((d): d is string => d !== undefined);
+  const candidates = [
+    process.env['TACHYON_SHARED_DIR'],
+    resolve('..', 'shared'),
+    resolve(repoRoot, '..', 'shared'),
+  ].filter((d): d is string => d !== undefined);
   for (const dir of candidates) {
     const files = QUICKSTART_SAMPLES.map((f) => join(dir, 'images', 'imagenet-sample', f));
     if (files.every((f) => existsSync(f))) return files;
@@ -55,7 +75,11 @@ function sampleImages(): string[] {
   const bundled = QUICKSTART_SAMPLES.map((f) => join(BUNDLED_SAMPLES_DIR, f));
   if (bundled.every((f) => existsSync(f))) return bundled;
   candidates.push(BUNDLED_SAMPLES_DIR);
-  throw new TachyonError('TCH_ERR_IO_NOT_FOUND', 'The sample images were not found; pass --image FILE or set TACHYON_SHARED_DIR.', { details: { searched: candidates } });
+  throw new TachyonError(
+    'TCH_ERR_IO_NOT_FOUND',
+    'The sample images were not found; pass --image FILE or set TACHYON_SHARED_DIR.',
+    { details: { searched: candidates } },
+  );
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -64,16 +88,21 @@ function percentile(sorted: readonly number[], p: number): number {
 
 export async function runQuickstart(options: QuickstartCliOptions, globals: GlobalOptions): Promise<void> {
   const calls = Number(options.calls ?? '100');
-  if (!Number.isInteger(calls) || calls < 1) throw new RangeError(`--calls: expected an integer >= 1, got "${options.calls}".`);
+  if (!Number.isInteger(calls) || calls < 1)
+    throw new RangeError(`--calls: expected an integer >= 1, got "${options.calls}".`);
   const images = options.image?.length ? options.image.map((f) => resolve(f)) : sampleImages();
   const progress = (line: string) => printError(line);
-  const { Model, ServiceDefinition, Webservice, Workspace, defaultClassifier, featurizerStage, imageStage } = await import('tachyon-serve');
+  const { Model, ServiceDefinition, Webservice, Workspace, defaultClassifier, featurizerStage, imageStage } =
+    await import('tachyon-serve');
   const { resolveZooModel, zooEntry } = await import('@tachyon-serve/core');
 
   // 1. The model: --model > tachyon.json defaultModel > resnet50-int8; it must be available before anything is made.
   const context = await createCliContext(globals);
   const id = options.model ?? context.workspace.defaultModel ?? BUILTIN_MODEL;
-  if (id.endsWith('.onnx')) throw new TypeError(`--model: the quickstart builds a featurizer from a zoo id such as "mobilenetv2-int8", got the file "${id}".`);
+  if (id.endsWith('.onnx'))
+    throw new TypeError(
+      `--model: the quickstart builds a featurizer from a zoo id such as "mobilenetv2-int8", got the file "${id}".`,
+    );
   const entry = zooEntry(id);
   try {
     const found = await resolveZooModel(entry, context.sources);
@@ -97,12 +126,18 @@ export async function runQuickstart(options: QuickstartCliOptions, globals: Glob
   const suffix = randomBytes(3).toString('hex');
   const name = `quickstart-${suffix}`;
   try {
-    ws = temporary ? await Workspace.create(join(scratch, 'workspace'), { name: 'quickstart' }) : await Workspace.fromConfig(globals.workspace);
+    ws = temporary
+      ? await Workspace.create(join(scratch, 'workspace'), { name: 'quickstart' })
+      : await Workspace.fromConfig(globals.workspace);
     progress(`workspace ${ws.root}${temporary ? ' (temporary)' : ''}`);
 
     // 3. Service definition: image -> featurizer -> the backbone's own ImageNet head (default classifier).
     const def = new ServiceDefinition(name, `tachyon quickstart: ${id} featurizer + default classifier`);
-    def.pipeline.push(imageStage(entry.preset), featurizerStage(entry.family, { dtype: entry.dtype }), defaultClassifier({ topK: 5 }));
+    def.pipeline.push(
+      imageStage(entry.preset),
+      featurizerStage(entry.family, { dtype: entry.dtype }),
+      defaultClassifier({ topK: 5 }),
+    );
     const zip = join(scratch, 'model_def.zip');
     await def.save(zip, { sources: context.sources });
     progress(`saved the service definition (${def.pipeline.length} stages)`);
@@ -130,7 +165,12 @@ export async function runQuickstart(options: QuickstartCliOptions, globals: Glob
     }
     times.sort((a, b) => a - b);
     const tls = service.caFile !== undefined;
-    const latency = { calls, protocol: tls ? 'https' : 'http', p50Ms: round(percentile(times, 50)), p99Ms: round(percentile(times, 99)) };
+    const latency = {
+      calls,
+      protocol: tls ? 'https' : 'http',
+      p50Ms: round(percentile(times, 50)),
+      p99Ms: round(percentile(times, 99)),
+    };
     const summary = {
       model: id,
       registeredModel: model.name,
@@ -152,11 +192,20 @@ export async function runQuickstart(options: QuickstartCliOptions, globals: Glob
       return;
     }
     for (const r of summary.results) printClassification(basename(r.file), r.top, false);
-    printLine(`latency over ${calls} calls (${tls ? 'HTTPS' : 'HTTP'}, with key): p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms`);
-    printLine(options.keep ? `kept: service ${name} at ${service.scoringUri ?? '?'} and model ${model.id}` : `cleaned up: ${cleanedUp.join(', ')}`);
+    printLine(
+      `latency over ${calls} calls (${tls ? 'HTTPS' : 'HTTP'}, with key): p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms`,
+    );
+    printLine(
+      options.keep
+        ? `kept: service ${name} at ${service.scoringUri ?? '?'} and model ${model.id}`
+        : `cleaned up: ${cleanedUp.join(', ')}`,
+    );
   } finally {
     // On failure: remove what was made, and say so.
-    if (ws !== undefined) await cleanup({ ws, service, model, temporary, keep: options.keep === true, scratch, cleanedUp, progress }).catch((e: unknown) => progress(`cleanup failed: ${String(e)}`));
+    if (ws !== undefined)
+      await cleanup({ ws, service, model, temporary, keep: options.keep === true, scratch, cleanedUp, progress }).catch(
+        (e: unknown) => progress(`cleanup failed: ${String(e)}`),
+      );
     else if (cleanedUp.length === 0 && !options.keep) await rm(scratch, { recursive: true, force: true });
   }
 }
@@ -176,7 +225,10 @@ async function cleanup(s: CleanupState): Promise<void> {
   if (s.keep) {
     await s.service?.close();
     await s.ws.close();
-    if (s.temporary) s.progress(`kept the temporary workspace ${join(s.scratch, 'workspace')}: remove it with \`tachyon --workspace ${join(s.scratch, 'workspace')} delete ${s.service?.name ?? ''}\` and rm -r`);
+    if (s.temporary)
+      s.progress(
+        `kept the temporary workspace ${join(s.scratch, 'workspace')}: remove it with \`tachyon --workspace ${join(s.scratch, 'workspace')} delete ${s.service?.name ?? ''}\` and rm -r`,
+      );
     return;
   }
   try {

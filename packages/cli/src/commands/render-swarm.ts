@@ -9,9 +9,16 @@ import { int, readKeys, registryUrl, specFromFlags, type K8sRenderCliOptions } f
  * files when --keys is given (else external secrets) and, with `--network host`, the HAProxy config in front.
  * `--out DIR` writes them (mode 0600); otherwise the stack on stdout (`--json`: {stack, files}).
  */
-export async function runSwarmRender(service: string, options: K8sRenderCliOptions & { network?: string; basePort?: string }, globals: GlobalOptions): Promise<void> {
+export async function runSwarmRender(
+  service: string,
+  options: K8sRenderCliOptions & { network?: string; basePort?: string },
+  globals: GlobalOptions,
+): Promise<void> {
   const core = await import('@tachyon-serve/core');
-  if (options.registrySecret !== undefined) throw new TypeError('--registry-secret is for Kubernetes; a Swarm stack takes --registry-url (or the workspace registry) into its secret file.');
+  if (options.registrySecret !== undefined)
+    throw new TypeError(
+      '--registry-secret is for Kubernetes; a Swarm stack takes --registry-url (or the workspace registry) into its secret file.',
+    );
   const spec = await specFromFlags(service, options);
   const workspace = core.loadWorkspaceConfig(globals.workspace ?? core.findWorkspaceConfig());
   const keys = options.keys === undefined ? undefined : await readKeys(options.keys);
@@ -22,7 +29,10 @@ export async function runSwarmRender(service: string, options: K8sRenderCliOptio
     ...(keys === undefined || url === undefined ? {} : { secrets: { registryUrl: url, keys } }),
     workspaceName: workspace.name,
   });
-  if (keys === undefined) printError(`note: the stack references external secrets "${service}-workspace" and "${service}-keys": create them (docker secret create), or pass --keys FILE`);
+  if (keys === undefined)
+    printError(
+      `note: the stack references external secrets "${service}-workspace" and "${service}-keys": create them (docker secret create), or pass --keys FILE`,
+    );
   if (options.out !== undefined) {
     const files = { 'stack.yaml': rendered.stack, ...rendered.files };
     const written: string[] = [];

@@ -64,40 +64,64 @@ export async function runServe(options: ServeCliOptions, globals: GlobalOptions)
     { name: 'workspace', options: workspaceLayer(workspace, server.validateServeConfig, options.name) },
     // The standard OTEL_* variables, below every tachyon setting: tachyon's own flags, env and files take precedence.
     { name: 'env', options: { tracing: server.tracingFromOtelEnv(process.env).options } },
-    { name: 'default', options: { ...server.SERVE_BUILTIN_OPTIONS, models: parseModels([workspace.defaultModel], options.name) } },
+    {
+      name: 'default',
+      options: { ...server.SERVE_BUILTIN_OPTIONS, models: parseModels([workspace.defaultModel], options.name) },
+    },
   ];
   let merged = server.mergeServeLayers(layers);
   // A tachyon.json found upward names the workspace only where the registry is needed: opening it has effects.
-  if (merged.options.workspace === undefined && workspace.file !== undefined && needsRegistry(merged.options.models ?? [])) {
+  if (
+    merged.options.workspace === undefined &&
+    workspace.file !== undefined &&
+    needsRegistry(merged.options.models ?? [])
+  ) {
     layers[3] = { name: 'workspace', options: { ...layers[3]!.options, workspace: workspace.root } };
     merged = server.mergeServeLayers(layers);
   }
-  if (options.name !== undefined && options.model === undefined && (merged.sources['models'] === 'env' || merged.sources['models'] === 'file')) {
+  if (
+    options.name !== undefined &&
+    options.model === undefined &&
+    (merged.sources['models'] === 'env' || merged.sources['models'] === 'file')
+  ) {
     throw new TypeError('--name names a single --model; models from --config keep their own names.');
   }
   const { modelPath, ...rest } = merged.options;
   const serveOptions = {
     ...rest,
     models: rest.models ?? [],
-    sources: compileModelSources({ cacheDir: globals.cacheDir, modelPath, allowDownload: globals.offline !== true, onProgress: createProgressPrinter() }),
+    sources: compileModelSources({
+      cacheDir: globals.cacheDir,
+      modelPath,
+      allowDownload: globals.offline !== true,
+      onProgress: createProgressPrinter(),
+    }),
   };
   const origins = { sources: merged.sources, configFile, workspaceFile: workspace.file };
   withOrigin(() => server.compileServeOptions(serveOptions), origins);
   if (options.printConfig === true) {
-    printJson({ config: merged.options, sources: merged.sources, files: { config: configFile ?? null, workspace: workspace.file ?? null } });
+    printJson({
+      config: merged.options,
+      sources: merged.sources,
+      files: { config: configFile ?? null, workspace: workspace.file ?? null },
+    });
     return;
   }
   const logger = createServeLogger({ level: merged.options.logLevel });
   // SIGHUP's default action ends the process: ignore it while the models load (the files are read at startup anyway).
   const hupDuringStartup = () => logger.warn('SIGHUP during startup ignored: send it again once the server is ready');
   process.on('SIGHUP', hupDuringStartup);
-  const running = await withOriginAsync(() => startServer({ ...serveOptions, logger }), origins).finally(() => process.off('SIGHUP', hupDuringStartup));
+  const running = await withOriginAsync(() => startServer({ ...serveOptions, logger }), origins).finally(() =>
+    process.off('SIGHUP', hupDuringStartup),
+  );
   const signals = handleProcessSignals(running, logger);
   printJson({
     http: running.httpUrl,
     grpc: running.grpcAddress,
     models: running.models,
-    ...(running.keysGenerated && running.keys ? { keys: { primary: running.keys.primary, secondary: running.keys.secondary } } : {}),
+    ...(running.keysGenerated && running.keys
+      ? { keys: { primary: running.keys.primary, secondary: running.keys.secondary } }
+      : {}),
     // Generated keys are in no file: this line is the one time they are shown.
     ...(running.adminKeyGenerated && running.keys?.admin ? { adminKey: running.keys.admin } : {}),
   });
@@ -109,7 +133,8 @@ export async function runServe(options: ServeCliOptions, globals: GlobalOptions)
 
 /** The command line as a layer: only what a flag sets (`--no-X` counts only when given). */
 function flagLayer(o: ServeCliOptions, globals: GlobalOptions): ServeFileOptions {
-  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new TypeError('--tls-cert and --tls-key go together.');
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
+    throw new TypeError('--tls-cert and --tls-key go together.');
   const modelPath = globals.modelPath?.split(delimiter).filter((p) => p !== '');
   return {
     models: o.model === undefined ? undefined : withModelChoices(parseModels(o.model, o.name), o),
@@ -163,7 +188,10 @@ function workspaceLayer(
 
 /** `registry:NAME` sources, or none at all (a server started empty loads from the registry later). */
 function needsRegistry(models: NonNullable<ServeFileOptions['models']>): boolean {
-  return models.length === 0 || models.some((m) => (typeof m.source === 'string' ? m.source.startsWith('registry:') : m.source.kind === 'registry'));
+  return (
+    models.length === 0 ||
+    models.some((m) => (typeof m.source === 'string' ? m.source.startsWith('registry:') : m.source.kind === 'registry'))
+  );
 }
 
 interface Origins {
@@ -213,14 +241,16 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
  * name, a zoo id serves under its id and a file under its base name (`model_def.zip` -> `model_def`).
  */
 export function parseModels(refs: readonly string[], name: string | undefined): { name: string; source: string }[] {
-  if (name !== undefined && refs.length !== 1) throw new TypeError('--name names a single --model; for several use --model NAME=REF.');
+  if (name !== undefined && refs.length !== 1)
+    throw new TypeError('--name names a single --model; for several use --model NAME=REF.');
   const models = refs.map((ref) => {
     const eq = ref.indexOf('=');
     if (eq > 0 && MODEL_NAME.test(ref.slice(0, eq))) return { name: ref.slice(0, eq), source: ref.slice(eq + 1) };
     return { name: name ?? defaultName(ref), source: ref };
   });
   for (const m of models) {
-    if (!MODEL_NAME.test(m.name)) throw new TypeError(`--name: "${m.name}" is not a valid model name ([A-Za-z0-9][A-Za-z0-9._-]*).`);
+    if (!MODEL_NAME.test(m.name))
+      throw new TypeError(`--name: "${m.name}" is not a valid model name ([A-Za-z0-9][A-Za-z0-9._-]*).`);
     if (m.source === '') throw new TypeError(`--model: "${m.name}=" names no model.`);
   }
   return models;
@@ -234,8 +264,16 @@ function withModelChoices(models: { name: string; source: string }[], o: ServeCl
   if (o.preset === undefined && o.outputKind === undefined) return models;
   return models.map((m) => {
     const source = toModelSource(m.source);
-    if (source.kind !== 'model') throw new TypeError(`--preset and --output-kind apply to a zoo id or .onnx file, not "${m.source}".`);
-    return { name: m.name, source: { ...source, ...(o.preset === undefined ? {} : { preset: o.preset }), ...(o.outputKind === undefined ? {} : { outputKind: o.outputKind }) } };
+    if (source.kind !== 'model')
+      throw new TypeError(`--preset and --output-kind apply to a zoo id or .onnx file, not "${m.source}".`);
+    return {
+      name: m.name,
+      source: {
+        ...source,
+        ...(o.preset === undefined ? {} : { preset: o.preset }),
+        ...(o.outputKind === undefined ? {} : { outputKind: o.outputKind }),
+      },
+    };
   });
 }
 
@@ -247,13 +285,15 @@ function defaultName(ref: string): string {
 function int(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new RangeError(`${flag}: expected a non-negative integer, got "${value}".`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new RangeError(`${flag}: expected a non-negative integer, got "${value}".`);
   return n;
 }
 
 function nonNegative(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new RangeError(`${flag}: expected a number >= 0, got "${value}".`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new RangeError(`${flag}: expected a number >= 0, got "${value}".`);
   return n;
 }

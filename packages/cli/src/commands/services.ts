@@ -9,7 +9,11 @@ const modelOf = (s: ServiceStatus) =>
 /** Columns padded to their widest cell; the last column is not padded. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)];
 }
 
@@ -55,15 +59,25 @@ export async function runServiceShow(name: string, options: { json?: boolean }, 
   for (const [key, value] of rows) printLine(`${`${key}:`.padEnd(13)}${value ?? '-'}`);
 }
 
-export async function runLogs(name: string, options: { tail?: string; json?: boolean }, globals: GlobalOptions): Promise<void> {
+export async function runLogs(
+  name: string,
+  options: { tail?: string; json?: boolean },
+  globals: GlobalOptions,
+): Promise<void> {
   const { Webservice } = await import('tachyon-serve');
   const tail = positiveInt(options.tail, '--tail');
-  const lines = await withWorkspace(globals, async (ws) => (await Webservice.get(ws, name)).getLogs(tail === undefined ? {} : { tail }));
+  const lines = await withWorkspace(globals, async (ws) =>
+    (await Webservice.get(ws, name)).getLogs(tail === undefined ? {} : { tail }),
+  );
   if (options.json) printJson({ service: name, lines });
   else for (const line of lines) printLine(line);
 }
 
-export async function runKeys(name: string, options: { regenerate?: 'primary' | 'secondary'; json?: boolean }, globals: GlobalOptions): Promise<void> {
+export async function runKeys(
+  name: string,
+  options: { regenerate?: 'primary' | 'secondary'; json?: boolean },
+  globals: GlobalOptions,
+): Promise<void> {
   const { Webservice } = await import('tachyon-serve');
   const keys = await withWorkspace(globals, async (ws) => {
     const service = await Webservice.get(ws, name);

@@ -54,18 +54,33 @@ export async function runSvcdefCreate(options: SvcdefCreateOptions, globals: Glo
   if (options.head === undefined && options.keras === undefined) {
     def.pipeline.push(defaultClassifier({ topK }));
   } else {
-    if (options.head !== undefined && options.keras !== undefined) throw new TypeError('--head and --keras: give one of them');
-    const labelsFile = options.labels ?? (options.keras !== undefined && existsSync(join(options.keras, 'labels.txt')) ? join(options.keras, 'labels.txt') : undefined);
+    if (options.head !== undefined && options.keras !== undefined)
+      throw new TypeError('--head and --keras: give one of them');
+    const labelsFile =
+      options.labels ??
+      (options.keras !== undefined && existsSync(join(options.keras, 'labels.txt'))
+        ? join(options.keras, 'labels.txt')
+        : undefined);
     if (labelsFile === undefined) throw new TypeError('--labels: a custom head needs its class names, one per line');
-    const head = options.head !== undefined ? onnxStage(options.head, { name: 'head' }) : kerasStage(options.keras!, { name: 'head' });
+    const head =
+      options.head !== undefined
+        ? onnxStage(options.head, { name: 'head' })
+        : kerasStage(options.keras!, { name: 'head' });
     // A Keras head trained by `tachyon train-head` ends in softmax; an ONNX head is taken to output logits.
     const outputKind = options.outputKind ?? (options.keras !== undefined ? 'probabilities' : 'logits');
     def.pipeline.push(head, classifierStage({ labels: await readLabelsFile(labelsFile), outputKind, topK }));
   }
   const bar = quantize === undefined ? undefined : createBarPrinter('calibrating');
-  const created = await def.save(options.out, { sources, ...(bar === undefined ? {} : { onProgress: (p) => bar(p.done, p.total) }) });
-  if (options.json) printJson({ path: created.path, sha256: created.sha256, size: created.size, manifest: created.manifest });
-  else printLine(`${created.path}: ${created.manifest.stages.length} stages, ${(created.size / 1e6).toFixed(1)} MB, sha256 ${created.sha256}`);
+  const created = await def.save(options.out, {
+    sources,
+    ...(bar === undefined ? {} : { onProgress: (p) => bar(p.done, p.total) }),
+  });
+  if (options.json)
+    printJson({ path: created.path, sha256: created.sha256, size: created.size, manifest: created.manifest });
+  else
+    printLine(
+      `${created.path}: ${created.manifest.stages.length} stages, ${(created.size / 1e6).toFixed(1)} MB, sha256 ${created.sha256}`,
+    );
 }
 
 /** The featurizer's `quantize` option from the --quantize-* flags, or undefined without --quantize-calibration. */
@@ -76,7 +91,8 @@ function quantizeOption(options: SvcdefCreateOptions): FeaturizerQuantizeOptions
     }
     return undefined;
   }
-  if (options.dtype !== 'fp32') throw new TypeError('--quantize-calibration: needs --dtype fp32 (the int8 zoo model is quantized already)');
+  if (options.dtype !== 'fp32')
+    throw new TypeError('--quantize-calibration: needs --dtype fp32 (the int8 zoo model is quantized already)');
   const samples = integerFlag('--quantize-samples', options.quantizeSamples, 1);
   return {
     calibration: options.quantizeCalibration,
@@ -85,7 +101,11 @@ function quantizeOption(options: SvcdefCreateOptions): FeaturizerQuantizeOptions
   };
 }
 
-export async function runSvcdefInspect(zip: string, options: { json?: boolean }, globals: GlobalOptions): Promise<void> {
+export async function runSvcdefInspect(
+  zip: string,
+  options: { json?: boolean },
+  globals: GlobalOptions,
+): Promise<void> {
   const loaded = await load(zip, globals);
   if (options.json) {
     printJson({ sha256: loaded.sha256, manifest: loaded.manifest });
@@ -103,18 +123,37 @@ export async function runSvcdefInspect(zip: string, options: { json?: boolean },
   for (const f of m.files) printLine(`  ${f.path.padEnd(44)} ${(f.size / 1e6).toFixed(2).padStart(8)} MB  ${f.sha256}`);
 }
 
-export async function runSvcdefValidate(zip: string, options: { json?: boolean }, globals: GlobalOptions): Promise<void> {
+export async function runSvcdefValidate(
+  zip: string,
+  options: { json?: boolean },
+  globals: GlobalOptions,
+): Promise<void> {
   const loaded = await load(zip, globals);
-  if (options.json) printJson({ valid: true, name: loaded.manifest.name, stages: loaded.manifest.stages.length, sha256: loaded.sha256 });
+  if (options.json)
+    printJson({
+      valid: true,
+      name: loaded.manifest.name,
+      stages: loaded.manifest.stages.length,
+      sha256: loaded.sha256,
+    });
   else printLine(`${zip}: valid (${loaded.manifest.stages.length} stages; schema, semantics and models checked)`);
 }
 
-export async function runSvcdefRun(zip: string, images: string[], options: { json?: boolean; fuse: boolean }, globals: GlobalOptions): Promise<void> {
+export async function runSvcdefRun(
+  zip: string,
+  images: string[],
+  options: { json?: boolean; fuse: boolean },
+  globals: GlobalOptions,
+): Promise<void> {
   const { sources } = await createCliContext(globals);
   const model = await openServedModel({ kind: 'service-definition', path: zip }, { sources, fuse: options.fuse });
   try {
     for (const note of model.pipeline?.fusionNotes ?? []) printError(`note: ${note}`);
-    const failures = await classifyFiles(images, async (bytes) => (await model.classify([bytes]))[0]!, options.json === true);
+    const failures = await classifyFiles(
+      images,
+      async (bytes) => (await model.classify([bytes]))[0]!,
+      options.json === true,
+    );
     if (failures > 0) process.exitCode = 1;
   } finally {
     await model.close();
@@ -127,16 +166,24 @@ async function load(zip: string, globals: GlobalOptions): Promise<LoadedServiceD
 }
 
 function describeStage(stage: StageManifest): string {
-  const ports = (map: Record<string, string>, arrow: string) => Object.entries(map).map(([port, tensor]) => `${port}${arrow}${tensor}`).join(', ');
+  const ports = (map: Record<string, string>, arrow: string) =>
+    Object.entries(map)
+      .map(([port, tensor]) => `${port}${arrow}${tensor}`)
+      .join(', ');
   const parts = [`in: ${ports(stage.inputs, ' <- ')}`];
   if (Object.keys(stage.outputs).length > 0) parts.push(`out: ${ports(stage.outputs, ' -> ')}`);
   if (stage.kind === 'featurizer') parts.push(`model ${stage.model} cut at "${stage.featureTensor}"`);
   if (stage.kind === 'featurizer' && stage.quantization) {
     const q = stage.quantization;
-    parts.push(`int8 by ${q.tool} (${q.method}, ${q.samples} calibration images, weights ${q.perChannel ? 'per channel' : 'per tensor'})`);
+    parts.push(
+      `int8 by ${q.tool} (${q.method}, ${q.samples} calibration images, weights ${q.perChannel ? 'per channel' : 'per tensor'})`,
+    );
   }
   if (stage.kind === 'onnx' || stage.kind === 'featurizer' || stage.kind === 'keras') parts.push(`file ${stage.file}`);
   if (stage.kind === 'classifier') parts.push(`${stage.outputKind}, top ${stage.topK}, labels ${stage.labels}`);
-  if (stage.kind === 'image') parts.push(`size ${JSON.stringify(stage.preprocess.size ?? [224, 224])}, ${stage.preprocess.channelOrder ?? 'RGB'}`);
+  if (stage.kind === 'image')
+    parts.push(
+      `size ${JSON.stringify(stage.preprocess.size ?? [224, 224])}, ${stage.preprocess.channelOrder ?? 'RGB'}`,
+    );
   return parts.join('; ');
 }

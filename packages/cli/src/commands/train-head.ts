@@ -51,7 +51,12 @@ export interface TrainHeadCliOptions {
 export async function runTrainHead(options: TrainHeadCliOptions, globals: GlobalOptions): Promise<void> {
   const numbers = {
     epochs: integerFlag('--epochs', options.epochs, 1),
-    validationSplit: numberFlag('--validation-split', options.validationSplit, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
+    validationSplit: numberFlag(
+      '--validation-split',
+      options.validationSplit,
+      (v) => v >= 0 && v < 1,
+      'a number in [0, 1)',
+    ),
     seed: integerFlag('--seed', options.seed, 0),
     learningRate: numberFlag('--learning-rate', options.learningRate, (v) => v > 0, 'a positive number'),
     batchSize: integerFlag('--batch-size', options.batchSize, 1),
@@ -67,7 +72,12 @@ export async function runTrainHead(options: TrainHeadCliOptions, globals: Global
     const featurizer = await createFeaturizerModel(entry, sources, backend);
     const cutPath = join(work, `${entry.id}.featurizer.onnx`);
     await writeFile(cutPath, encodeOnnxModel(featurizer.cut));
-    const extractor = await createOnnxFeatureExtractor({ modelPath: cutPath, entry, output: featurizer.feature.name, backend });
+    const extractor = await createOnnxFeatureExtractor({
+      modelPath: cutPath,
+      entry,
+      output: featurizer.feature.name,
+      backend,
+    });
     let result: TrainHeadResult;
     try {
       result = await trainHead({
@@ -82,8 +92,10 @@ export async function runTrainHead(options: TrainHeadCliOptions, globals: Global
       await extractor.close();
     }
     try {
-      for (const s of result.skipped) printError(`warning: skipped "${s.path}" (class "${s.label}"): ${s.code}: ${s.reason}`);
-      if (result.ignored.length > 0) printError(`note: ${result.ignored.length} entries of the image folder are not class images and were ignored`);
+      for (const s of result.skipped)
+        printError(`warning: skipped "${s.path}" (class "${s.label}"): ${s.code}: ${s.reason}`);
+      if (result.ignored.length > 0)
+        printError(`note: ${result.ignored.length} entries of the image folder are not class images and were ignored`);
       for (const w of result.warnings) printError(`warning: ${w}`);
       const out = resolve(options.out);
       await writeTrainedService(out, entry, result, { work, sources, backend, topK });
@@ -117,13 +129,20 @@ export async function writeTrainedService(
 ): Promise<void> {
   const headDir = join(context.work, 'head');
   await writeTrainedHead(headDir, result);
-  const def = new ServiceDefinition(`${entry.id}-custom-head`, `${entry.id} features + a head trained by tachyon train-head`);
+  const def = new ServiceDefinition(
+    `${entry.id}-custom-head`,
+    `${entry.id} features + a head trained by tachyon train-head`,
+  );
   def.pipeline.push(
     imageStage(entry.preset),
     featurizerStage(entry.family, { dtype: entry.dtype }),
     kerasStage(headDir, { name: 'head' }),
     // The trained head ends in softmax.
-    classifierStage({ labels: result.labels, outputKind: 'probabilities', topK: Math.min(context.topK, result.labels.length) }),
+    classifierStage({
+      labels: result.labels,
+      outputKind: 'probabilities',
+      topK: Math.min(context.topK, result.labels.length),
+    }),
   );
   await def.save(out, { sources: context.sources, backend: context.backend });
 }
@@ -178,7 +197,9 @@ function printText(s: TrainHeadSummary): void {
   printLine(`  classes             ${s.labels.length}: ${s.labels.join(', ')}`);
   printLine(`  images              ${s.trainSize} train, ${s.validationSize} validation, ${s.skipped.length} skipped`);
   printLine(`  features            ${s.features.computed} computed, ${s.features.cached} from the cache`);
-  printLine(`  accuracy            ${percent(s.validationAccuracy)} validation, ${percent(s.trainAccuracy)} train (epoch ${s.epochs})`);
+  printLine(
+    `  accuracy            ${percent(s.validationAccuracy)} validation, ${percent(s.trainAccuracy)} train (epoch ${s.epochs})`,
+  );
 }
 
 /** Feature progress as one updating line on a TTY (a line per batch otherwise), then a line per epoch. */
@@ -192,20 +213,29 @@ function createProgressPrinter(): (p: TrainHeadProgress) => void {
       return;
     }
     const val = p.validationAccuracy === null ? '' : `  val ${(p.validationAccuracy * 100).toFixed(1)}%`;
-    printError(`epoch ${String(p.epoch).padStart(String(p.epochs).length)}/${p.epochs}  loss ${p.loss.toFixed(4)}  train ${(p.trainAccuracy * 100).toFixed(1)}%${val}`);
+    printError(
+      `epoch ${String(p.epoch).padStart(String(p.epochs).length)}/${p.epochs}  loss ${p.loss.toFixed(4)}  train ${(p.trainAccuracy * 100).toFixed(1)}%${val}`,
+    );
   };
 }
 
 function integerFlag(flag: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new RangeError(`${flag}: expected an integer >= ${min}, got "${value}"`);
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min)
+    throw new RangeError(`${flag}: expected an integer >= ${min}, got "${value}"`);
   return n;
 }
 
-function numberFlag(flag: string, value: string | undefined, ok: (v: number) => boolean, what: string): number | undefined {
+function numberFlag(
+  flag: string,
+  value: string | undefined,
+  ok: (v: number) => boolean,
+  what: string,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new RangeError(`${flag}: expected ${what}, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || !ok(n))
+    throw new RangeError(`${flag}: expected ${what}, got "${value}"`);
   return n;
 }

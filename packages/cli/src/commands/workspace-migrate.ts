@@ -17,7 +17,9 @@ export async function runWorkspaceMigrate(options: WorkspaceMigrateOptions, glob
   const config = locateWorkspaceConfig(globals.workspace);
   const result = await migrateWorkspaceRegistry(config, options.to, { keepArtifacts: options.keepArtifacts === true });
   if (result.passwordInConfig) {
-    printError('warning: tachyon.json now holds the database password; prefer a URL without it and PGPASSWORD or ~/.pgpass.');
+    printError(
+      'warning: tachyon.json now holds the database password; prefer a URL without it and PGPASSWORD or ~/.pgpass.',
+    );
   }
   if (options.json === true) {
     const { passwordInConfig: _omitted, ...summary } = result;
@@ -25,8 +27,12 @@ export async function runWorkspaceMigrate(options: WorkspaceMigrateOptions, glob
     return;
   }
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-  printLine(`Migrated the registry of workspace "${config.name}": ${count(result.names, 'name')}, ${count(result.versions, 'version')}, ${count(result.deployments, 'deployment ref')}, ${count(result.deploymentRows, 'deployment row')}, ${count(result.artifacts, 'artifact')}.`);
+  printLine(
+    `Migrated the registry of workspace "${config.name}": ${count(result.names, 'name')}, ${count(result.versions, 'version')}, ${count(result.deployments, 'deployment ref')}, ${count(result.deploymentRows, 'deployment row')}, ${count(result.artifacts, 'artifact')}.`,
+  );
   printLine(`  from ${result.from} (left in place, no longer used)`);
   printLine(`  to   ${result.to}`);
-  printLine(`  ${result.configFile} updated; previous file kept as ${result.backupFile}; artifacts in ${result.artifactStore}.`);
+  printLine(
+    `  ${result.configFile} updated; previous file kept as ${result.backupFile}; artifacts in ${result.artifactStore}.`,
+  );
 }

@@ -1,4 +1,11 @@
-import { adminKeyPath, createWorkspace, describeRegistryLocation, locateWorkspaceConfig, readAdminKey, type WorkspaceConfig } from '@tachyon-serve/core';
+import {
+  adminKeyPath,
+  createWorkspace,
+  describeRegistryLocation,
+  locateWorkspaceConfig,
+  readAdminKey,
+  type WorkspaceConfig,
+} from '@tachyon-serve/core';
 import type { GlobalOptions } from '../main.js';
 import { printJson, printLine } from '../output.js';
 

@@ -19,10 +19,14 @@ export async function runZooList(options: { json?: boolean }, globals: GlobalOpt
     for (const row of rows) printJson(row);
     return;
   }
-  printLine(`${'id'.padEnd(20)} ${'MB'.padStart(7)}  ${'preset'.padEnd(14)} ${'output'.padEnd(13)} ${'top-1'.padStart(5)}  where`);
+  printLine(
+    `${'id'.padEnd(20)} ${'MB'.padStart(7)}  ${'preset'.padEnd(14)} ${'output'.padEnd(13)} ${'top-1'.padStart(5)}  where`,
+  );
   for (const r of rows) {
     const where = r.cached ? 'cache' : r.downloadable ? 'url' : 'mirror only';
-    printLine(`${r.id.padEnd(20)} ${r.sizeMB.toFixed(1).padStart(7)}  ${r.preset.padEnd(14)} ${r.output.padEnd(13)} ${(r.top1?.toFixed(1) ?? '-').padStart(5)}  ${where}`);
+    printLine(
+      `${r.id.padEnd(20)} ${r.sizeMB.toFixed(1).padStart(7)}  ${r.preset.padEnd(14)} ${r.output.padEnd(13)} ${(r.top1?.toFixed(1) ?? '-').padStart(5)}  ${where}`,
+    );
   }
 }
 
@@ -30,6 +34,7 @@ export async function runZooPull(id: string, options: { json?: boolean }, global
   const { sources } = await createCliContext(globals);
   const entry = zooEntry(id);
   const resolved = await pullZooModel(entry, sources);
-  if (options.json) printJson({ id, path: resolved.path, source: resolved.source, sha256: entry.sha256, size: entry.size });
+  if (options.json)
+    printJson({ id, path: resolved.path, source: resolved.source, sha256: entry.sha256, size: entry.size });
   else printLine(`${id}: ${resolved.path} (from ${resolved.source}, sha256 verified)`);
 }

@@ -69,10 +69,14 @@ export class OnnxRuntimeBackend implements Backend {
     try {
       await access(modelPath);
     } catch {
-      throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Model file "${modelPath}" does not exist or cannot be read.`, { details: { path: modelPath } });
+      throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Model file "${modelPath}" does not exist or cannot be read.`, {
+        details: { path: modelPath },
+      });
     }
     const sessionId = this.#nextId++;
-    const replies = await Promise.allSettled(this.#workers.map((w) => this.#request(w, { type: 'load', sessionId, modelPath, config })));
+    const replies = await Promise.allSettled(
+      this.#workers.map((w) => this.#request(w, { type: 'load', sessionId, modelPath, config })),
+    );
     const failed = replies.find((r) => r.status === 'rejected');
     if (failed) {
       await Promise.allSettled(this.#workers.map((w) => this.#request(w, { type: 'unload', sessionId })));
@@ -89,7 +93,13 @@ export class OnnxRuntimeBackend implements Backend {
    * 'shared' and the run fits (see TRANSFER_THROUGH_ARENA_MAX_BYTES), else by message. `ordered` holds the feeds in
    * the session's input order, `outputNames` the session's outputs.
    */
-  async run(sessionId: number, feeds: TensorMap, ordered: TensorMap[string][], outputNames: readonly string[], transfer: boolean): Promise<TensorMap> {
+  async run(
+    sessionId: number,
+    feeds: TensorMap,
+    ordered: TensorMap[string][],
+    outputNames: readonly string[],
+    transfer: boolean,
+  ): Promise<TensorMap> {
     if (!this.#sessions.has(sessionId)) throw new TachyonError('TCH_ERR_SESSION_CLOSED', 'The session is closed.');
     let worker = this.#workers[0]!;
     for (const w of this.#workers) if (w.pending.size < worker.pending.size) worker = w;
@@ -102,7 +112,9 @@ export class OnnxRuntimeBackend implements Backend {
       worker.thread.postMessage({ type: 'run', sessionId, feeds, id }, transfer ? transferableBuffers(feeds) : []);
       return resultOf(await outputs);
     }
-    return resultOf(await this.#request(worker, { type: 'run', sessionId, feeds }, transfer ? transferableBuffers(feeds) : []));
+    return resultOf(
+      await this.#request(worker, { type: 'run', sessionId, feeds }, transfer ? transferableBuffers(feeds) : []),
+    );
   }
 
   async closeSession(sessionId: number): Promise<void> {
@@ -118,7 +130,8 @@ export class OnnxRuntimeBackend implements Backend {
     this.#closed = true;
     this.#sessions.clear();
     const deadline = performance.now() + CLOSE_WAIT_MS;
-    while (this.#workers.some((w) => w.pending.size > 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while (this.#workers.some((w) => w.pending.size > 0) && performance.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
     for (const w of this.#workers) w.channel.close();
     await Promise.all(this.#workers.map((w) => w.thread.terminate()));
   }
@@ -135,9 +148,18 @@ export class OnnxRuntimeBackend implements Backend {
     const channel = new SharedRunChannel((id: number, outcome: ChannelOutcome) => {
       // 'by-message': the outputs did not fit the arena and arrive as a message under the same id.
       if (outcome === 'by-message') return;
-      settle(id, 'error' in outcome ? { type: 'error', id, error: outcome.error } : { type: 'result', id, outputs: outcome.outputs });
+      settle(
+        id,
+        'error' in outcome
+          ? { type: 'error', id, error: outcome.error }
+          : { type: 'result', id, outputs: outcome.outputs },
+      );
     });
-    const workerData: WorkerInit = { intraOpThreads: this.config.intraOpThreads, intraOpSpinning: this.config.intraOpSpinning, channel: channel.buffers };
+    const workerData: WorkerInit = {
+      intraOpThreads: this.config.intraOpThreads,
+      intraOpSpinning: this.config.intraOpSpinning,
+      channel: channel.buffers,
+    };
     // The default worker stack overflows (SIGSEGV) while onnxruntime creates a session when the process argv is long
     // (~15 KB, e.g. a shell glob of image paths); 32 MB leaves ample room (tested with 64 KB of argv).
     const thread = new Worker(WORKER_URL, { workerData, resourceLimits: { stackSizeMb: 32 } });
@@ -229,7 +251,11 @@ function byteLength(tensors: readonly TensorMap[string][]): number {
 function transferableBuffers(feeds: TensorMap): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const t of Object.values(feeds)) {
-    if (t.data.buffer instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength) {
+    if (
+      t.data.buffer instanceof ArrayBuffer &&
+      t.data.byteOffset === 0 &&
+      t.data.byteLength === t.data.buffer.byteLength
+    ) {
       buffers.add(t.data.buffer);
     }
   }

@@ -29,7 +29,8 @@ const shared = serveSharedChannel(channel, {
 port.on('message', (request: WorkerRequest) => {
   handle(request).then(
     ([reply, transfer]) => port.postMessage(reply, transfer),
-    (error: unknown) => port.postMessage({ type: 'error', id: request.id, error: toErrorBody(error) } satisfies WorkerReply),
+    (error: unknown) =>
+      port.postMessage({ type: 'error', id: request.id, error: toErrorBody(error) } satisfies WorkerReply),
   );
 });
 
@@ -40,7 +41,10 @@ async function handle(request: WorkerRequest): Promise<[WorkerReply, ArrayBuffer
       sessions.set(request.sessionId, session);
       const inputs = toIoSpecs(session.inputMetadata);
       for (let i = 0; i < request.config.warmupRuns; i++) await session.run(warmupFeeds(inputs));
-      return [{ type: 'loaded', id: request.id, inputs, outputs: toIoSpecs(session.outputMetadata), provider, fallbacks }, []];
+      return [
+        { type: 'loaded', id: request.id, inputs, outputs: toIoSpecs(session.outputMetadata), provider, fallbacks },
+        [],
+      ];
     }
     case 'run': {
       const feeds: Record<string, ort.Tensor> = {};
@@ -65,12 +69,17 @@ function openSession(sessionId: number): ort.InferenceSession {
   return session;
 }
 
-async function runSession(sessionId: number, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+async function runSession(
+  sessionId: number,
+  feeds: Record<string, ort.Tensor>,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
   const session = openSession(sessionId);
   try {
     return await session.run(feeds);
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_SESSION_RUN_FAILED', `The runtime failed to run the model: ${firstLine(cause)}`, { cause });
+    throw new TachyonError('TCH_ERR_SESSION_RUN_FAILED', `The runtime failed to run the model: ${firstLine(cause)}`, {
+      cause,
+    });
   }
 }
 
@@ -99,13 +108,18 @@ async function createWithFallback(modelPath: string, config: SessionConfig) {
     throw new TachyonError('TCH_ERR_MODEL_LOAD_FAILED', `The model could not be loaded: ${cpuReason}`, { details });
   }
   const tried = config.executionProviders.map((p: ExecutionProvider) => `"${p}"`).join(', ');
-  throw new TachyonError('TCH_ERR_BACKEND_NO_PROVIDER', `No execution provider of ${tried} could create the session.`, { details });
+  throw new TachyonError('TCH_ERR_BACKEND_NO_PROVIDER', `No execution provider of ${tried} could create the session.`, {
+    details,
+  });
 }
 
 function toIoSpecs(metadata: readonly ort.InferenceSession.ValueMetadata[]): IoSpec[] {
   return metadata.map((m) => {
     if (!m.isTensor || !isDType(m.type)) {
-      throw new TachyonError('TCH_ERR_MODEL_LOAD_FAILED', `Model value "${m.name}" is not a tensor of a supported dtype.`);
+      throw new TachyonError(
+        'TCH_ERR_MODEL_LOAD_FAILED',
+        `Model value "${m.name}" is not a tensor of a supported dtype.`,
+      );
     }
     return { name: m.name, dtype: m.type, dims: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
   });
@@ -128,7 +142,8 @@ function toReply(id: number, results: ort.InferenceSession.OnnxValueMapType | Te
     const value = results[name]!;
     const type = 'type' in value ? value.type : value.dtype;
     let data = value.data as TensorMap[string]['data'];
-    if (!isDType(type)) throw new TachyonError('TCH_ERR_SESSION_RUN_FAILED', `Output "${name}" has unsupported dtype "${type}".`);
+    if (!isDType(type))
+      throw new TachyonError('TCH_ERR_SESSION_RUN_FAILED', `Output "${name}" has unsupported dtype "${type}".`);
     // Only a buffer the view spans whole can be transferred; otherwise copy once.
     if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) data = data.slice() as typeof data;
     outputs[name] = { dtype: type, dims: [...value.dims], data };

@@ -34,7 +34,9 @@ export function compileSessionOptions(options: SessionOptions = {}): SessionConf
   if (executionProviders.length === 0) throw new RangeError('executionProviders: give at least one provider');
   for (const ep of executionProviders) {
     if (!EXECUTION_PROVIDERS.includes(ep)) {
-      throw new TypeError(`executionProviders: unknown provider ${JSON.stringify(ep)} (known: ${EXECUTION_PROVIDERS.join(', ')})`);
+      throw new TypeError(
+        `executionProviders: unknown provider ${JSON.stringify(ep)} (known: ${EXECUTION_PROVIDERS.join(', ')})`,
+      );
     }
   }
   const graphOptimizationLevel = options.graphOptimizationLevel ?? SESSION_DEFAULTS.graphOptimizationLevel;
@@ -43,7 +45,11 @@ export function compileSessionOptions(options: SessionOptions = {}): SessionConf
   }
   const warmupRuns = options.warmupRuns ?? SESSION_DEFAULTS.warmupRuns;
   if (!Number.isInteger(warmupRuns) || warmupRuns < 0) throw new RangeError('warmupRuns: expected an integer >= 0');
-  return Object.freeze({ executionProviders: Object.freeze([...executionProviders]), graphOptimizationLevel, warmupRuns });
+  return Object.freeze({
+    executionProviders: Object.freeze([...executionProviders]),
+    graphOptimizationLevel,
+    warmupRuns,
+  });
 }
 
 /** The process's thread budget: how many workers run sessions, and the intra-op threads each may use. */
@@ -89,14 +95,16 @@ export function compileWorkerPoolOptions(options: WorkerPoolOptions = {}): Worke
   if (!Number.isInteger(cores) || cores < 1) throw new RangeError('cores: expected an integer >= 1');
   if (!Number.isInteger(workers) || workers < 1) throw new RangeError('workers: expected an integer >= 1');
   const intraOpThreads = options.intraOpThreads ?? Math.max(1, Math.floor(cores / workers));
-  if (!Number.isInteger(intraOpThreads) || intraOpThreads < 1) throw new RangeError('intraOpThreads: expected an integer >= 1');
+  if (!Number.isInteger(intraOpThreads) || intraOpThreads < 1)
+    throw new RangeError('intraOpThreads: expected an integer >= 1');
   if (workers * intraOpThreads > cores && options.oversubscribe !== true) {
     throw new RangeError(
       `workers x intraOpThreads = ${workers * intraOpThreads} exceeds the ${cores} cores of the thread budget; lower them or set oversubscribe: true`,
     );
   }
   const transport = options.transport ?? 'shared';
-  if (!WORKER_TRANSPORTS.includes(transport)) throw new TypeError(`transport: expected one of ${WORKER_TRANSPORTS.join(', ')}`);
+  if (!WORKER_TRANSPORTS.includes(transport))
+    throw new TypeError(`transport: expected one of ${WORKER_TRANSPORTS.join(', ')}`);
   const intraOpSpinning = options.intraOpSpinning ?? spinningFromEnv(process.env['TACHYON_INTRA_OP_SPINNING']);
   if (typeof intraOpSpinning !== 'boolean') throw new TypeError('intraOpSpinning: expected a boolean');
   return Object.freeze({ workers, intraOpThreads, cores, transport, intraOpSpinning });
@@ -105,5 +113,8 @@ export function compileWorkerPoolOptions(options: WorkerPoolOptions = {}): Worke
 function spinningFromEnv(value: string | undefined): boolean {
   if (value === undefined || value === '') return false;
   if (value === '1' || value === '0') return value === '1';
-  throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Environment variable "TACHYON_INTRA_OP_SPINNING" must be "0" or "1", not ${JSON.stringify(value)}.`);
+  throw new TachyonError(
+    'TCH_ERR_CONFIG_INVALID',
+    `Environment variable "TACHYON_INTRA_OP_SPINNING" must be "0" or "1", not ${JSON.stringify(value)}.`,
+  );
 }

@@ -42,9 +42,15 @@ export interface ChannelHost {
 const encoder = new TextEncoder();
 
 /** Serves runs submitted on `buffers` for as long as the worker lives. */
-export function serveSharedChannel(buffers: SharedChannelBuffers, host: ChannelHost): { forget(sessionId: number): void } {
+export function serveSharedChannel(
+  buffers: SharedChannelBuffers,
+  host: ChannelHost,
+): { forget(sessionId: number): void } {
   const control = new Int32Array(buffers.control);
-  const headers = Array.from({ length: RING_SLOTS }, (_, i) => new Int32Array(buffers.headers, i * HEADER_INTS * 4, HEADER_INTS));
+  const headers = Array.from(
+    { length: RING_SLOTS },
+    (_, i) => new Int32Array(buffers.headers, i * HEADER_INTS * 4, HEADER_INTS),
+  );
   // ORT reads only unshared memory: each input is copied out of the arena into an array kept per session and input.
   const scratch = new Map<number, TypedArray[]>();
   let done = 0;
@@ -85,7 +91,10 @@ export function serveSharedChannel(buffers: SharedChannelBuffers, host: ChannelH
         header[HDR_OUTPUTS] = outputs.length;
         header[HDR_STATUS] = STATUS_OK;
       } else {
-        host.replyByMessage(header[HDR_RUN_ID]!, Object.fromEntries(Object.keys(results).map((name, i) => [name, outputs[i]!])));
+        host.replyByMessage(
+          header[HDR_RUN_ID]!,
+          Object.fromEntries(Object.keys(results).map((name, i) => [name, outputs[i]!])),
+        );
         header[HDR_STATUS] = STATUS_BY_MESSAGE;
       }
     } catch (error) {

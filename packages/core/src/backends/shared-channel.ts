@@ -38,14 +38,19 @@ export class SharedRunChannel {
   readonly buffers: SharedChannelBuffers = createChannelBuffers();
   readonly #control = new Int32Array(this.buffers.control);
   readonly #headers: Int32Array[];
-  readonly #slots: ({ runId: number; outputNames: readonly string[] } | undefined)[] = new Array(RING_SLOTS).fill(undefined);
+  readonly #slots: ({ runId: number; outputNames: readonly string[] } | undefined)[] = new Array(RING_SLOTS).fill(
+    undefined,
+  );
   #submitted = 0;
   #completed = 0;
   #waiting = false;
   #closed = false;
 
   constructor(private readonly settle: (runId: number, outcome: ChannelOutcome) => void) {
-    this.#headers = Array.from({ length: RING_SLOTS }, (_, i) => new Int32Array(this.buffers.headers, i * HEADER_INTS * 4, HEADER_INTS));
+    this.#headers = Array.from(
+      { length: RING_SLOTS },
+      (_, i) => new Int32Array(this.buffers.headers, i * HEADER_INTS * 4, HEADER_INTS),
+    );
   }
 
   get inFlight(): number {

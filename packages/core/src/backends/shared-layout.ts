@@ -44,11 +44,21 @@ export const DTYPE_CODES: readonly DType[] = Object.keys(DTYPES) as DType[];
 const CODE_OF = new Map<string, number>(DTYPE_CODES.map((d, i) => [d, i]));
 
 // Growable SharedArrayBuffer and Atomics.waitAsync are in Node 20 but not in the ES2022 lib this repo compiles with.
-export type GrowableSharedArrayBuffer = SharedArrayBuffer & { grow(bytes: number): void; readonly maxByteLength: number };
-const GrowableSAB = SharedArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => GrowableSharedArrayBuffer;
-type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+export type GrowableSharedArrayBuffer = SharedArrayBuffer & {
+  grow(bytes: number): void;
+  readonly maxByteLength: number;
+};
+const GrowableSAB = SharedArrayBuffer as unknown as new (
+  bytes: number,
+  options: { maxByteLength: number },
+) => GrowableSharedArrayBuffer;
+type WaitAsyncResult =
+  | { async: false; value: 'not-equal' | 'timed-out' }
+  | { async: true; value: Promise<'ok' | 'timed-out'> };
 /** `Atomics.waitAsync`: resolves when `array[index]` is notified, or at once when it no longer holds `value`. */
-export const waitAsync = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number): WaitAsyncResult }).waitAsync;
+export const waitAsync = (
+  Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number): WaitAsyncResult }
+).waitAsync;
 
 /** What one worker's channel is made of; created by the pool, handed to the worker in workerData. */
 export interface SharedChannelBuffers {
@@ -61,7 +71,10 @@ export function createChannelBuffers(): SharedChannelBuffers {
   return {
     control: new SharedArrayBuffer(CTRL_INTS * 4),
     headers: new SharedArrayBuffer(RING_SLOTS * HEADER_INTS * 4),
-    arenas: Array.from({ length: RING_SLOTS }, () => new GrowableSAB(ARENA_INITIAL_BYTES, { maxByteLength: ARENA_MAX_BYTES })),
+    arenas: Array.from(
+      { length: RING_SLOTS },
+      () => new GrowableSAB(ARENA_INITIAL_BYTES, { maxByteLength: ARENA_MAX_BYTES }),
+    ),
   };
 }
 
@@ -86,7 +99,13 @@ export function ensureArena(arena: GrowableSharedArrayBuffer, bytes: number): bo
  * Writes tensors into `header` (descriptors from `first`) and `arena` (data from byte `offset`); returns the byte
  * offset after the last tensor. The caller checked the rank, the count and the arena size (`tensorsBytes`).
  */
-export function writeTensors(header: Int32Array, first: number, arena: SharedArrayBuffer, offset: number, tensors: readonly TensorData[]): number {
+export function writeTensors(
+  header: Int32Array,
+  first: number,
+  arena: SharedArrayBuffer,
+  offset: number,
+  tensors: readonly TensorData[],
+): number {
   let at = HDR_FIRST_TENSOR + first * TENSOR_INTS;
   for (const t of tensors) {
     const bytes = t.data.byteLength;
@@ -112,7 +131,13 @@ export function tensorsBytes(tensors: readonly TensorData[], offset: number): nu
 }
 
 /** Reads `count` tensors described from index `first`, each copied out of the arena into its own (unshared) array. */
-export function readTensors(header: Int32Array, first: number, count: number, arena: SharedArrayBuffer, names: readonly string[]): TensorMap {
+export function readTensors(
+  header: Int32Array,
+  first: number,
+  count: number,
+  arena: SharedArrayBuffer,
+  names: readonly string[],
+): TensorMap {
   const out: TensorMap = {};
   let at = HDR_FIRST_TENSOR + first * TENSOR_INTS;
   for (let i = 0; i < count; i++) {

@@ -25,17 +25,27 @@ export function validateFeeds(inputs: readonly IoSpec[], feeds: TensorMap): Tens
   for (const input of inputs) {
     const feed = feeds[input.name];
     if (feed === undefined) {
-      throw new TachyonError('TCH_ERR_TENSOR_INPUT_MISSING', `Input "${input.name}" is missing.`, { details: { input: input.name } });
+      throw new TachyonError('TCH_ERR_TENSOR_INPUT_MISSING', `Input "${input.name}" is missing.`, {
+        details: { input: input.name },
+      });
     }
     if (feed.dtype !== input.dtype || !(feed.data instanceof DTYPES[input.dtype])) {
       if (feed.dtype === input.dtype) {
-        throw new TachyonError('TCH_ERR_TENSOR_DTYPE_MISMATCH', `Input "${input.name}" is ${input.dtype} but its data is a ${feed.data.constructor.name}, not a ${DTYPES[input.dtype].name}.`, {
-          details: { input: input.name, expected: DTYPES[input.dtype].name, actual: feed.data.constructor.name },
-        });
+        throw new TachyonError(
+          'TCH_ERR_TENSOR_DTYPE_MISMATCH',
+          `Input "${input.name}" is ${input.dtype} but its data is a ${feed.data.constructor.name}, not a ${DTYPES[input.dtype].name}.`,
+          {
+            details: { input: input.name, expected: DTYPES[input.dtype].name, actual: feed.data.constructor.name },
+          },
+        );
       }
-      throw new TachyonError('TCH_ERR_TENSOR_DTYPE_MISMATCH', `Input "${input.name}" must be ${input.dtype}, got ${feed.dtype}.`, {
-        details: { input: input.name, expected: input.dtype, actual: feed.dtype },
-      });
+      throw new TachyonError(
+        'TCH_ERR_TENSOR_DTYPE_MISMATCH',
+        `Input "${input.name}" must be ${input.dtype}, got ${feed.dtype}.`,
+        {
+          details: { input: input.name, expected: input.dtype, actual: feed.dtype },
+        },
+      );
     }
     let fits = feed.dims.length === input.dims.length;
     for (let i = 0; fits && i < feed.dims.length; i++) {

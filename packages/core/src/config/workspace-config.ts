@@ -70,7 +70,8 @@ function compileWorkspaceConfig(raw: unknown, file: string | undefined, root: st
     return typeof value === 'string' ? value : fallback;
   };
   const modelPath = input['modelPath'] ?? [];
-  if (!Array.isArray(modelPath) || !modelPath.every((p) => typeof p === 'string')) issues.push('"modelPath" must be an array of strings');
+  if (!Array.isArray(modelPath) || !modelPath.every((p) => typeof p === 'string'))
+    issues.push('"modelPath" must be an array of strings');
   const server = input['server'] ?? {};
   if (typeof server !== 'object' || server === null || Array.isArray(server)) issues.push('"server" must be an object');
   const name = str('name', 'default');
@@ -78,9 +79,12 @@ function compileWorkspaceConfig(raw: unknown, file: string | undefined, root: st
   const artifacts = str('artifacts', 'artifacts');
   const defaultModel = str('defaultModel', BUILTIN_DEFAULT_MODEL);
   if (issues.length > 0) {
-    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Workspace config "${file}" is invalid: ${issues.join('; ')}.`, { details: { file, issues } });
+    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Workspace config "${file}" is invalid: ${issues.join('; ')}.`, {
+      details: { file, issues },
+    });
   }
-  const inRoot = (p: string) => (isAbsolute(p) || p.startsWith('postgres://') || p.startsWith('postgresql://') ? p : join(root, p));
+  const inRoot = (p: string) =>
+    isAbsolute(p) || p.startsWith('postgres://') || p.startsWith('postgresql://') ? p : join(root, p);
   return deepFreeze({
     file,
     root,

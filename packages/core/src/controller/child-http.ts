@@ -37,9 +37,10 @@ export function childRequest(request: ChildRequest): Promise<{ status: number; b
         resolve({ status: res.statusCode ?? 0, body });
       });
     };
-    const req = url.protocol === 'https:'
-      ? https.request(url, { ...options, ...(request.ca === undefined ? {} : { ca: request.ca }) }, onResponse)
-      : http.request(url, options, onResponse);
+    const req =
+      url.protocol === 'https:'
+        ? https.request(url, { ...options, ...(request.ca === undefined ? {} : { ca: request.ca }) }, onResponse)
+        : http.request(url, options, onResponse);
     req.on('timeout', () => req.destroy(new Error(`no answer within ${request.timeoutMs} ms`)));
     req.on('error', reject);
     req.end(payload);

@@ -3,10 +3,23 @@ import type { DeploymentRecord, RegistryStore } from '../registry/registry-store
 import { canTransition } from './deployment-states.js';
 import { RotatingLog, type RotatingLogOptions } from './rotating-log.js';
 import {
-  buildServeConfig, ensureSelfSignedCertificate, ensureServiceKeys, prepareServiceDir, readServiceKeys, regenerateServiceKey,
-  removeServiceDir, servicePaths, writeServeConfig, type ServicePaths,
+  buildServeConfig,
+  ensureSelfSignedCertificate,
+  ensureServiceKeys,
+  prepareServiceDir,
+  readServiceKeys,
+  regenerateServiceKey,
+  removeServiceDir,
+  servicePaths,
+  writeServeConfig,
+  type ServicePaths,
 } from './service-files.js';
-import { compileServiceSpec, isVersionOnlyChange, validateServiceName, type CompiledServiceSpec } from './service-spec.js';
+import {
+  compileServiceSpec,
+  isVersionOnlyChange,
+  validateServiceName,
+  type CompiledServiceSpec,
+} from './service-spec.js';
 import { buildServiceStatus, stopOrphanProcess } from './service-status.js';
 import { ServiceSupervisor, type ServiceLauncher, type SupervisorEvent } from './service-supervisor.js';
 import { compileSupervisorOptions, type SupervisorConfig, type SupervisorOptions } from './supervisor-options.js';
@@ -55,10 +68,14 @@ export class DeploymentController {
   #paused: string | undefined;
 
   constructor(options: DeploymentControllerOptions) {
-    if (typeof options !== 'object' || options === null) throw new TypeError('options: expected DeploymentControllerOptions.');
-    if (typeof options.workspaceRoot !== 'string' || options.workspaceRoot === '') throw new TypeError('options.workspaceRoot: expected a folder.');
-    if (typeof options.store !== 'object' || options.store === null) throw new TypeError('options.store: expected a RegistryStore.');
-    if (typeof options.launcher?.command !== 'string' || typeof options.launcher.args !== 'function') throw new TypeError('options.launcher: expected { command, args }.');
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('options: expected DeploymentControllerOptions.');
+    if (typeof options.workspaceRoot !== 'string' || options.workspaceRoot === '')
+      throw new TypeError('options.workspaceRoot: expected a folder.');
+    if (typeof options.store !== 'object' || options.store === null)
+      throw new TypeError('options.store: expected a RegistryStore.');
+    if (typeof options.launcher?.command !== 'string' || typeof options.launcher.args !== 'function')
+      throw new TypeError('options.launcher: expected { command, args }.');
     this.#root = options.workspaceRoot;
     this.#store = options.store;
     this.#launcher = options.launcher;
@@ -76,9 +93,11 @@ export class DeploymentController {
         if (record.state === 'Deleting') return this.#remove(record.name, paths);
         await this.#store.setDeploymentState(record.name, 'Transitioning', 'the daemon started');
         // One service that cannot start (its files, its certificate) must not keep the others down.
-        await this.#launch(record.name, compileServiceSpec(record.spec as unknown as ServiceSpec), record).catch(async (error: unknown) => {
-          await this.#store.setDeploymentState(record.name, 'Failed', (error as Error).message);
-        });
+        await this.#launch(record.name, compileServiceSpec(record.spec as unknown as ServiceSpec), record).catch(
+          async (error: unknown) => {
+            await this.#store.setDeploymentState(record.name, 'Failed', (error as Error).message);
+          },
+        );
       });
     }
   }
@@ -96,15 +115,30 @@ export class DeploymentController {
     return this.#serial(name, async () => {
       const old = await this.#store.getDeployment(name);
       if (old?.state === 'Deleting') {
-        throw new TachyonError('TCH_ERR_SERVICE_STATE_INVALID', `Service "${name}" is being deleted; deploy it again once the delete finished.`, {
-          details: { service: name, from: 'Deleting', allowed: [] },
-        });
+        throw new TachyonError(
+          'TCH_ERR_SERVICE_STATE_INVALID',
+          `Service "${name}" is being deleted; deploy it again once the delete finished.`,
+          {
+            details: { service: name, from: 'Deleting', allowed: [] },
+          },
+        );
       }
-      const { record, changed } = await this.#store.putDeployment({ name, spec: compiled as unknown as Record<string, unknown>, state: 'Transitioning', model: compiled.model });
+      const { record, changed } = await this.#store.putDeployment({
+        name,
+        spec: compiled as unknown as Record<string, unknown>,
+        state: 'Transitioning',
+        model: compiled.model,
+      });
       const managed = this.#managed.get(name);
-      if (!changed && managed !== undefined && record.state !== 'Failed') return { status: this.#status(record), changed: false };
+      if (!changed && managed !== undefined && record.state !== 'Failed')
+        return { status: this.#status(record), changed: false };
       if (!changed) await this.#store.setDeploymentState(name, 'Transitioning', 'redeployed');
-      if (managed !== undefined && managed.supervisor.ready !== undefined && changed && isVersionOnlyChange(managed.spec, compiled)) {
+      if (
+        managed !== undefined &&
+        managed.supervisor.ready !== undefined &&
+        changed &&
+        isVersionOnlyChange(managed.spec, compiled)
+      ) {
         await this.#rollingUpdate(name, managed, compiled);
       } else {
         if (managed !== undefined) await this.#stopManaged(name, managed);
@@ -175,7 +209,9 @@ export class DeploymentController {
   pause(reason: string): void {
     if (this.#paused !== undefined) return;
     this.#paused = reason;
-    this.#logger(`controller paused: ${reason}; running services keep serving, nothing changes until the registry returns`);
+    this.#logger(
+      `controller paused: ${reason}; running services keep serving, nothing changes until the registry returns`,
+    );
   }
 
   /** The lease is held again: records each running service's current state and accepts changes again. */
@@ -209,9 +245,20 @@ export class DeploymentController {
     await writeServeConfig(paths, buildServeConfig(name, spec, { workspaceRoot: this.#root, paths, ...specPorts }));
     const remembered = rememberedPorts(record.runtime);
     const log = new RotatingLog(paths.log, this.#logOptions);
-    const managed: Managed = { spec, paths, log, updating: false, supervisor: undefined as unknown as ServiceSupervisor };
+    const managed: Managed = {
+      spec,
+      paths,
+      log,
+      updating: false,
+      supervisor: undefined as unknown as ServiceSupervisor,
+    };
     managed.supervisor = new ServiceSupervisor({
-      name, paths, launcher: this.#launcher, log, config: this.#config, specPorts,
+      name,
+      paths,
+      launcher: this.#launcher,
+      log,
+      config: this.#config,
+      specPorts,
       // Fixed ports in the spec win; ports the daemon picked are kept, so the service's URL survives restarts.
       rememberedPorts: spec.httpPort === 0 && spec.grpcPort === 0 ? remembered : undefined,
       caFile: spec.tls === 'self-signed' ? paths.tlsCert : spec.tls === 'none' ? undefined : spec.tls.certFile,
@@ -226,21 +273,38 @@ export class DeploymentController {
     const from = managed.spec.model.version;
     managed.updating = true;
     managed.spec = spec;
-    await writeServeConfig(managed.paths, buildServeConfig(name, spec, { workspaceRoot: this.#root, paths: managed.paths, httpPort: spec.httpPort, grpcPort: spec.grpcPort }));
+    await writeServeConfig(
+      managed.paths,
+      buildServeConfig(name, spec, {
+        workspaceRoot: this.#root,
+        paths: managed.paths,
+        httpPort: spec.httpPort,
+        grpcPort: spec.grpcPort,
+      }),
+    );
     this.#logger(`service "${name}": rolling from version ${from} to ${spec.model.version}`);
-    const task = managed.supervisor.loadVersion(spec.model.version).then(
-      () => this.#transition(name, 'Healthy', null),
-      (error: unknown) => this.#transition(name, 'Failed', `${(error as Error).message.replace(/\.$/, '')}; version ${from} still serves`),
-    ).finally(() => {
-      managed.updating = false;
-      this.#background.delete(task);
-    });
+    const task = managed.supervisor
+      .loadVersion(spec.model.version)
+      .then(
+        () => this.#transition(name, 'Healthy', null),
+        (error: unknown) =>
+          this.#transition(
+            name,
+            'Failed',
+            `${(error as Error).message.replace(/\.$/, '')}; version ${from} still serves`,
+          ),
+      )
+      .finally(() => {
+        managed.updating = false;
+        this.#background.delete(task);
+      });
     this.#background.add(task);
   }
 
   #onEvent(name: string, managed: Managed, event: SupervisorEvent): void {
     if (this.#managed.get(name) !== managed) return;
-    const live = event.type === 'ready' ? { pid: event.pid, httpPort: event.httpPort, grpcPort: event.grpcPort } : undefined;
+    const live =
+      event.type === 'ready' ? { pid: event.pid, httpPort: event.httpPort, grpcPort: event.grpcPort } : undefined;
     switch (event.type) {
       case 'starting':
         if (event.attempt > 1) void this.#transition(name, 'Transitioning', `restarting (attempt ${event.attempt})`);
@@ -278,7 +342,9 @@ export class DeploymentController {
       }
       await this.#store.setDeploymentState(name, to, reason, runtime);
       if (from !== to) this.#logger(`service "${name}": ${from} -> ${to}${reason === null ? '' : ` (${reason})`}`);
-    }).catch((error: unknown) => this.#logger(`service "${name}": cannot record state ${to}: ${(error as Error).message}`));
+    }).catch((error: unknown) =>
+      this.#logger(`service "${name}": cannot record state ${to}: ${(error as Error).message}`),
+    );
   }
 
   async #stopManaged(name: string, managed: Managed): Promise<void> {
@@ -313,18 +379,26 @@ export class DeploymentController {
   #checkOpen(): void {
     if (this.#closed) throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', 'The deployment daemon is shutting down.');
     if (this.#paused !== undefined) {
-      throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `The registry is unreachable (${this.#paused.replace(/\.$/, '')}); the daemon changes nothing until it returns, and running services keep serving.`, {
-        details: { paused: true },
-      });
+      throw new TachyonError(
+        'TCH_ERR_DAEMON_UNAVAILABLE',
+        `The registry is unreachable (${this.#paused.replace(/\.$/, '')}); the daemon changes nothing until it returns, and running services keep serving.`,
+        {
+          details: { paused: true },
+        },
+      );
     }
   }
 }
 
-function rememberedPorts(runtime: Readonly<Record<string, unknown>>): { httpPort: number; grpcPort: number } | undefined {
+function rememberedPorts(
+  runtime: Readonly<Record<string, unknown>>,
+): { httpPort: number; grpcPort: number } | undefined {
   const { httpPort, grpcPort } = runtime as { httpPort?: unknown; grpcPort?: unknown };
   return typeof httpPort === 'number' && typeof grpcPort === 'number' ? { httpPort, grpcPort } : undefined;
 }
 
 function notFound(name: string): TachyonError {
-  return new TachyonError('TCH_ERR_SERVICE_NOT_FOUND', `No service "${name}" is deployed in this workspace.`, { details: { service: name } });
+  return new TachyonError('TCH_ERR_SERVICE_NOT_FOUND', `No service "${name}" is deployed in this workspace.`, {
+    details: { service: name },
+  });
 }

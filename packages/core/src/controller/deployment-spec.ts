@@ -1,6 +1,10 @@
 import { TachyonError } from '@tachyon-serve/protocol';
 import { validateModelName } from '../registry/model-ref.js';
-import { compileSchedulerOptions, type SchedulerConfig, type SchedulerOptions } from '../scheduler/scheduler-options.js';
+import {
+  compileSchedulerOptions,
+  type SchedulerConfig,
+  type SchedulerOptions,
+} from '../scheduler/scheduler-options.js';
 import { TACHYON_VERSION } from '../service-def/service-definition.js';
 
 /** How a deployed service gets its certificate: issued by cert-manager, or an existing `kubernetes.io/tls` Secret. */
@@ -14,7 +18,7 @@ export type DeploymentTlsOptions =
       /** Extra DNS names on the certificate (e.g. an ingress host), besides the in-cluster service names. @default [] */
       dnsNames?: readonly string[];
     }
-  | { mode: 'secret'; /** An existing Secret holding `tls.crt` and `tls.key`. */ secretName: string };
+  | { mode: 'secret' /** An existing Secret holding `tls.crt` and `tls.key`. */; secretName: string };
 
 /**
  * The desired state of one deployed service, as the deployment controller stores it in the workspace registry and
@@ -42,7 +46,12 @@ export interface DeploymentSpecOptions {
 }
 
 export type DeploymentTlsConfig =
-  | Readonly<{ mode: 'cert-manager'; issuer: string; issuerKind: 'Issuer' | 'ClusterIssuer'; dnsNames: readonly string[] }>
+  | Readonly<{
+      mode: 'cert-manager';
+      issuer: string;
+      issuerKind: 'Issuer' | 'ClusterIssuer';
+      dnsNames: readonly string[];
+    }>
   | Readonly<{ mode: 'secret'; secretName: string }>;
 
 export interface DeploymentSpec {
@@ -68,9 +77,11 @@ export const SERVICE_NAME_MAX_LENGTH = 50;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** The Kubernetes quantity grammar (the pattern of `resources.requests` in the API schemas). */
-export const K8S_QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+export const K8S_QUANTITY =
+  /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
 // An image reference: [registry[:port]/]path[:tag][@digest], no spaces or shell characters.
-const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const IMAGE_REF =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 /** True when `name` is a DNS-1035 label: what Kubernetes requires of Service names. */
 export function isDns1035Label(name: string): boolean {
@@ -83,13 +94,16 @@ export function isDns1035Label(name: string): boolean {
  * outside the autoscale range, a bad quantity) are TCH_ERR_CONFIG_INVALID with `details.issues`.
  */
 export function compileDeploymentSpec(options: DeploymentSpecOptions): DeploymentSpec {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options: expected a DeploymentSpecOptions object.');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('options: expected a DeploymentSpecOptions object.');
   const { service, model } = options;
   if (typeof service !== 'string') throw new TypeError('options.service: expected a string.');
   if (typeof model !== 'object' || model === null) throw new TypeError('options.model: expected { name, version }.');
   const issues: string[] = [];
   if (!DNS_1035_LABEL.test(service) || service.length > SERVICE_NAME_MAX_LENGTH) {
-    issues.push(`service "${service}" must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter) of at most ${SERVICE_NAME_MAX_LENGTH} characters`);
+    issues.push(
+      `service "${service}" must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter) of at most ${SERVICE_NAME_MAX_LENGTH} characters`,
+    );
   }
   try {
     validateModelName(model.name);
@@ -99,11 +113,17 @@ export function compileDeploymentSpec(options: DeploymentSpecOptions): Deploymen
   }
   const int = (value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     if (typeof value !== 'number') throw new TypeError(`options.${field}: expected a number.`);
-    if (!Number.isInteger(value) || value < min || value > max) issues.push(`${field} must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? '...' : max}], got ${value}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      issues.push(
+        `${field} must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? '...' : max}], got ${value}`,
+      );
     return value;
   };
   const version = int(model.version, 'model.version', 1);
-  const defaultReplicas = typeof options.autoscale?.minReplicas === 'number' ? options.autoscale.minReplicas : DEPLOYMENT_SPEC_DEFAULTS.replicas;
+  const defaultReplicas =
+    typeof options.autoscale?.minReplicas === 'number'
+      ? options.autoscale.minReplicas
+      : DEPLOYMENT_SPEC_DEFAULTS.replicas;
   const replicas = int(options.replicas ?? defaultReplicas, 'replicas', 1, 1000);
   const workers = int(options.workers ?? DEPLOYMENT_SPEC_DEFAULTS.workers, 'workers', 1, 256);
   const scheduler = options.scheduler === undefined ? undefined : compileSchedulerOptions(options.scheduler);
@@ -115,13 +135,20 @@ export function compileDeploymentSpec(options: DeploymentSpecOptions): Deploymen
   const resources = options.resources === undefined ? undefined : compileResources(options.resources, issues);
   const autoscale = options.autoscale === undefined ? undefined : compileAutoscale(options.autoscale, int, issues);
   if (autoscale && (replicas < autoscale.minReplicas || replicas > autoscale.maxReplicas)) {
-    issues.push(`replicas ${replicas} must lie within autoscale [minReplicas ${autoscale.minReplicas}, maxReplicas ${autoscale.maxReplicas}]`);
+    issues.push(
+      `replicas ${replicas} must lie within autoscale [minReplicas ${autoscale.minReplicas}, maxReplicas ${autoscale.maxReplicas}]`,
+    );
   }
-  if (autoscale && resources?.cpu === undefined) issues.push('autoscale on CPU needs resources.cpu (utilization is relative to the CPU request)');
+  if (autoscale && resources?.cpu === undefined)
+    issues.push('autoscale on CPU needs resources.cpu (utilization is relative to the CPU request)');
   const tls = options.tls === undefined ? undefined : compileTls(options.tls, issues);
 
   if (issues.length > 0) {
-    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Deployment spec of "${service}" is invalid: ${issues.join('; ')}.`, { details: { service, issues } });
+    throw new TachyonError(
+      'TCH_ERR_CONFIG_INVALID',
+      `Deployment spec of "${service}" is invalid: ${issues.join('; ')}.`,
+      { details: { service, issues } },
+    );
   }
   return Object.freeze({
     service,
@@ -136,14 +163,20 @@ export function compileDeploymentSpec(options: DeploymentSpecOptions): Deploymen
   });
 }
 
-function compileResources(resources: { cpu?: string; memory?: string }, issues: string[]): Readonly<{ cpu?: string; memory?: string }> {
-  if (typeof resources !== 'object' || resources === null) throw new TypeError('options.resources: expected { cpu?, memory? }.');
+function compileResources(
+  resources: { cpu?: string; memory?: string },
+  issues: string[],
+): Readonly<{ cpu?: string; memory?: string }> {
+  if (typeof resources !== 'object' || resources === null)
+    throw new TypeError('options.resources: expected { cpu?, memory? }.');
   const out: { cpu?: string; memory?: string } = {};
   for (const key of ['cpu', 'memory'] as const) {
     const value = resources[key];
     if (value === undefined) continue;
-    if (typeof value !== 'string') throw new TypeError(`options.resources.${key}: expected a quantity string such as "500m" or "1Gi".`);
-    if (!K8S_QUANTITY.test(value) || value.startsWith('-') || /^[+]?0*(\.0*)?[a-zA-Z]*$/.test(value)) issues.push(`resources.${key} "${value}" is not a positive Kubernetes quantity`);
+    if (typeof value !== 'string')
+      throw new TypeError(`options.resources.${key}: expected a quantity string such as "500m" or "1Gi".`);
+    if (!K8S_QUANTITY.test(value) || value.startsWith('-') || /^[+]?0*(\.0*)?[a-zA-Z]*$/.test(value))
+      issues.push(`resources.${key} "${value}" is not a positive Kubernetes quantity`);
     out[key] = value;
   }
   return Object.freeze(out);
@@ -151,31 +184,51 @@ function compileResources(resources: { cpu?: string; memory?: string }, issues: 
 
 type IntCheck = (value: unknown, field: string, min: number, max?: number) => number;
 
-function compileAutoscale(autoscale: NonNullable<DeploymentSpecOptions['autoscale']>, int: IntCheck, issues: string[]): NonNullable<DeploymentSpec['autoscale']> {
-  if (typeof autoscale !== 'object' || autoscale === null) throw new TypeError('options.autoscale: expected { minReplicas, maxReplicas, targetCpuPercent }.');
+function compileAutoscale(
+  autoscale: NonNullable<DeploymentSpecOptions['autoscale']>,
+  int: IntCheck,
+  issues: string[],
+): NonNullable<DeploymentSpec['autoscale']> {
+  if (typeof autoscale !== 'object' || autoscale === null)
+    throw new TypeError('options.autoscale: expected { minReplicas, maxReplicas, targetCpuPercent }.');
   const minReplicas = int(autoscale.minReplicas, 'autoscale.minReplicas', 1, 1000);
   const maxReplicas = int(autoscale.maxReplicas, 'autoscale.maxReplicas', 1, 1000);
   const targetCpuPercent = int(autoscale.targetCpuPercent, 'autoscale.targetCpuPercent', 1, 100);
-  if (maxReplicas < minReplicas) issues.push(`autoscale.maxReplicas ${maxReplicas} is below minReplicas ${minReplicas}`);
+  if (maxReplicas < minReplicas)
+    issues.push(`autoscale.maxReplicas ${maxReplicas} is below minReplicas ${minReplicas}`);
   return Object.freeze({ minReplicas, maxReplicas, targetCpuPercent });
 }
 
 function compileTls(tls: DeploymentTlsOptions, issues: string[]): DeploymentTlsConfig {
-  if (typeof tls !== 'object' || tls === null) throw new TypeError('options.tls: expected { mode: "cert-manager", issuer } or { mode: "secret", secretName }.');
+  if (typeof tls !== 'object' || tls === null)
+    throw new TypeError('options.tls: expected { mode: "cert-manager", issuer } or { mode: "secret", secretName }.');
   if (tls.mode === 'secret') {
     if (typeof tls.secretName !== 'string') throw new TypeError('options.tls.secretName: expected a string.');
-    if (!DNS_1123_SUBDOMAIN.test(tls.secretName) || tls.secretName.length > 253) issues.push(`tls.secretName "${tls.secretName}" is not a valid Secret name`);
+    if (!DNS_1123_SUBDOMAIN.test(tls.secretName) || tls.secretName.length > 253)
+      issues.push(`tls.secretName "${tls.secretName}" is not a valid Secret name`);
     return Object.freeze({ mode: 'secret', secretName: tls.secretName });
   }
-  if (tls.mode !== 'cert-manager') throw new TypeError(`options.tls.mode: expected "cert-manager" or "secret", got ${JSON.stringify((tls as { mode?: unknown }).mode)}.`);
+  if (tls.mode !== 'cert-manager')
+    throw new TypeError(
+      `options.tls.mode: expected "cert-manager" or "secret", got ${JSON.stringify((tls as { mode?: unknown }).mode)}.`,
+    );
   if (typeof tls.issuer !== 'string') throw new TypeError('options.tls.issuer: expected a string.');
-  if (!DNS_1123_SUBDOMAIN.test(tls.issuer) || tls.issuer.length > 253) issues.push(`tls.issuer "${tls.issuer}" is not a valid issuer name`);
+  if (!DNS_1123_SUBDOMAIN.test(tls.issuer) || tls.issuer.length > 253)
+    issues.push(`tls.issuer "${tls.issuer}" is not a valid issuer name`);
   const issuerKind = tls.issuerKind ?? DEPLOYMENT_SPEC_DEFAULTS.issuerKind;
-  if (issuerKind !== 'Issuer' && issuerKind !== 'ClusterIssuer') throw new TypeError('options.tls.issuerKind: expected "Issuer" or "ClusterIssuer".');
+  if (issuerKind !== 'Issuer' && issuerKind !== 'ClusterIssuer')
+    throw new TypeError('options.tls.issuerKind: expected "Issuer" or "ClusterIssuer".');
   const dnsNames = tls.dnsNames ?? [];
-  if (!Array.isArray(dnsNames) || !dnsNames.every((n) => typeof n === 'string')) throw new TypeError('options.tls.dnsNames: expected an array of strings.');
+  if (!Array.isArray(dnsNames) || !dnsNames.every((n) => typeof n === 'string'))
+    throw new TypeError('options.tls.dnsNames: expected an array of strings.');
   for (const name of dnsNames) {
-    if (!DNS_1123_SUBDOMAIN.test(name.replace(/^\*\./, '')) || name.length > 253) issues.push(`tls.dnsNames entry "${name}" is not a DNS name`);
+    if (!DNS_1123_SUBDOMAIN.test(name.replace(/^\*\./, '')) || name.length > 253)
+      issues.push(`tls.dnsNames entry "${name}" is not a DNS name`);
   }
-  return Object.freeze({ mode: 'cert-manager', issuer: tls.issuer, issuerKind, dnsNames: Object.freeze([...dnsNames]) });
+  return Object.freeze({
+    mode: 'cert-manager',
+    issuer: tls.issuer,
+    issuerKind,
+    dnsNames: Object.freeze([...dnsNames]),
+  });
 }

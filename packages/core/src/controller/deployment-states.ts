@@ -23,7 +23,8 @@ export function isServiceState(value: unknown): value is ServiceState {
 
 /** Whether `from -> to` is allowed (re-entering the same state is, except for Deleting, which is final). */
 export function canTransition(from: ServiceState, to: ServiceState): boolean {
-  if (!isServiceState(from)) throw new RangeError(`from: expected one of ${SERVICE_STATES.join(', ')}, got ${String(from)}.`);
+  if (!isServiceState(from))
+    throw new RangeError(`from: expected one of ${SERVICE_STATES.join(', ')}, got ${String(from)}.`);
   if (!isServiceState(to)) throw new RangeError(`to: expected one of ${SERVICE_STATES.join(', ')}, got ${String(to)}.`);
   if (from === to) return from !== 'Deleting';
   return SERVICE_TRANSITIONS[from].includes(to);

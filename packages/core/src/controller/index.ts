@@ -21,7 +21,14 @@ export * from './service-spec.js';
 export * from './supervisor-options.js';
 export { RotatingLog, ROTATING_LOG_DEFAULTS, type RotatingLogOptions } from './rotating-log.js';
 export { daemonDir, servicePaths, writePrivateFile, type ServicePaths } from './service-files.js';
-export { EXIT_PERMANENT_FAILURE, ServiceSupervisor, type ReadyInfo, type ServiceLauncher, type SupervisedService, type SupervisorEvent } from './service-supervisor.js';
+export {
+  EXIT_PERMANENT_FAILURE,
+  ServiceSupervisor,
+  type ReadyInfo,
+  type ServiceLauncher,
+  type SupervisedService,
+  type SupervisorEvent,
+} from './service-supervisor.js';
 /** Whether a process of this host is alive (the registry's owner check, under the name the daemon code uses). */
 export { isProcessAlive as isAlive } from '../registry/process-owner.js';
 export { DeploymentController, type DeploymentControllerOptions } from './deployment-controller.js';

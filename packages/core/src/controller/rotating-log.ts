@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface RotatingLogOptions {
@@ -26,7 +36,8 @@ export class RotatingLog {
     if (typeof file !== 'string' || file === '') throw new TypeError('file: expected a path.');
     const maxBytes = options.maxBytes ?? ROTATING_LOG_DEFAULTS.maxBytes;
     const files = options.files ?? ROTATING_LOG_DEFAULTS.files;
-    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new RangeError('options.maxBytes: expected a positive integer.');
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1)
+      throw new RangeError('options.maxBytes: expected a positive integer.');
     if (!Number.isSafeInteger(files) || files < 1) throw new RangeError('options.files: expected a positive integer.');
     this.file = file;
     this.#maxBytes = maxBytes;

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { DAEMON_DIR, TachyonError } from '@tachyon-serve/protocol';
 import type { CompiledServiceSpec } from './service-spec.js';
 
-
 /** The daemon's folder in a workspace: `<root>/.tachyon`. */
 export const daemonDir = (workspaceRoot: string): string => join(workspaceRoot, DAEMON_DIR);
 
@@ -71,13 +70,20 @@ export async function ensureServiceKeys(paths: ServicePaths): Promise<ServiceKey
 export async function readServiceKeys(paths: ServicePaths): Promise<ServiceKeyFile> {
   const keys = JSON.parse(await readFile(paths.keys, 'utf8')) as ServiceKeyFile;
   if (typeof keys.primary !== 'string' || typeof keys.secondary !== 'string' || typeof keys.admin !== 'string') {
-    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Keys file "${paths.keys}" does not hold primary, secondary and admin keys.`, { details: { file: paths.keys } });
+    throw new TachyonError(
+      'TCH_ERR_CONFIG_INVALID',
+      `Keys file "${paths.keys}" does not hold primary, secondary and admin keys.`,
+      { details: { file: paths.keys } },
+    );
   }
   return keys;
 }
 
 /** Replaces one service key in the file (the server picks it up on SIGHUP); returns the new keys. */
-export async function regenerateServiceKey(paths: ServicePaths, which: 'primary' | 'secondary'): Promise<ServiceKeyFile> {
+export async function regenerateServiceKey(
+  paths: ServicePaths,
+  which: 'primary' | 'secondary',
+): Promise<ServiceKeyFile> {
   const keys = { ...(await readServiceKeys(paths)), [which]: newKey() };
   await writePrivateFile(paths.keys, `${JSON.stringify(keys, null, 2)}\n`);
   return keys;
@@ -90,7 +96,12 @@ export async function regenerateServiceKey(paths: ServicePaths, which: 'primary'
  * CA file clients trust.
  */
 export async function ensureSelfSignedCertificate(paths: ServicePaths, name: string): Promise<void> {
-  const exists = await readFile(paths.tlsCert).then(() => readFile(paths.tlsKey)).then(() => true, () => false);
+  const exists = await readFile(paths.tlsCert)
+    .then(() => readFile(paths.tlsKey))
+    .then(
+      () => true,
+      () => false,
+    );
   if (exists) return;
   await mkdir(paths.tlsDir, { recursive: true, mode: 0o700 });
   try {
@@ -107,7 +118,10 @@ export async function ensureSelfSignedCertificate(paths: ServicePaths, name: str
 }
 
 /** The self-signed certificate and its PKCS#8 key, PEM (see ensureSelfSignedCertificate for what it holds). */
-export async function makeSelfSignedCertificate(commonName: string, days = 825): Promise<{ certPem: string; keyPem: string }> {
+export async function makeSelfSignedCertificate(
+  commonName: string,
+  days = 825,
+): Promise<{ certPem: string; keyPem: string }> {
   await import('reflect-metadata'); // @peculiar/x509's dependency injection (tsyringe) needs the Reflect polyfill
   const x509 = await import('@peculiar/x509');
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Node's webcrypto is the DOM Crypto x509 types name
@@ -116,31 +130,53 @@ export async function makeSelfSignedCertificate(commonName: string, days = 825):
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await crypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const notBefore = new Date(Date.now() - 60_000);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
-    name: `CN=${commonName}`,
-    notBefore,
-    notAfter: new Date(notBefore.getTime() + days * 86_400_000),
-    signingAlgorithm: alg,
-    keys,
-    extensions: [
-      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'localhost' }, { type: 'ip', value: '127.0.0.1' }]),
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  }, crypto);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: randomBytes(16)
+        .toString('hex')
+        .replace(/^[89a-f]/, '1'),
+      name: `CN=${commonName}`,
+      notBefore,
+      notAfter: new Date(notBefore.getTime() + days * 86_400_000),
+      signingAlgorithm: alg,
+      keys,
+      extensions: [
+        new x509.SubjectAlternativeNameExtension([
+          { type: 'dns', value: 'localhost' },
+          { type: 'ip', value: '127.0.0.1' },
+        ]),
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ],
+    },
+    crypto,
+  );
   const pkcs8 = Buffer.from(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
+  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
   return { certPem: `${cert.toString('pem')}\n`.replace(/\r\n/g, '\n').replace(/\n+$/, '\n'), keyPem };
 }
 
 /** The serve config file of a service (docs/serve-config.md): its model from the registry, its ports, keys and TLS. */
-export function buildServeConfig(name: string, spec: CompiledServiceSpec, options: { workspaceRoot: string; paths: ServicePaths; httpPort: number; grpcPort: number }): Record<string, unknown> {
-  const tls = spec.tls === 'none' ? undefined : spec.tls === 'self-signed' ? { certFile: options.paths.tlsCert, keyFile: options.paths.tlsKey } : { ...spec.tls };
+export function buildServeConfig(
+  name: string,
+  spec: CompiledServiceSpec,
+  options: { workspaceRoot: string; paths: ServicePaths; httpPort: number; grpcPort: number },
+): Record<string, unknown> {
+  const tls =
+    spec.tls === 'none'
+      ? undefined
+      : spec.tls === 'self-signed'
+        ? { certFile: options.paths.tlsCert, keyFile: options.paths.tlsKey }
+        : { ...spec.tls };
   return {
-    models: [{ name, source: `registry:${spec.model.name}`, versionPolicy: { specific: [String(spec.model.version)] } }],
+    models: [
+      { name, source: `registry:${spec.model.name}`, versionPolicy: { specific: [String(spec.model.version)] } },
+    ],
     host: '127.0.0.1',
     httpPort: options.httpPort,
     grpcPort: options.grpcPort,

@@ -7,7 +7,14 @@ import { SERVICE_NAME_MAX_LENGTH, isDns1035Label } from './deployment-spec.js';
 /** The defaults of a local deployment's `ServiceSpec` (packages/protocol/src/deployments.ts). */
 export const SERVICE_SPEC_DEFAULTS = Object.freeze({ workers: 1, tls: 'none' as const, httpPort: 0, grpcPort: 0 });
 
-const SCHEDULER_KEYS = new Set(['batching', 'maxBatchSize', 'preferredBatchSizes', 'maxQueueDelayMs', 'maxQueueSize', 'concurrency']);
+const SCHEDULER_KEYS = new Set([
+  'batching',
+  'maxBatchSize',
+  'preferredBatchSizes',
+  'maxQueueDelayMs',
+  'maxQueueSize',
+  'concurrency',
+]);
 const SPEC_KEYS = new Set(['model', 'canary', 'workers', 'scheduler', 'tls', 'httpPort', 'grpcPort']);
 
 /** A compiled spec: every default filled in, frozen; two specs meaning the same thing are deep-equal. */
@@ -37,19 +44,24 @@ export function validateServiceName(name: unknown): string {
  * and returns it with defaults applied and frozen. A canary split is refused: the local daemon does not route one yet.
  */
 export function compileServiceSpec(spec: ServiceSpec): CompiledServiceSpec {
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new TypeError('spec: expected a ServiceSpec object.');
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+    throw new TypeError('spec: expected a ServiceSpec object.');
   const issues: string[] = [];
   for (const key of Object.keys(spec)) if (!SPEC_KEYS.has(key)) issues.push(`"${key}" is not a spec field`);
   const model = spec.model as { name?: unknown; version?: unknown } | undefined;
   if (typeof model !== 'object' || model === null) issues.push('model must be { name, version }');
   else {
-    if (typeof model.name !== 'string' || !MODEL_NAME_PATTERN.test(model.name)) issues.push(`model.name must be a registered model name, got ${JSON.stringify(model.name)}`);
-    if (!Number.isSafeInteger(model.version) || (model.version as number) < 1) issues.push(`model.version must be an integer >= 1, got ${JSON.stringify(model.version)}`);
+    if (typeof model.name !== 'string' || !MODEL_NAME_PATTERN.test(model.name))
+      issues.push(`model.name must be a registered model name, got ${JSON.stringify(model.name)}`);
+    if (!Number.isSafeInteger(model.version) || (model.version as number) < 1)
+      issues.push(`model.version must be an integer >= 1, got ${JSON.stringify(model.version)}`);
   }
-  if (spec.canary !== undefined) issues.push('canary is not supported by the local daemon (one version serves at a time; updates roll)');
+  if (spec.canary !== undefined)
+    issues.push('canary is not supported by the local daemon (one version serves at a time; updates roll)');
   const int = (value: unknown, field: string, min: number, max: number, fallback: number): number => {
     const v = value ?? fallback;
-    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) issues.push(`${field} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max)
+      issues.push(`${field} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
     return v as number;
   };
   const workers = int(spec.workers, 'workers', 1, 256, SERVICE_SPEC_DEFAULTS.workers);
@@ -59,7 +71,9 @@ export function compileServiceSpec(spec: ServiceSpec): CompiledServiceSpec {
   const scheduler = compileScheduler(spec.scheduler, issues);
   const tls = compileTls(spec.tls, issues);
   if (issues.length > 0) {
-    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `The service spec is invalid: ${issues.join('; ')}.`, { details: { issues } });
+    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `The service spec is invalid: ${issues.join('; ')}.`, {
+      details: { issues },
+    });
   }
   return Object.freeze({
     model: Object.freeze({ name: model!.name as string, version: model!.version as number }),
@@ -92,7 +106,13 @@ function compileTls(value: unknown, issues: string[]): CompiledServiceSpec['tls'
   if (value === 'self-signed') return 'self-signed';
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const { certFile, keyFile } = value as { certFile?: unknown; keyFile?: unknown };
-    if (typeof certFile === 'string' && typeof keyFile === 'string' && isAbsolute(certFile) && isAbsolute(keyFile) && Object.keys(value).length === 2) {
+    if (
+      typeof certFile === 'string' &&
+      typeof keyFile === 'string' &&
+      isAbsolute(certFile) &&
+      isAbsolute(keyFile) &&
+      Object.keys(value).length === 2
+    ) {
       return Object.freeze({ certFile, keyFile });
     }
   }

@@ -6,7 +6,11 @@ import type { ReadyInfo } from './service-supervisor.js';
 import { isProcessAlive } from '../registry/process-owner.js';
 
 /** The wire status of a service: its row, plus where its process listens when it does. */
-export function buildServiceStatus(record: DeploymentRecord, paths: ServicePaths, live: { ready: ReadyInfo | undefined; restarts: number } | undefined): ServiceStatus {
+export function buildServiceStatus(
+  record: DeploymentRecord,
+  paths: ServicePaths,
+  live: { ready: ReadyInfo | undefined; restarts: number } | undefined,
+): ServiceStatus {
   const spec = record.spec as unknown as ServiceSpec;
   const ready = live?.ready;
   return {

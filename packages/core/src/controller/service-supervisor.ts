@@ -120,7 +120,10 @@ export class ServiceSupervisor {
    */
   async loadVersion(version: number): Promise<void> {
     const ready = this.#ready;
-    if (ready === undefined) throw new TachyonError('TCH_ERR_DEPLOY_FAILED', `Service "${this.name}" has no running process to update.`, { details: { service: this.name } });
+    if (ready === undefined)
+      throw new TachyonError('TCH_ERR_DEPLOY_FAILED', `Service "${this.name}" has no running process to update.`, {
+        details: { service: this.name },
+      });
     const keys = JSON.parse(await readFile(this.#s.paths.keys, 'utf8')) as { admin: string };
     const ca = ready.httpUrl.startsWith('https:') ? await this.#caFile() : undefined;
     const reply = await childRequest({
@@ -134,9 +137,13 @@ export class ServiceSupervisor {
     if (reply.status !== 200) {
       const body = reply.body as { code?: unknown; error?: unknown } | undefined;
       const code = isErrorCode(body?.code) ? body.code : 'TCH_ERR_DEPLOY_FAILED';
-      throw new TachyonError(code, `Service "${this.name}" could not load version ${version}: ${String(body?.error ?? `HTTP ${reply.status}`)}`, {
-        details: { service: this.name, version, status: reply.status },
-      });
+      throw new TachyonError(
+        code,
+        `Service "${this.name}" could not load version ${version}: ${String(body?.error ?? `HTTP ${reply.status}`)}`,
+        {
+          details: { service: this.name, version, status: reply.status },
+        },
+      );
     }
   }
 
@@ -166,7 +173,9 @@ export class ServiceSupervisor {
     this.#unhealthy = false;
     this.#lastError = undefined;
     this.#s.onEvent({ type: 'starting', attempt: this.#attempt });
-    this.#s.log.write(`${JSON.stringify({ time: new Date().toISOString(), supervisor: `starting "${this.name}" (attempt ${this.#attempt})` })}\n`);
+    this.#s.log.write(
+      `${JSON.stringify({ time: new Date().toISOString(), supervisor: `starting "${this.name}" (attempt ${this.#attempt})` })}\n`,
+    );
     // The server's temporary files go under the service folder, so a process killed with -9 leaves nothing in the
     // system temp folder: the next start empties it, deleting the service removes it.
     rmSync(this.#s.paths.tmp, { recursive: true, force: true });
@@ -266,7 +275,12 @@ export class ServiceSupervisor {
     let reason: string | undefined;
     try {
       const ca = ready.httpUrl.startsWith('https:') ? await this.#caFile() : undefined;
-      const reply = await childRequest({ method: 'GET', url: `${ready.httpUrl}/v2/health/ready`, ca, timeoutMs: this.#s.config.healthTimeoutMs });
+      const reply = await childRequest({
+        method: 'GET',
+        url: `${ready.httpUrl}/v2/health/ready`,
+        ca,
+        timeoutMs: this.#s.config.healthTimeoutMs,
+      });
       if (reply.status !== 200) reason = `health check answered HTTP ${reply.status}`;
     } catch (error) {
       reason = `health check failed: ${(error as Error).message}`;

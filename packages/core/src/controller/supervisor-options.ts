@@ -42,7 +42,8 @@ export function compileSupervisorOptions(options: SupervisorOptions = {}): Super
   const out: Record<string, number> = {};
   for (const [key, fallback] of Object.entries(SUPERVISOR_DEFAULTS)) {
     const value = (options as Record<string, unknown>)[key] ?? fallback;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new RangeError(`options.supervisor.${key}: expected a positive integer, got ${String(value)}.`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(`options.supervisor.${key}: expected a positive integer, got ${String(value)}.`);
     out[key] = value;
   }
   return Object.freeze(out) as SupervisorConfig;

@@ -34,15 +34,18 @@ export function buildPrunedModel(
       ? (graph.input ?? []).filter((vi) => index.initializerInputs.has(vi.name ?? '') && keepInitializer(vi.name ?? ''))
       : [];
   // trainingInfo describes training of the whole original graph; it does not survive a cut (modelWithGraph drops it).
-  return modelWithGraph(model, withFields(GraphProtoSchema, graph, {
-    node: nodes,
-    initializer: (graph.initializer ?? []).filter((t) => keepInitializer(t.name ?? '')),
-    sparseInitializer: (graph.sparseInitializer ?? []).filter((s) => keepInitializer(s.values?.name ?? '')),
-    input: [...inputs, ...legacyInputs],
-    output: [...outputs],
-    valueInfo: (graph.valueInfo ?? []).filter((vi) => alive.has(vi.name ?? '') && !ends.has(vi.name ?? '')),
-    quantizationAnnotation: (graph.quantizationAnnotation ?? []).filter((a) => alive.has(a.tensorName ?? '')),
-  }));
+  return modelWithGraph(
+    model,
+    withFields(GraphProtoSchema, graph, {
+      node: nodes,
+      initializer: (graph.initializer ?? []).filter((t) => keepInitializer(t.name ?? '')),
+      sparseInitializer: (graph.sparseInitializer ?? []).filter((s) => keepInitializer(s.values?.name ?? '')),
+      input: [...inputs, ...legacyInputs],
+      output: [...outputs],
+      valueInfo: (graph.valueInfo ?? []).filter((vi) => alive.has(vi.name ?? '') && !ends.has(vi.name ?? '')),
+      quantizationAnnotation: (graph.quantizationAnnotation ?? []).filter((a) => alive.has(a.tensorName ?? '')),
+    }),
+  );
 }
 
 /** The best declaration the graph has for a tensor: as a graph input or output, or in value_info; else the bare name. */

@@ -1,7 +1,13 @@
 import { buildPrunedModel, declaredValueInfo } from './build-pruned-model.js';
 import { hasTensor, indexGraph, selectNodes } from './graph-index.js';
 import { graphOf, type OnnxModel } from './onnx-model.js';
-import { tensorNotFound, toValueInfo, validateTensorInfos, validateTensorNames, type TensorInfo } from './tensor-info.js';
+import {
+  tensorNotFound,
+  toValueInfo,
+  validateTensorInfos,
+  validateTensorNames,
+  type TensorInfo,
+} from './tensor-info.js';
 
 /**
  * The graph computing `outputs` from the graph inputs: nodes, initializers and inputs that do not contribute are
@@ -12,12 +18,17 @@ import { tensorNotFound, toValueInfo, validateTensorInfos, validateTensorNames, 
  * Errors: TCH_ERR_GRAPH_TENSOR_NOT_FOUND for a name the graph does not have; TCH_ERR_GRAPH_INVALID for a broken
  * graph (a name defined twice, a read of an undefined tensor).
  */
-export function cutModel(model: OnnxModel, outputs: readonly string[], outputInfo: readonly TensorInfo[] = []): OnnxModel {
+export function cutModel(
+  model: OnnxModel,
+  outputs: readonly string[],
+  outputInfo: readonly TensorInfo[] = [],
+): OnnxModel {
   const graph = graphOf(model);
   validateTensorNames(outputs, 'outputs');
   validateTensorInfos(outputInfo, 'outputInfo');
   outputInfo.forEach((info, i) => {
-    if (!outputs.includes(info.name)) throw new RangeError(`outputInfo[${i}].name "${info.name}" is not one of outputs.`);
+    if (!outputs.includes(info.name))
+      throw new RangeError(`outputInfo[${i}].name "${info.name}" is not one of outputs.`);
   });
   const index = indexGraph(graph);
   for (const name of outputs) if (!hasTensor(index, name)) throw tensorNotFound(name, `graph "${graph.name ?? ''}"`);

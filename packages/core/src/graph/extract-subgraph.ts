@@ -2,7 +2,13 @@ import { TachyonError } from '@tachyon-serve/protocol';
 import { buildPrunedModel, declaredValueInfo } from './build-pruned-model.js';
 import { hasTensor, indexGraph, selectNodes } from './graph-index.js';
 import { graphOf, type OnnxModel } from './onnx-model.js';
-import { tensorNotFound, toValueInfo, validateTensorInfos, validateTensorNames, type TensorInfo } from './tensor-info.js';
+import {
+  tensorNotFound,
+  toValueInfo,
+  validateTensorInfos,
+  validateTensorNames,
+  type TensorInfo,
+} from './tensor-info.js';
 
 /**
  * The nodes computing `outputs` from the tensors `inputs`, which become the graph inputs with the given dtype and
@@ -11,7 +17,11 @@ import { tensorNotFound, toValueInfo, validateTensorInfos, validateTensorNames, 
  * depends on an original graph input that is not among `inputs`, or when a node still needed also computes one of
  * `inputs` (the cut does not separate the graph).
  */
-export function extractSubgraph(model: OnnxModel, inputs: readonly TensorInfo[], outputs: readonly string[]): OnnxModel {
+export function extractSubgraph(
+  model: OnnxModel,
+  inputs: readonly TensorInfo[],
+  outputs: readonly string[],
+): OnnxModel {
   const graph = graphOf(model);
   validateTensorInfos(inputs, 'inputs');
   validateTensorNames(outputs, 'outputs');
@@ -39,6 +49,8 @@ export function extractSubgraph(model: OnnxModel, inputs: readonly TensorInfo[],
       );
     }
   }
-  const declared = outputs.map((name) => (boundary.has(name) ? toValueInfo(inputs.find((i) => i.name === name)!) : declaredValueInfo(index, name)));
+  const declared = outputs.map((name) =>
+    boundary.has(name) ? toValueInfo(inputs.find((i) => i.name === name)!) : declaredValueInfo(index, name),
+  );
   return buildPrunedModel(model, index, selection, inputs.map(toValueInfo), declared);
 }

@@ -16,18 +16,30 @@ interface Part {
 export function assertFusable(model: OnnxModel, prefix: string): void {
   const irVersion = toInt(model.irVersion);
   const reasons: string[] = [];
-  if (irVersion > MAX_IR_VERSION) reasons.push(`IR version ${irVersion} is above ${MAX_IR_VERSION}, the newest the vendored onnx.proto knows`);
-  if ((model.$unknown ?? []).length > 0) reasons.push(`the model has fields newer than the vendored onnx.proto (numbers ${fieldNumbers(model.$unknown)})`);
-  if ((model.graph?.$unknown ?? []).length > 0) reasons.push(`the graph has fields newer than the vendored onnx.proto (numbers ${fieldNumbers(model.graph!.$unknown)})`);
+  if (irVersion > MAX_IR_VERSION)
+    reasons.push(`IR version ${irVersion} is above ${MAX_IR_VERSION}, the newest the vendored onnx.proto knows`);
+  if ((model.$unknown ?? []).length > 0)
+    reasons.push(`the model has fields newer than the vendored onnx.proto (numbers ${fieldNumbers(model.$unknown)})`);
+  if ((model.graph?.$unknown ?? []).length > 0)
+    reasons.push(
+      `the graph has fields newer than the vendored onnx.proto (numbers ${fieldNumbers(model.graph!.$unknown)})`,
+    );
   if (model.trainingInfo.length > 0) reasons.push('the model has training info, which describes its own graph only');
-  if (model.configuration.length > 0) reasons.push('the model has device configurations, which describe its own graph only');
+  if (model.configuration.length > 0)
+    reasons.push('the model has device configurations, which describe its own graph only');
   if (reasons.length > 0) {
-    throw new TachyonError('TCH_ERR_GRAPH_FUSE_UNSUPPORTED', `Part "${prefix}" cannot be fused: ${reasons[0]}.`, { details: { part: prefix, reasons, irVersion } });
+    throw new TachyonError('TCH_ERR_GRAPH_FUSE_UNSUPPORTED', `Part "${prefix}" cannot be fused: ${reasons[0]}.`, {
+      details: { part: prefix, reasons, irVersion },
+    });
   }
 }
 
 /** Metadata entries of all parts in order, each key once; a key two parts give different values is refused. */
-export function mergeMetadata(parts: readonly Part[], entriesOf: (model: OnnxModel) => readonly StringStringEntryProto[], level: 'model' | 'graph'): StringStringEntryProto[] {
+export function mergeMetadata(
+  parts: readonly Part[],
+  entriesOf: (model: OnnxModel) => readonly StringStringEntryProto[],
+  level: 'model' | 'graph',
+): StringStringEntryProto[] {
   const seen = new Map<string, { value: string; prefix: string }>();
   const out: StringStringEntryProto[] = [];
   for (const part of parts) {

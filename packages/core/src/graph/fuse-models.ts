@@ -5,8 +5,22 @@ import { assertFusable, mergeMetadata } from './fusable-part.js';
 import { indexGraph, selectNodes } from './graph-index.js';
 import { mergeFunctions, mergeOpsets } from './merge-opsets.js';
 import { withFields } from './onnx-message.js';
-import { graphOf, toInt, type OnnxModel, type OnnxNode, type OnnxTensorProto, type OnnxValueInfo } from './onnx-model.js';
-import { GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, ValueInfoProtoSchema, type SparseTensorProto, type TensorAnnotation } from './proto/onnx/onnx_pb.js';
+import {
+  graphOf,
+  toInt,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensorProto,
+  type OnnxValueInfo,
+} from './onnx-model.js';
+import {
+  GraphProtoSchema,
+  ModelProtoSchema,
+  NodeProtoSchema,
+  ValueInfoProtoSchema,
+  type SparseTensorProto,
+  type TensorAnnotation,
+} from './proto/onnx/onnx_pb.js';
 import { buildRename, renameGraph } from './rename-graph.js';
 import { tensorNotFound, validateTensorNames } from './tensor-info.js';
 
@@ -67,21 +81,34 @@ export function fuseModels(parts: readonly FusePart[], graph: FuseGraph): OnnxMo
     const index = indexGraph(g);
     const where = `part "${part.prefix}"`;
     for (const [port, tensor] of Object.entries(part.inputs)) {
-      if (!index.inputs.has(port) && !index.initializerInputs.has(port)) throw tensorNotFound(port, `the inputs of ${where}`);
-      if (!writers.has(tensor)) throw invalid(`Part "${part.prefix}" reads pipeline tensor "${tensor}" before anything writes it.`, { part: part.prefix, tensor });
+      if (!index.inputs.has(port) && !index.initializerInputs.has(port))
+        throw tensorNotFound(port, `the inputs of ${where}`);
+      if (!writers.has(tensor))
+        throw invalid(`Part "${part.prefix}" reads pipeline tensor "${tensor}" before anything writes it.`, {
+          part: part.prefix,
+          tensor,
+        });
       read.add(tensor);
       const declared = index.inputs.get(port) ?? (g.input ?? []).find((vi) => vi.name === port)!;
       if (!inputDecl.has(tensor)) inputDecl.set(tensor, withFields(ValueInfoProtoSchema, declared, { name: tensor }));
     }
     for (const port of index.inputs.keys()) {
-      if (!Object.hasOwn(part.inputs, port)) throw invalid(`Input "${port}" of part "${part.prefix}" is connected to no pipeline tensor.`, { part: part.prefix, input: port });
+      if (!Object.hasOwn(part.inputs, port))
+        throw invalid(`Input "${port}" of part "${part.prefix}" is connected to no pipeline tensor.`, {
+          part: part.prefix,
+          input: port,
+        });
     }
     const fixed = new Map(Object.entries(part.inputs));
     const copies: [string, string][] = [];
     for (const [port, tensor] of Object.entries(part.outputs)) {
       const declared = (g.output ?? []).find((vi) => vi.name === port);
       if (!declared) throw tensorNotFound(port, `the outputs of ${where}`);
-      if (writers.has(tensor)) throw invalid(`Pipeline tensor "${tensor}" is written by ${writers.get(tensor)} and again by part "${part.prefix}".`, { part: part.prefix, tensor });
+      if (writers.has(tensor))
+        throw invalid(
+          `Pipeline tensor "${tensor}" is written by ${writers.get(tensor)} and again by part "${part.prefix}".`,
+          { part: part.prefix, tensor },
+        );
       writers.set(tensor, `part "${part.prefix}"`);
       outputDecl.set(tensor, withFields(ValueInfoProtoSchema, declared, { name: tensor }));
       // An output that no node of the part computes (a pass-through input, a constant) is copied by an Identity.
@@ -98,17 +125,26 @@ export function fuseModels(parts: readonly FusePart[], graph: FuseGraph): OnnxMo
     const renamed = renameGraph(own, rename, buildRename(part.prefix, new Map()));
     nodes.push(...renamed.node);
     for (const [port, tensor] of copies) {
-      nodes.push(create(NodeProtoSchema, { opType: 'Identity', name: `${part.prefix}/${port}/copy`, input: [rename(port)], output: [tensor] }));
+      nodes.push(
+        create(NodeProtoSchema, {
+          opType: 'Identity',
+          name: `${part.prefix}/${port}/copy`,
+          input: [rename(port)],
+          output: [tensor],
+        }),
+      );
     }
     initializer.push(...renamed.initializer);
     sparseInitializer.push(...renamed.sparseInitializer);
     valueInfo.push(...renamed.valueInfo);
     quantizationAnnotation.push(...renamed.quantizationAnnotation);
   });
-  for (const name of graph.inputs) if (!read.has(name)) throw invalid(`Graph input "${name}" is read by no part.`, { input: name });
+  for (const name of graph.inputs)
+    if (!read.has(name)) throw invalid(`Graph input "${name}" is read by no part.`, { input: name });
   for (const name of graph.outputs) {
     const writer = writers.get(name);
-    if (writer === undefined || writer === 'graph inputs') throw invalid(`Graph output "${name}" is written by no part.`, { output: name });
+    if (writer === undefined || writer === 'graph inputs')
+      throw invalid(`Graph output "${name}" is written by no part.`, { output: name });
   }
   // Connecting tensors keep the type their producer declared, which helps shape inference across the seams.
   for (const [name, vi] of outputDecl) if (!graph.outputs.includes(name)) valueInfo.push(vi);
@@ -145,15 +181,19 @@ function validateArguments(parts: readonly FusePart[], graph: FuseGraph): void {
   const prefixes = new Set<string>();
   parts.forEach((part, i) => {
     if (typeof part !== 'object' || part === null) throw new TypeError(`parts[${i}] must be an object.`);
-    if (typeof part.model !== 'object' || part.model === null) throw new TypeError(`parts[${i}].model must be an OnnxModel.`);
-    if (typeof part.prefix !== 'string' || part.prefix === '') throw new TypeError(`parts[${i}].prefix must be a non-empty string.`);
+    if (typeof part.model !== 'object' || part.model === null)
+      throw new TypeError(`parts[${i}].model must be an OnnxModel.`);
+    if (typeof part.prefix !== 'string' || part.prefix === '')
+      throw new TypeError(`parts[${i}].prefix must be a non-empty string.`);
     if (prefixes.has(part.prefix)) throw new RangeError(`parts[${i}].prefix "${part.prefix}" is used by another part.`);
     prefixes.add(part.prefix);
     for (const key of ['inputs', 'outputs'] as const) {
       const map = part[key];
-      if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new TypeError(`parts[${i}].${key} must be an object of name -> pipeline tensor.`);
+      if (typeof map !== 'object' || map === null || Array.isArray(map))
+        throw new TypeError(`parts[${i}].${key} must be an object of name -> pipeline tensor.`);
       for (const [port, tensor] of Object.entries(map)) {
-        if (typeof tensor !== 'string' || tensor === '') throw new TypeError(`parts[${i}].${key}["${port}"] must be a non-empty string.`);
+        if (typeof tensor !== 'string' || tensor === '')
+          throw new TypeError(`parts[${i}].${key}["${port}"] must be a non-empty string.`);
       }
     }
   });

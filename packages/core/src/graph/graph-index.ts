@@ -24,7 +24,8 @@ export function indexGraph(graph: OnnxGraph): GraphIndex {
   const initializers = new Map<string, OnnxTensorProto>();
   const duplicates = new Set<string>();
   for (const t of graph.initializer ?? []) addOnce(initializers, t.name ?? '', t, duplicates);
-  for (const s of graph.sparseInitializer ?? []) addOnce(initializers, s.values?.name ?? '', s.values ?? create(TensorProtoSchema), duplicates);
+  for (const s of graph.sparseInitializer ?? [])
+    addOnce(initializers, s.values?.name ?? '', s.values ?? create(TensorProtoSchema), duplicates);
   const inputs = new Map<string, OnnxValueInfo>();
   const initializerInputs = new Set<string>();
   for (const vi of graph.input ?? []) {
@@ -101,7 +102,11 @@ export interface Selection {
  * `outputs` must exist in the graph (TCH_ERR_GRAPH_TENSOR_NOT_FOUND); a read of an undefined tensor deeper in is a
  * broken graph (TCH_ERR_GRAPH_INVALID).
  */
-export function selectNodes(index: GraphIndex, outputs: readonly string[], boundary: ReadonlySet<string> = new Set()): Selection {
+export function selectNodes(
+  index: GraphIndex,
+  outputs: readonly string[],
+  boundary: ReadonlySet<string> = new Set(),
+): Selection {
   const nodes = new Set<number>();
   const initializers = new Set<string>();
   const inputs = new Set<string>();
@@ -127,7 +132,9 @@ export function selectNodes(index: GraphIndex, outputs: readonly string[], bound
     } else if (index.inputs.has(name)) {
       inputs.add(name);
     } else {
-      throw new TachyonError('TCH_ERR_GRAPH_INVALID', `The graph reads tensor "${name}", which nothing defines.`, { details: { name } });
+      throw new TachyonError('TCH_ERR_GRAPH_INVALID', `The graph reads tensor "${name}", which nothing defines.`, {
+        details: { name },
+      });
     }
   }
   return { nodes, initializers, inputs, boundary: reached };

@@ -1,7 +1,12 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { TachyonError } from '@tachyon-serve/protocol';
 import { toInt, type OnnxModel } from './onnx-model.js';
-import { FunctionProtoSchema, OperatorSetIdProtoSchema, type FunctionProto, type OperatorSetIdProto } from './proto/onnx/onnx_pb.js';
+import {
+  FunctionProtoSchema,
+  OperatorSetIdProtoSchema,
+  type FunctionProto,
+  type OperatorSetIdProto,
+} from './proto/onnx/onnx_pb.js';
 
 interface Part {
   readonly model: OnnxModel;
@@ -36,7 +41,9 @@ export function mergeOpsets(parts: readonly Part[]): OperatorSetIdProto[] {
       }
     }
   }
-  return [...versions].map(([domain, { version }]) => create(OperatorSetIdProtoSchema, { domain, version: BigInt(version) }));
+  return [...versions].map(([domain, { version }]) =>
+    create(OperatorSetIdProtoSchema, { domain, version: BigInt(version) }),
+  );
 }
 
 /** Model-local functions of all parts; the same (domain, name) defined differently by two parts cannot be fused. */

@@ -12,7 +12,10 @@ export function modelIoNames(model: OnnxModel): { inputs: string[]; outputs: str
  * The inputs and outputs as the model declares them (no inference: a dim the file leaves open is -1); undefined for
  * one that declares no tensor type of a known dtype. Use `probeTensorInfo` for what onnxruntime infers.
  */
-export function declaredModelIo(model: OnnxModel): { inputs: (TensorInfo | undefined)[]; outputs: (TensorInfo | undefined)[] } {
+export function declaredModelIo(model: OnnxModel): {
+  inputs: (TensorInfo | undefined)[];
+  outputs: (TensorInfo | undefined)[];
+} {
   const index = indexGraph(graphOf(model));
   return {
     inputs: [...index.inputs.values()].map(fromValueInfo),

@@ -9,5 +9,9 @@ import { ModelProtoSchema } from './proto/onnx/onnx_pb.js';
  * carried over.
  */
 export function modelWithGraph(model: OnnxModel, graph: OnnxGraph, irVersion?: bigint): OnnxModel {
-  return withFields(ModelProtoSchema, model, { graph, trainingInfo: [], ...(irVersion === undefined ? {} : { irVersion }) });
+  return withFields(ModelProtoSchema, model, {
+    graph,
+    trainingInfo: [],
+    ...(irVersion === undefined ? {} : { irVersion }),
+  });
 }

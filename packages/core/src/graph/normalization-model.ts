@@ -40,9 +40,13 @@ export function buildNormalizationModel(config: NormalizationConfig, opset: numb
   if (opset < MIN_OPSET) throw new RangeError(`opset must be at least ${MIN_OPSET}, not ${opset}.`);
   const irVersion = irVersionForOpset(opset);
   if (irVersion === undefined) {
-    throw new TachyonError('TCH_ERR_GRAPH_VERSION_UNSUPPORTED', `A normalization graph for opset ${opset} cannot be built: the newest opset known here is ${MAX_OPSET}.`, {
-      details: { opset, maxOpset: MAX_OPSET },
-    });
+    throw new TachyonError(
+      'TCH_ERR_GRAPH_VERSION_UNSUPPORTED',
+      `A normalization graph for opset ${opset} cannot be built: the newest opset known here is ${MAX_OPSET}.`,
+      {
+        details: { opset, maxOpset: MAX_OPSET },
+      },
+    );
   }
   const [height, width] = config.size;
   const a = [0, 1, 2].map((c) => config.scale / config.std[c]!);
@@ -53,17 +57,45 @@ export function buildNormalizationModel(config: NormalizationConfig, opset: numb
     { name: 'normalize/b', dataType: elemTypeOf('float32'), dims: [3n], floatData: b },
   ];
   let x = 'pixels_float';
-  nodes.push({ name: 'cast', opType: 'Cast', input: [NORMALIZATION_INPUT], output: [x], attribute: [intAttr('to', elemTypeOf('float32'))] });
+  nodes.push({
+    name: 'cast',
+    opType: 'Cast',
+    input: [NORMALIZATION_INPUT],
+    output: [x],
+    attribute: [intAttr('to', elemTypeOf('float32'))],
+  });
   if (config.channelOrder === 'BGR') {
-    initializer.push({ name: 'reverse_channels/indices', dataType: elemTypeOf('int64'), dims: [3n], int64Data: [2n, 1n, 0n] });
-    nodes.push({ name: 'reverse_channels', opType: 'Gather', input: [x, 'reverse_channels/indices'], output: ['pixels_bgr'], attribute: [intAttr('axis', 3)] });
+    initializer.push({
+      name: 'reverse_channels/indices',
+      dataType: elemTypeOf('int64'),
+      dims: [3n],
+      int64Data: [2n, 1n, 0n],
+    });
+    nodes.push({
+      name: 'reverse_channels',
+      opType: 'Gather',
+      input: [x, 'reverse_channels/indices'],
+      output: ['pixels_bgr'],
+      attribute: [intAttr('axis', 3)],
+    });
     x = 'pixels_bgr';
   }
   const nhwc = config.layout === 'NHWC';
   nodes.push({ name: 'normalize/mul', opType: 'Mul', input: [x, 'normalize/a'], output: ['scaled'] });
-  nodes.push({ name: 'normalize/add', opType: 'Add', input: ['scaled', 'normalize/b'], output: [nhwc ? NORMALIZATION_OUTPUT : 'normalized'] });
+  nodes.push({
+    name: 'normalize/add',
+    opType: 'Add',
+    input: ['scaled', 'normalize/b'],
+    output: [nhwc ? NORMALIZATION_OUTPUT : 'normalized'],
+  });
   if (!nhwc) {
-    nodes.push({ name: 'to_nchw', opType: 'Transpose', input: ['normalized'], output: [NORMALIZATION_OUTPUT], attribute: [intsAttr('perm', [0, 3, 1, 2])] });
+    nodes.push({
+      name: 'to_nchw',
+      opType: 'Transpose',
+      input: ['normalized'],
+      output: [NORMALIZATION_OUTPUT],
+      attribute: [intsAttr('perm', [0, 3, 1, 2])],
+    });
   }
   const outDims = nhwc ? [height, width, 3] : [3, height, width];
   return create(ModelProtoSchema, {
@@ -83,7 +115,10 @@ export function buildNormalizationModel(config: NormalizationConfig, opset: numb
 
 /** A tensor of dims [N, ...rest] with a symbolic batch dimension N. */
 function tensorValueInfo(name: string, elemType: number, rest: readonly number[]): Init<typeof ValueInfoProtoSchema> {
-  const dim = [{ value: { case: 'dimParam' as const, value: 'N' } }, ...rest.map((d) => ({ value: { case: 'dimValue' as const, value: BigInt(d) } }))];
+  const dim = [
+    { value: { case: 'dimParam' as const, value: 'N' } },
+    ...rest.map((d) => ({ value: { case: 'dimValue' as const, value: BigInt(d) } })),
+  ];
   return { name, type: { value: { case: 'tensorType', value: { elemType, shape: { dim } } } } };
 }
 
@@ -96,10 +131,14 @@ function intsAttr(name: string, ints: number[]): Init<typeof AttributeProtoSchem
 }
 
 function validateConfig(config: NormalizationConfig): void {
-  if (typeof config !== 'object' || config === null) throw new TypeError('config must be an object like PreprocessConfig.');
-  if (config.channelOrder !== 'RGB' && config.channelOrder !== 'BGR') throw new TypeError(`config.channelOrder must be 'RGB' or 'BGR'.`);
-  if (config.layout !== 'NCHW' && config.layout !== 'NHWC') throw new TypeError(`config.layout must be 'NCHW' or 'NHWC'.`);
-  if (typeof config.scale !== 'number' || !Number.isFinite(config.scale) || config.scale <= 0) throw new RangeError('config.scale must be a positive finite number.');
+  if (typeof config !== 'object' || config === null)
+    throw new TypeError('config must be an object like PreprocessConfig.');
+  if (config.channelOrder !== 'RGB' && config.channelOrder !== 'BGR')
+    throw new TypeError(`config.channelOrder must be 'RGB' or 'BGR'.`);
+  if (config.layout !== 'NCHW' && config.layout !== 'NHWC')
+    throw new TypeError(`config.layout must be 'NCHW' or 'NHWC'.`);
+  if (typeof config.scale !== 'number' || !Number.isFinite(config.scale) || config.scale <= 0)
+    throw new RangeError('config.scale must be a positive finite number.');
   for (const field of ['mean', 'std'] as const) {
     const v = config[field];
     if (!Array.isArray(v) || v.length !== 3) throw new TypeError(`config.${field} must be an array of 3 numbers.`);
@@ -109,5 +148,6 @@ function validateConfig(config: NormalizationConfig): void {
   }
   const size = config.size;
   if (!Array.isArray(size) || size.length !== 2) throw new TypeError('config.size must be [height, width].');
-  if (!size.every((s) => Number.isSafeInteger(s) && s > 0)) throw new RangeError('config.size must hold positive integers.');
+  if (!size.every((s) => Number.isSafeInteger(s) && s > 0))
+    throw new RangeError('config.size must hold positive integers.');
 }

@@ -1,4 +1,13 @@
-import { create, createRegistry, fromJson, isMessage, toJson, type DescMessage, type JsonValue, type MessageShape } from '@bufbuild/protobuf';
+import {
+  create,
+  createRegistry,
+  fromJson,
+  isMessage,
+  toJson,
+  type DescMessage,
+  type JsonValue,
+  type MessageShape,
+} from '@bufbuild/protobuf';
 import { TachyonError } from '@tachyon-serve/protocol';
 import { ModelProtoSchema, file_onnx_onnx, type ModelProto } from './proto/onnx/onnx_pb.js';
 
@@ -7,7 +16,11 @@ import { ModelProtoSchema, file_onnx_onnx, type ModelProto } from './proto/onnx/
  * those: proto2 presence), its unknown fields, and nested messages and payloads (shared, not copied). `create()` with
  * an init object would drop the unknown fields and the presence of fields set to their default.
  */
-export function withFields<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>, changes: Partial<Omit<MessageShape<Desc>, '$typeName'>> = {}): MessageShape<Desc> {
+export function withFields<Desc extends DescMessage>(
+  schema: Desc,
+  message: MessageShape<Desc>,
+  changes: Partial<Omit<MessageShape<Desc>, '$typeName'>> = {},
+): MessageShape<Desc> {
   const out = create(schema) as Record<string, unknown>;
   for (const key of Object.keys(message)) out[key] = (message as Record<string, unknown>)[key];
   for (const [key, value] of Object.entries(changes)) if (value !== undefined) out[key] = value;
@@ -33,11 +46,14 @@ export interface OnnxModelObject {
  */
 export function onnxModelFromObject(value: OnnxModelObject | ModelProto): ModelProto {
   if (isMessage(value, ModelProtoSchema)) return value;
-  if (typeof value !== 'object' || value === null) throw new TypeError('model must be an OnnxModel or an object in ONNX JSON form.');
+  if (typeof value !== 'object' || value === null)
+    throw new TypeError('model must be an OnnxModel or an object in ONNX JSON form.');
   try {
     return fromJson(ModelProtoSchema, toJsonValue(value), { registry });
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_GRAPH_INVALID', 'The model object does not follow the onnx.proto schema.', { cause });
+    throw new TachyonError('TCH_ERR_GRAPH_INVALID', 'The model object does not follow the onnx.proto schema.', {
+      cause,
+    });
   }
 }
 
@@ -46,7 +62,8 @@ function toJsonValue(value: unknown): JsonValue {
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'string' || typeof value === 'boolean') return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   if (Array.isArray(value)) return value.map(toJsonValue);
   if (typeof value === 'object') {
     const typeName = (value as { $typeName?: unknown }).$typeName;
@@ -55,9 +72,11 @@ function toJsonValue(value: unknown): JsonValue {
       if (schema) return toJson(schema, value as MessageShape<typeof schema>, { registry });
     }
     // A protobufjs Long: { low, high, unsigned } with toString().
-    if ('low' in value && 'high' in value && typeof (value as { toString: unknown }).toString === 'function') return String(value);
+    if ('low' in value && 'high' in value && typeof (value as { toString: unknown }).toString === 'function')
+      return String(value);
     const out: Record<string, JsonValue> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined && typeof v !== 'function') out[k] = toJsonValue(v);
+    for (const [k, v] of Object.entries(value))
+      if (v !== null && v !== undefined && typeof v !== 'function') out[k] = toJsonValue(v);
     return out;
   }
   throw new TypeError(`A model field holds a ${typeof value}, which ONNX JSON has no form for.`);

@@ -59,7 +59,10 @@ export async function readOnnxModel(path: string): Promise<OnnxModel> {
   try {
     size = (await stat(path)).size;
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Model file "${path}" does not exist or cannot be read.`, { details: { path }, cause });
+    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Model file "${path}" does not exist or cannot be read.`, {
+      details: { path },
+      cause,
+    });
   }
   if (size > MAX_ONNX_MODEL_BYTES) throw tooLarge(size);
   return decodeOnnxModel(await readFile(path));
@@ -70,13 +73,16 @@ export async function readOnnxModel(path: string): Promise<OnnxModel> {
  * protobuf limit. A model built as a plain object in ONNX JSON form (e.g. with `onnx-proto`) is converted first.
  */
 export function encodeOnnxModel(model: OnnxModel | OnnxModelObject): Uint8Array {
-  if (typeof model !== 'object' || model === null || !model.graph) throw new TypeError('model must be an OnnxModel with a graph.');
+  if (typeof model !== 'object' || model === null || !model.graph)
+    throw new TypeError('model must be an OnnxModel with a graph.');
   const message = isMessage(model, ModelProtoSchema) ? model : onnxModelFromObject(model);
   let bytes: Uint8Array;
   try {
     bytes = toBinary(ModelProtoSchema, message);
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_GRAPH_INVALID', 'The model could not be encoded as one protobuf message.', { cause });
+    throw new TachyonError('TCH_ERR_GRAPH_INVALID', 'The model could not be encoded as one protobuf message.', {
+      cause,
+    });
   }
   if (bytes.length > MAX_ONNX_MODEL_BYTES) throw tooLarge(bytes.length);
   return bytes;
@@ -106,7 +112,8 @@ function assertInlineData(model: OnnxModel): void {
   };
   const check = (tensors: readonly (OnnxTensorProto | undefined)[]): void => {
     for (const t of tensors) {
-      if (t && (t.dataLocation === TensorProto_DataLocation.EXTERNAL || t.externalData.length > 0)) external.push(t.name);
+      if (t && (t.dataLocation === TensorProto_DataLocation.EXTERNAL || t.externalData.length > 0))
+        external.push(t.name);
     }
   };
   visitGraph(model.graph!);

@@ -16,6 +16,17 @@ export function isDefaultDomain(domain: string | null | undefined): boolean {
  * not graph inputs are legal only from IR 4 on. undefined above MAX_OPSET.
  */
 export function irVersionForOpset(opset: number): number | undefined {
-  const table: readonly [number, number][] = [[9, 4], [10, 5], [11, 6], [14, 7], [18, 8], [20, 9], [22, 10], [23, 11], [24, 12], [MAX_OPSET, 13]];
+  const table: readonly [number, number][] = [
+    [9, 4],
+    [10, 5],
+    [11, 6],
+    [14, 7],
+    [18, 8],
+    [20, 9],
+    [22, 10],
+    [23, 11],
+    [24, 12],
+    [MAX_OPSET, 13],
+  ];
   return table.find(([maxOpset]) => opset <= maxOpset)?.[1];
 }

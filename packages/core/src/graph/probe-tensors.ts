@@ -11,7 +11,11 @@ import { validateTensorNames, type TensorInfo } from './tensor-info.js';
  * model is loaded (not run) in onnxruntime, whose shape inference reports them as session outputs. Dims that
  * inference leaves symbolic (the batch) are -1. The cut model goes through a temporary file, removed afterwards.
  */
-export async function probeTensorInfo(model: OnnxModel, names: readonly string[], backend: Backend): Promise<TensorInfo[]> {
+export async function probeTensorInfo(
+  model: OnnxModel,
+  names: readonly string[],
+  backend: Backend,
+): Promise<TensorInfo[]> {
   validateTensorNames(names, 'names');
   if (typeof backend !== 'object' || backend === null || typeof backend.createSession !== 'function') {
     throw new TypeError('backend must be a Backend (createBackend()).');

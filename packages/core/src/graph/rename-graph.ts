@@ -49,7 +49,11 @@ export function renameGraph(graph: OnnxGraph, rename: Rename, renameNodeName: Re
     node: graph.node.map((n) => renameNode(n, rename, renameNodeName)),
     initializer: graph.initializer.map((t) => withFields(TensorProtoSchema, t, { name: rename(t.name) })),
     sparseInitializer: graph.sparseInitializer.map((s) =>
-      s.values ? withFields(SparseTensorProtoSchema, s, { values: withFields(TensorProtoSchema, s.values, { name: rename(s.values.name) }) }) : s,
+      s.values
+        ? withFields(SparseTensorProtoSchema, s, {
+            values: withFields(TensorProtoSchema, s.values, { name: rename(s.values.name) }),
+          })
+        : s,
     ),
     input: graph.input.map((vi) => renameValueInfo(vi, rename)),
     output: graph.output.map((vi) => renameValueInfo(vi, rename)),
@@ -57,7 +61,9 @@ export function renameGraph(graph: OnnxGraph, rename: Rename, renameNodeName: Re
     quantizationAnnotation: graph.quantizationAnnotation.map((a) =>
       withFields(TensorAnnotationSchema, a, {
         tensorName: rename(a.tensorName),
-        quantParameterTensorNames: a.quantParameterTensorNames.map((e) => withFields(StringStringEntryProtoSchema, e, { value: rename(e.value) })),
+        quantParameterTensorNames: a.quantParameterTensorNames.map((e) =>
+          withFields(StringStringEntryProtoSchema, e, { value: rename(e.value) }),
+        ),
       }),
     ),
   });

@@ -55,10 +55,14 @@ export function floatValueInfo(name: string, dims: readonly (number | string)[])
   if (!Array.isArray(dims)) throw new TypeError('dims must be an array of integers and dimension names.');
   const dim = dims.map((d, i) => {
     if (typeof d === 'string' && d !== '') return { value: { case: 'dimParam' as const, value: d } };
-    if (Number.isSafeInteger(d) && (d as number) >= 0) return { value: { case: 'dimValue' as const, value: BigInt(d) } };
+    if (Number.isSafeInteger(d) && (d as number) >= 0)
+      return { value: { case: 'dimValue' as const, value: BigInt(d) } };
     throw new TypeError(`dims[${i}] must be an integer >= 0 or a non-empty dimension name, not ${JSON.stringify(d)}.`);
   });
-  return create(ValueInfoProtoSchema, { name, type: { value: { case: 'tensorType', value: { elemType: ELEM_TYPES.float32, shape: { dim } } } } });
+  return create(ValueInfoProtoSchema, {
+    name,
+    type: { value: { case: 'tensorType', value: { elemType: ELEM_TYPES.float32, shape: { dim } } } },
+  });
 }
 
 /** The TensorInfo a value info declares, when it declares a tensor of a known dtype (shape may be partial: -1). */
@@ -78,8 +82,10 @@ export function validateTensorInfos(infos: readonly TensorInfo[], argument: stri
   infos.forEach((info, i) => {
     const at = `${argument}[${i}]`;
     if (typeof info !== 'object' || info === null) throw new TypeError(`${at} must be a TensorInfo object.`);
-    if (typeof info.name !== 'string' || info.name === '') throw new TypeError(`${at}.name must be a non-empty string.`);
-    if (!isDType(info.dtype)) throw new TypeError(`${at}.dtype must be a dtype name such as 'float32', not ${JSON.stringify(info.dtype)}.`);
+    if (typeof info.name !== 'string' || info.name === '')
+      throw new TypeError(`${at}.name must be a non-empty string.`);
+    if (!isDType(info.dtype))
+      throw new TypeError(`${at}.dtype must be a dtype name such as 'float32', not ${JSON.stringify(info.dtype)}.`);
     if (!Array.isArray(info.dims)) throw new TypeError(`${at}.dims must be an array of integers.`);
     if (!info.dims.every((d: number) => Number.isSafeInteger(d) && d >= -1)) {
       throw new RangeError(`${at}.dims must hold integers >= -1 (-1: dynamic), not [${info.dims.join(', ')}].`);

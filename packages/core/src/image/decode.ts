@@ -78,7 +78,9 @@ export async function openImage(bytes: Uint8Array, config: PreprocessConfig): Pr
 
 /** A sharp pipeline over already decoded pixels. */
 export function rawImage(pixels: RawPixels): Sharp {
-  return sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 2 | 3 | 4 } });
+  return sharp(pixels.data, {
+    raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 2 | 3 | 4 },
+  });
 }
 
 /** Runs the pipeline to interleaved uint8 pixels, mapping decoder failures to TachyonErrors. */
@@ -97,17 +99,27 @@ export async function toRawPixels(image: Sharp, format: ImageFormat, config: Pre
  * - ignoreIcc: pixels are taken as sRGB like PIL and OpenCV read them, which is what the models were trained on.
  */
 function sharpInputOptions(config: PreprocessConfig): SharpOptions {
-  return { failOn: 'error', limitInputPixels: config.maxPixels, autoOrient: true, ignoreIcc: true, sequentialRead: true };
+  return {
+    failOn: 'error',
+    limitInputPixels: config.maxPixels,
+    autoOrient: true,
+    ignoreIcc: true,
+    sequentialRead: true,
+  };
 }
 
 function decodeError(cause: unknown, format: ImageFormat, config: PreprocessConfig): TachyonError {
   const message = cause instanceof Error ? cause.message : '';
   if (/pixel limit/i.test(message)) return tooManyPixels(config, undefined, undefined, cause);
   if (/unsupported image format/i.test(message)) return unsupported(undefined, cause);
-  return new TachyonError('TCH_ERR_IMAGE_CORRUPT', `The ${format} image cannot be decoded because it is truncated or damaged.`, {
-    details: { format },
-    cause,
-  });
+  return new TachyonError(
+    'TCH_ERR_IMAGE_CORRUPT',
+    `The ${format} image cannot be decoded because it is truncated or damaged.`,
+    {
+      details: { format },
+      cause,
+    },
+  );
 }
 
 function unsupported(format: string | undefined, cause?: unknown): TachyonError {
@@ -115,14 +127,21 @@ function unsupported(format: string | undefined, cause?: unknown): TachyonError 
     format === undefined
       ? 'The bytes are not a JPEG, PNG or WebP image.'
       : `The image format "${format}" is not supported, only JPEG, PNG and WebP are.`;
-  const details = format === undefined ? { supported: [...SUPPORTED_IMAGE_FORMATS] } : { format, supported: [...SUPPORTED_IMAGE_FORMATS] };
+  const details =
+    format === undefined
+      ? { supported: [...SUPPORTED_IMAGE_FORMATS] }
+      : { format, supported: [...SUPPORTED_IMAGE_FORMATS] };
   return new TachyonError('TCH_ERR_IMAGE_UNSUPPORTED_FORMAT', message, { details, cause });
 }
 
 function tooManyPixels(config: PreprocessConfig, width?: number, height?: number, cause?: unknown): TachyonError {
   const size = width === undefined ? 'more pixels' : `${width}x${height} pixels, more`;
-  return new TachyonError('TCH_ERR_IMAGE_TOO_MANY_PIXELS', `The image header declares ${size} than the maximum of ${config.maxPixels}.`, {
-    details: width === undefined ? { maxPixels: config.maxPixels } : { width, height, maxPixels: config.maxPixels },
-    cause,
-  });
+  return new TachyonError(
+    'TCH_ERR_IMAGE_TOO_MANY_PIXELS',
+    `The image header declares ${size} than the maximum of ${config.maxPixels}.`,
+    {
+      details: width === undefined ? { maxPixels: config.maxPixels } : { width, height, maxPixels: config.maxPixels },
+      cause,
+    },
+  );
 }

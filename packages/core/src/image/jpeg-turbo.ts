@@ -37,7 +37,10 @@ export function jpegDecoder(): JpegDecoder {
  * which error is raised stay exactly as with sharp alone. The caller has checked the header's pixel count against its
  * limit. Grey JPEGs come out as three equal channels, as sharp gives them.
  */
-export async function decodeJpegTurbo(bytes: Uint8Array, expected?: { width: number; height: number }): Promise<RawPixels | undefined> {
+export async function decodeJpegTurbo(
+  bytes: Uint8Array,
+  expected?: { width: number; height: number },
+): Promise<RawPixels | undefined> {
   if (jpegDecoder() === 'libvips') return undefined;
   const jpg = loadTurbo()!; // jpegDecoder() says libjpeg-turbo only when it loaded
   try {

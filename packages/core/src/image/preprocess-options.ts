@@ -124,7 +124,8 @@ function finite(field: string, value: unknown, ok: (v: number) => boolean, what:
 
 function positiveInteger(field: string, value: unknown): number {
   if (typeof value !== 'number') throw new TypeError(`options.${field} must be a number.`);
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`options.${field} must be a positive integer, not ${value}.`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new RangeError(`options.${field} must be a positive integer, not ${value}.`);
   return value;
 }
 

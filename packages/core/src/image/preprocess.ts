@@ -45,12 +45,18 @@ export async function preprocessImage<B extends ArrayBufferLike = ArrayBuffer>(
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array.');
   const elements = tensorElementsPerImage(config);
   // Without `out`, B is its default ArrayBuffer, which is what a fresh Float32Array has.
-  const target = out === undefined ? ({ data: new Float32Array(elements), offset: 0 } as TensorTarget<B>) : checkTarget(out, elements);
+  const target =
+    out === undefined
+      ? ({ data: new Float32Array(elements), offset: 0 } as TensorTarget<B>)
+      : checkTarget(out, elements);
   const opened = await openImage(bytes, config);
   const g = computeResizeGeometry(opened.width, opened.height, config);
   const shrinking = g.resizedWidth <= opened.width && g.resizedHeight <= opened.height;
   const libvipsResize = config.interpolation === 'antialias' && shrinking;
-  const decoded = opened.plainJpeg && !(libvipsResize && shrinksOnLoad(opened.width, opened.height, g)) ? await decodeJpegTurbo(opened.plainJpeg, opened) : undefined;
+  const decoded =
+    opened.plainJpeg && !(libvipsResize && shrinksOnLoad(opened.width, opened.height, g))
+      ? await decodeJpegTurbo(opened.plainJpeg, opened)
+      : undefined;
   if (libvipsResize) {
     // libvips' reduce with the linear kernel is PIL's antialiased bilinear; JPEG shrink-on-load stays on.
     const image = (decoded ? rawImage(decoded) : opened.pipeline()).resize({

@@ -39,7 +39,13 @@ export function buildNormalizer(config: PreprocessConfig, channels: number): Nor
 }
 
 /** Writes `pixelCount` interleaved uint8 pixels into `out` at `offset` as one normalized image. */
-export function writeTensor(pixels: Uint8Array, pixelCount: number, n: Normalizer, out: Float32Array, offset: number): void {
+export function writeTensor(
+  pixels: Uint8Array,
+  pixelCount: number,
+  n: Normalizer,
+  out: Float32Array,
+  offset: number,
+): void {
   const { channels: stride, src0, src1, src2, a0, a1, a2, b0, b1, b2 } = n;
   if (n.layout === 'NCHW') {
     const o1 = offset + pixelCount;

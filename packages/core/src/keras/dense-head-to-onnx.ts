@@ -31,11 +31,15 @@ export function kerasDenseHeadToOnnx(model: LayersModel): Uint8Array {
     throw new TypeError('model must be a tf.LayersModel.');
   }
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw unsupported(`the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; a dense head has one of each`);
+    throw unsupported(
+      `the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; a dense head has one of each`,
+    );
   }
   const inputShape = model.inputs[0]!.shape;
   if (inputShape.length !== 2 || typeof inputShape[1] !== 'number') {
-    throw unsupported(`the model input has shape [${inputShape.map((d) => d ?? 'N').join(', ')}]; a dense head takes [N, features]`);
+    throw unsupported(
+      `the model input has shape [${inputShape.map((d) => d ?? 'N').join(', ')}]; a dense head takes [N, features]`,
+    );
   }
   const graph = new GraphBuilder();
   let previous: SymbolicTensor = model.inputs[0]!;
@@ -43,7 +47,8 @@ export function kerasDenseHeadToOnnx(model: LayersModel): Uint8Array {
   for (const layer of model.layers) {
     const className = layer.getClassName();
     if (className === 'InputLayer') continue;
-    if (singleInput(layer) !== previous) throw unsupported(`layer "${layer.name}" is not fed by the layer before it (the layers are not one chain)`);
+    if (singleInput(layer) !== previous)
+      throw unsupported(`layer "${layer.name}" is not fed by the layer before it (the layers are not one chain)`);
     previous = layer.output as SymbolicTensor;
     const config = layer.getConfig();
     switch (className) {
@@ -56,14 +61,21 @@ export function kerasDenseHeadToOnnx(model: LayersModel): Uint8Array {
         break;
       case 'Softmax': {
         const axis = config['axis'];
-        if (axis !== -1 && axis !== 1) throw unsupported(`Softmax layer "${layer.name}" has axis ${JSON.stringify(axis)}; only the class axis is supported`, layer);
+        if (axis !== -1 && axis !== 1)
+          throw unsupported(
+            `Softmax layer "${layer.name}" has axis ${JSON.stringify(axis)}; only the class axis is supported`,
+            layer,
+          );
         graph.activation(layer, 'softmax');
         break;
       }
       case 'Dropout':
         break;
       default:
-        throw unsupported(`layer "${layer.name}" is a ${className}; only Dense, Activation, Softmax and Dropout layers are supported`, layer);
+        throw unsupported(
+          `layer "${layer.name}" is a ${className}; only Dense, Activation, Softmax and Dropout layers are supported`,
+          layer,
+        );
     }
   }
   if (previous !== model.outputs[0]) throw unsupported('the model output is not the output of its last layer');
@@ -80,7 +92,10 @@ class GraphBuilder {
   dense(layer: Layer, width: number): number {
     const [kernel, bias] = layer.getWeights() as [Tensor, Tensor | undefined];
     if (kernel === undefined || kernel.rank !== 2 || kernel.shape[0] !== width) {
-      throw unsupported(`Dense layer "${layer.name}" has a kernel of shape [${kernel?.shape.join(', ') ?? ''}] for ${width} inputs`, layer);
+      throw unsupported(
+        `Dense layer "${layer.name}" has a kernel of shape [${kernel?.shape.join(', ') ?? ''}] for ${width} inputs`,
+        layer,
+      );
     }
     const units = kernel.shape[1]!;
     const w = this.#initializer(`${layer.name}_kernel`, [width, units], kernel.dataSync() as Float32Array);
@@ -95,7 +110,10 @@ class GraphBuilder {
 
   activation(layer: Layer, name: string): void {
     if (!Object.hasOwn(ACTIVATION_OPS, name)) {
-      throw unsupported(`layer "${layer.name}" uses activation "${name}"; supported: ${Object.keys(ACTIVATION_OPS).join(', ')}`, layer);
+      throw unsupported(
+        `layer "${layer.name}" uses activation "${name}"; supported: ${Object.keys(ACTIVATION_OPS).join(', ')}`,
+        layer,
+      );
     }
     const op = ACTIVATION_OPS[name];
     if (op === undefined) return;

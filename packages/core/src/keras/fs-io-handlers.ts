@@ -26,7 +26,9 @@ export function buildFsLoadHandler(tf: TfjsModule, dir: string): io.IOHandler {
         const data = concat(shards);
         const needed = expectedWeightBytes(specs);
         if (needed !== undefined && needed !== data.byteLength) {
-          throw new Error(`the weight shards hold ${data.byteLength} bytes but the weights listed in ${KERAS_MODEL_FILE} need ${needed}`);
+          throw new Error(
+            `the weight shards hold ${data.byteLength} bytes but the weights listed in ${KERAS_MODEL_FILE} need ${needed}`,
+          );
         }
         return [specs, data];
       });
@@ -76,7 +78,8 @@ async function readModelJson(dir: string): Promise<io.ModelJSON> {
   } catch {
     throw new Error(`${KERAS_MODEL_FILE} is not valid JSON`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${KERAS_MODEL_FILE} is not a JSON object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new Error(`${KERAS_MODEL_FILE} is not a JSON object`);
   const model = json as Partial<io.ModelJSON>;
   if (typeof model.modelTopology !== 'object' || model.modelTopology === null) {
     throw new Error(`${KERAS_MODEL_FILE} has no modelTopology (it is not a TensorFlow.js layers model)`);
@@ -87,7 +90,9 @@ async function readModelJson(dir: string): Promise<io.ModelJSON> {
   const manifest = model.weightsManifest ?? [];
   const wellFormed =
     Array.isArray(manifest) &&
-    manifest.every((g) => Array.isArray(g?.paths) && g.paths.every((p) => typeof p === 'string') && Array.isArray(g.weights));
+    manifest.every(
+      (g) => Array.isArray(g?.paths) && g.paths.every((p) => typeof p === 'string') && Array.isArray(g.weights),
+    );
   if (!wellFormed) throw new Error(`${KERAS_MODEL_FILE} has a malformed weightsManifest`);
   return { ...model, modelTopology: model.modelTopology, weightsManifest: manifest };
 }
@@ -104,7 +109,16 @@ async function readShard(dir: string, path: string): Promise<Uint8Array> {
   }
 }
 
-const BYTES_PER_ELEMENT: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, uint8: 1, int8: 1, uint16: 2, int16: 2, float16: 2 };
+const BYTES_PER_ELEMENT: Readonly<Record<string, number>> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  int8: 1,
+  uint16: 2,
+  int16: 2,
+  float16: 2,
+};
 
 /** Bytes the specs take, or undefined when that depends on the data (strings) or the spec is unusual. */
 function expectedWeightBytes(specs: readonly io.WeightsManifestEntry[]): number | undefined {

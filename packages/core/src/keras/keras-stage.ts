@@ -105,15 +105,18 @@ export async function saveKerasModel(model: LayersModel | KerasStage, dir: strin
   if (typeof dir !== 'string' || dir === '') throw new TypeError('dir must be a non-empty string.');
   const runtime = await createTfjsRuntime();
   const layers = model instanceof KerasStage ? model.model : model;
-  if (!(layers instanceof runtime.tf.LayersModel)) throw new TypeError('model must be a tf.LayersModel or a KerasStage.');
+  if (!(layers instanceof runtime.tf.LayersModel))
+    throw new TypeError('model must be a tf.LayersModel or a KerasStage.');
   await layers.save(buildFsSaveHandler(runtime.tf, resolve(dir)));
 }
 
 function ioSpec(name: string, tensors: readonly SymbolicTensor[]): IoSpec {
-  if (tensors.length !== 1) throw new Error(`the model has ${tensors.length} ${name}s; a Keras stage takes exactly one`);
+  if (tensors.length !== 1)
+    throw new Error(`the model has ${tensors.length} ${name}s; a Keras stage takes exactly one`);
   const tensor = tensors[0]!;
   const dtype: string = tensor.dtype;
-  if (!isDType(dtype) || (dtype as DType) !== 'float32') throw new Error(`the model ${name} is ${dtype}; a Keras stage takes float32`);
+  if (!isDType(dtype) || (dtype as DType) !== 'float32')
+    throw new Error(`the model ${name} is ${dtype}; a Keras stage takes float32`);
   return Object.freeze({ name, dtype: 'float32', dims: Object.freeze(tensor.shape.map((d) => d ?? -1)) });
 }
 

@@ -42,7 +42,8 @@ async function initialize(): Promise<TfjsRuntime> {
   } catch (error) {
     fallbackReason = error instanceof Error ? error.message : String(error);
   }
-  if (!(await tf.setBackend('cpu'))) throw new Error('TensorFlow.js: neither the wasm nor the cpu backend could initialize.');
+  if (!(await tf.setBackend('cpu')))
+    throw new Error('TensorFlow.js: neither the wasm nor the cpu backend could initialize.');
   await tf.ready();
   return Object.freeze({ tf, backend: 'cpu', fallbackReason });
 }

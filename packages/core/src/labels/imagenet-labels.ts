@@ -11,5 +11,8 @@ export function imagenetClassNames(): readonly string[] {
 
 /** One label per non-empty line, in order; trailing whitespace and a final newline are ignored. */
 export function parseLabels(text: string): string[] {
-  return text.split(/\r?\n/).map((line) => line.trimEnd()).filter((line, i, all) => line !== '' || i < all.length - 1);
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trimEnd())
+    .filter((line, i, all) => line !== '' || i < all.length - 1);
 }

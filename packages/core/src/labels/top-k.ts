@@ -24,12 +24,21 @@ export function softmax(logits: ArrayLike<number>): Float64Array {
  * The k best classes of one output row, best first, as probabilities (softmax applied when the model outputs logits).
  * Ties keep the lower index first.
  */
-export function topK(row: ArrayLike<number>, k: number, labels: readonly string[], outputKind: OutputKind): TopKEntry[] {
+export function topK(
+  row: ArrayLike<number>,
+  k: number,
+  labels: readonly string[],
+  outputKind: OutputKind,
+): TopKEntry[] {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k: expected an integer >= 1, got ${k}`);
   if (labels.length !== row.length) {
-    throw new TachyonError('TCH_ERR_LABELS_MISMATCH', `The model outputs ${row.length} classes but ${labels.length} labels were given.`, {
-      details: { outputs: row.length, labels: labels.length },
-    });
+    throw new TachyonError(
+      'TCH_ERR_LABELS_MISMATCH',
+      `The model outputs ${row.length} classes but ${labels.length} labels were given.`,
+      {
+        details: { outputs: row.length, labels: labels.length },
+      },
+    );
   }
   const scores = outputKind === 'logits' ? softmax(row) : row;
   const best: number[] = [];

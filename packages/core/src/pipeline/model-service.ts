@@ -30,7 +30,10 @@ export interface ModelServiceOptions {
  * definition zip has, so one runtime (ServicePipeline) serves both. Writes the labels and a link to the model into
  * `workDir` (the manifest's folder); nothing is copied.
  */
-export async function createModelService(options: ModelServiceOptions, workDir: string): Promise<{ manifest: ServiceManifest; dir: string }> {
+export async function createModelService(
+  options: ModelServiceOptions,
+  workDir: string,
+): Promise<{ manifest: ServiceManifest; dir: string }> {
   const { entry } = options;
   const defaults = resolveImageModelDefaults(options.graph ?? (await readOnnxModel(options.modelPath)), entry, options);
   const { input, output } = defaults;
@@ -47,9 +50,29 @@ export async function createModelService(options: ModelServiceOptions, workDir: 
     createdWith: 'tachyon',
     createdAt: new Date().toISOString(),
     stages: [
-      { kind: 'image', name: 'preprocess', inputs: { images: PIPELINE_INPUT }, outputs: { tensor: 'pixels' }, preprocess: { ...preprocess } },
-      { kind: 'onnx', name: 'model', file: 'model.onnx', inputs: { [input]: 'pixels' }, outputs: { [output]: 'scores' } },
-      { kind: 'classifier', name: 'classifier', inputs: { scores: 'scores' }, outputs: {}, outputKind: defaults.outputKind, topK: options.topK ?? 5, labels: 'labels.txt' },
+      {
+        kind: 'image',
+        name: 'preprocess',
+        inputs: { images: PIPELINE_INPUT },
+        outputs: { tensor: 'pixels' },
+        preprocess: { ...preprocess },
+      },
+      {
+        kind: 'onnx',
+        name: 'model',
+        file: 'model.onnx',
+        inputs: { [input]: 'pixels' },
+        outputs: { [output]: 'scores' },
+      },
+      {
+        kind: 'classifier',
+        name: 'classifier',
+        inputs: { scores: 'scores' },
+        outputs: {},
+        outputKind: defaults.outputKind,
+        topK: options.topK ?? 5,
+        labels: 'labels.txt',
+      },
     ],
     files: [],
   };

@@ -7,7 +7,12 @@ import { concatRows } from '../tensor/tensor-rows.js';
  * (models exported with batch 1, such as the zoo's DenseNet-121 and VGG-16), concatenating the outputs.
  * `transfer` moves the feeds' buffers to the worker instead of copying them (they are detached afterwards).
  */
-export async function runBatched(session: InferenceSession, feeds: TensorMap, n: number, transfer: boolean): Promise<TensorMap> {
+export async function runBatched(
+  session: InferenceSession,
+  feeds: TensorMap,
+  n: number,
+  transfer: boolean,
+): Promise<TensorMap> {
   const fixed = session.inputs.some((input) => input.dims[0] !== -1 && input.dims[0] !== n);
   if (!fixed || n === 1) return session.run(feeds, { transfer });
   const parts: TensorMap[] = [];
@@ -24,5 +29,9 @@ export async function runBatched(session: InferenceSession, feeds: TensorMap, n:
 
 function slice(t: TensorData, index: number, n: number): TensorData {
   const per = t.data.length / n;
-  return { dtype: t.dtype, dims: [1, ...t.dims.slice(1)], data: t.data.slice(index * per, (index + 1) * per) as TensorData['data'] };
+  return {
+    dtype: t.dtype,
+    dims: [1, ...t.dims.slice(1)],
+    data: t.data.slice(index * per, (index + 1) * per) as TensorData['data'],
+  };
 }

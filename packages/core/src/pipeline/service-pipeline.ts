@@ -9,7 +9,12 @@ import { compilePreprocess, type PreprocessConfig } from '../image/preprocess-op
 import { preprocessImage, tensorDimsPerImage, tensorElementsPerImage } from '../image/preprocess.js';
 import { parseLabels } from '../labels/imagenet-labels.js';
 import { topK, type TopKEntry } from '../labels/top-k.js';
-import type { ClassifierStageManifest, KerasStageManifest, ServiceManifest, StageManifest } from '../service-def/manifest.js';
+import type {
+  ClassifierStageManifest,
+  KerasStageManifest,
+  ServiceManifest,
+  StageManifest,
+} from '../service-def/manifest.js';
 import type { TensorData, TensorMap } from '../tensor/tensor.js';
 import { concatRows, sliceRows } from '../tensor/tensor-rows.js';
 import { runBatched } from './run-batched.js';
@@ -51,7 +56,14 @@ type Unit =
       /** No later unit reads these inputs, so their buffers move to the worker instead of being copied. */
       transfer?: boolean;
     }
-  | { kind: 'keras'; stages: string[]; run: (input: TensorData) => Promise<TensorData>; input: string; output: string; dispose: () => void }
+  | {
+      kind: 'keras';
+      stages: string[];
+      run: (input: TensorData) => Promise<TensorData>;
+      input: string;
+      output: string;
+      dispose: () => void;
+    }
   | { kind: 'classifier'; stages: string[]; labels: readonly string[]; stage: ClassifierStageManifest };
 
 /** Runs a validated service definition (manifest + the folder its files were extracted to). */
@@ -67,7 +79,11 @@ export class ServicePipeline {
     this.fusionNotes = fusionNotes;
   }
 
-  static async create(manifest: ServiceManifest, dir: string, options: ServicePipelineOptions = {}): Promise<ServicePipeline> {
+  static async create(
+    manifest: ServiceManifest,
+    dir: string,
+    options: ServicePipelineOptions = {},
+  ): Promise<ServicePipeline> {
     const ownedBackend = options.backend ? undefined : createBackend();
     const backend = options.backend ?? ownedBackend!;
     const units: Unit[] = [];
@@ -75,7 +91,9 @@ export class ServicePipeline {
     try {
       const fuse = options.fuse ?? true;
       // A Keras head made of Dense layers becomes an ONNX graph, so it can fuse with the featurizer before it.
-      const stages = fuse ? await Promise.all(manifest.stages.map((s) => (s.kind === 'keras' ? kerasAsOnnx(s, dir, notes) : s))) : manifest.stages;
+      const stages = fuse
+        ? await Promise.all(manifest.stages.map((s) => (s.kind === 'keras' ? kerasAsOnnx(s, dir, notes) : s)))
+        : manifest.stages;
       for (let i = 0; i < stages.length; ) {
         const stage = stages[i]!;
         if (stage.kind === 'onnx' || stage.kind === 'featurizer') {
@@ -102,13 +120,21 @@ export class ServicePipeline {
   }
 
   /** Classifies a batch of encoded images; results in input order. A bad image fails the call (details.index). */
-  async run(images: readonly Uint8Array[], options: { topK?: number; timings?: PipelineTimings } = {}): Promise<TopKEntry[][]> {
+  async run(
+    images: readonly Uint8Array[],
+    options: { topK?: number; timings?: PipelineTimings } = {},
+  ): Promise<TopKEntry[][]> {
     const { scores, classifier } = await this.#forward(images, options.timings);
     const started = performance.now();
     const k = options.topK ?? classifier.stage.topK;
     const perImage = scores.data.length / Math.max(1, images.length);
     const results = images.map((_, i) =>
-      topK((scores.data as Float32Array).subarray(i * perImage, (i + 1) * perImage), k, classifier.labels, classifier.stage.outputKind),
+      topK(
+        (scores.data as Float32Array).subarray(i * perImage, (i + 1) * perImage),
+        k,
+        classifier.labels,
+        classifier.stage.outputKind,
+      ),
     );
     if (options.timings) options.timings.postprocessMs += performance.now() - started;
     return results;
@@ -133,7 +159,8 @@ export class ServicePipeline {
     if (images.length === 0) throw new RangeError('images: expected at least one image');
     const started = performance.now();
     const tensors: TensorMap = {};
-    for (const unit of this.units) if (unit.kind === 'image') tensors[unit.output] = await preprocessBatch(images, unit.config);
+    for (const unit of this.units)
+      if (unit.kind === 'image') tensors[unit.output] = await preprocessBatch(images, unit.config);
     if (timings) timings.preprocessMs += performance.now() - started;
     return { rows: images.length, tensors };
   }
@@ -246,15 +273,29 @@ function isOnnxStage(stage: StageManifest): boolean {
 async function createUnit(stage: StageManifest, dir: string): Promise<Unit> {
   switch (stage.kind) {
     case 'image':
-      return { kind: 'image', stages: [stage.name], config: compilePreprocess(stage.preprocess), output: Object.values(stage.outputs)[0]! };
+      return {
+        kind: 'image',
+        stages: [stage.name],
+        config: compilePreprocess(stage.preprocess),
+        output: Object.values(stage.outputs)[0]!,
+      };
     case 'classifier':
-      return { kind: 'classifier', stages: [stage.name], labels: parseLabels(await readFile(join(dir, stage.labels), 'utf8')), stage };
+      return {
+        kind: 'classifier',
+        stages: [stage.name],
+        labels: parseLabels(await readFile(join(dir, stage.labels), 'utf8')),
+        stage,
+      };
     case 'keras': {
       const { createKerasModel } = await import('../keras/index.js');
       const model = await createKerasModel(join(dir, stage.file, '..'));
       return {
-        kind: 'keras', stages: [stage.name], input: Object.values(stage.inputs)[0]!, output: Object.values(stage.outputs)[0]!,
-        run: (input) => model.run(input), dispose: () => model.dispose(),
+        kind: 'keras',
+        stages: [stage.name],
+        input: Object.values(stage.inputs)[0]!,
+        output: Object.values(stage.outputs)[0]!,
+        run: (input) => model.run(input),
+        dispose: () => model.dispose(),
       };
     }
     default:
@@ -279,7 +320,12 @@ async function createOnnxUnits(
       const inputs = [...new Set(onnxStages.flatMap((s) => Object.values(s.inputs)).filter((t) => !produced.has(t)))];
       const outputs = [...produced].filter((t) => consumedLater.has(t));
       const parts = await Promise.all(
-        onnxStages.map(async (s) => ({ model: await readOnnxModel(join(dir, s.file)), prefix: s.name, inputs: s.inputs, outputs: s.outputs })),
+        onnxStages.map(async (s) => ({
+          model: await readOnnxModel(join(dir, s.file)),
+          prefix: s.name,
+          inputs: s.inputs,
+          outputs: s.outputs,
+        })),
       );
       const fused = fuseModels(parts, { inputs, outputs, name: onnxStages.map((s) => s.name).join('+') });
       const path = join(dir, `fused.${onnxStages.map((s) => s.name).join('+')}.onnx`);
@@ -287,7 +333,9 @@ async function createOnnxUnits(
       const session = await backend.createSession(path, { executionProviders: onnxStages[0]!.executionProviders });
       const identity = Object.fromEntries([...inputs, ...outputs].map((t) => [t, t]));
       const pick = (names: string[]) => Object.fromEntries(names.map((t) => [t, identity[t]!]));
-      return [{ kind: 'onnx', stages: onnxStages.map((s) => s.name), session, inputs: pick(inputs), outputs: pick(outputs) }];
+      return [
+        { kind: 'onnx', stages: onnxStages.map((s) => s.name), session, inputs: pick(inputs), outputs: pick(outputs) },
+      ];
     } catch (error) {
       if (!isTachyonError(error, 'TCH_ERR_GRAPH_FUSE_UNSUPPORTED')) throw error;
       notes.push(`stages ${onnxStages.map((s) => `"${s.name}"`).join(', ')} run one by one: ${error.message}`);
@@ -310,7 +358,10 @@ async function preprocessBatch(images: readonly Uint8Array[], config: Preprocess
         await preprocessImage(bytes, config, { data, offset: index * per });
       } catch (error) {
         if (isTachyonError(error) && images.length > 1) {
-          throw new TachyonError(error.code, `Image ${index}: ${error.message}`, { details: { ...error.details, index }, cause: error });
+          throw new TachyonError(error.code, `Image ${index}: ${error.message}`, {
+            details: { ...error.details, index },
+            cause: error,
+          });
         }
         throw error;
       }

@@ -16,13 +16,17 @@ export interface CalibrationSet {
 }
 
 export function validateCalibrationSet(set: CalibrationSet, argument = 'calibration'): void {
-  if (typeof set !== 'object' || set === null || typeof set.read !== 'function') throw new TypeError(`${argument} must be a CalibrationSet.`);
-  if (!Number.isSafeInteger(set.size) || set.size < 0) throw new RangeError(`${argument}.size must be an integer >= 0.`);
+  if (typeof set !== 'object' || set === null || typeof set.read !== 'function')
+    throw new TypeError(`${argument} must be a CalibrationSet.`);
+  if (!Number.isSafeInteger(set.size) || set.size < 0)
+    throw new RangeError(`${argument}.size must be an integer >= 0.`);
   if (!Array.isArray(set.sampleDims) || !set.sampleDims.every((d) => Number.isSafeInteger(d) && d > 0)) {
     throw new TypeError(`${argument}.sampleDims must be an array of positive integers.`);
   }
   if (set.size === 0) {
-    throw new TachyonError('TCH_ERR_QUANTIZE_CALIBRATION_EMPTY', 'The calibration set holds no samples.', { details: { size: 0 } });
+    throw new TachyonError('TCH_ERR_QUANTIZE_CALIBRATION_EMPTY', 'The calibration set holds no samples.', {
+      details: { size: 0 },
+    });
   }
 }
 
@@ -42,8 +46,13 @@ export async function calibrateRanges(
   const declared = new Set((graph.output ?? []).map((o) => o.name ?? ''));
   const probed = sources.filter((s) => s !== inputName);
   const extra = probed.filter((s) => !declared.has(s)).map((name) => create(ValueInfoProtoSchema, { name }));
-  const withOutputs = withFields(ModelProtoSchema, model, { graph: withFields(GraphProtoSchema, graph, { output: [...graph.output, ...extra] }) });
-  const session = await ort.InferenceSession.create(encodeOnnxModel(withOutputs), { graphOptimizationLevel: 'basic', logSeverityLevel: 3 });
+  const withOutputs = withFields(ModelProtoSchema, model, {
+    graph: withFields(GraphProtoSchema, graph, { output: [...graph.output, ...extra] }),
+  });
+  const session = await ort.InferenceSession.create(encodeOnnxModel(withOutputs), {
+    graphOptimizationLevel: 'basic',
+    logSeverityLevel: 3,
+  });
   const stats = new Map(sources.map((s) => [s, new RangeStats(config.method)] as const));
   const per = set.sampleDims.reduce((a, b) => a * b, 1);
   const batch = fixedBatch ?? config.batchSize;
@@ -54,7 +63,8 @@ export async function calibrateRanges(
       const data = new Float32Array(per * count);
       for (let i = 0; i < count; i++) {
         const sample = await set.read(start + i);
-        if (sample.length !== per) throw new RangeError(`calibration sample ${start + i} has ${sample.length} values, not ${per}.`);
+        if (sample.length !== per)
+          throw new RangeError(`calibration sample ${start + i} has ${sample.length} values, not ${per}.`);
         data.set(sample, i * per);
       }
       const feeds = { [inputName]: new ort.Tensor('float32', data, [count, ...set.sampleDims]) };
@@ -63,7 +73,11 @@ export async function calibrateRanges(
       for (const name of probed) {
         const value = results[name];
         if (!value || value.type !== 'float32') {
-          throw new TachyonError('TCH_ERR_QUANTIZE_UNSUPPORTED', `Tensor "${name}" is not float32, so it cannot be quantized.`, { details: { name, type: value?.type } });
+          throw new TachyonError(
+            'TCH_ERR_QUANTIZE_UNSUPPORTED',
+            `Tensor "${name}" is not float32, so it cannot be quantized.`,
+            { details: { name, type: value?.type } },
+          );
         }
         stats.get(name)!.add(value.data as Float32Array);
         value.dispose();

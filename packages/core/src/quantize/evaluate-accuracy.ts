@@ -26,11 +26,19 @@ export async function readLabelledImages(labelsFile: string, imagesDir: string):
   try {
     text = await readFile(labelsFile, 'utf8');
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Labels file "${labelsFile}" does not exist or cannot be read.`, { details: { labelsFile }, cause });
+    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Labels file "${labelsFile}" does not exist or cannot be read.`, {
+      details: { labelsFile },
+      cause,
+    });
   }
-  const rows = text.split(/\r?\n/).filter((l) => l.trim() !== '').map((l) => l.split('\t'));
+  const rows = text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.split('\t'));
   const invalid = (why: string, line?: number) =>
-    new TachyonError('TCH_ERR_EVAL_LABELS_INVALID', `Labels file "${basename(labelsFile)}" ${why}.`, { details: { labelsFile, line } });
+    new TachyonError('TCH_ERR_EVAL_LABELS_INVALID', `Labels file "${basename(labelsFile)}" ${why}.`, {
+      details: { labelsFile, line },
+    });
   if (rows.length === 0) throw invalid('is empty');
   let fileCol = 0;
   let indexCol = 1;
@@ -47,7 +55,8 @@ export async function readLabelledImages(labelsFile: string, imagesDir: string):
     const file = rows[i]![fileCol]?.trim() ?? '';
     const index = rows[i]![indexCol]?.trim() ?? '';
     if (file === '' || !/^\d+$/.test(index)) throw invalid(`has no file name or class index on line ${i + 1}`, i + 1);
-    if (file.includes('..') || file.startsWith('/')) throw invalid(`names a file outside the image folder on line ${i + 1}`, i + 1);
+    if (file.includes('..') || file.startsWith('/'))
+      throw invalid(`names a file outside the image folder on line ${i + 1}`, i + 1);
     out.push({ file: join(imagesDir, file), classIndex: Number(index) });
   }
   if (out.length === 0) throw invalid('lists no image');
@@ -78,7 +87,8 @@ export async function evaluateAccuracy(
   images: readonly LabelledImage[],
   options: EvaluateOptions = {},
 ): Promise<ClassifierAccuracy[]> {
-  if (!Array.isArray(classifiers) || classifiers.length === 0) throw new TypeError('classifiers must be a non-empty array.');
+  if (!Array.isArray(classifiers) || classifiers.length === 0)
+    throw new TypeError('classifiers must be a non-empty array.');
   if (!Array.isArray(images)) throw new TypeError('images must be an array of LabelledImage.');
   const hits = classifiers.map(() => ({ top1: 0, top5: 0, predictions: [] as number[] }));
   for (let i = 0; i < images.length; i++) {
@@ -87,9 +97,14 @@ export async function evaluateAccuracy(
     try {
       bytes = await readFile(file);
     } catch (cause) {
-      throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Image "${file}" does not exist or cannot be read.`, { details: { file }, cause });
+      throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Image "${file}" does not exist or cannot be read.`, {
+        details: { file },
+        cause,
+      });
     }
-    const tops = await Promise.all(classifiers.map(async (c) => (await c.classifier.classify([bytes], { topK: 5 }))[0]!));
+    const tops = await Promise.all(
+      classifiers.map(async (c) => (await c.classifier.classify([bytes], { topK: 5 }))[0]!),
+    );
     tops.forEach((top, m) => {
       if (top[0]?.index === classIndex) hits[m]!.top1++;
       if (top.some((e: { index: number }) => e.index === classIndex)) hits[m]!.top5++;
@@ -98,5 +113,13 @@ export async function evaluateAccuracy(
     options.onProgress?.(i + 1, images.length);
   }
   const percent = (n: number) => (images.length === 0 ? 0 : (100 * n) / images.length);
-  return classifiers.map((c, m) => Object.freeze({ name: c.name, images: images.length, top1: percent(hits[m]!.top1), top5: percent(hits[m]!.top5), predictions: hits[m]!.predictions }));
+  return classifiers.map((c, m) =>
+    Object.freeze({
+      name: c.name,
+      images: images.length,
+      top1: percent(hits[m]!.top1),
+      top5: percent(hits[m]!.top5),
+      predictions: hits[m]!.predictions,
+    }),
+  );
 }

@@ -14,9 +14,15 @@ export async function listImageFiles(dir: string): Promise<string[]> {
   try {
     names = await readdir(dir);
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Image folder "${dir}" does not exist or cannot be read.`, { details: { dir }, cause });
+    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Image folder "${dir}" does not exist or cannot be read.`, {
+      details: { dir },
+      cause,
+    });
   }
-  return names.filter((n) => IMAGE_FILE.test(n)).sort().map((n) => join(dir, n));
+  return names
+    .filter((n) => IMAGE_FILE.test(n))
+    .sort()
+    .map((n) => join(dir, n));
 }
 
 /** `count` files spread evenly over `files` (indexes floor(i * length / count)); all of them when count >= length. */
@@ -32,8 +38,10 @@ export function spreadSample<T>(files: readonly T[], count: number): T[] {
  * or TCH_ERR_IO_NOT_FOUND code.
  */
 export function imageCalibrationSet(files: readonly string[], preprocess: PreprocessConfig): CalibrationSet {
-  if (!Array.isArray(files) || !files.every((f) => typeof f === 'string')) throw new TypeError('files must be an array of paths.');
-  if (!isPreprocessConfig(preprocess)) throw new TypeError('preprocess must be a PreprocessConfig (compilePreprocess or presetByName).');
+  if (!Array.isArray(files) || !files.every((f) => typeof f === 'string'))
+    throw new TypeError('files must be an array of paths.');
+  if (!isPreprocessConfig(preprocess))
+    throw new TypeError('preprocess must be a PreprocessConfig (compilePreprocess or presetByName).');
   const list = [...files];
   return Object.freeze({
     size: list.length,
@@ -44,7 +52,10 @@ export function imageCalibrationSet(files: readonly string[], preprocess: Prepro
       try {
         bytes = await readFile(file);
       } catch (cause) {
-        throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Calibration image "${file}" cannot be read.`, { details: { file }, cause });
+        throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Calibration image "${file}" cannot be read.`, {
+          details: { file },
+          cause,
+        });
       }
       return (await preprocessImage(bytes, preprocess)).data;
     },

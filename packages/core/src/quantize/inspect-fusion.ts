@@ -6,11 +6,33 @@ import { decodeOnnxModel, encodeOnnxModel, type OnnxModel } from '../graph/onnx-
 
 /** Integer kernels onnxruntime's CPU graph optimizer produces from DQ -> op -> Q groups. */
 const INTEGER_OPS = new Set([
-  'QLinearConv', 'QLinearMatMul', 'QGemm', 'QLinearAdd', 'QLinearMul', 'QLinearConcat', 'QLinearAveragePool',
-  'QLinearGlobalAveragePool', 'MatMulIntegerToFloat', 'ConvInteger', 'MatMulInteger', 'QLinearSigmoid', 'QLinearLeakyRelu',
+  'QLinearConv',
+  'QLinearMatMul',
+  'QGemm',
+  'QLinearAdd',
+  'QLinearMul',
+  'QLinearConcat',
+  'QLinearAveragePool',
+  'QLinearGlobalAveragePool',
+  'MatMulIntegerToFloat',
+  'ConvInteger',
+  'MatMulInteger',
+  'QLinearSigmoid',
+  'QLinearLeakyRelu',
 ]);
 /** Compute ops that would mean a quantized op did not fuse when they run in float. */
-const FLOAT_COMPUTE_OPS = new Set(['Conv', 'FusedConv', 'Gemm', 'FusedGemm', 'MatMul', 'FusedMatMul', 'Add', 'Concat', 'AveragePool', 'GlobalAveragePool']);
+const FLOAT_COMPUTE_OPS = new Set([
+  'Conv',
+  'FusedConv',
+  'Gemm',
+  'FusedGemm',
+  'MatMul',
+  'FusedMatMul',
+  'Add',
+  'Concat',
+  'AveragePool',
+  'GlobalAveragePool',
+]);
 
 /** What onnxruntime makes of a model on CPU: op counts of its optimized graph. */
 export interface FusionReport {
@@ -33,12 +55,18 @@ export async function inspectFusion(model: OnnxModel | Uint8Array): Promise<Fusi
   const dir = await mkdtemp(join(tmpdir(), 'tachyon-fusion-'));
   try {
     const path = join(dir, 'optimized.onnx');
-    const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'extended', optimizedModelFilePath: path, intraOpNumThreads: 1, logSeverityLevel: 3 });
+    const session = await ort.InferenceSession.create(bytes, {
+      graphOptimizationLevel: 'extended',
+      optimizedModelFilePath: path,
+      intraOpNumThreads: 1,
+      logSeverityLevel: 3,
+    });
     await session.release();
     const optimized = decodeOnnxModel(await readFile(path));
     const ops: Record<string, number> = {};
     for (const node of optimized.graph!.node ?? []) ops[node.opType ?? ''] = (ops[node.opType ?? ''] ?? 0) + 1;
-    const sum = (pick: (op: string) => boolean) => Object.entries(ops).reduce((s, [op, n]) => s + (pick(op) ? n : 0), 0);
+    const sum = (pick: (op: string) => boolean) =>
+      Object.entries(ops).reduce((s, [op, n]) => s + (pick(op) ? n : 0), 0);
     return Object.freeze({
       ops: Object.freeze(ops),
       integerOps: sum((op) => INTEGER_OPS.has(op)),

@@ -40,8 +40,15 @@ function quantizable(work: WorkGraph, node: OnnxNode): boolean {
     case 'Conv':
       return activation(inputs[0]) && isFloatInit(work, inputs[1]) && (!inputs[2] || isFloatInit(work, inputs[2], 1));
     case 'Gemm': {
-      if (attrNumber(node, 'transA', 0) !== 0 || attrNumber(node, 'alpha', 1) !== 1 || attrNumber(node, 'beta', 1) !== 1) return false;
-      return activation(inputs[0]) && isFloatInit(work, inputs[1], 2) && (!inputs[2] || isFloatInit(work, inputs[2], 1));
+      if (
+        attrNumber(node, 'transA', 0) !== 0 ||
+        attrNumber(node, 'alpha', 1) !== 1 ||
+        attrNumber(node, 'beta', 1) !== 1
+      )
+        return false;
+      return (
+        activation(inputs[0]) && isFloatInit(work, inputs[1], 2) && (!inputs[2] || isFloatInit(work, inputs[2], 1))
+      );
     }
     case 'MatMul':
       return activation(inputs[0]) && (isFloatInit(work, inputs[1], 2) || activation(inputs[1]));
@@ -88,16 +95,23 @@ export function planQdq(work: WorkGraph): QdqPlan {
   consumers = consumersOf(work);
 
   const tensors = new Map<string, string>();
-  const passthrough = (n: OnnxNode) => isDefault(n) && PASSTHROUGH_OPS.has(n.opType ?? '') && (n.output ?? []).length === 1;
+  const passthrough = (n: OnnxNode) =>
+    isDefault(n) && PASSTHROUGH_OPS.has(n.opType ?? '') && (n.output ?? []).length === 1;
   for (const node of work.nodes) {
     if (!quantNodes.has(node)) continue;
     const inputs = node.input ?? [];
-    const activations = node.opType === 'Conv' || node.opType === 'Gemm' ? [inputs[0]!] : inputs.filter((i) => i !== '' && !work.initializers.has(i));
+    const activations =
+      node.opType === 'Conv' || node.opType === 'Gemm'
+        ? [inputs[0]!]
+        : inputs.filter((i) => i !== '' && !work.initializers.has(i));
     for (const a of activations) if (!tensors.has(a)) tensors.set(a, a);
     const out = node.output![0]!;
     // QGemm / MatMulIntegerToFloat may output float: logits stay exact when nothing int8 reads them.
     const readers = consumers.get(out) ?? [];
-    const floatOut = (node.opType === 'Gemm' || node.opType === 'MatMul') && !forcedOutput.has(node) && !readers.some((r) => quantNodes.has(r) || passthrough(r));
+    const floatOut =
+      (node.opType === 'Gemm' || node.opType === 'MatMul') &&
+      !forcedOutput.has(node) &&
+      !readers.some((r) => quantNodes.has(r) || passthrough(r));
     if (!floatOut) tensors.set(out, out);
   }
   for (const node of work.nodes) {

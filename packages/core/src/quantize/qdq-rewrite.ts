@@ -4,7 +4,13 @@ import { AttributeProto_AttributeType, NodeProtoSchema } from '../graph/proto/on
 import type { WorkGraph } from './prepare-graph.js';
 import { attrNumber } from './prepare-graph.js';
 import type { QdqPlan } from './qdq-plan.js';
-import { activationParams, biasSafeScales, quantizeBias, quantizeWeights, type ActivationParams } from './quant-params.js';
+import {
+  activationParams,
+  biasSafeScales,
+  quantizeBias,
+  quantizeWeights,
+  type ActivationParams,
+} from './quant-params.js';
 import type { QuantizeConfig } from './quantize-options.js';
 import { dimsOf, floatTensor, int32Tensor, int8Tensor, readFloats, uint8Tensor } from './tensor-data.js';
 
@@ -16,7 +22,12 @@ const intAttr = (name: string, i: number) => ({ name, type: AttributeProto_Attri
  * the dequantized value; quantized nodes read DequantizeLinear'd int8 weights and int32 biases. onnxruntime's graph
  * optimizer turns each DQ -> op -> Q group into one integer kernel. Mutates `work`.
  */
-export function rewriteQdq(work: WorkGraph, plan: QdqPlan, ranges: ReadonlyMap<string, [number, number]>, config: QuantizeConfig): void {
+export function rewriteQdq(
+  work: WorkGraph,
+  plan: QdqPlan,
+  ranges: ReadonlyMap<string, [number, number]>,
+  config: QuantizeConfig,
+): void {
   const params = new Map<string, ActivationParams>();
   for (const source of plan.sources) {
     const [lo, hi] = ranges.get(source) ?? [0, 0];
@@ -31,7 +42,10 @@ export function rewriteQdq(work: WorkGraph, plan: QdqPlan, ranges: ReadonlyMap<s
       const p = params.get(source)!;
       names = [`${source}/scale`, `${source}/zero_point`];
       work.initializers.set(names[0], floatTensor(names[0], [], [p.scale]));
-      const zp = config.activationType === 'uint8' ? uint8Tensor(names[1], [], Uint8Array.of(p.zeroPoint)) : int8Tensor(names[1], [], Int8Array.of(p.zeroPoint));
+      const zp =
+        config.activationType === 'uint8'
+          ? uint8Tensor(names[1], [], Uint8Array.of(p.zeroPoint))
+          : int8Tensor(names[1], [], Int8Array.of(p.zeroPoint));
       work.initializers.set(names[1], zp);
       qParamNames.set(source, names);
     }
@@ -40,8 +54,18 @@ export function rewriteQdq(work: WorkGraph, plan: QdqPlan, ranges: ReadonlyMap<s
   const qdq = (from: string, to: string, tensor: string): OnnxNode[] => {
     const [scale, zero] = scaleAndZero(tensor);
     return [
-      create(NodeProtoSchema, { name: `${tensor}/QuantizeLinear`, opType: 'QuantizeLinear', input: [from, scale, zero], output: [`${tensor}/quantized`] }),
-      create(NodeProtoSchema, { name: `${tensor}/DequantizeLinear`, opType: 'DequantizeLinear', input: [`${tensor}/quantized`, scale, zero], output: [to] }),
+      create(NodeProtoSchema, {
+        name: `${tensor}/QuantizeLinear`,
+        opType: 'QuantizeLinear',
+        input: [from, scale, zero],
+        output: [`${tensor}/quantized`],
+      }),
+      create(NodeProtoSchema, {
+        name: `${tensor}/DequantizeLinear`,
+        opType: 'DequantizeLinear',
+        input: [`${tensor}/quantized`, scale, zero],
+        output: [to],
+      }),
     ];
   };
 
@@ -64,7 +88,12 @@ export function rewriteQdq(work: WorkGraph, plan: QdqPlan, ranges: ReadonlyMap<s
 }
 
 /** Replaces the weight (and bias) initializers of a Conv/Gemm/MatMul by int8 (int32) ones behind DequantizeLinear. */
-function quantizeWeightInputs(work: WorkGraph, node: OnnxNode, inputScale: (tensor: string) => number, config: QuantizeConfig): OnnxNode[] {
+function quantizeWeightInputs(
+  work: WorkGraph,
+  node: OnnxNode,
+  inputScale: (tensor: string) => number,
+  config: QuantizeConfig,
+): OnnxNode[] {
   const op = node.opType;
   if (op !== 'Conv' && op !== 'Gemm' && op !== 'MatMul') return [];
   const inputs = node.input!;
@@ -107,7 +136,13 @@ function quantizeWeightInputs(work: WorkGraph, node: OnnxNode, inputScale: (tens
     const bs = `${base}/bias_scale`;
     tensors.push(int32Tensor(bq, [biasValues.length], b.values), floatTensor(bs, [biasValues.length], b.scales));
     nodes.push(
-      create(NodeProtoSchema, { name: `${base}/bias_DequantizeLinear`, opType: 'DequantizeLinear', input: [bq, bs], output: [`${base}/bias_dequantized`], attribute: [intAttr('axis', 0)] }),
+      create(NodeProtoSchema, {
+        name: `${base}/bias_DequantizeLinear`,
+        opType: 'DequantizeLinear',
+        input: [bq, bs],
+        output: [`${base}/bias_dequantized`],
+        attribute: [intAttr('axis', 0)],
+      }),
     );
     node.input[2] = `${base}/bias_dequantized`;
   }

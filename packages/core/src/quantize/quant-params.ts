@@ -26,7 +26,12 @@ export interface WeightQuantization {
  * Symmetric int8 weights in [-127, 127] with zero point 0, one scale per slice along `axis` (or one for the whole
  * tensor). `minScales` raises a channel's scale where its int32 bias would otherwise overflow.
  */
-export function quantizeWeights(w: Float32Array, dims: readonly number[], axis: number | undefined, minScales?: Float32Array): WeightQuantization {
+export function quantizeWeights(
+  w: Float32Array,
+  dims: readonly number[],
+  axis: number | undefined,
+  minScales?: Float32Array,
+): WeightQuantization {
   const channels = axis === undefined ? 1 : dims[axis]!;
   const inner = axis === undefined ? 1 : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const channelOf = (i: number) => (axis === undefined ? 0 : Math.floor(i / inner) % channels);
@@ -42,14 +47,19 @@ export function quantizeWeights(w: Float32Array, dims: readonly number[], axis: 
     scales[c] = Math.max(s > 0 ? s : 1, minScales?.[c] ?? 0);
   }
   const values = new Int8Array(w.length);
-  for (let i = 0; i < w.length; i++) values[i] = Math.max(-127, Math.min(127, Math.round(w[i]! / scales[channelOf(i)]!)));
+  for (let i = 0; i < w.length; i++)
+    values[i] = Math.max(-127, Math.min(127, Math.round(w[i]! / scales[channelOf(i)]!)));
   return { values, scales };
 }
 
 const INT32_LIMIT = 2 ** 31 - 1;
 
 /** int32 bias with scale inputScale * weightScale[c] (zero point 0), as onnxruntime's QLinearConv/QGemm expect. */
-export function quantizeBias(bias: Float32Array, inputScale: number, weightScales: Float32Array): { values: Int32Array; scales: Float32Array } {
+export function quantizeBias(
+  bias: Float32Array,
+  inputScale: number,
+  weightScales: Float32Array,
+): { values: Int32Array; scales: Float32Array } {
   const values = new Int32Array(bias.length);
   const scales = new Float32Array(bias.length);
   for (let c = 0; c < bias.length; c++) {

@@ -11,10 +11,16 @@ import { inspectFusion, type FusionReport } from './inspect-fusion.js';
 import { foldBatchNorms, inlineConstants, pruneInitializers, toWorkGraph, type WorkGraph } from './prepare-graph.js';
 import { planQdq } from './qdq-plan.js';
 import { rewriteQdq } from './qdq-rewrite.js';
-import { compileQuantize, type ActivationType, type CalibrationMethod, type QuantizeOptions } from './quantize-options.js';
+import {
+  compileQuantize,
+  type ActivationType,
+  type CalibrationMethod,
+  type QuantizeOptions,
+} from './quantize-options.js';
 
 /** Ops that mean a model is quantized already. */
-const QUANTIZED_OPS = /^(QuantizeLinear|DequantizeLinear|DynamicQuantizeLinear|QLinear.*|QGemm|ConvInteger|MatMulInteger.*)$/;
+const QUANTIZED_OPS =
+  /^(QuantizeLinear|DequantizeLinear|DynamicQuantizeLinear|QLinear.*|QGemm|ConvInteger|MatMulInteger.*)$/;
 /** Per-axis DequantizeLinear (per-channel weights) needs opset 13; per-tensor QDQ needs 10. */
 const MIN_OPSET = 13;
 /** The QDQ rewrite emits IR 7 at least (opset 13 needs it). */
@@ -55,15 +61,25 @@ export interface QuantizeResult {
  * to quantize), TCH_ERR_QUANTIZE_VERSION_UNSUPPORTED (IR above 14, opset above 28),
  * TCH_ERR_QUANTIZE_CALIBRATION_EMPTY.
  */
-export async function quantizeModel(model: OnnxModel, calibration: CalibrationSet, options: QuantizeOptions = {}): Promise<QuantizeResult> {
+export async function quantizeModel(
+  model: OnnxModel,
+  calibration: CalibrationSet,
+  options: QuantizeOptions = {},
+): Promise<QuantizeResult> {
   const graph = graphOf(model);
   const config = compileQuantize(options);
   validateCalibrationSet(calibration);
-  const quantizedOps = [...new Set((graph.node ?? []).map((n) => n.opType ?? '').filter((op) => QUANTIZED_OPS.test(op)))];
+  const quantizedOps = [
+    ...new Set((graph.node ?? []).map((n) => n.opType ?? '').filter((op) => QUANTIZED_OPS.test(op))),
+  ];
   if (quantizedOps.length > 0) {
-    throw new TachyonError('TCH_ERR_QUANTIZE_ALREADY_QUANTIZED', `The model is already quantized (it has ${quantizedOps.join(', ')} nodes); quantize its fp32 original instead.`, {
-      details: { ops: quantizedOps },
-    });
+    throw new TachyonError(
+      'TCH_ERR_QUANTIZE_ALREADY_QUANTIZED',
+      `The model is already quantized (it has ${quantizedOps.join(', ')} nodes); quantize its fp32 original instead.`,
+      {
+        details: { ops: quantizedOps },
+      },
+    );
   }
   const opset = toInt(model.opsetImport.find((o) => isDefaultDomain(o.domain))?.version);
   const irVersion = toInt(model.irVersion);
@@ -75,9 +91,13 @@ export async function quantizeModel(model: OnnxModel, calibration: CalibrationSe
     );
   }
   if (opset < MIN_OPSET) {
-    throw new TachyonError('TCH_ERR_QUANTIZE_UNSUPPORTED', `The model imports opset ${opset}; quantizing needs opset ${MIN_OPSET} or later (convert it first).`, {
-      details: { opset, minOpset: MIN_OPSET },
-    });
+    throw new TachyonError(
+      'TCH_ERR_QUANTIZE_UNSUPPORTED',
+      `The model imports opset ${opset}; quantizing needs opset ${MIN_OPSET} or later (convert it first).`,
+      {
+        details: { opset, minOpset: MIN_OPSET },
+      },
+    );
   }
   const work = toWorkGraph(graph);
   const input = singleFloatInput(graph, work);
@@ -88,9 +108,13 @@ export async function quantizeModel(model: OnnxModel, calibration: CalibrationSe
   const prepared = toModel(model, work);
   const plan = planQdq(work);
   if (plan.quantNodes.size === 0) {
-    throw new TachyonError('TCH_ERR_QUANTIZE_UNSUPPORTED', 'The model has no Conv, Gemm, MatMul, Add, pooling or Concat node that can be quantized.', {
-      details: { ops: Object.fromEntries(plan.fp32Ops) },
-    });
+    throw new TachyonError(
+      'TCH_ERR_QUANTIZE_UNSUPPORTED',
+      'The model has no Conv, Gemm, MatMul, Add, pooling or Concat node that can be quantized.',
+      {
+        details: { ops: Object.fromEntries(plan.fp32Ops) },
+      },
+    );
   }
   const ranges = await calibrateRanges(prepared, input.name, plan.sources, calibration, config, input.fixedBatch);
   rewriteQdq(work, plan, ranges, config);
@@ -100,7 +124,9 @@ export async function quantizeModel(model: OnnxModel, calibration: CalibrationSe
   const fp32Ops = Object.fromEntries(plan.fp32Ops);
   const warnings: string[] = [];
   if (plan.fp32Ops.size > 0) {
-    const list = Object.entries(fp32Ops).map(([op, n]) => `${op} x${n}`).join(', ');
+    const list = Object.entries(fp32Ops)
+      .map(([op, n]) => `${op} x${n}`)
+      .join(', ');
     warnings.push(`Left in fp32 (no int8 form here): ${list}.`);
   }
   const report: QuantizeReport = Object.freeze({
@@ -116,7 +142,8 @@ export async function quantizeModel(model: OnnxModel, calibration: CalibrationSe
   });
   const out = toModel(model, work);
   out.producerName = 'tachyon-quantize';
-  out.docString = `int8 QDQ (${config.method} calibration on ${calibration.size} samples) of: ${model.producerName ?? ''} ${model.docString ?? ''}`.trim();
+  out.docString =
+    `int8 QDQ (${config.method} calibration on ${calibration.size} samples) of: ${model.producerName ?? ''} ${model.docString ?? ''}`.trim();
   return { model: out, report };
 }
 
@@ -126,7 +153,12 @@ export interface QuantizeFileOptions extends QuantizeOptions {
 }
 
 /** Reads `input`, quantizes it, writes `output` (atomically, via a temporary file beside it) and returns the report. */
-export async function quantizeOnnxFile(input: string, output: string, calibration: CalibrationSet, options: QuantizeFileOptions = {}): Promise<QuantizeReport> {
+export async function quantizeOnnxFile(
+  input: string,
+  output: string,
+  calibration: CalibrationSet,
+  options: QuantizeFileOptions = {},
+): Promise<QuantizeReport> {
   if (typeof output !== 'string' || output === '') throw new TypeError('output must be a non-empty path.');
   const { verify, ...rest } = options;
   const { model, report } = await quantizeModel(await readOnnxModel(input), calibration, rest);
@@ -138,18 +170,28 @@ export async function quantizeOnnxFile(input: string, output: string, calibratio
     await rename(temporary, output);
   } catch (cause) {
     await rm(temporary, { force: true });
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `The quantized model cannot be written to "${output}".`, { details: { output }, cause });
+    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `The quantized model cannot be written to "${output}".`, {
+      details: { output },
+      cause,
+    });
   }
   return fusion ? Object.freeze({ ...report, fusion }) : report;
 }
 
-function singleFloatInput(graph: OnnxModel['graph'] & object, work: WorkGraph): { name: string; fixedBatch: number | undefined } {
+function singleFloatInput(
+  graph: OnnxModel['graph'] & object,
+  work: WorkGraph,
+): { name: string; fixedBatch: number | undefined } {
   const inputs = (graph.input ?? []).filter((vi) => work.inputs.has(vi.name ?? ''));
   const info = inputs.length === 1 ? fromValueInfo(inputs[0]!) : undefined;
   if (!info || info.dtype !== 'float32') {
-    throw new TachyonError('TCH_ERR_QUANTIZE_UNSUPPORTED', 'Only models with exactly one float32 input can be calibrated.', {
-      details: { inputs: inputs.map((vi) => vi.name) },
-    });
+    throw new TachyonError(
+      'TCH_ERR_QUANTIZE_UNSUPPORTED',
+      'Only models with exactly one float32 input can be calibrated.',
+      {
+        details: { inputs: inputs.map((vi) => vi.name) },
+      },
+    );
   }
   const batch = info.dims[0];
   return { name: info.name, fixedBatch: batch !== undefined && batch > 0 ? batch : undefined };
@@ -178,7 +220,9 @@ function toModel(model: OnnxModel, work: WorkGraph): OnnxModel {
       node: work.nodes.map((n) => withFields(NodeProtoSchema, n, { input: [...n.input], output: [...n.output] })),
       initializer: [...work.initializers.values()],
       input: graph.input.filter((vi) => work.inputs.has(vi.name)),
-      valueInfo: graph.valueInfo.filter((vi) => alive.has(vi.name) && !outputs.has(vi.name) && !work.initializers.has(vi.name)),
+      valueInfo: graph.valueInfo.filter(
+        (vi) => alive.has(vi.name) && !outputs.has(vi.name) && !work.initializers.has(vi.name),
+      ),
       // The annotations name tensors of the fp32 graph; the QDQ nodes now carry the quantization.
       quantizationAnnotation: [],
     }),

@@ -51,14 +51,24 @@ export const QUANTIZE_DEFAULTS: QuantizeConfig = Object.freeze({
 
 export function compileQuantize(options: QuantizeOptions = {}): QuantizeConfig {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be a QuantizeOptions object.');
-  const c = { ...QUANTIZE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as QuantizeConfig;
-  if (!CALIBRATION_METHODS.includes(c.method)) throw new TypeError(`options.method must be one of ${CALIBRATION_METHODS.join(', ')}, not ${JSON.stringify(c.method)}.`);
-  if (!ACTIVATION_TYPES.includes(c.activationType)) throw new TypeError(`options.activationType must be 'uint8' or 'int8', not ${JSON.stringify(c.activationType)}.`);
-  if (typeof c.percentile !== 'number' || !(c.percentile > 50 && c.percentile <= 100)) throw new RangeError(`options.percentile must be in (50, 100], not ${c.percentile}.`);
+  const c = {
+    ...QUANTIZE_DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as QuantizeConfig;
+  if (!CALIBRATION_METHODS.includes(c.method))
+    throw new TypeError(
+      `options.method must be one of ${CALIBRATION_METHODS.join(', ')}, not ${JSON.stringify(c.method)}.`,
+    );
+  if (!ACTIVATION_TYPES.includes(c.activationType))
+    throw new TypeError(`options.activationType must be 'uint8' or 'int8', not ${JSON.stringify(c.activationType)}.`);
+  if (typeof c.percentile !== 'number' || !(c.percentile > 50 && c.percentile <= 100))
+    throw new RangeError(`options.percentile must be in (50, 100], not ${c.percentile}.`);
   if (typeof c.perChannel !== 'boolean') throw new TypeError('options.perChannel must be a boolean.');
   if (typeof c.foldBatchNorm !== 'boolean') throw new TypeError('options.foldBatchNorm must be a boolean.');
-  if (!Number.isSafeInteger(c.batchSize) || c.batchSize < 1) throw new RangeError(`options.batchSize must be an integer >= 1, not ${c.batchSize}.`);
-  if (c.onProgress !== undefined && typeof c.onProgress !== 'function') throw new TypeError('options.onProgress must be a function.');
+  if (!Number.isSafeInteger(c.batchSize) || c.batchSize < 1)
+    throw new RangeError(`options.batchSize must be an integer >= 1, not ${c.batchSize}.`);
+  if (c.onProgress !== undefined && typeof c.onProgress !== 'function')
+    throw new TypeError('options.onProgress must be a function.');
   return Object.freeze({
     method: c.method,
     percentile: c.percentile,

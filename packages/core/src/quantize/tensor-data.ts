@@ -13,7 +13,9 @@ export function dimsOf(tensor: OnnxTensorProto): number[] {
 /** The values of a float32 initializer (raw little-endian bytes or float_data), as a fresh array. */
 export function readFloats(tensor: OnnxTensorProto): Float32Array {
   if (tensor.dataType !== ELEM.FLOAT) {
-    throw new TachyonError('TCH_ERR_GRAPH_INVALID', `Tensor "${tensor.name}" is not float32.`, { details: { name: tensor.name, dataType: tensor.dataType } });
+    throw new TachyonError('TCH_ERR_GRAPH_INVALID', `Tensor "${tensor.name}" is not float32.`, {
+      details: { name: tensor.name, dataType: tensor.dataType },
+    });
   }
   const count = dimsOf(tensor).reduce((a, b) => a * b, 1);
   const raw = tensor.rawData;
@@ -42,10 +44,16 @@ export function readInts(tensor: OnnxTensorProto): number[] {
     if (raw && raw.length > 0) return Array.from(new Int32Array(raw.slice().buffer));
     return [...(tensor.int32Data ?? [])];
   }
-  throw new TachyonError('TCH_ERR_GRAPH_INVALID', `Tensor "${tensor.name}" is not an integer tensor.`, { details: { name: tensor.name } });
+  throw new TachyonError('TCH_ERR_GRAPH_INVALID', `Tensor "${tensor.name}" is not an integer tensor.`, {
+    details: { name: tensor.name },
+  });
 }
 
-export function floatTensor(name: string, dims: readonly number[], values: Float32Array | readonly number[]): OnnxTensorProto {
+export function floatTensor(
+  name: string,
+  dims: readonly number[],
+  values: Float32Array | readonly number[],
+): OnnxTensorProto {
   const data = values instanceof Float32Array ? values : Float32Array.from(values);
   return create(TensorProtoSchema, { name, dataType: ELEM.FLOAT, dims: dims.map(BigInt), rawData: bytesOf(data) });
 }
@@ -55,7 +63,12 @@ export function int8Tensor(name: string, dims: readonly number[], values: Int8Ar
 }
 
 export function uint8Tensor(name: string, dims: readonly number[], values: Uint8Array): OnnxTensorProto {
-  return create(TensorProtoSchema, { name, dataType: ELEM.UINT8, dims: dims.map(BigInt), rawData: new Uint8Array(values) });
+  return create(TensorProtoSchema, {
+    name,
+    dataType: ELEM.UINT8,
+    dims: dims.map(BigInt),
+    rawData: new Uint8Array(values),
+  });
 }
 
 export function int32Tensor(name: string, dims: readonly number[], values: Int32Array): OnnxTensorProto {
@@ -67,7 +80,11 @@ function bytesOf(a: Float32Array | Int8Array | Int32Array): Uint8Array {
 }
 
 function badSize(tensor: OnnxTensorProto, got: number, expected: number): TachyonError {
-  return new TachyonError('TCH_ERR_GRAPH_INVALID', `Tensor "${tensor.name}" holds ${got} values where its dims need ${expected}.`, {
-    details: { name: tensor.name, got, expected },
-  });
+  return new TachyonError(
+    'TCH_ERR_GRAPH_INVALID',
+    `Tensor "${tensor.name}" holds ${got} values where its dims need ${expected}.`,
+    {
+      details: { name: tensor.name, got, expected },
+    },
+  );
 }

@@ -16,7 +16,12 @@ export function artifactFileName(record: ModelVersionRecord): string {
  * a temporary file beside it is written, checked against the recorded sha256 and size, fsynced and renamed, so
  * `out` is either untouched or complete. A blob that is missing or whose bytes differ is TCH_ERR_REGISTRY_STORAGE_FAILED.
  */
-export async function downloadBlob(blobs: BlobStore, record: ModelVersionRecord, out: string, onProgress?: CopyProgress): Promise<string> {
+export async function downloadBlob(
+  blobs: BlobStore,
+  record: ModelVersionRecord,
+  out: string,
+  onProgress?: CopyProgress,
+): Promise<string> {
   let target = resolve(out);
   if ((await stat(target).catch(() => undefined))?.isDirectory()) target = join(target, artifactFileName(record));
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);

@@ -87,7 +87,10 @@ export async function copyHashing(
 export function sourceError(path: string, cause: unknown): TachyonError {
   const errno = (cause as NodeJS.ErrnoException | null)?.code;
   const what = errno === 'EISDIR' ? 'is not a regular file' : 'does not exist or cannot be read';
-  return new TachyonError('TCH_ERR_IO_NOT_FOUND', `File "${path}" ${what}.`, { details: { path, ...(errno ? { errno } : {}) }, cause });
+  return new TachyonError('TCH_ERR_IO_NOT_FOUND', `File "${path}" ${what}.`, {
+    details: { path, ...(errno ? { errno } : {}) },
+    cause,
+  });
 }
 
 /** Disk full, read-only file system, permissions, a file where a folder should be: TCH_ERR_REGISTRY_STORAGE_FAILED. */

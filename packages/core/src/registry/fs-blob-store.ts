@@ -63,7 +63,12 @@ export class FsBlobStore implements BlobStore {
     }
     let copied: { sha256: string; size: number };
     try {
-      copied = await copyHashing(source, file, (cause) => storageError('write the artifact into', this.#stagingDir, cause), options.onProgress);
+      copied = await copyHashing(
+        source,
+        file,
+        (cause) => storageError('write the artifact into', this.#stagingDir, cause),
+        options.onProgress,
+      );
     } catch (error) {
       await file.close().catch(() => undefined);
       await unlink(path).catch(() => undefined);
@@ -170,7 +175,14 @@ export class FsBlobStore implements BlobStore {
   }
 
   async deleteStaging(name: string): Promise<void> {
-    if (typeof name !== 'string' || name.includes('/') || name.includes('\\') || name === '' || name === '.' || name === '..') {
+    if (
+      typeof name !== 'string' ||
+      name.includes('/') ||
+      name.includes('\\') ||
+      name === '' ||
+      name === '.' ||
+      name === '..'
+    ) {
       throw new RangeError(`name "${String(name)}" is not a staging file name.`);
     }
     await unlink(join(this.#stagingDir, name)).catch((cause: NodeJS.ErrnoException) => {
@@ -180,7 +192,8 @@ export class FsBlobStore implements BlobStore {
 }
 
 function checkSha256(sha256: string): void {
-  if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) throw new RangeError(`sha256 must be 64 lowercase hex digits, got "${String(sha256)}".`);
+  if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256))
+    throw new RangeError(`sha256 must be 64 lowercase hex digits, got "${String(sha256)}".`);
 }
 
 async function listDir(dir: string): Promise<string[]> {
@@ -194,8 +207,12 @@ async function listDir(dir: string): Promise<string[]> {
 }
 
 export function missingBlob(sha256: string, path: string, cause?: unknown): TachyonError {
-  return new TachyonError('TCH_ERR_REGISTRY_STORAGE_FAILED', `Blob "${sha256}" is missing or unreadable in the artifact store.`, {
-    details: { sha256, path },
-    cause,
-  });
+  return new TachyonError(
+    'TCH_ERR_REGISTRY_STORAGE_FAILED',
+    `Blob "${sha256}" is missing or unreadable in the artifact store.`,
+    {
+      details: { sha256, path },
+      cause,
+    },
+  );
 }

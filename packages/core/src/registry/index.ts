@@ -14,8 +14,24 @@
  * await registry.close();
  * ```
  */
-export type { ArtifactKind, DeploymentInput, DeploymentRecord, DeploymentRef, ModelVersionRecord, NewModelVersion, PendingBlob, RegistryStore } from './registry-store.js';
-export { localBlobPath, type BlobInfo, type BlobStore, type CopyProgress, type StagedBlob, type StagingInfo } from './blob-store.js';
+export type {
+  ArtifactKind,
+  DeploymentInput,
+  DeploymentRecord,
+  DeploymentRef,
+  ModelVersionRecord,
+  NewModelVersion,
+  PendingBlob,
+  RegistryStore,
+} from './registry-store.js';
+export {
+  localBlobPath,
+  type BlobInfo,
+  type BlobStore,
+  type CopyProgress,
+  type StagedBlob,
+  type StagingInfo,
+} from './blob-store.js';
 export {
   MODEL_NAME_MAX_LENGTH,
   MODEL_NAME_PATTERN,
@@ -29,13 +45,52 @@ export {
 export { FsBlobStore, type FsBlobStoreOptions } from './fs-blob-store.js';
 export type { OpenWritableFile, WritableFile } from './file-io.js';
 export { SQLITE_MIGRATIONS, type SqliteMigration } from './sqlite/sqlite-migrations.js';
-export { SqliteRegistryStore, createSqliteRegistryStore, type SqliteRegistryStoreOptions } from './sqlite/sqlite-registry-store.js';
+export {
+  SqliteRegistryStore,
+  createSqliteRegistryStore,
+  type SqliteRegistryStoreOptions,
+} from './sqlite/sqlite-registry-store.js';
 export { validateArtifact, type ValidateArtifactOptions } from './validate-artifact.js';
-export { RECOVERY_DEFAULTS, collectBlob, recoverRegistry, type RecoveryOptions, type RecoveryReport } from './recover-registry.js';
-export { ModelRegistry, createModelRegistry, type DeleteOptions, type ModelRegistryOptions, type RegisterOptions } from './model-registry.js';
+export {
+  RECOVERY_DEFAULTS,
+  collectBlob,
+  recoverRegistry,
+  type RecoveryOptions,
+  type RecoveryReport,
+} from './recover-registry.js';
+export {
+  ModelRegistry,
+  createModelRegistry,
+  type DeleteOptions,
+  type ModelRegistryOptions,
+  type RegisterOptions,
+} from './model-registry.js';
 export { artifactFileName } from './download-blob.js';
-export { createBlobStore, createRegistryStore, describeRegistryLocation, isPostgresLocation, openRegistry, type OpenRegistryOptions, type RegistryStoreOptions } from './open-registry.js';
-export { ADMIN_KEY_FILE, adminKeyPath, createWorkspace, locateWorkspaceConfig, readAdminKey, type CreateWorkspaceOptions } from './workspace.js';
-export { migrateWorkspaceRegistry, type MigrateWorkspaceRegistryResult } from './postgres/migrate-workspace-registry.js';
+export {
+  createBlobStore,
+  createRegistryStore,
+  describeRegistryLocation,
+  isPostgresLocation,
+  openRegistry,
+  type OpenRegistryOptions,
+  type RegistryStoreOptions,
+} from './open-registry.js';
+export {
+  ADMIN_KEY_FILE,
+  adminKeyPath,
+  createWorkspace,
+  locateWorkspaceConfig,
+  readAdminKey,
+  type CreateWorkspaceOptions,
+} from './workspace.js';
+export {
+  migrateWorkspaceRegistry,
+  type MigrateWorkspaceRegistryResult,
+} from './postgres/migrate-workspace-registry.js';
 export type { PostgresBlobStoreOptions } from './postgres/postgres-blob-store.js';
-export { acquireRegistryLease, type LeaseEvent, type RegistryLease, type RegistryLeaseOptions } from './registry-lease.js';
+export {
+  acquireRegistryLease,
+  type LeaseEvent,
+  type RegistryLease,
+  type RegistryLeaseOptions,
+} from './registry-lease.js';

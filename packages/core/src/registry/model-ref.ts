@@ -30,9 +30,13 @@ export function validateModelName(name: string): string {
 export function validateModelVersion(version: number): number {
   if (typeof version !== 'number') throw new TypeError(`version must be a number, got ${typeof version}.`);
   if (!Number.isSafeInteger(version) || version < 1) {
-    throw new TachyonError('TCH_ERR_REGISTRY_NAME_INVALID', `Model version ${String(version)} is invalid: it must be a positive integer.`, {
-      details: { version: String(version) },
-    });
+    throw new TachyonError(
+      'TCH_ERR_REGISTRY_NAME_INVALID',
+      `Model version ${String(version)} is invalid: it must be a positive integer.`,
+      {
+        details: { version: String(version) },
+      },
+    );
   }
   return version;
 }
@@ -44,9 +48,13 @@ export function parseModelRef(ref: string): ModelRef {
   if (colon === -1) return { name: validateModelName(ref), version: undefined };
   const versionText = ref.slice(colon + 1);
   if (!/^[0-9]+$/.test(versionText)) {
-    throw new TachyonError('TCH_ERR_REGISTRY_NAME_INVALID', `Model version "${printable(versionText)}" in "${printable(ref)}" is not a positive integer.`, {
-      details: { ref: printable(ref) },
-    });
+    throw new TachyonError(
+      'TCH_ERR_REGISTRY_NAME_INVALID',
+      `Model version "${printable(versionText)}" in "${printable(ref)}" is not a positive integer.`,
+      {
+        details: { ref: printable(ref) },
+      },
+    );
   }
   return { name: validateModelName(ref.slice(0, colon)), version: validateModelVersion(Number(versionText)) };
 }
@@ -61,12 +69,15 @@ export function formatModelRef(name: string, version?: number): string {
  */
 export function validateStringMap(value: unknown, argument: string): Readonly<Record<string, string>> {
   if (value === undefined) return Object.freeze({});
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${argument} must be an object of strings.`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError(`${argument} must be an object of strings.`);
   const out: Record<string, string> = {};
   for (const [key, v] of Object.entries(value)) {
     validateTagKey(key, argument);
-    if (typeof v !== 'string') throw new TypeError(`${argument}["${printable(key)}"] must be a string, got ${typeof v}.`);
-    if (v.length > TAG_VALUE_MAX_LENGTH) throw new RangeError(`${argument}["${printable(key)}"] has more than ${TAG_VALUE_MAX_LENGTH} characters.`);
+    if (typeof v !== 'string')
+      throw new TypeError(`${argument}["${printable(key)}"] must be a string, got ${typeof v}.`);
+    if (v.length > TAG_VALUE_MAX_LENGTH)
+      throw new RangeError(`${argument}["${printable(key)}"] has more than ${TAG_VALUE_MAX_LENGTH} characters.`);
     out[key] = v;
   }
   return Object.freeze(out);
@@ -75,7 +86,9 @@ export function validateStringMap(value: unknown, argument: string): Readonly<Re
 export function validateTagKey(key: string, argument = 'tag key'): string {
   if (typeof key !== 'string') throw new TypeError(`${argument} keys must be strings.`);
   if (key === '' || key.length > TAG_KEY_MAX_LENGTH || /[\u0000-\u001f\u007f=]/.test(key)) {
-    throw new RangeError(`${argument} key "${printable(key)}" must be 1 to ${TAG_KEY_MAX_LENGTH} characters without '=' or control characters.`);
+    throw new RangeError(
+      `${argument} key "${printable(key)}" must be 1 to ${TAG_KEY_MAX_LENGTH} characters without '=' or control characters.`,
+    );
   }
   return key;
 }

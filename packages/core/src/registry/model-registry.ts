@@ -4,7 +4,13 @@ import { compileZipLimits, type ZipLimits } from '../service-def/zip-limits.js';
 import { localBlobPath, type BlobStore, type CopyProgress } from './blob-store.js';
 import { downloadBlob } from './download-blob.js';
 import { sourceError } from './file-io.js';
-import { parseModelRef, validateModelName, validateModelVersion, validateStringMap, type ModelRef } from './model-ref.js';
+import {
+  parseModelRef,
+  validateModelName,
+  validateModelVersion,
+  validateStringMap,
+  type ModelRef,
+} from './model-ref.js';
 import { createOwnerId } from './process-owner.js';
 import { collectBlob, recoverRegistry, type RecoveryOptions, type RecoveryReport } from './recover-registry.js';
 import type { DeploymentRef, ModelVersionRecord, RegistryStore } from './registry-store.js';
@@ -37,7 +43,11 @@ export interface DeleteOptions {
 }
 
 /** Opens the registry logic over a store and a blob store; runs crash recovery first unless `recover: false`. */
-export async function createModelRegistry(store: RegistryStore, blobs: BlobStore, options: ModelRegistryOptions = {}): Promise<ModelRegistry> {
+export async function createModelRegistry(
+  store: RegistryStore,
+  blobs: BlobStore,
+  options: ModelRegistryOptions = {},
+): Promise<ModelRegistry> {
   const registry = new ModelRegistry(store, blobs, options);
   if (options.recover !== false) await registry.recover();
   return registry;
@@ -62,7 +72,8 @@ export class ModelRegistry {
     this.blobs = blobs;
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object.');
     const ttlMs = options.recovery?.ttlMs;
-    if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs < 0)) throw new RangeError('options.recovery.ttlMs must be a non-negative number.');
+    if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs < 0))
+      throw new RangeError('options.recovery.ttlMs must be a non-negative number.');
     this.owner = createOwnerId();
     // Checked now, so a bad cap is reported at open and not at the first registration.
     this.#options = Object.freeze({ ...options, zipLimits: compileZipLimits(options.zipLimits) });
@@ -78,7 +89,8 @@ export class ModelRegistry {
     validateModelName(name);
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object.');
     const { description } = options;
-    if (description !== undefined && typeof description !== 'string') throw new TypeError('options.description must be a string.');
+    if (description !== undefined && typeof description !== 'string')
+      throw new TypeError('options.description must be a string.');
     const tags = validateStringMap(options.tags, 'options.tags');
     const properties = validateStringMap(options.properties, 'options.properties');
     const source = await stat(path).catch((cause: unknown) => {
@@ -86,7 +98,10 @@ export class ModelRegistry {
     });
     if (!source.isFile()) throw sourceError(path, Object.assign(new Error('not a file'), { code: 'EISDIR' }));
 
-    const staged = await this.blobs.stage(path, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
+    const staged = await this.blobs.stage(
+      path,
+      options.onProgress === undefined ? {} : { onProgress: options.onProgress },
+    );
     try {
       const kind = await validateArtifact(staged.path, { displayPath: path, zipLimits: this.#options.zipLimits });
       await this.store.addPendingBlob(staged.sha256, this.owner);
@@ -94,7 +109,15 @@ export class ModelRegistry {
         await staged.commit();
         if (process.env['TACHYON_TEST_CRASH_AFTER_BLOB'] === '1') await crashForTest();
         return await this.store.insertVersion(
-          { name, ...(description === undefined ? {} : { description }), tags: { ...tags }, properties: { ...properties }, sha256: staged.sha256, size: staged.size, kind },
+          {
+            name,
+            ...(description === undefined ? {} : { description }),
+            tags: { ...tags },
+            properties: { ...properties },
+            sha256: staged.sha256,
+            size: staged.size,
+            kind,
+          },
           this.owner,
         );
       } catch (error) {
@@ -129,7 +152,11 @@ export class ModelRegistry {
   }
 
   /** Writes the artifact of `ref` to `out` (a file, or a folder to put `<name>-<version>.<zip|onnx>` in), atomically. */
-  async download(ref: string, out: string, options: { version?: number; onProgress?: CopyProgress } = {}): Promise<{ path: string; record: ModelVersionRecord }> {
+  async download(
+    ref: string,
+    out: string,
+    options: { version?: number; onProgress?: CopyProgress } = {},
+  ): Promise<{ path: string; record: ModelVersionRecord }> {
     if (typeof out !== 'string' || out === '') throw new TypeError('out must be a non-empty string.');
     const record = await this.get(ref, options.version);
     return { path: await downloadBlob(this.blobs, record, out, options.onProgress), record };
@@ -147,7 +174,8 @@ export class ModelRegistry {
    */
   async delete(ref: string, version?: number, options: DeleteOptions = {}): Promise<ModelVersionRecord[]> {
     const r = resolveRef(ref, version);
-    const targets = r.version === undefined ? await this.store.listVersions({ name: r.name }) : [await this.get(r.name, r.version)];
+    const targets =
+      r.version === undefined ? await this.store.listVersions({ name: r.name }) : [await this.get(r.name, r.version)];
     if (targets.length === 0) throw versionNotFound(r.name, r.version);
     const refs = await this.store.deploymentRefs(r.name, r.version);
     if (refs.length > 0 && options.force !== true) throw inUse(r, refs);
@@ -161,9 +189,15 @@ export class ModelRegistry {
   }
 
   /** Sets and removes tags of one version (`version` undefined: the latest); returns the updated record. */
-  async tag(ref: string, version: number | undefined, set: Record<string, string> = {}, remove: readonly string[] = []): Promise<ModelVersionRecord> {
+  async tag(
+    ref: string,
+    version: number | undefined,
+    set: Record<string, string> = {},
+    remove: readonly string[] = [],
+  ): Promise<ModelVersionRecord> {
     const validSet = validateStringMap(set, 'set');
-    if (!Array.isArray(remove) || !remove.every((k) => typeof k === 'string')) throw new TypeError('remove must be an array of strings.');
+    if (!Array.isArray(remove) || !remove.every((k) => typeof k === 'string'))
+      throw new TypeError('remove must be an array of strings.');
     const record = await this.get(ref, version);
     const updated = await this.store.updateTags(record.name, record.version, { ...validSet }, remove);
     if (updated === undefined) throw versionNotFound(record.name, record.version);
@@ -201,9 +235,17 @@ function resolveRef(ref: string, version: number | undefined): ModelRef {
 function inUse(ref: ModelRef, refs: readonly DeploymentRef[]): TachyonError {
   const what = ref.version === undefined ? `"${ref.name}"` : `"${ref.name}:${ref.version}"`;
   const names = refs.map((d) => `"${d.deployment}"`).join(', ');
-  return new TachyonError('TCH_ERR_REGISTRY_IN_USE', `Model ${what} is used by deployment${refs.length > 1 ? 's' : ''} ${names}; delete ${refs.length > 1 ? 'them' : 'it'} first or force the deletion.`, {
-    details: { name: ref.name, ...(ref.version === undefined ? {} : { version: ref.version }), deployments: refs.map((d) => ({ ...d })) },
-  });
+  return new TachyonError(
+    'TCH_ERR_REGISTRY_IN_USE',
+    `Model ${what} is used by deployment${refs.length > 1 ? 's' : ''} ${names}; delete ${refs.length > 1 ? 'them' : 'it'} first or force the deletion.`,
+    {
+      details: {
+        name: ref.name,
+        ...(ref.version === undefined ? {} : { version: ref.version }),
+        deployments: refs.map((d) => ({ ...d })),
+      },
+    },
+  );
 }
 
 /**

@@ -33,7 +33,11 @@ export interface RecoveryReport {
  * nothing references and no journal covers, older than the TTL, are deleted too (a crash between a version's
  * delete and its blob's), and so are abandoned staging files.
  */
-export async function recoverRegistry(store: RegistryStore, blobs: BlobStore, options: RecoveryOptions = {}): Promise<RecoveryReport> {
+export async function recoverRegistry(
+  store: RegistryStore,
+  blobs: BlobStore,
+  options: RecoveryOptions = {},
+): Promise<RecoveryReport> {
   const ttlMs = options.ttlMs ?? RECOVERY_DEFAULTS.ttlMs;
   if (!Number.isFinite(ttlMs) || ttlMs < 0) throw new RangeError('options.ttlMs must be a non-negative number.');
   const now = options.now ?? Date.now();
@@ -60,7 +64,8 @@ export async function recoverRegistry(store: RegistryStore, blobs: BlobStore, op
 
   let stagingRemoved = 0;
   for (const file of await blobs.listStaging()) {
-    const ownDead = file.hostTag === HOST_TAG && file.pid !== undefined && file.pid !== process.pid && !isProcessAlive(file.pid);
+    const ownDead =
+      file.hostTag === HOST_TAG && file.pid !== undefined && file.pid !== process.pid && !isProcessAlive(file.pid);
     if (!ownDead && !(now - file.mtimeMs > ttlMs)) continue;
     await blobs.deleteStaging(file.name);
     stagingRemoved++;
@@ -73,7 +78,12 @@ export async function recoverRegistry(store: RegistryStore, blobs: BlobStore, op
  * entry uses it; under the store's write lock when it has `collectBlob`, else check-then-delete (a registration of
  * the same bytes racing with it could then lose its blob; every store of this repository has the lock).
  */
-export async function collectBlob(store: RegistryStore, blobs: BlobStore, sha256: string, pendingOwner?: string): Promise<boolean> {
+export async function collectBlob(
+  store: RegistryStore,
+  blobs: BlobStore,
+  sha256: string,
+  pendingOwner?: string,
+): Promise<boolean> {
   const remove = async () => void (await blobs.delete(sha256));
   if (store.collectBlob !== undefined) return store.collectBlob(sha256, remove, pendingOwner);
   if (pendingOwner !== undefined) await store.removePendingBlob(sha256, pendingOwner);

@@ -44,17 +44,26 @@ export interface RegistryLease {
  * SQLite: `<file>.controller.lock` created exclusively, holding `{holder, host, pid}`; a lock of a dead process on
  * this host is taken over.
  */
-export async function acquireRegistryLease(location: string, options: RegistryLeaseOptions = {}): Promise<RegistryLease> {
+export async function acquireRegistryLease(
+  location: string,
+  options: RegistryLeaseOptions = {},
+): Promise<RegistryLease> {
   if (typeof location !== 'string' || location === '') throw new TypeError('location must be a non-empty string.');
   const holder = options.holder ?? `${hostname()}:${process.pid}`;
-  return isPostgresLocation(location) ? PostgresLease.acquire(location, holder, options) : acquireFileLease(location, holder);
+  return isPostgresLocation(location)
+    ? PostgresLease.acquire(location, holder, options)
+    : acquireFileLease(location, holder);
 }
 
 function leaseHeld(location: string, holder: string, extra: Record<string, unknown> = {}): TachyonError {
   const registry = describeRegistryLocation(location);
-  return new TachyonError('TCH_ERR_DAEMON_LEASE_HELD', `Another deployment daemon ("${holder}") controls registry "${registry}"; stop it first, or point this workspace at another registry.`, {
-    details: { registry, holder, ...extra },
-  });
+  return new TachyonError(
+    'TCH_ERR_DAEMON_LEASE_HELD',
+    `Another deployment daemon ("${holder}") controls registry "${registry}"; stop it first, or point this workspace at another registry.`,
+    {
+      details: { registry, holder, ...extra },
+    },
+  );
 }
 
 async function acquireFileLease(file: string, holder: string): Promise<RegistryLease> {
@@ -84,7 +93,9 @@ async function acquireFileLease(file: string, holder: string): Promise<RegistryL
     } catch {
       // unreadable or half-written: treat as stale only if it stays so (the second attempt below)
     }
-    const alive = current.host !== hostname() || (typeof current.pid === 'number' && (current.pid === process.pid || isProcessAlive(current.pid)));
+    const alive =
+      current.host !== hostname() ||
+      (typeof current.pid === 'number' && (current.pid === process.pid || isProcessAlive(current.pid)));
     if (alive && current.holder !== undefined) throw leaseHeld(file, current.holder, { lock });
     await rm(lock, { force: true });
   }
@@ -139,14 +150,21 @@ class PostgresLease implements RegistryLease {
       );
       const row = who.rows[0];
       const name = row?.name.replace(/^tachyon-daemon /, '') || 'unknown';
-      throw leaseHeld(location, name, { ...(row?.since ? { since: row.since.toISOString() } : {}), ...(row?.addr ? { clientAddr: row.addr } : {}) });
+      throw leaseHeld(location, name, {
+        ...(row?.since ? { since: row.since.toISOString() } : {}),
+        ...(row?.addr ? { clientAddr: row.addr } : {}),
+      });
     } catch (error) {
       await client.end().catch(() => undefined);
       if (error instanceof TachyonError) throw error;
-      throw new TachyonError('TCH_ERR_REGISTRY_DATABASE_FAILED', `PostgreSQL registry "${describeRegistryLocation(location)}" failed to take the controller lease: ${(error as Error).message}.`, {
-        details: { registry: describeRegistryLocation(location) },
-        cause: error,
-      });
+      throw new TachyonError(
+        'TCH_ERR_REGISTRY_DATABASE_FAILED',
+        `PostgreSQL registry "${describeRegistryLocation(location)}" failed to take the controller lease: ${(error as Error).message}.`,
+        {
+          details: { registry: describeRegistryLocation(location) },
+          cause: error,
+        },
+      );
     }
   }
 

@@ -85,7 +85,12 @@ export interface RegistryStore {
   /** Deletes one version; false when it did not exist. The caller checks deployment refs first. */
   deleteVersion(name: string, version: number): Promise<boolean>;
   /** Sets (and removes) tags of one version; returns the updated record. */
-  updateTags(name: string, version: number, set: Record<string, string>, remove?: readonly string[]): Promise<ModelVersionRecord | undefined>;
+  updateTags(
+    name: string,
+    version: number,
+    set: Record<string, string>,
+    remove?: readonly string[],
+  ): Promise<ModelVersionRecord | undefined>;
   /** sha256 of every blob a version row points at. */
   referencedBlobs(): Promise<Set<string>>;
 
@@ -103,7 +108,12 @@ export interface RegistryStore {
   /** Every deployment row, ordered by name. */
   listDeployments(): Promise<DeploymentRecord[]>;
   /** Records an observed state (and runtime facts, merged when given); undefined when there is no such row. */
-  setDeploymentState(name: string, state: string, reason: string | null, runtime?: Record<string, unknown>): Promise<DeploymentRecord | undefined>;
+  setDeploymentState(
+    name: string,
+    state: string,
+    reason: string | null,
+    runtime?: Record<string, unknown>,
+  ): Promise<DeploymentRecord | undefined>;
   /** Deletes the row and its deployment ref in one transaction; false when there was none. */
   deleteDeployment(name: string): Promise<boolean>;
 
@@ -130,8 +140,16 @@ export interface RegistryStore {
   importDeployments?(records: readonly DeploymentRecord[]): Promise<void>;
 
   /** Every row, for `tachyon workspace migrate`. */
-  exportAll(): Promise<{ versions: ModelVersionRecord[]; deployments: DeploymentRef[]; nextVersions: Record<string, number> }>;
+  exportAll(): Promise<{
+    versions: ModelVersionRecord[];
+    deployments: DeploymentRef[];
+    nextVersions: Record<string, number>;
+  }>;
   /** Loads an export into an EMPTY store in one transaction (versions keep their numbers and created times). */
-  importAll(data: { versions: ModelVersionRecord[]; deployments: DeploymentRef[]; nextVersions: Record<string, number> }): Promise<void>;
+  importAll(data: {
+    versions: ModelVersionRecord[];
+    deployments: DeploymentRef[];
+    nextVersions: Record<string, number>;
+  }): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,6 +1,13 @@
 import { TachyonError } from '@tachyon-serve/protocol';
 import { validateModelName, validateModelVersion, validateStringMap } from './model-ref.js';
-import type { ArtifactKind, DeploymentInput, DeploymentRecord, DeploymentRef, ModelVersionRecord, NewModelVersion } from './registry-store.js';
+import type {
+  ArtifactKind,
+  DeploymentInput,
+  DeploymentRecord,
+  DeploymentRef,
+  ModelVersionRecord,
+  NewModelVersion,
+} from './registry-store.js';
 
 /** A new version, or an exported record being imported (whose description may be null). */
 export type VersionInput = Omit<NewModelVersion, 'description'> & { description?: string | null };
@@ -11,17 +18,22 @@ export const ARTIFACT_KINDS: readonly ArtifactKind[] = Object.freeze(['service-d
 export function checkNewModelVersion(input: VersionInput): void {
   if (typeof input !== 'object' || input === null) throw new TypeError('input must be a NewModelVersion object.');
   validateModelName(input.name);
-  if (input.description !== undefined && input.description !== null && typeof input.description !== 'string') throw new TypeError('input.description must be a string.');
+  if (input.description !== undefined && input.description !== null && typeof input.description !== 'string')
+    throw new TypeError('input.description must be a string.');
   validateStringMap(input.tags, 'input.tags');
   validateStringMap(input.properties, 'input.properties');
-  if (typeof input.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(input.sha256)) throw new RangeError('input.sha256 must be 64 lowercase hex digits.');
-  if (!Number.isSafeInteger(input.size) || input.size < 0) throw new RangeError('input.size must be a non-negative integer.');
-  if (!ARTIFACT_KINDS.includes(input.kind)) throw new RangeError(`input.kind must be one of ${ARTIFACT_KINDS.join(', ')}.`);
+  if (typeof input.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(input.sha256))
+    throw new RangeError('input.sha256 must be 64 lowercase hex digits.');
+  if (!Number.isSafeInteger(input.size) || input.size < 0)
+    throw new RangeError('input.size must be a non-negative integer.');
+  if (!ARTIFACT_KINDS.includes(input.kind))
+    throw new RangeError(`input.kind must be one of ${ARTIFACT_KINDS.join(', ')}.`);
 }
 
 export function checkDeploymentRef(ref: DeploymentRef): void {
   if (typeof ref !== 'object' || ref === null) throw new TypeError('ref must be a DeploymentRef object.');
-  if (typeof ref.deployment !== 'string' || ref.deployment === '') throw new TypeError('ref.deployment must be a non-empty string.');
+  if (typeof ref.deployment !== 'string' || ref.deployment === '')
+    throw new TypeError('ref.deployment must be a non-empty string.');
   validateModelName(ref.name);
   validateModelVersion(ref.version);
 }
@@ -62,16 +74,22 @@ export function versionNotFound(name: string, version: number | undefined): Tach
 }
 
 export function checkDeploymentName(name: unknown): string {
-  if (typeof name !== 'string' || name === '' || name.length > 253) throw new TypeError('name must be a non-empty deployment name of at most 253 characters.');
+  if (typeof name !== 'string' || name === '' || name.length > 253)
+    throw new TypeError('name must be a non-empty deployment name of at most 253 characters.');
   return name;
 }
 
 export function checkDeploymentInput(input: DeploymentInput): void {
   if (typeof input !== 'object' || input === null) throw new TypeError('input must be a DeploymentInput object.');
   checkDeploymentName(input.name);
-  if (typeof input.spec !== 'object' || input.spec === null || Array.isArray(input.spec)) throw new TypeError('input.spec must be a JSON object.');
+  if (typeof input.spec !== 'object' || input.spec === null || Array.isArray(input.spec))
+    throw new TypeError('input.spec must be a JSON object.');
   checkDeploymentState(input.state);
-  checkDeploymentRef({ deployment: input.name, name: input.model?.name, version: input.model?.version } as DeploymentRef);
+  checkDeploymentRef({
+    deployment: input.name,
+    name: input.model?.name,
+    version: input.model?.version,
+  } as DeploymentRef);
 }
 
 export function checkDeploymentState(state: unknown): string {
@@ -80,8 +98,14 @@ export function checkDeploymentState(state: unknown): string {
 }
 
 export function buildDeploymentRecord(fields: {
-  name: string; spec: Record<string, unknown>; state: string; reason: string | null; generation: number;
-  runtime: Record<string, unknown>; createdAt: string; updatedAt: string;
+  name: string;
+  spec: Record<string, unknown>;
+  state: string;
+  reason: string | null;
+  generation: number;
+  runtime: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
 }): DeploymentRecord {
   return Object.freeze({
     name: fields.name,
@@ -107,7 +131,9 @@ function deepFreeze<T>(value: T): T {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     typeof v === 'object' && v !== null && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }

@@ -41,7 +41,8 @@ export async function validateArtifact(path: string, options: ValidateArtifactOp
   } catch (cause) {
     throw invalid(shown, 'it cannot be read', cause, path);
   }
-  if (bytes.length > MAX_ONNX_MODEL_BYTES) throw invalid(shown, `it is not a zip, and an ONNX model has at most ${MAX_ONNX_MODEL_BYTES} bytes`);
+  if (bytes.length > MAX_ONNX_MODEL_BYTES)
+    throw invalid(shown, `it is not a zip, and an ONNX model has at most ${MAX_ONNX_MODEL_BYTES} bytes`);
   try {
     decodeOnnxModel(bytes);
   } catch (cause) {
@@ -58,7 +59,10 @@ async function readHead(path: string, shown: string): Promise<Buffer> {
     const { bytesRead } = await handle.read(buffer, 0, 4, 0);
     return buffer.subarray(0, bytesRead);
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Artifact "${shown}" does not exist or cannot be read.`, { details: { path: shown }, cause });
+    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Artifact "${shown}" does not exist or cannot be read.`, {
+      details: { path: shown },
+      cause,
+    });
   } finally {
     await handle?.close().catch(() => undefined);
   }
@@ -74,20 +78,27 @@ function discard(): Writable {
 
 function invalid(path: string, reason: string, cause?: unknown, stagedPath?: string): TachyonError {
   // Inner messages name the file they read; that is the staged copy, which the user never saw.
-  const unstage = (text: string) => (stagedPath === undefined || stagedPath === path ? text : text.split(stagedPath).join(path));
+  const unstage = (text: string) =>
+    stagedPath === undefined || stagedPath === path ? text : text.split(stagedPath).join(path);
   const inner = isTachyonError(cause)
     ? {
         code: cause.code,
         message: unstage(cause.message),
-        ...(cause.details === undefined ? {} : { details: JSON.parse(unstage(JSON.stringify(cause.details))) as unknown }),
+        ...(cause.details === undefined
+          ? {}
+          : { details: JSON.parse(unstage(JSON.stringify(cause.details))) as unknown }),
       }
     : cause instanceof Error
       ? { message: unstage(cause.message) }
       : undefined;
   const text = inner?.message.replace(/\.$/, '');
   const suffix = text === undefined || text === '' ? '' : ` (${text.charAt(0).toLowerCase()}${text.slice(1)})`;
-  return new TachyonError('TCH_ERR_REGISTRY_ARTIFACT_INVALID', `Artifact "${path}" is not registrable: ${reason}${suffix}.`, {
-    details: { path, ...(inner === undefined ? {} : { cause: inner }) },
-    cause,
-  });
+  return new TachyonError(
+    'TCH_ERR_REGISTRY_ARTIFACT_INVALID',
+    `Artifact "${path}" is not registrable: ${reason}${suffix}.`,
+    {
+      details: { path, ...(inner === undefined ? {} : { cause: inner }) },
+      cause,
+    },
+  );
 }

@@ -48,7 +48,11 @@ export async function createWorkspace(dir: string, options: CreateWorkspaceOptio
   const keyFile = join(root, ADMIN_KEY_FILE);
   for (const existing of [configFile, keyFile]) {
     if (existsSync(existing)) {
-      throw new TachyonError('TCH_ERR_WORKSPACE_EXISTS', `Folder "${root}" already holds a workspace ("${existing}" exists).`, { details: { dir: root, file: existing } });
+      throw new TachyonError(
+        'TCH_ERR_WORKSPACE_EXISTS',
+        `Folder "${root}" already holds a workspace ("${existing}" exists).`,
+        { details: { dir: root, file: existing } },
+      );
     }
   }
   const undo: (() => Promise<unknown>)[] = [];
@@ -75,7 +79,14 @@ export async function createWorkspace(dir: string, options: CreateWorkspaceOptio
     const store = await createRegistryStore(location);
     await store.close();
 
-    const file: WorkspaceConfigFile = { name, registry, artifacts, modelPath: [], defaultModel: BUILTIN_DEFAULT_MODEL, server: {} };
+    const file: WorkspaceConfigFile = {
+      name,
+      registry,
+      artifacts,
+      modelPath: [],
+      defaultModel: BUILTIN_DEFAULT_MODEL,
+      server: {},
+    };
     await writeExclusive(configFile, `${JSON.stringify(file, null, 2)}\n`, root);
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
@@ -96,7 +107,11 @@ async function writeAdminKey(root: string, undo: (() => Promise<unknown>)[]): Pr
     await chmod(file, 0o600);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new TachyonError('TCH_ERR_WORKSPACE_EXISTS', `Folder "${root}" already holds a workspace ("${file}" exists).`, { details: { dir: root, file } });
+      throw new TachyonError(
+        'TCH_ERR_WORKSPACE_EXISTS',
+        `Folder "${root}" already holds a workspace ("${file}" exists).`,
+        { details: { dir: root, file } },
+      );
     }
     throw storageError('write the admin key', file, cause);
   }
@@ -110,7 +125,11 @@ async function writeExclusive(file: string, text: string, root: string): Promise
     await link(temp, file);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new TachyonError('TCH_ERR_WORKSPACE_EXISTS', `Folder "${root}" already holds a workspace ("${file}" exists).`, { details: { dir: root, file } });
+      throw new TachyonError(
+        'TCH_ERR_WORKSPACE_EXISTS',
+        `Folder "${root}" already holds a workspace ("${file}" exists).`,
+        { details: { dir: root, file } },
+      );
     }
     throw storageError('write', file, cause);
   } finally {
@@ -123,14 +142,19 @@ async function writeExclusive(file: string, text: string, root: string): Promise
  * found from `cwd` upward; TCH_ERR_WORKSPACE_NOT_FOUND when there is none.
  */
 export function locateWorkspaceConfig(path?: string, cwd: string = process.cwd()): WorkspaceConfig {
-  if (path !== undefined && (typeof path !== 'string' || path === '')) throw new TypeError('path must be a non-empty string.');
+  if (path !== undefined && (typeof path !== 'string' || path === ''))
+    throw new TypeError('path must be a non-empty string.');
   let file: string | undefined;
   if (path === undefined) {
     file = findWorkspaceConfig(cwd);
     if (file === undefined) {
-      throw new TachyonError('TCH_ERR_WORKSPACE_NOT_FOUND', `No ${WORKSPACE_CONFIG_FILE} in "${resolve(cwd)}" or any folder above it; create one with \`tachyon workspace create DIR\`.`, {
-        details: { cwd: resolve(cwd) },
-      });
+      throw new TachyonError(
+        'TCH_ERR_WORKSPACE_NOT_FOUND',
+        `No ${WORKSPACE_CONFIG_FILE} in "${resolve(cwd)}" or any folder above it; create one with \`tachyon workspace create DIR\`.`,
+        {
+          details: { cwd: resolve(cwd) },
+        },
+      );
     }
   } else {
     const full = resolve(cwd, path);
@@ -153,19 +177,28 @@ export async function readAdminKey(config: WorkspaceConfig): Promise<string> {
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Workspace "${config.name}" has no readable admin key at "${file}" (\`tachyon workspace create\` writes one).`, {
-      details: { file },
-      cause,
-    });
+    throw new TachyonError(
+      'TCH_ERR_IO_NOT_FOUND',
+      `Workspace "${config.name}" has no readable admin key at "${file}" (\`tachyon workspace create\` writes one).`,
+      {
+        details: { file },
+        cause,
+      },
+    );
   }
   const key = text.trim();
   if (!/^[A-Za-z0-9_-]{43}$/.test(key)) {
-    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `The admin key file "${file}" does not hold a key (32 bytes, base64url).`, { details: { file } });
+    throw new TachyonError(
+      'TCH_ERR_CONFIG_INVALID',
+      `The admin key file "${file}" does not hold a key (32 bytes, base64url).`,
+      { details: { file } },
+    );
   }
   return key;
 }
 
 function checkText(value: unknown, argument: string): void {
   if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${argument} must be a non-empty string.`);
-  if (value.length > 4096 || /[\u0000-\u001f\u007f]/.test(value)) throw new RangeError(`${argument} must be at most 4096 characters without control characters.`);
+  if (value.length > 4096 || /[\u0000-\u001f\u007f]/.test(value))
+    throw new RangeError(`${argument} must be at most 4096 characters without control characters.`);
 }

@@ -1,7 +1,14 @@
 import { TachyonError } from '@tachyon-serve/protocol';
 import { ReadyQueue, type ReadyItem } from './ready-queue.js';
 import { PRIORITIES, type Priority, type SchedulerConfig } from './scheduler-options.js';
-import type { BatchInfo, ExecuteBatch, ScheduledJob, ScheduledResult, SchedulerHooks, SchedulerStats } from './scheduler-types.js';
+import type {
+  BatchInfo,
+  ExecuteBatch,
+  ScheduledJob,
+  ScheduledResult,
+  SchedulerHooks,
+  SchedulerStats,
+} from './scheduler-types.js';
 
 const PREPARING = 0;
 const READY = 1;
@@ -63,19 +70,29 @@ export class ModelScheduler<P, R> {
   }
 
   get stats(): SchedulerStats {
-    return { queued: this.#waiting.size, running: this.#running, busySlots: this.#busy, concurrency: this.#config.concurrency };
+    return {
+      queued: this.#waiting.size,
+      running: this.#running,
+      busySlots: this.#busy,
+      concurrency: this.#config.concurrency,
+    };
   }
 
   /** Admits one job (or rejects it at once: unloading, deadline already past, queue full). */
   submit(job: ScheduledJob<P>): Promise<ScheduledResult<R>> {
-    if (typeof job !== 'object' || job === null || typeof job.prepare !== 'function') throw new TypeError('job: expected an object with a prepare() function.');
+    if (typeof job !== 'object' || job === null || typeof job.prepare !== 'function')
+      throw new TypeError('job: expected an object with a prepare() function.');
     const { rows, deadline } = job;
     const priority = job.priority ?? 'normal';
-    if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`job.rows: expected an integer >= 1, got ${String(rows)}.`);
-    if (!PRIORITIES.includes(priority)) throw new RangeError(`job.priority: expected 'high' or 'normal', got ${String(priority)}.`);
-    if (deadline !== undefined && (typeof deadline !== 'number' || Number.isNaN(deadline))) throw new TypeError('job.deadline: expected a number (performance.now() milliseconds).');
+    if (!Number.isInteger(rows) || rows < 1)
+      throw new RangeError(`job.rows: expected an integer >= 1, got ${String(rows)}.`);
+    if (!PRIORITIES.includes(priority))
+      throw new RangeError(`job.priority: expected 'high' or 'normal', got ${String(priority)}.`);
+    if (deadline !== undefined && (typeof deadline !== 'number' || Number.isNaN(deadline)))
+      throw new TypeError('job.deadline: expected a number (performance.now() milliseconds).');
 
-    if (!this.#accepting) return Promise.reject(this.#unloading(`Model "${this.#name}" is unloading and accepts no new requests.`));
+    if (!this.#accepting)
+      return Promise.reject(this.#unloading(`Model "${this.#name}" is unloading and accepts no new requests.`));
     const now = performance.now();
     if (deadline !== undefined && deadline <= now) {
       this.#shed('deadline', priority);
@@ -86,9 +103,13 @@ export class ModelScheduler<P, R> {
       const victim = rank === 0 ? this.#newestNormal() : undefined;
       if (victim === undefined) {
         this.#shed('queue-full', priority);
-        return Promise.reject(this.#queueFull(`Model "${this.#name}" has ${this.#waiting.size} requests queued, its limit; retry later.`));
+        return Promise.reject(
+          this.#queueFull(`Model "${this.#name}" has ${this.#waiting.size} requests queued, its limit; retry later.`),
+        );
       }
-      const evicted = this.#queueFull(`A higher-priority request took this request's place in the queue of model "${this.#name}".`);
+      const evicted = this.#queueFull(
+        `A higher-priority request took this request's place in the queue of model "${this.#name}".`,
+      );
       this.#remove(victim);
       this.#settle(victim, evicted);
       this.#shed('queue-full', 'normal');
@@ -101,7 +122,8 @@ export class ModelScheduler<P, R> {
     entry.deadline = deadline;
     this.#waiting.add(entry);
     // Beyond setTimeout's range (~24.8 days) a deadline is as good as none.
-    if (deadline !== undefined && deadline - now <= MAX_TIMER_MS) entry.timer = setTimeout(this.#expire, deadline - now, entry).unref();
+    if (deadline !== undefined && deadline - now <= MAX_TIMER_MS)
+      entry.timer = setTimeout(this.#expire, deadline - now, entry).unref();
     let prepared: Promise<P>;
     try {
       prepared = job.prepare();
@@ -226,7 +248,9 @@ export class ModelScheduler<P, R> {
     try {
       results = await this.#execute(payloads);
       if (!Array.isArray(results) || results.length !== requests) {
-        throw new TypeError(`Model "${this.#name}": execute() returned ${Array.isArray(results) ? `${results.length} results` : 'no array'} for a batch of ${requests}.`);
+        throw new TypeError(
+          `Model "${this.#name}": execute() returned ${Array.isArray(results) ? `${results.length} results` : 'no array'} for a batch of ${requests}.`,
+        );
       }
     } catch (e) {
       failed = true;
@@ -238,16 +262,23 @@ export class ModelScheduler<P, R> {
       if (job.state !== RUNNING) continue; // its deadline passed while it ran: already answered
       if (failed) this.#settle(job, error);
       // A busy event loop can run this before the late deadline timer: the caller still gets the deadline error.
-      else if (job.deadline !== undefined && performance.now() > job.deadline) this.#settle(job, this.#deadlineError('while it was running'));
+      else if (job.deadline !== undefined && performance.now() > job.deadline)
+        this.#settle(job, this.#deadlineError('while it was running'));
       else {
         if (job.timer !== undefined) clearTimeout(job.timer);
         job.state = SETTLED;
-        job.resolve({ result: (results as R[])[i] as R, queueMs: startAt - job.submitAt, batchRows: rows, batchRequests: requests });
+        job.resolve({
+          result: (results as R[])[i] as R,
+          queueMs: startAt - job.submitAt,
+          batchRows: rows,
+          batchRequests: requests,
+        });
       }
     }
     this.#busy--;
     this.#running -= requests;
-    if (this.#hooks.onBatchEnd !== undefined) this.#hook(() => this.#hooks.onBatchEnd?.(failed ? { rows, requests, ms, error } : { rows, requests, ms }));
+    if (this.#hooks.onBatchEnd !== undefined)
+      this.#hook(() => this.#hooks.onBatchEnd?.(failed ? { rows, requests, ms, error } : { rows, requests, ms }));
     this.#pump();
     this.#checkDrained();
   }
@@ -311,7 +342,10 @@ export class ModelScheduler<P, R> {
     try {
       call();
     } catch (error) {
-      process.emitWarning(`A scheduler hook of model "${this.#name}" threw: ${String(error)}`, 'TachyonSchedulerWarning');
+      process.emitWarning(
+        `A scheduler hook of model "${this.#name}" threw: ${String(error)}`,
+        'TachyonSchedulerWarning',
+      );
     }
   }
 
@@ -322,7 +356,11 @@ export class ModelScheduler<P, R> {
   }
 
   #deadlineError(when: string): TachyonError {
-    return new TachyonError('TCH_ERR_DEADLINE_EXCEEDED', `The request to model "${this.#name}" passed its deadline ${when}.`, { details: { model: this.#name } });
+    return new TachyonError(
+      'TCH_ERR_DEADLINE_EXCEEDED',
+      `The request to model "${this.#name}" passed its deadline ${when}.`,
+      { details: { model: this.#name } },
+    );
   }
 
   #unloading(message: string): TachyonError {

@@ -47,14 +47,16 @@ export function compileSchedulerOptions(options: SchedulerOptions = {}): Schedul
   if (typeof options !== 'object' || options === null) throw new TypeError('scheduler: expected an object.');
   const int = (name: 'maxBatchSize' | 'maxQueueSize' | 'concurrency', min: number): number => {
     const value = options[name] ?? SCHEDULER_DEFAULTS[name];
-    if (!Number.isInteger(value) || value < min) throw new RangeError(`scheduler.${name}: expected an integer >= ${min}, got ${String(value)}.`);
+    if (!Number.isInteger(value) || value < min)
+      throw new RangeError(`scheduler.${name}: expected an integer >= ${min}, got ${String(value)}.`);
     return value;
   };
   const batching = options.batching ?? SCHEDULER_DEFAULTS.batching;
   if (typeof batching !== 'boolean') throw new TypeError('scheduler.batching: expected a boolean.');
   const maxBatchSize = int('maxBatchSize', 1);
   const delay = options.maxQueueDelayMs ?? SCHEDULER_DEFAULTS.maxQueueDelayMs;
-  if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) throw new RangeError(`scheduler.maxQueueDelayMs: expected a number >= 0, got ${String(delay)}.`);
+  if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0)
+    throw new RangeError(`scheduler.maxQueueDelayMs: expected a number >= 0, got ${String(delay)}.`);
   const preferred = options.preferredBatchSizes ?? SCHEDULER_DEFAULTS.preferredBatchSizes;
   if (!Array.isArray(preferred) || !preferred.every((n) => Number.isInteger(n) && n >= 1 && n <= maxBatchSize)) {
     throw new RangeError(`scheduler.preferredBatchSizes: expected integers in [1, maxBatchSize=${maxBatchSize}].`);

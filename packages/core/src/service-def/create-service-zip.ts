@@ -48,7 +48,11 @@ interface YazlEntryOptions {
 interface YazlZipFile extends EventEmitter {
   outputStream: Readable;
   addBuffer(buffer: Buffer, metadataPath: string, options: YazlEntryOptions): void;
-  addReadStreamLazy(metadataPath: string, options: YazlEntryOptions, get: (cb: (err: Error | null, stream: Readable) => void) => void): void;
+  addReadStreamLazy(
+    metadataPath: string,
+    options: YazlEntryOptions,
+    get: (cb: (err: Error | null, stream: Readable) => void) => void,
+  ): void;
   end(): void;
 }
 
@@ -66,11 +70,13 @@ export async function createServiceZip(
   options: CreateServiceZipOptions = {},
 ): Promise<CreatedServiceZip> {
   if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string.');
-  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new TypeError('manifest must be an object.');
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest))
+    throw new TypeError('manifest must be an object.');
   if (!Array.isArray(files)) throw new TypeError('files must be an array.');
   files.forEach(checkFileArgument);
   const level = options.compressionLevel ?? 6;
-  if (!Number.isInteger(level) || level < 0 || level > 9) throw new RangeError(`options.compressionLevel must be an integer 0..9, not ${level}.`);
+  if (!Number.isInteger(level) || level < 0 || level > 9)
+    throw new RangeError(`options.compressionLevel must be an integer 0..9, not ${level}.`);
 
   const entries = await Promise.all(files.map(describeFile));
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -95,7 +101,9 @@ export async function createServiceZip(
     zip.addBuffer(json, MANIFEST_FILE, entryOptions);
     for (const entry of full.files) {
       const source = sources.get(entry.path)!;
-      zip.addReadStreamLazy(entry.path, { ...entryOptions, size: entry.size }, (cb) => cb(null, openVerified(source, entry)));
+      zip.addReadStreamLazy(entry.path, { ...entryOptions, size: entry.size }, (cb) =>
+        cb(null, openVerified(source, entry)),
+      );
     }
     zip.end();
     const failed = new Promise<never>((_, reject) => zip.once('error', reject));
@@ -142,7 +150,11 @@ function checkFileArgument(file: ServiceZipFile, i: number): void {
 
 async function describeFile(file: ServiceZipFile): Promise<FileEntry> {
   if (hasBytes(file)) {
-    return { path: file.path, sha256: createHash('sha256').update(file.bytes).digest('hex'), size: file.bytes.byteLength };
+    return {
+      path: file.path,
+      sha256: createHash('sha256').update(file.bytes).digest('hex'),
+      size: file.bytes.byteLength,
+    };
   }
   const hash = createHash('sha256');
   try {
@@ -151,7 +163,11 @@ async function describeFile(file: ServiceZipFile): Promise<FileEntry> {
     return { path: file.path, sha256: hash.digest('hex'), size };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `The file '${file.sourcePath}' for '${file.path}' does not exist.`, { cause: err });
+      throw new TachyonError(
+        'TCH_ERR_IO_NOT_FOUND',
+        `The file '${file.sourcePath}' for '${file.path}' does not exist.`,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -163,7 +179,9 @@ function hasBytes(file: ServiceZipFile): file is { path: string; bytes: Uint8Arr
 
 /** The file's bytes, checked again while packed: a source file changed since it was hashed fails the zip. */
 function openVerified(file: ServiceZipFile, entry: FileEntry): Readable {
-  const source = hasBytes(file) ? Readable.from([Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength)]) : createReadStream(file.sourcePath);
+  const source = hasBytes(file)
+    ? Readable.from([Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength)])
+    : createReadStream(file.sourcePath);
   const hash = createHash('sha256');
   const check = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -175,9 +193,13 @@ function openVerified(file: ServiceZipFile, entry: FileEntry): Readable {
       cb(
         sha256 === entry.sha256
           ? null
-          : new TachyonError('TCH_ERR_SVCDEF_CHECKSUM_MISMATCH', `The file for '${entry.path}' changed while it was packed.`, {
-              details: { path: entry.path, expected: entry.sha256, actual: sha256 },
-            }),
+          : new TachyonError(
+              'TCH_ERR_SVCDEF_CHECKSUM_MISMATCH',
+              `The file for '${entry.path}' changed while it was packed.`,
+              {
+                details: { path: entry.path, expected: entry.sha256, actual: sha256 },
+              },
+            ),
       );
     },
   });
@@ -191,5 +213,12 @@ function openVerified(file: ServiceZipFile, entry: FileEntry): Readable {
  */
 function dosMtime(createdAt: string): Date {
   const t = new Date(createdAt);
-  return new Date(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate(), t.getUTCHours(), t.getUTCMinutes(), t.getUTCSeconds());
+  return new Date(
+    t.getUTCFullYear(),
+    t.getUTCMonth(),
+    t.getUTCDate(),
+    t.getUTCHours(),
+    t.getUTCMinutes(),
+    t.getUTCSeconds(),
+  );
 }

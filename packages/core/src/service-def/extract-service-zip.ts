@@ -24,7 +24,11 @@ export interface ExtractedServiceZip {
  * TCH_ERR_SVCDEF_UNSUPPORTED_VERSION). Files are created exclusively ('wx'), so nothing is overwritten and nothing is
  * written outside `destDir`. On any failure what was extracted is removed (and `destDir` too when this call made it).
  */
-export async function extractServiceZip(zipPath: string, destDir: string, limits?: ZipLimits): Promise<ExtractedServiceZip> {
+export async function extractServiceZip(
+  zipPath: string,
+  destDir: string,
+  limits?: ZipLimits,
+): Promise<ExtractedServiceZip> {
   if (typeof zipPath !== 'string' || zipPath === '') throw new TypeError('zipPath must be a non-empty string.');
   if (typeof destDir !== 'string' || destDir === '') throw new TypeError('destDir must be a non-empty string.');
   const config = compileZipLimits(limits);
@@ -60,7 +64,8 @@ async function prepareDir(dir: string): Promise<boolean> {
   try {
     entries = await readdir(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw new RangeError(`destDir '${dir}' is a file, not a folder.`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      throw new RangeError(`destDir '${dir}' is a file, not a folder.`);
     throw err;
   }
   if (entries.length > 0) throw new RangeError(`destDir '${dir}' must not exist or be empty.`);
@@ -72,9 +77,13 @@ function insideDir(dir: string, path: string): string {
   const target = resolve(dir, ...path.split('/'));
   const rel = relative(dir, target);
   if (rel === '' || isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`)) {
-    throw new TachyonError('TCH_ERR_SVCDEF_UNSAFE_ARCHIVE', `The zip entry '${path}' would be written outside the extraction folder.`, {
-      details: { issues: [{ path, message: `'${path}' resolves outside the extraction folder` }] },
-    });
+    throw new TachyonError(
+      'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE',
+      `The zip entry '${path}' would be written outside the extraction folder.`,
+      {
+        details: { issues: [{ path, message: `'${path}' resolves outside the extraction folder` }] },
+      },
+    );
   }
   return target;
 }

@@ -14,7 +14,11 @@ export interface FeaturizerModel {
 }
 
 /** Resolves a zoo backbone and cuts it at the catalog's pooled-feature tensor. */
-export async function createFeaturizerModel(entry: ZooEntry, sources: ModelSources, backend: Backend): Promise<FeaturizerModel> {
+export async function createFeaturizerModel(
+  entry: ZooEntry,
+  sources: ModelSources,
+  backend: Backend,
+): Promise<FeaturizerModel> {
   if (entry.featureTensor === undefined) {
     throw new TachyonError('TCH_ERR_SVCDEF_INVALID', `Zoo model "${entry.id}" has no known feature tensor to cut at.`, {
       details: { issues: [{ path: entry.id, message: `"${entry.id}" has no featureTensor in the catalog` }] },

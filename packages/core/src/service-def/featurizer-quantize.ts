@@ -28,14 +28,18 @@ export const FEATURIZER_QUANTIZE_DEFAULTS = Object.freeze({ samples: 200 });
 
 /** Checks `options` as `featurizerStage` receives it; errors name `options.quantize.<field>`. */
 export function compileFeaturizerQuantize(options: FeaturizerQuantizeOptions): FeaturizerQuantizeConfig {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options.quantize must be an object with a calibration folder or image list.');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('options.quantize must be an object with a calibration folder or image list.');
   const { calibration, samples = FEATURIZER_QUANTIZE_DEFAULTS.samples, ...rest } = options;
-  const isList = Array.isArray(calibration) && calibration.length > 0 && calibration.every((f) => typeof f === 'string' && f !== '');
+  const isList =
+    Array.isArray(calibration) && calibration.length > 0 && calibration.every((f) => typeof f === 'string' && f !== '');
   if (!(typeof calibration === 'string' && calibration !== '') && !isList) {
     throw new TypeError('options.quantize.calibration must be a folder path or a non-empty array of image paths.');
   }
-  if (!Number.isSafeInteger(samples) || samples < 1) throw new RangeError(`options.quantize.samples must be an integer >= 1, not ${samples}.`);
-  if ('onProgress' in rest) throw new TypeError('options.quantize.onProgress is not taken here: pass onProgress to ServiceDefinition.save.');
+  if (!Number.isSafeInteger(samples) || samples < 1)
+    throw new RangeError(`options.quantize.samples must be an integer >= 1, not ${samples}.`);
+  if ('onProgress' in rest)
+    throw new TypeError('options.quantize.onProgress is not taken here: pass onProgress to ServiceDefinition.save.');
   let base: QuantizeConfig;
   try {
     base = compileQuantize(rest);
@@ -45,7 +49,11 @@ export function compileFeaturizerQuantize(options: FeaturizerQuantizeOptions): F
     throw err;
   }
   const { onProgress: _none, ...config } = base;
-  return Object.freeze({ ...config, calibration: typeof calibration === 'string' ? calibration : Object.freeze([...calibration]), samples });
+  return Object.freeze({
+    ...config,
+    calibration: typeof calibration === 'string' ? calibration : Object.freeze([...calibration]),
+    samples,
+  });
 }
 
 export interface QuantizedFeaturizer {
@@ -66,15 +74,24 @@ export async function quantizeFeaturizer(
   onProgress?: (done: number, total: number) => void,
 ): Promise<QuantizedFeaturizer> {
   if (entry.dtype !== 'fp32') {
-    throw new TachyonError('TCH_ERR_QUANTIZE_ALREADY_QUANTIZED', `Zoo model "${entry.id}" is an int8 model already; quantize its fp32 original instead.`, {
-      details: { model: entry.id },
-    });
+    throw new TachyonError(
+      'TCH_ERR_QUANTIZE_ALREADY_QUANTIZED',
+      `Zoo model "${entry.id}" is an int8 model already; quantize its fp32 original instead.`,
+      {
+        details: { model: entry.id },
+      },
+    );
   }
-  const files = typeof config.calibration === 'string' ? await listImageFiles(config.calibration) : [...config.calibration];
+  const files =
+    typeof config.calibration === 'string' ? await listImageFiles(config.calibration) : [...config.calibration];
   if (files.length === 0) {
-    throw new TachyonError('TCH_ERR_QUANTIZE_CALIBRATION_EMPTY', `Calibration folder "${String(config.calibration)}" holds no JPEG, PNG or WebP image.`, {
-      details: { dir: config.calibration },
-    });
+    throw new TachyonError(
+      'TCH_ERR_QUANTIZE_CALIBRATION_EMPTY',
+      `Calibration folder "${String(config.calibration)}" holds no JPEG, PNG or WebP image.`,
+      {
+        details: { dir: config.calibration },
+      },
+    );
   }
   const { calibration: _calibration, samples, ...options } = config;
   const set = imageCalibrationSet(spreadSample(files, samples), presetByName(entry.preset));

@@ -15,7 +15,13 @@
  * ```
  */
 export * from './manifest.js';
-export { SERVICE_MANIFEST_SCHEMA, STAGE_KINDS, STAGE_NAME_PATTERN, FILE_PATH_PATTERN, SHA256_PATTERN } from './manifest-schema.js';
+export {
+  SERVICE_MANIFEST_SCHEMA,
+  STAGE_KINDS,
+  STAGE_NAME_PATTERN,
+  FILE_PATH_PATTERN,
+  SHA256_PATTERN,
+} from './manifest-schema.js';
 export type { ValidationIssue } from './validation-issue.js';
 export { validateManifestSchema, findSchemaIssues } from './validate-manifest-schema.js';
 export { validateManifestSemantics, findSemanticIssues, type SemanticContext } from './validate-manifest-semantics.js';

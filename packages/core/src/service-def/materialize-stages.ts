@@ -2,7 +2,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TachyonError } from '@tachyon-serve/protocol';
 import type { Backend } from '../backends/backend.js';
-import { encodeOnnxModel, extractSubgraph, modelIoNames, readOnnxModel, type OnnxModel, type TensorInfo } from '../graph/index.js';
+import {
+  encodeOnnxModel,
+  extractSubgraph,
+  modelIoNames,
+  readOnnxModel,
+  type OnnxModel,
+  type TensorInfo,
+} from '../graph/index.js';
 import { imagenetClassNames } from '../labels/imagenet-labels.js';
 import { zooEntry, zooId } from '../zoo/catalog.js';
 import type { ModelSources } from '../zoo/model-sources.js';
@@ -63,7 +70,13 @@ export async function materializeStages(
     switch (spec.kind) {
       case 'image': {
         const outputs = spec.outputs ?? { tensor: 'pixels' };
-        stages.push({ kind: 'image', name: spec.name, inputs: spec.inputs ?? { images: previous }, outputs, preprocess: spec.preprocess });
+        stages.push({
+          kind: 'image',
+          name: spec.name,
+          inputs: spec.inputs ?? { images: previous },
+          outputs,
+          preprocess: spec.preprocess,
+        });
         previous = only(outputs);
         break;
       }
@@ -72,14 +85,24 @@ export async function materializeStages(
         const { full, cut, feature } = await createFeaturizerModel(entry, sources, backend);
         const progress = options.onProgress;
         const quantized = spec.quantize
-          ? await quantizeFeaturizer(cut, entry, spec.quantize, progress && ((done, total) => progress({ stage: spec.name, step: 'calibrating', done, total })))
+          ? await quantizeFeaturizer(
+              cut,
+              entry,
+              spec.quantize,
+              progress && ((done, total) => progress({ stage: spec.name, step: 'calibrating', done, total })),
+            )
           : undefined;
         const file = `models/${entry.id}.featurizer${quantized ? '.int8' : ''}.onnx`;
         files.push({ path: file, bytes: encodeOnnxModel(quantized?.model ?? cut) });
         const outputs = spec.outputs ?? { [feature.name]: 'features' };
         const stage: StageManifest = {
-          kind: 'featurizer', name: spec.name, model: entry.id, featureTensor: feature.name, file,
-          inputs: spec.inputs ?? { [entry.input]: previous }, outputs,
+          kind: 'featurizer',
+          name: spec.name,
+          model: entry.id,
+          featureTensor: feature.name,
+          file,
+          inputs: spec.inputs ?? { [entry.input]: previous },
+          outputs,
         };
         if (spec.executionProviders) stage.executionProviders = spec.executionProviders;
         if (quantized) stage.quantization = quantized.quantization;
@@ -90,17 +113,39 @@ export async function materializeStages(
       }
       case 'default-classifier': {
         if (!featurized) {
-          throw new TachyonError('TCH_ERR_SVCDEF_INVALID', 'The default classifier needs a featurizer stage before it.', {
-            details: { issues: [{ path: `stages[${stages.length}]`, message: 'defaultClassifier() must follow featurizerStage()' }] },
-          });
+          throw new TachyonError(
+            'TCH_ERR_SVCDEF_INVALID',
+            'The default classifier needs a featurizer stage before it.',
+            {
+              details: {
+                issues: [
+                  { path: `stages[${stages.length}]`, message: 'defaultClassifier() must follow featurizerStage()' },
+                ],
+              },
+            },
+          );
         }
         const { entry, model, feature } = featurized;
         const file = `models/${entry.id}.head.onnx`;
         files.push({ path: file, bytes: encodeOnnxModel(extractSubgraph(model, [feature], [entry.output])) });
-        stages.push({ kind: 'onnx', name: `${spec.name}-head`, file, inputs: { [feature.name]: previous }, outputs: { [entry.output]: 'scores' } });
+        stages.push({
+          kind: 'onnx',
+          name: `${spec.name}-head`,
+          file,
+          inputs: { [feature.name]: previous },
+          outputs: { [entry.output]: 'scores' },
+        });
         const labels = 'labels/imagenet.txt';
         files.push({ path: labels, bytes: Buffer.from(`${imagenetClassNames().join('\n')}\n`) });
-        stages.push({ kind: 'classifier', name: spec.name, inputs: { scores: 'scores' }, outputs: {}, outputKind: entry.outputKind, topK: spec.topK, labels });
+        stages.push({
+          kind: 'classifier',
+          name: spec.name,
+          inputs: { scores: 'scores' },
+          outputs: {},
+          outputKind: entry.outputKind,
+          topK: spec.topK,
+          labels,
+        });
         break;
       }
       case 'onnx': {
@@ -110,8 +155,11 @@ export async function materializeStages(
         files.push({ path: file, bytes });
         const outMap = spec.outputs ?? singlePort(outputs, `${spec.name}_output`, spec.name, 'output');
         const stage: StageManifest = {
-          kind: 'onnx', name: spec.name, file,
-          inputs: spec.inputs ?? { [singleName(inputs, spec.name, 'input')]: previous }, outputs: outMap,
+          kind: 'onnx',
+          name: spec.name,
+          file,
+          inputs: spec.inputs ?? { [singleName(inputs, spec.name, 'input')]: previous },
+          outputs: outMap,
         };
         if (spec.executionProviders) stage.executionProviders = spec.executionProviders;
         stages.push(stage);
@@ -121,11 +169,20 @@ export async function materializeStages(
       case 'keras': {
         const names = (await readdir(spec.source)).filter((n) => n === 'model.json' || n.endsWith('.bin')).sort();
         if (!names.includes('model.json')) {
-          throw new TachyonError('TCH_ERR_KERAS_LOAD_FAILED', `Folder "${spec.source}" has no model.json.`, { details: { source: spec.source } });
+          throw new TachyonError('TCH_ERR_KERAS_LOAD_FAILED', `Folder "${spec.source}" has no model.json.`, {
+            details: { source: spec.source },
+          });
         }
-        for (const n of names) files.push({ path: `models/${spec.name}/${n}`, bytes: await readFile(join(spec.source, n)) });
+        for (const n of names)
+          files.push({ path: `models/${spec.name}/${n}`, bytes: await readFile(join(spec.source, n)) });
         const outputs = spec.outputs ?? { output: `${spec.name}_output` };
-        stages.push({ kind: 'keras', name: spec.name, file: `models/${spec.name}/model.json`, inputs: spec.inputs ?? { input: previous }, outputs });
+        stages.push({
+          kind: 'keras',
+          name: spec.name,
+          file: `models/${spec.name}/model.json`,
+          inputs: spec.inputs ?? { input: previous },
+          outputs,
+        });
         previous = only(outputs);
         break;
       }
@@ -133,8 +190,13 @@ export async function materializeStages(
         const labels = `labels/${spec.name}.txt`;
         files.push({ path: labels, bytes: Buffer.from(`${spec.labels.join('\n')}\n`) });
         stages.push({
-          kind: 'classifier', name: spec.name, inputs: spec.inputs ?? { scores: previous }, outputs: {},
-          outputKind: spec.outputKind, topK: spec.topK, labels,
+          kind: 'classifier',
+          name: spec.name,
+          inputs: spec.inputs ?? { scores: previous },
+          outputs: {},
+          outputKind: spec.outputKind,
+          topK: spec.topK,
+          labels,
         });
         break;
       }
@@ -145,9 +207,13 @@ export async function materializeStages(
 
 function singleName(names: readonly string[], stage: string, what: string): string {
   if (names.length !== 1) {
-    throw new TachyonError('TCH_ERR_SVCDEF_INVALID', `Stage "${stage}" has ${names.length} ${what}s: give its ${what}s map explicitly.`, {
-      details: { issues: [{ path: stage, message: `${what}s: ${names.join(', ')}` }] },
-    });
+    throw new TachyonError(
+      'TCH_ERR_SVCDEF_INVALID',
+      `Stage "${stage}" has ${names.length} ${what}s: give its ${what}s map explicitly.`,
+      {
+        details: { issues: [{ path: stage, message: `${what}s: ${names.join(', ')}` }] },
+      },
+    );
   }
   return names[0]!;
 }

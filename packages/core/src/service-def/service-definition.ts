@@ -64,8 +64,11 @@ export class ServiceDefinition {
     const sources = isCompiled(options.sources) ? options.sources : compileModelSources(options.sources);
     const backend = options.backend ?? createBackend();
     try {
-      if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new TypeError('options.onProgress must be a function.');
-      const { stages, files } = await materializeStages(this.pipeline, sources, backend, { onProgress: options.onProgress });
+      if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+        throw new TypeError('options.onProgress must be a function.');
+      const { stages, files } = await materializeStages(this.pipeline, sources, backend, {
+        onProgress: options.onProgress,
+      });
       const draft = {
         schemaVersion: SERVICE_SCHEMA_VERSION as typeof SERVICE_SCHEMA_VERSION,
         name: this.name,
@@ -90,7 +93,8 @@ export class ServiceDefinition {
     const io = await readStageIo(manifest, (p) => extracted.files.get(p)!);
     const labelCounts = new Map<string, number>();
     for (const stage of manifest.stages) {
-      if (stage.kind === 'classifier') labelCounts.set(stage.labels, parseLabels(await readFile(extracted.files.get(stage.labels)!, 'utf8')).length);
+      if (stage.kind === 'classifier')
+        labelCounts.set(stage.labels, parseLabels(await readFile(extracted.files.get(stage.labels)!, 'utf8')).length);
     }
     validateManifestSemantics(manifest, { io: (_stage, index) => io[index], labelCounts });
     return Object.freeze({ manifest, dir: extracted.dir, sha256: extracted.sha256 });
@@ -98,7 +102,10 @@ export class ServiceDefinition {
 }
 
 /** The declared ports of every model stage (ONNX graph declarations; Keras model.json), by stage index. */
-async function readStageIo(manifest: ServiceManifest, pathOf: (file: string) => string): Promise<(StageIo | undefined)[]> {
+async function readStageIo(
+  manifest: ServiceManifest,
+  pathOf: (file: string) => string,
+): Promise<(StageIo | undefined)[]> {
   return Promise.all(
     manifest.stages.map(async (stage: StageManifest): Promise<StageIo | undefined> => {
       if (stage.kind === 'onnx' || stage.kind === 'featurizer') {

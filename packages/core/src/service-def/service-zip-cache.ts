@@ -33,12 +33,18 @@ export interface CachedServiceZip extends ExtractedServiceZip {
  * cache hit re-validates its service.json and checks every file's size (not its sha256: the folder is private and
  * was verified when written); a damaged hit is removed and extracted again.
  */
-export async function extractServiceZipToCache(zipPath: string, options: ServiceZipCacheOptions = {}): Promise<CachedServiceZip> {
+export async function extractServiceZipToCache(
+  zipPath: string,
+  options: ServiceZipCacheOptions = {},
+): Promise<CachedServiceZip> {
   if (typeof zipPath !== 'string' || zipPath === '') throw new TypeError('zipPath must be a non-empty string.');
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object.');
   const limits = compileZipLimits(options.limits);
   const env = options.env ?? process.env;
-  const root = join(resolve(options.cacheDir ?? env['TACHYON_CACHE_DIR'] ?? join(homedir(), '.cache', 'tachyon')), 'svcdef');
+  const root = join(
+    resolve(options.cacheDir ?? env['TACHYON_CACHE_DIR'] ?? join(homedir(), '.cache', 'tachyon')),
+    'svcdef',
+  );
   let sha256: string;
   try {
     sha256 = await sha256File(zipPath);
@@ -73,7 +79,9 @@ export async function extractServiceZipToCache(zipPath: string, options: Service
 /** A complete extraction at `dir`, or undefined when there is none or it does not hold up. */
 async function loadExtracted(dir: string): Promise<ExtractedServiceZip | undefined> {
   try {
-    const manifest = validateManifestSemantics(validateManifestSchema(JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8'))));
+    const manifest = validateManifestSemantics(
+      validateManifestSchema(JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8'))),
+    );
     const files = new Map<string, string>();
     for (const file of manifest.files) {
       const path = join(dir, ...file.path.split('/'));

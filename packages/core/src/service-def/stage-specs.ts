@@ -1,7 +1,11 @@
 import type { ExecutionProvider } from '../backends/session-options.js';
 import type { PreprocessOptions } from '../image/preprocess-options.js';
 import { PRESETS, type PresetName } from '../image/presets.js';
-import { compileFeaturizerQuantize, type FeaturizerQuantizeConfig, type FeaturizerQuantizeOptions } from './featurizer-quantize.js';
+import {
+  compileFeaturizerQuantize,
+  type FeaturizerQuantizeConfig,
+  type FeaturizerQuantizeOptions,
+} from './featurizer-quantize.js';
 
 export type { FeaturizerQuantizeConfig, FeaturizerQuantizeOptions } from './featurizer-quantize.js';
 
@@ -11,7 +15,13 @@ export type { FeaturizerQuantizeConfig, FeaturizerQuantizeOptions } from './feat
  * Port maps (`inputs`/`outputs`) are optional here: left out, a stage reads the main output of the stage before it
  * and writes the tensor named in the builder's doc. The saved service.json always spells every map out.
  */
-export type StageSpec = ImageStageSpec | FeaturizerStageSpec | DefaultClassifierSpec | OnnxStageSpec | KerasStageSpec | ClassifierStageSpec;
+export type StageSpec =
+  | ImageStageSpec
+  | FeaturizerStageSpec
+  | DefaultClassifierSpec
+  | OnnxStageSpec
+  | KerasStageSpec
+  | ClassifierStageSpec;
 
 export interface PortMaps {
   /** Stage port -> pipeline tensor. */
@@ -64,7 +74,10 @@ export interface ClassifierStageSpec extends PortMaps {
 }
 
 /** image bytes -> `pixels` (float32). `preset` is a preset name or full preprocessing options. @default 'torchvision224' */
-export function imageStage(preset: PresetName | PreprocessOptions = 'torchvision224', options: PortMaps & { name?: string } = {}): ImageStageSpec {
+export function imageStage(
+  preset: PresetName | PreprocessOptions = 'torchvision224',
+  options: PortMaps & { name?: string } = {},
+): ImageStageSpec {
   const preprocess = typeof preset === 'string' ? presetOptions(preset) : { ...preset };
   return { kind: 'image', name: options.name ?? 'preprocess', preprocess, ...ports(options) };
 }
@@ -85,13 +98,20 @@ export interface FeaturizerStageOptions extends PortMaps {
 
 /** A zoo backbone (`resnet50`, `mobilenetv2`, ...) cut at its pooled-feature tensor -> `features`. @default dtype 'fp32' */
 export function featurizerStage(family: string, options: FeaturizerStageOptions = {}): FeaturizerStageSpec {
-  if (typeof family !== 'string' || family === '') throw new TypeError('family: expected a zoo model family such as "resnet50"');
+  if (typeof family !== 'string' || family === '')
+    throw new TypeError('family: expected a zoo model family such as "resnet50"');
   const dtype = options.dtype ?? 'fp32';
   if (dtype !== 'fp32' && dtype !== 'int8') throw new TypeError('dtype: expected "fp32" or "int8"');
   if (options.quantize !== undefined && dtype !== 'fp32') {
     throw new TypeError('options.quantize: needs dtype "fp32" (the int8 zoo model is quantized already)');
   }
-  const spec: FeaturizerStageSpec = { kind: 'featurizer', name: options.name ?? 'featurizer', family, dtype, ...ports(options) };
+  const spec: FeaturizerStageSpec = {
+    kind: 'featurizer',
+    name: options.name ?? 'featurizer',
+    family,
+    dtype,
+    ...ports(options),
+  };
   if (options.executionProviders) spec.executionProviders = [...options.executionProviders];
   if (options.quantize !== undefined) spec.quantize = compileFeaturizerQuantize(options.quantize);
   return spec;
@@ -103,7 +123,10 @@ export function defaultClassifier(options: { topK?: number; name?: string } = {}
 }
 
 /** Any ONNX model file; ports are the model's input and output names. */
-export function onnxStage(source: string, options: PortMaps & { name?: string; executionProviders?: ExecutionProvider[] } = {}): OnnxStageSpec {
+export function onnxStage(
+  source: string,
+  options: PortMaps & { name?: string; executionProviders?: ExecutionProvider[] } = {},
+): OnnxStageSpec {
   if (typeof source !== 'string' || source === '') throw new TypeError('source: expected the path of an .onnx file');
   const spec: OnnxStageSpec = { kind: 'onnx', name: options.name ?? 'onnx', source, ...ports(options) };
   if (options.executionProviders) spec.executionProviders = [...options.executionProviders];
@@ -112,13 +135,22 @@ export function onnxStage(source: string, options: PortMaps & { name?: string; e
 
 /** A Keras classifier in TensorFlow.js layers format (folder with model.json); ports `input` and `output`. */
 export function kerasStage(source: string, options: PortMaps & { name?: string } = {}): KerasStageSpec {
-  if (typeof source !== 'string' || source === '') throw new TypeError('source: expected the folder holding model.json');
+  if (typeof source !== 'string' || source === '')
+    throw new TypeError('source: expected the folder holding model.json');
   return { kind: 'keras', name: options.name ?? 'keras', source, ...ports(options) };
 }
 
 /** softmax (for logits) + top-k + labels; port `scores`. */
-export function classifierStage(options: PortMaps & { labels: readonly string[]; outputKind?: 'logits' | 'probabilities'; topK?: number; name?: string }): ClassifierStageSpec {
-  if (!Array.isArray(options.labels) || options.labels.length === 0) throw new TypeError('labels: expected a non-empty array of class names');
+export function classifierStage(
+  options: PortMaps & {
+    labels: readonly string[];
+    outputKind?: 'logits' | 'probabilities';
+    topK?: number;
+    name?: string;
+  },
+): ClassifierStageSpec {
+  if (!Array.isArray(options.labels) || options.labels.length === 0)
+    throw new TypeError('labels: expected a non-empty array of class names');
   return {
     kind: 'classifier',
     name: options.name ?? 'classifier',
@@ -133,7 +165,12 @@ function presetOptions(name: PresetName): PreprocessOptions {
   const preset = PRESETS[name];
   if (!preset) throw new TypeError(`preset: unknown preset "${name}" (known: ${Object.keys(PRESETS).join(', ')})`);
   const { maxInputBytes: _bytes, maxPixels: _pixels, ...rest } = preset;
-  return { ...rest, size: [...rest.size] as [number, number], mean: [...rest.mean] as [number, number, number], std: [...rest.std] as [number, number, number] };
+  return {
+    ...rest,
+    size: [...rest.size] as [number, number],
+    mean: [...rest.mean] as [number, number, number],
+    std: [...rest.std] as [number, number, number],
+  };
 }
 
 function ports(options: PortMaps): PortMaps {

@@ -8,7 +8,9 @@ import { buildInvalidError, childPath, toIssuePath, type ValidationIssue } from 
 let validator: ValidateFunction | undefined;
 
 function schemaValidator(): ValidateFunction {
-  validator ??= new Ajv({ allErrors: true, strict: true, discriminator: true, verbose: true }).compile(SERVICE_MANIFEST_SCHEMA);
+  validator ??= new Ajv({ allErrors: true, strict: true, discriminator: true, verbose: true }).compile(
+    SERVICE_MANIFEST_SCHEMA,
+  );
   return validator;
 }
 
@@ -63,9 +65,14 @@ function toIssue(error: ErrorObject, json: unknown): ValidationIssue {
     case 'const':
       return { path, message: `must be ${JSON.stringify(params['allowedValue'])}` };
     case 'minLength':
-      return params['limit'] === 1 ? { path, message: 'must not be empty' } : { path, message: error.message ?? 'is invalid' };
+      return params['limit'] === 1
+        ? { path, message: 'must not be empty' }
+        : { path, message: error.message ?? 'is invalid' };
     case 'uniqueItems':
-      return { path, message: `must not list the same item twice (items ${String(params['j'])} and ${String(params['i'])})` };
+      return {
+        path,
+        message: `must not list the same item twice (items ${String(params['j'])} and ${String(params['i'])})`,
+      };
     case 'minProperties':
       return { path, message: `must map at least ${String(params['limit'])} port` };
     case 'maxProperties':

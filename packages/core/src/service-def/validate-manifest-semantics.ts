@@ -30,7 +30,8 @@ export function validateManifestSemantics(manifest: ServiceManifest, context: Se
 /** Pass 2 without throwing: every issue, in stage order. */
 export function findSemanticIssues(manifest: ServiceManifest, context: SemanticContext = {}): ValidationIssue[] {
   if (typeof context !== 'object' || context === null) throw new TypeError('context must be an object.');
-  if (context.io !== undefined && typeof context.io !== 'function') throw new TypeError('context.io must be a function.');
+  if (context.io !== undefined && typeof context.io !== 'function')
+    throw new TypeError('context.io must be a function.');
   if (context.labelCounts !== undefined && !(context.labelCounts instanceof Map)) {
     throw new TypeError('context.labelCounts must be a Map.');
   }
@@ -49,7 +50,11 @@ function stageNameIssues(stages: readonly StageManifest[]): ValidationIssue[] {
   stages.forEach((stage, i) => {
     const first = seen.get(stage.name);
     if (first === undefined) seen.set(stage.name, i);
-    else issues.push({ path: toIssuePath(['stages', i, 'name']), message: `duplicate stage name '${stage.name}' (also stages[${first}])` });
+    else
+      issues.push({
+        path: toIssuePath(['stages', i, 'name']),
+        message: `duplicate stage name '${stage.name}' (also stages[${first}])`,
+      });
   });
   return issues;
 }
@@ -63,12 +68,18 @@ function orderIssues(stages: readonly StageManifest[]): ValidationIssue[] {
   }
   stages.forEach((stage, i) => {
     if (stage.kind === 'classifier' && i !== last) {
-      issues.push({ path: toIssuePath(['stages', i, 'kind']), message: `a 'classifier' stage must be the last stage; '${stage.name}' is followed by '${stages[i + 1]!.name}'` });
+      issues.push({
+        path: toIssuePath(['stages', i, 'kind']),
+        message: `a 'classifier' stage must be the last stage; '${stage.name}' is followed by '${stages[i + 1]!.name}'`,
+      });
     }
   });
   const final = stages[last];
   if (final !== undefined && final.kind !== 'classifier' && last > 0) {
-    issues.push({ path: toIssuePath(['stages', last, 'kind']), message: `the last stage must be a 'classifier' stage, not '${final.kind}'` });
+    issues.push({
+      path: toIssuePath(['stages', last, 'kind']),
+      message: `the last stage must be a 'classifier' stage, not '${final.kind}'`,
+    });
   }
   return issues;
 }
@@ -81,10 +92,16 @@ function tensorIssues(stages: readonly StageManifest[]): ValidationIssue[] {
       const path = toIssuePath(['stages', i, 'inputs', port]);
       if (tensor === PIPELINE_INPUT) {
         if (stage.kind !== 'image') {
-          issues.push({ path, message: `'${PIPELINE_INPUT}' holds the encoded image bytes; only an 'image' stage can read it` });
+          issues.push({
+            path,
+            message: `'${PIPELINE_INPUT}' holds the encoded image bytes; only an 'image' stage can read it`,
+          });
         }
       } else if (stage.kind === 'image') {
-        issues.push({ path, message: `an 'image' stage reads the pipeline input '${PIPELINE_INPUT}', not '${tensor}'` });
+        issues.push({
+          path,
+          message: `an 'image' stage reads the pipeline input '${PIPELINE_INPUT}', not '${tensor}'`,
+        });
       } else if (!producers.has(tensor)) {
         const later = stages.slice(i).find((s) => Object.values(s.outputs).includes(tensor));
         const why =
@@ -102,7 +119,10 @@ function tensorIssues(stages: readonly StageManifest[]): ValidationIssue[] {
       if (tensor === PIPELINE_INPUT) {
         issues.push({ path, message: `duplicate producer: '${PIPELINE_INPUT}' is the pipeline input` });
       } else if (earlier !== undefined) {
-        issues.push({ path, message: `duplicate producer: tensor '${tensor}' is already produced by stage '${earlier}'` });
+        issues.push({
+          path,
+          message: `duplicate producer: tensor '${tensor}' is already produced by stage '${earlier}'`,
+        });
       } else {
         producers.set(tensor, stage.name);
       }
@@ -124,8 +144,13 @@ function fileIssues(manifest: ServiceManifest): ValidationIssue[] {
     const folded = file.path.toLowerCase();
     const first = byFoldedPath.get(folded);
     if (first === undefined) byFoldedPath.set(folded, i);
-    else if (manifest.files[first]!.path === file.path) issues.push({ path, message: `duplicate file '${file.path}' (also files[${first}])` });
-    else issues.push({ path, message: `'${file.path}' differs from files[${first}] '${manifest.files[first]!.path}' only in case` });
+    else if (manifest.files[first]!.path === file.path)
+      issues.push({ path, message: `duplicate file '${file.path}' (also files[${first}])` });
+    else
+      issues.push({
+        path,
+        message: `'${file.path}' differs from files[${first}] '${manifest.files[first]!.path}' only in case`,
+      });
   });
   const listed = new Set(manifest.files.map((f) => f.path));
   manifest.files.forEach((file, i) => {
@@ -133,13 +158,20 @@ function fileIssues(manifest: ServiceManifest): ValidationIssue[] {
     const segments = file.path.split('/');
     for (let n = 1; n < segments.length; n++) {
       const parent = segments.slice(0, n).join('/');
-      if (listed.has(parent)) issues.push({ path: toIssuePath(['files', i, 'path']), message: `'${file.path}' lies under '${parent}', which is a file` });
+      if (listed.has(parent))
+        issues.push({
+          path: toIssuePath(['files', i, 'path']),
+          message: `'${file.path}' lies under '${parent}', which is a file`,
+        });
     }
   });
   manifest.stages.forEach((stage, i) => {
     for (const [field, file] of referencedFiles(stage)) {
       if (!listed.has(file)) {
-        issues.push({ path: toIssuePath(['stages', i, field]), message: `missing file '${file}': it is not listed in files` });
+        issues.push({
+          path: toIssuePath(['stages', i, field]),
+          message: `missing file '${file}': it is not listed in files`,
+        });
       }
     }
   });

@@ -1,6 +1,13 @@
 import { PIPELINE_INPUT, type ServiceManifest, type StageManifest } from './manifest.js';
 import type { TensorInfo } from '../graph/tensor-info.js';
-import { classCount, dimsCompatible, formatDims, imageStageOutput, type StageIo, type StageIoResolver } from './stage-io.js';
+import {
+  classCount,
+  dimsCompatible,
+  formatDims,
+  imageStageOutput,
+  type StageIo,
+  type StageIoResolver,
+} from './stage-io.js';
 import { toIssuePath, type ValidationIssue } from './validation-issue.js';
 
 /** A pipeline tensor's spec and where it comes from. */
@@ -38,10 +45,16 @@ export function findIoIssues(
         if (tensor === undefined || from === undefined) return;
         const path = toIssuePath(['stages', i, 'inputs', 'scores']);
         if (!['float32', 'float16', 'float64'].includes(from.info.dtype)) {
-          issues.push({ path, message: `dtype mismatch: a classifier reads float scores but tensor '${tensor}' from stage '${from.stage}' is ${from.info.dtype}` });
+          issues.push({
+            path,
+            message: `dtype mismatch: a classifier reads float scores but tensor '${tensor}' from stage '${from.stage}' is ${from.info.dtype}`,
+          });
         }
         if (from.info.dims.length < 2) {
-          issues.push({ path, message: `dims mismatch: a classifier reads [batch, classes] but tensor '${tensor}' from stage '${from.stage}' is ${formatDims(from.info.dims)}` });
+          issues.push({
+            path,
+            message: `dims mismatch: a classifier reads [batch, classes] but tensor '${tensor}' from stage '${from.stage}' is ${formatDims(from.info.dims)}`,
+          });
           return;
         }
         const classes = classCount(from.info.dims);
@@ -70,7 +83,12 @@ export function findIoIssues(
   return issues;
 }
 
-function portIssues(stage: StageManifest, i: number, ports: StageIo, produced: ReadonlyMap<string, Produced>): ValidationIssue[] {
+function portIssues(
+  stage: StageManifest,
+  i: number,
+  ports: StageIo,
+  produced: ReadonlyMap<string, Produced>,
+): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const inputs = new Map(ports.inputs.map((t) => [t.name, t]));
   const outputs = new Set(ports.outputs.map((t) => t.name));
@@ -78,26 +96,41 @@ function portIssues(stage: StageManifest, i: number, ports: StageIo, produced: R
     const path = toIssuePath(['stages', i, 'inputs', port]);
     const expected = inputs.get(port);
     if (expected === undefined) {
-      issues.push({ path, message: `the model of stage '${stage.name}' has no input '${port}' (its inputs: ${names(ports.inputs)})` });
+      issues.push({
+        path,
+        message: `the model of stage '${stage.name}' has no input '${port}' (its inputs: ${names(ports.inputs)})`,
+      });
       continue;
     }
     const from = produced.get(tensor);
     if (from === undefined) continue;
     if (from.info.dtype !== expected.dtype) {
-      issues.push({ path, message: `dtype mismatch: tensor '${tensor}' from stage '${from.stage}' (output '${from.port}') is ${from.info.dtype} but input '${port}' of stage '${stage.name}' expects ${expected.dtype}` });
+      issues.push({
+        path,
+        message: `dtype mismatch: tensor '${tensor}' from stage '${from.stage}' (output '${from.port}') is ${from.info.dtype} but input '${port}' of stage '${stage.name}' expects ${expected.dtype}`,
+      });
     }
     if (!dimsCompatible(from.info.dims, expected.dims)) {
-      issues.push({ path, message: `dims mismatch: tensor '${tensor}' from stage '${from.stage}' (output '${from.port}') is ${formatDims(from.info.dims)} but input '${port}' of stage '${stage.name}' expects ${formatDims(expected.dims)}` });
+      issues.push({
+        path,
+        message: `dims mismatch: tensor '${tensor}' from stage '${from.stage}' (output '${from.port}') is ${formatDims(from.info.dims)} but input '${port}' of stage '${stage.name}' expects ${formatDims(expected.dims)}`,
+      });
     }
   }
   for (const input of ports.inputs) {
     if (!Object.hasOwn(stage.inputs, input.name)) {
-      issues.push({ path: toIssuePath(['stages', i, 'inputs']), message: `input '${input.name}' of the model of stage '${stage.name}' is not mapped to a tensor` });
+      issues.push({
+        path: toIssuePath(['stages', i, 'inputs']),
+        message: `input '${input.name}' of the model of stage '${stage.name}' is not mapped to a tensor`,
+      });
     }
   }
   for (const port of Object.keys(stage.outputs)) {
     if (!outputs.has(port)) {
-      issues.push({ path: toIssuePath(['stages', i, 'outputs', port]), message: `the model of stage '${stage.name}' has no output '${port}' (its outputs: ${names(ports.outputs)})` });
+      issues.push({
+        path: toIssuePath(['stages', i, 'outputs', port]),
+        message: `the model of stage '${stage.name}' has no output '${port}' (its outputs: ${names(ports.outputs)})`,
+      });
     }
   }
   return issues;
@@ -109,8 +142,11 @@ function names(infos: readonly TensorInfo[]): string {
 
 function checkResolved(ports: StageIo, stage: StageManifest): void {
   const ok = (list: unknown): boolean =>
-    Array.isArray(list) && list.every((t: TensorInfo) => typeof t?.name === 'string' && typeof t.dtype === 'string' && Array.isArray(t.dims));
+    Array.isArray(list) &&
+    list.every((t: TensorInfo) => typeof t?.name === 'string' && typeof t.dtype === 'string' && Array.isArray(t.dims));
   if (typeof ports !== 'object' || ports === null || !ok(ports.inputs) || !ok(ports.outputs)) {
-    throw new TypeError(`context.io must return { inputs, outputs } of { name, dtype, dims } for stage '${stage.name}'.`);
+    throw new TypeError(
+      `context.io must return { inputs, outputs } of { name, dtype, dims } for stage '${stage.name}'.`,
+    );
   }
 }

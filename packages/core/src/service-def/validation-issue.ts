@@ -39,7 +39,11 @@ export function summarizeIssues(issues: readonly ValidationIssue[]): string {
 
 /** The TCH_ERR_SVCDEF_INVALID error carrying every issue in `details.issues`. */
 export function buildInvalidError(issues: readonly ValidationIssue[], subject = 'service.json'): TachyonError {
-  return new TachyonError('TCH_ERR_SVCDEF_INVALID', `The service definition ${subject} has ${summarizeIssues(issues)}`, {
-    details: { issues: issues.map((i) => ({ path: i.path, message: i.message })) },
-  });
+  return new TachyonError(
+    'TCH_ERR_SVCDEF_INVALID',
+    `The service definition ${subject} has ${summarizeIssues(issues)}`,
+    {
+      details: { issues: issues.map((i) => ({ path: i.path, message: i.message })) },
+    },
+  );
 }

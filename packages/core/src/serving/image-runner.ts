@@ -23,19 +23,27 @@ export class ImageRunner implements RequestRunner {
   readonly #tensorInput: { name: string; dims: number[] } | undefined;
   readonly rawOutput: string;
 
-  constructor(readonly pipeline: ServicePipeline, manifest: ServiceManifest) {
+  constructor(
+    readonly pipeline: ServicePipeline,
+    manifest: ServiceManifest,
+  ) {
     const image = manifest.stages.find((s) => s.kind === 'image');
     if (!image) throw new TachyonError('TCH_ERR_SVCDEF_INVALID', 'The pipeline has no image stage.');
     this.#imageTensor = Object.values(image.outputs)[0]!;
-    const reader = manifest.stages.find((s) => (s.kind === 'onnx' || s.kind === 'featurizer') && Object.values(s.inputs).includes(this.#imageTensor));
+    const reader = manifest.stages.find(
+      (s) => (s.kind === 'onnx' || s.kind === 'featurizer') && Object.values(s.inputs).includes(this.#imageTensor),
+    );
     const port = reader && Object.entries(reader.inputs).find(([, t]) => t === this.#imageTensor)?.[0];
     const dims = tensorDimsPerImage(compilePreprocess(image.preprocess));
     dims[0] = -1;
     this.#tensorInput = port === undefined || port === IMAGE_INPUT ? undefined : { name: port, dims };
     const classifier = manifest.stages.find((s) => s.kind === 'classifier');
     const scoresTensor = classifier?.inputs['scores'];
-    const producer = manifest.stages.find((s) => scoresTensor !== undefined && Object.values(s.outputs).includes(scoresTensor));
-    this.rawOutput = (producer && Object.entries(producer.outputs).find(([, t]) => t === scoresTensor)?.[0]) ?? SCORES_OUTPUT;
+    const producer = manifest.stages.find(
+      (s) => scoresTensor !== undefined && Object.values(s.outputs).includes(scoresTensor),
+    );
+    this.rawOutput =
+      (producer && Object.entries(producer.outputs).find(([, t]) => t === scoresTensor)?.[0]) ?? SCORES_OUTPUT;
   }
 
   get labels(): readonly string[] {
@@ -45,9 +53,11 @@ export class ImageRunner implements RequestRunner {
   metadata(): { inputs: TensorMetadata[]; outputs: TensorMetadata[] } {
     const classes = this.labels.length;
     const inputs: TensorMetadata[] = [{ name: IMAGE_INPUT, datatype: 'BYTES', shape: [-1] }];
-    if (this.#tensorInput) inputs.push({ name: this.#tensorInput.name, datatype: 'FP32', shape: this.#tensorInput.dims });
+    if (this.#tensorInput)
+      inputs.push({ name: this.#tensorInput.name, datatype: 'FP32', shape: this.#tensorInput.dims });
     const outputs: TensorMetadata[] = [{ name: SCORES_OUTPUT, datatype: 'FP32', shape: [-1, classes] }];
-    if (this.rawOutput !== SCORES_OUTPUT) outputs.push({ name: this.rawOutput, datatype: 'FP32', shape: [-1, classes] });
+    if (this.rawOutput !== SCORES_OUTPUT)
+      outputs.push({ name: this.rawOutput, datatype: 'FP32', shape: [-1, classes] });
     return { inputs, outputs };
   }
 
@@ -56,14 +66,21 @@ export class ImageRunner implements RequestRunner {
   }
 
   /** Checks the request's one input; returns its rows and a function that decodes/preprocesses it. */
-  accept(inputs: readonly InferTensor[], maxRows: number): { rows: number; prepare: (timings: PipelineTimings) => Promise<Prepared> } {
+  accept(
+    inputs: readonly InferTensor[],
+    maxRows: number,
+  ): { rows: number; prepare: (timings: PipelineTimings) => Promise<Prepared> } {
     const names = inputs.map((i) => i.name);
     const input = inputs[0];
     const accepted = this.#tensorInput ? [IMAGE_INPUT, this.#tensorInput.name] : [IMAGE_INPUT];
     if (inputs.length !== 1 || !accepted.includes(input!.name)) {
-      throw new TachyonError('TCH_ERR_INFER_INVALID', `The request must have exactly one input, one of ${accepted.map((n) => `"${n}"`).join(', ')}.`, {
-        details: { expected: accepted, got: names },
-      });
+      throw new TachyonError(
+        'TCH_ERR_INFER_INVALID',
+        `The request must have exactly one input, one of ${accepted.map((n) => `"${n}"`).join(', ')}.`,
+        {
+          details: { expected: accepted, got: names },
+        },
+      );
     }
     if (input!.name === IMAGE_INPUT) {
       const images = checkImages(input!);
@@ -72,7 +89,10 @@ export class ImageRunner implements RequestRunner {
     }
     const tensor = toTensorData(input!, { dtype: 'float32', dims: this.#tensorInput!.dims });
     const rows = tensor.dims[0]!;
-    if (rows < 1) throw new TachyonError('TCH_ERR_TENSOR_SHAPE_MISMATCH', `Input "${input!.name}" must have at least one row.`, { details: { input: input!.name, shape: tensor.dims } });
+    if (rows < 1)
+      throw new TachyonError('TCH_ERR_TENSOR_SHAPE_MISMATCH', `Input "${input!.name}" must have at least one row.`, {
+        details: { input: input!.name, shape: tensor.dims },
+      });
     checkRows(rows, maxRows);
     const tensors: TensorMap = { [this.#imageTensor]: tensor };
     return { rows, prepare: async () => ({ rows, tensors }) };
@@ -90,11 +110,20 @@ export class ImageRunner implements RequestRunner {
 
 function checkImages(input: InferTensor): Uint8Array[] {
   const n = input.shape[0] ?? 0;
-  const shapeOk = input.datatype === 'BYTES' && (input.shape.length === 1 || (input.shape.length === 2 && input.shape[1] === 1));
+  const shapeOk =
+    input.datatype === 'BYTES' && (input.shape.length === 1 || (input.shape.length === 2 && input.shape[1] === 1));
   if (!shapeOk || !Array.isArray(input.data) || input.data.length !== n || n < 1) {
-    throw new TachyonError('TCH_ERR_INFER_INVALID', `Input "${IMAGE_INPUT}" must be BYTES of shape [N] or [N, 1] with N >= 1 encoded images.`, {
-      details: { datatype: input.datatype, shape: input.shape, elements: Array.isArray(input.data) ? input.data.length : undefined },
-    });
+    throw new TachyonError(
+      'TCH_ERR_INFER_INVALID',
+      `Input "${IMAGE_INPUT}" must be BYTES of shape [N] or [N, 1] with N >= 1 encoded images.`,
+      {
+        details: {
+          datatype: input.datatype,
+          shape: input.shape,
+          elements: Array.isArray(input.data) ? input.data.length : undefined,
+        },
+      },
+    );
   }
   return input.data as Uint8Array[];
 }
@@ -102,8 +131,12 @@ function checkImages(input: InferTensor): Uint8Array[] {
 /** At most `maxRows` images (or tensor rows) per request. */
 export function checkRows(rows: number, maxRows: number): void {
   if (rows > maxRows) {
-    throw new TachyonError('TCH_ERR_LIMIT_TOO_MANY_IMAGES', `The request has ${rows} rows; at most ${maxRows} are allowed.`, {
-      details: { images: rows, maxImagesPerRequest: maxRows },
-    });
+    throw new TachyonError(
+      'TCH_ERR_LIMIT_TOO_MANY_IMAGES',
+      `The request has ${rows} rows; at most ${maxRows} are allowed.`,
+      {
+        details: { images: rows, maxImagesPerRequest: maxRows },
+      },
+    );
   }
 }

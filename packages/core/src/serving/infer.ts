@@ -9,6 +9,11 @@ export type { InferContext, InferLimits };
  * the request through it (ServedModel.infer). Inputs: `images` (BYTES, one encoded image per element) or the model's
  * own tensors; outputs as requested, `scores` = class probabilities, classification extension = typed top-k.
  */
-export async function infer(host: ModelHost, request: InferRequest, limits: InferLimits = DEFAULT_INFER_LIMITS, context: InferContext = {}): Promise<InferResponse> {
+export async function infer(
+  host: ModelHost,
+  request: InferRequest,
+  limits: InferLimits = DEFAULT_INFER_LIMITS,
+  context: InferContext = {},
+): Promise<InferResponse> {
   return host.get(request.modelName, request.modelVersion).infer(request, limits, context);
 }

@@ -17,9 +17,13 @@ export function withLoadTimeout<T>(
     timer = setTimeout(() => {
       abandoned(loading.then(release, () => undefined).catch(() => undefined));
       reject(
-        new TachyonError('TCH_ERR_MODEL_LOAD_TIMEOUT', `Loading version "${what.version}" of model "${what.model}" took longer than ${timeoutMs} ms; it is released once it settles.`, {
-          details: { model: what.model, version: what.version, loadTimeoutMs: timeoutMs },
-        }),
+        new TachyonError(
+          'TCH_ERR_MODEL_LOAD_TIMEOUT',
+          `Loading version "${what.version}" of model "${what.model}" took longer than ${timeoutMs} ms; it is released once it settles.`,
+          {
+            details: { model: what.model, version: what.version, loadTimeoutMs: timeoutMs },
+          },
+        ),
       );
     }, timeoutMs);
   });

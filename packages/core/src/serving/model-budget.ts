@@ -31,7 +31,10 @@ export async function sourceBytes(source: ModelSource, sources: ModelSources): P
   try {
     return (await stat(path)).size;
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Model file "${path}" does not exist or cannot be read.`, { details: { path }, cause });
+    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Model file "${path}" does not exist or cannot be read.`, {
+      details: { path },
+      cause,
+    });
   }
 }
 
@@ -45,7 +48,12 @@ export interface BudgetUsage {
  * Refuses a load that would take the server past its memory budget or its count of loaded versions, before anything
  * is loaded (TCH_ERR_MODEL_BUDGET_EXCEEDED with what was needed and what was left).
  */
-export function checkBudget(name: string, config: ModelControlConfig, usage: BudgetUsage, add: { bytes: number; versions: number }): void {
+export function checkBudget(
+  name: string,
+  config: ModelControlConfig,
+  usage: BudgetUsage,
+  add: { bytes: number; versions: number },
+): void {
   const budget = memoryBudget(config);
   const available = Math.max(0, budget - usage.bytes);
   if (add.bytes > available) {
@@ -60,7 +68,15 @@ export function checkBudget(name: string, config: ModelControlConfig, usage: Bud
     throw new TachyonError(
       'TCH_ERR_MODEL_BUDGET_EXCEEDED',
       `Loading model "${name}" needs ${add.versions} more loaded version(s) but only ${slots} of maxLoadedVersions=${config.maxLoadedVersions} are left.`,
-      { details: { model: name, needed: add.versions, available: slots, maxLoadedVersions: config.maxLoadedVersions, loadedVersions: usage.versions } },
+      {
+        details: {
+          model: name,
+          needed: add.versions,
+          available: slots,
+          maxLoadedVersions: config.maxLoadedVersions,
+          loadedVersions: usage.versions,
+        },
+      },
     );
   }
 }

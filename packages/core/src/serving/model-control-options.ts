@@ -28,19 +28,33 @@ export function compileModelControlOptions(options: ModelControlOptions = {}): M
   if (typeof enabled !== 'boolean') throw new TypeError('modelControl.enabled: expected a boolean.');
   const int = (name: 'loadTimeoutMs' | 'maxLoadedVersions'): number => {
     const value = options[name] ?? MODEL_CONTROL_DEFAULTS[name];
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`modelControl.${name}: expected an integer >= 1, got ${String(value)}.`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`modelControl.${name}: expected an integer >= 1, got ${String(value)}.`);
     return value;
   };
   const budget = options.memoryBudgetBytes;
-  if (budget !== undefined && (!Number.isInteger(budget) || budget < 1)) throw new RangeError(`modelControl.memoryBudgetBytes: expected an integer >= 1, got ${String(budget)}.`);
-  return Object.freeze({ enabled, loadTimeoutMs: int('loadTimeoutMs'), memoryBudgetBytes: budget, maxLoadedVersions: int('maxLoadedVersions') });
+  if (budget !== undefined && (!Number.isInteger(budget) || budget < 1))
+    throw new RangeError(`modelControl.memoryBudgetBytes: expected an integer >= 1, got ${String(budget)}.`);
+  return Object.freeze({
+    enabled,
+    loadTimeoutMs: int('loadTimeoutMs'),
+    memoryBudgetBytes: budget,
+    maxLoadedVersions: int('maxLoadedVersions'),
+  });
 }
 
 export function validateVersionPolicy(policy: unknown, where: string): VersionPolicy {
   if (typeof policy === 'object' && policy !== null) {
     const p = policy as Record<string, unknown>;
-    if ('latest' in p && Object.keys(p).length === 1 && Number.isInteger(p['latest']) && (p['latest'] as number) >= 1) return Object.freeze({ latest: p['latest'] as number });
-    if ('specific' in p && Object.keys(p).length === 1 && Array.isArray(p['specific']) && p['specific'].length > 0 && p['specific'].every((v) => typeof v === 'string' && /^[1-9][0-9]*$/.test(v))) {
+    if ('latest' in p && Object.keys(p).length === 1 && Number.isInteger(p['latest']) && (p['latest'] as number) >= 1)
+      return Object.freeze({ latest: p['latest'] as number });
+    if (
+      'specific' in p &&
+      Object.keys(p).length === 1 &&
+      Array.isArray(p['specific']) &&
+      p['specific'].length > 0 &&
+      p['specific'].every((v) => typeof v === 'string' && /^[1-9][0-9]*$/.test(v))
+    ) {
       return Object.freeze({ specific: Object.freeze([...(p['specific'] as string[])]) });
     }
   }

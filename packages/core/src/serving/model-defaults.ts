@@ -61,7 +61,11 @@ export function isImageInput(input: TensorInfo | undefined): input is TensorInfo
  * Decides input/output names, preset and output kind for a plain classifier: option > zoo entry > the graph itself.
  * Throws TCH_ERR_IMAGE_PRESET_REQUIRED when no preset can be told (name the choices: `--preset`).
  */
-export function resolveImageModelDefaults(model: OnnxModel, entry: ZooEntry | undefined, choices: ImageModelChoices = {}): ImageModelDefaults {
+export function resolveImageModelDefaults(
+  model: OnnxModel,
+  entry: ZooEntry | undefined,
+  choices: ImageModelChoices = {},
+): ImageModelDefaults {
   const io = declaredModelIo(model);
   const inputInfo = entry ? io.inputs.find((i) => i?.name === entry.input) : io.inputs[0];
   const input = entry?.input ?? inputInfo?.name;
@@ -77,9 +81,13 @@ export function resolveImageModelDefaults(model: OnnxModel, entry: ZooEntry | un
   else if (entry) [preset, presetFrom] = [entry.preset, 'zoo'];
   else if (inputInfo) [preset, presetFrom] = [presetForInput(inputInfo), 'input-shape'];
   if (preset === undefined) {
-    throw new TachyonError('TCH_ERR_IMAGE_PRESET_REQUIRED', `Cannot tell the preprocessing of input "${input}" from its shape; choose a preset (--preset).`, {
-      details: { input, dims: inputInfo?.dims, presets: [...PRESET_NAMES] },
-    });
+    throw new TachyonError(
+      'TCH_ERR_IMAGE_PRESET_REQUIRED',
+      `Cannot tell the preprocessing of input "${input}" from its shape; choose a preset (--preset).`,
+      {
+        details: { input, dims: inputInfo?.dims, presets: [...PRESET_NAMES] },
+      },
+    );
   }
   let outputKind: OutputKind;
   let kindFrom: ImageModelDefaults['from']['outputKind'] = 'option';

@@ -9,11 +9,22 @@ import { type SchedulerConfig } from '../scheduler/scheduler-options.js';
 import { type SchedulerHooks } from '../scheduler/scheduler-types.js';
 import { type WorkerPoolOptions } from '../backends/session-options.js';
 import { checkBudget, estimateBytes, sourceBytes, type BudgetUsage } from './model-budget.js';
-import { DEFAULT_VERSION_POLICY, compileModelControlOptions, type ModelControlConfig, type ModelControlOptions, type VersionPolicy } from './model-control-options.js';
+import {
+  DEFAULT_VERSION_POLICY,
+  compileModelControlOptions,
+  type ModelControlConfig,
+  type ModelControlOptions,
+  type VersionPolicy,
+} from './model-control-options.js';
 import { notFound, reasonOf, versionNotFound } from './host-errors.js';
 import { withLoadTimeout } from './load-timeout.js';
 import { RegistrySource } from './registry-source.js';
-import { buildRepositoryIndex, type ModelEntry, type RepositoryIndexEntry, type VersionSlot } from './repository-index.js';
+import {
+  buildRepositoryIndex,
+  type ModelEntry,
+  type RepositoryIndexEntry,
+  type VersionSlot,
+} from './repository-index.js';
 import type { ModelMetadata } from './infer-types.js';
 import { ServedModel, toModelSource, type ModelSource } from './served-model.js';
 
@@ -77,7 +88,15 @@ export class ModelHost {
     const control = compileModelControlOptions(options.control);
     const registry = options.workspace === undefined ? undefined : await RegistrySource.open(options.workspace);
     const workDir = await mkdtemp(join(tmpdir(), 'tachyon-serve-'));
-    return new ModelHost(createBackend(options.pool), control, options.sources, workDir, registry, options.hooks, options.scheduler);
+    return new ModelHost(
+      createBackend(options.pool),
+      control,
+      options.sources,
+      workDir,
+      registry,
+      options.hooks,
+      options.scheduler,
+    );
   }
 
   /** Whether `registry:NAME` sources (and loads by bare name) can be served. */
@@ -92,7 +111,9 @@ export class ModelHost {
    */
   load(name: string, source?: ModelSource | string, options: LoadOptions = {}): Promise<ServedModel> {
     if (typeof name !== 'string' || name === '') throw new TypeError('name: expected a non-empty string.');
-    return this.#serial(name, () => this.#load(name, typeof source === 'string' ? toModelSource(source) : source, options));
+    return this.#serial(name, () =>
+      this.#load(name, typeof source === 'string' ? toModelSource(source) : source, options),
+    );
   }
 
   /** Drains and unloads every version of `name`, or one; TCH_ERR_MODEL_NOT_FOUND when there is no such thing. */
@@ -117,10 +138,16 @@ export class ModelHost {
     if (ready.length > 0) return ready.reduce((a, b) => (Number(b.version) >= Number(a.version) ? b : a)).model!;
     if (wanted.some((s) => s.state === 'LOADING') || (anyVersion && wanted.length === 0 && entry.failures.size > 0)) {
       const failed = !wanted.some((s) => s.state === 'LOADING');
-      throw new TachyonError('TCH_ERR_MODEL_NOT_READY', `Model "${name}" is ${failed ? 'not loaded: it failed to load' : 'still loading'}.`, { details: { model: name } });
+      throw new TachyonError(
+        'TCH_ERR_MODEL_NOT_READY',
+        `Model "${name}" is ${failed ? 'not loaded: it failed to load' : 'still loading'}.`,
+        { details: { model: name } },
+      );
     }
     if (wanted.some((s) => s.state === 'UNLOADING')) {
-      throw new TachyonError('TCH_ERR_MODEL_UNLOADING', `Model "${name}" is being unloaded.`, { details: { model: name, ...(anyVersion ? {} : { version }) } });
+      throw new TachyonError('TCH_ERR_MODEL_UNLOADING', `Model "${name}" is being unloaded.`, {
+        details: { model: name, ...(anyVersion ? {} : { version }) },
+      });
     }
     throw anyVersion ? notFound(name, this.names()) : versionNotFound(name, version, this.versions(name));
   }
@@ -142,10 +169,18 @@ export class ModelHost {
   }
 
   /** Each loaded version's scheduler state (queue depth, sessions busy), for metrics. */
-  schedulerStats(): { model: string; version: string; queued: number; running: number; busySlots: number; concurrency: number }[] {
+  schedulerStats(): {
+    model: string;
+    version: string;
+    queued: number;
+    running: number;
+    busySlots: number;
+    concurrency: number;
+  }[] {
     const stats = [];
     for (const [model, entry] of this.#models) {
-      for (const slot of entry.slots) if (slot.model) stats.push({ model, version: slot.version, ...slot.model.scheduler.stats });
+      for (const slot of entry.slots)
+        if (slot.model) stats.push({ model, version: slot.version, ...slot.model.scheduler.stats });
     }
     return stats;
   }
@@ -199,20 +234,41 @@ export class ModelHost {
     const existing = this.#models.get(name);
     const source = given ?? existing?.source ?? this.#registrySource(name);
     if (source.kind !== 'registry' && options.versionPolicy !== undefined) {
-      throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Model "${name}": a version policy applies to registry sources ("registry:NAME") only.`, { details: { model: name } });
+      throw new TachyonError(
+        'TCH_ERR_CONFIG_INVALID',
+        `Model "${name}": a version policy applies to registry sources ("registry:NAME") only.`,
+        { details: { model: name } },
+      );
     }
-    const sameRegistryModel = source.kind === 'registry' && existing?.source.kind === 'registry' && existing.source.name === source.name;
+    const sameRegistryModel =
+      source.kind === 'registry' && existing?.source.kind === 'registry' && existing.source.name === source.name;
     const policy = options.versionPolicy ?? (sameRegistryModel ? existing?.policy : undefined);
     const scheduler = options.scheduler ?? existing?.scheduler ?? this.scheduler;
     let fresh: VersionSlot[] = [];
     try {
       const plan = await this.#plan(source, policy ?? DEFAULT_VERSION_POLICY, sameRegistryModel ? existing : undefined);
-      checkBudget(name, this.control, this.usage(), { bytes: plan.load.reduce((sum, p) => sum + p.bytes, 0), versions: plan.load.length });
-      const entry: ModelEntry = existing ?? { source, policy, scheduler, slots: [], failures: new Map<string, string>() };
+      checkBudget(name, this.control, this.usage(), {
+        bytes: plan.load.reduce((sum, p) => sum + p.bytes, 0),
+        versions: plan.load.length,
+      });
+      const entry: ModelEntry = existing ?? {
+        source,
+        policy,
+        scheduler,
+        slots: [],
+        failures: new Map<string, string>(),
+      };
       if (!existing) this.#models.set(name, entry);
-      fresh = plan.load.map((p) => ({ version: p.version, state: 'LOADING', bytes: p.bytes, dir: join(this.workDir, `${name}.${p.version}.${++this.#loads}`) }));
+      fresh = plan.load.map((p) => ({
+        version: p.version,
+        state: 'LOADING',
+        bytes: p.bytes,
+        dir: join(this.workDir, `${name}.${p.version}.${++this.#loads}`),
+      }));
       entry.slots.push(...fresh);
-      const results = await Promise.allSettled(fresh.map((slot, i) => this.#loadSlot(name, slot, plan.load[i]!, scheduler)));
+      const results = await Promise.allSettled(
+        fresh.map((slot, i) => this.#loadSlot(name, slot, plan.load[i]!, scheduler)),
+      );
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure) {
         results.forEach((r, i) => r.status === 'rejected' && entry.failures.set(fresh[i]!.version, reasonOf(r.reason)));
@@ -237,7 +293,11 @@ export class ModelHost {
   }
 
   /** Which versions to load (and their estimated bytes), and which of those served now stay as they are. */
-  async #plan(source: ModelSource, policy: VersionPolicy, sameModel: ModelEntry | undefined): Promise<{ load: PlannedVersion[]; keep: VersionSlot[] }> {
+  async #plan(
+    source: ModelSource,
+    policy: VersionPolicy,
+    sameModel: ModelEntry | undefined,
+  ): Promise<{ load: PlannedVersion[]; keep: VersionSlot[] }> {
     const workers = this.backend.config.workers;
     if (source.kind !== 'registry') {
       const bytes = estimateBytes(await sourceBytes(source, this.sources), workers);
@@ -246,30 +306,59 @@ export class ModelHost {
     const registry = this.registry;
     if (!registry) throw this.#noRegistry(source.name);
     const selected = await registry.select(source.name, policy);
-    const keep = (sameModel?.slots ?? []).filter((s) => s.state === 'READY' && selected.some((r) => String(r.version) === s.version));
+    const keep = (sameModel?.slots ?? []).filter(
+      (s) => s.state === 'READY' && selected.some((r) => String(r.version) === s.version),
+    );
     const load = selected
       .filter((r) => !keep.some((s) => s.version === String(r.version)))
-      .map((r) => ({ version: String(r.version), bytes: estimateBytes(r.size, workers), fetch: (dir: string) => registry.fetch(r, dir) }));
+      .map((r) => ({
+        version: String(r.version),
+        bytes: estimateBytes(r.size, workers),
+        fetch: (dir: string) => registry.fetch(r, dir),
+      }));
     return { load, keep };
   }
 
-  async #loadSlot(name: string, slot: VersionSlot, planned: PlannedVersion, scheduler: SchedulerConfig | undefined): Promise<void> {
+  async #loadSlot(
+    name: string,
+    slot: VersionSlot,
+    planned: PlannedVersion,
+    scheduler: SchedulerConfig | undefined,
+  ): Promise<void> {
     const loading = (async () => {
       const source = await planned.fetch(slot.dir);
-      const context = { sources: this.sources, backend: this.backend, workDir: slot.dir, ...(scheduler ? { scheduler } : {}), ...(this.hooks ? { hooks: this.hooks(name, slot.version) } : {}) };
+      const context = {
+        sources: this.sources,
+        backend: this.backend,
+        workDir: slot.dir,
+        ...(scheduler ? { scheduler } : {}),
+        ...(this.hooks ? { hooks: this.hooks(name, slot.version) } : {}),
+      };
       return ServedModel.create(name, slot.version, source, context);
     })();
-    slot.model = await withLoadTimeout(loading, this.control.loadTimeoutMs, { model: name, version: slot.version }, (model) => model.close(), (settled) => {
-      // Still holding memory until it settles: keep counting it against the budget until then.
-      slot.abandoned = true;
-      this.#abandonedUsage = { bytes: this.#abandonedUsage.bytes + slot.bytes, versions: this.#abandonedUsage.versions + 1 };
-      const done = settled.finally(async () => {
-        this.#abandonedUsage = { bytes: this.#abandonedUsage.bytes - slot.bytes, versions: this.#abandonedUsage.versions - 1 };
-        await rm(slot.dir, { recursive: true, force: true }).catch(() => undefined);
-        this.#abandoned.delete(done);
-      });
-      this.#abandoned.add(done);
-    });
+    slot.model = await withLoadTimeout(
+      loading,
+      this.control.loadTimeoutMs,
+      { model: name, version: slot.version },
+      (model) => model.close(),
+      (settled) => {
+        // Still holding memory until it settles: keep counting it against the budget until then.
+        slot.abandoned = true;
+        this.#abandonedUsage = {
+          bytes: this.#abandonedUsage.bytes + slot.bytes,
+          versions: this.#abandonedUsage.versions + 1,
+        };
+        const done = settled.finally(async () => {
+          this.#abandonedUsage = {
+            bytes: this.#abandonedUsage.bytes - slot.bytes,
+            versions: this.#abandonedUsage.versions - 1,
+          };
+          await rm(slot.dir, { recursive: true, force: true }).catch(() => undefined);
+          this.#abandoned.delete(done);
+        });
+        this.#abandoned.add(done);
+      },
+    );
   }
 
   /** Stops routing to the slot, drains its admitted requests, releases its sessions and files. */
@@ -290,16 +379,27 @@ export class ModelHost {
   }
 
   #noRegistry(name: string): TachyonError {
-    return new TachyonError('TCH_ERR_CONFIG_INVALID', `Model "${name}" has no source to load from: give one, or start the server with a workspace for "registry:NAME" sources.`, {
-      details: { model: name },
-    });
+    return new TachyonError(
+      'TCH_ERR_CONFIG_INVALID',
+      `Model "${name}" has no source to load from: give one, or start the server with a workspace for "registry:NAME" sources.`,
+      {
+        details: { model: name },
+      },
+    );
   }
 
   /** Runs `fn` after every earlier operation on `name` has settled. */
   async #serial<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new TachyonError('TCH_ERR_SERVER_DRAINING', 'The server is shutting down and loads or unloads no more models.');
+    if (this.#closed)
+      throw new TachyonError(
+        'TCH_ERR_SERVER_DRAINING',
+        'The server is shutting down and loads or unloads no more models.',
+      );
     const run = (this.#locks.get(name) ?? Promise.resolve()).then(fn);
-    const tail = run.then(() => undefined, () => undefined);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
     this.#locks.set(name, tail);
     try {
       return await run;

@@ -38,10 +38,22 @@ export interface OpenServedModelOptions {
  * await model.close();
  * ```
  */
-export async function openServedModel(ref: string | ModelSource, options: OpenServedModelOptions = {}): Promise<ServedModel> {
+export async function openServedModel(
+  ref: string | ModelSource,
+  options: OpenServedModelOptions = {},
+): Promise<ServedModel> {
   const source = typeof ref === 'string' ? toModelSource(ref) : ref;
-  if (source.kind === 'registry') throw new TypeError('ref: a registry model is served through ModelHost (it needs a workspace).');
-  const plain = source.kind === 'model' ? { ...source, preset: options.preset ?? source.preset, outputKind: options.outputKind ?? source.outputKind, labels: options.labels ?? source.labels } : source;
+  if (source.kind === 'registry')
+    throw new TypeError('ref: a registry model is served through ModelHost (it needs a workspace).');
+  const plain =
+    source.kind === 'model'
+      ? {
+          ...source,
+          preset: options.preset ?? source.preset,
+          outputKind: options.outputKind ?? source.outputKind,
+          labels: options.labels ?? source.labels,
+        }
+      : source;
   const ownedBackend = options.backend ? undefined : createBackend();
   const backend = options.backend ?? ownedBackend!;
   const workDir = await mkdtemp(join(tmpdir(), 'tachyon-model-'));

@@ -13,8 +13,16 @@ export function parsePriority(value: unknown, where: string): Priority | undefin
   const text = typeof value === 'string' ? value.trim().toLowerCase() : value;
   if (text === 'high' || text === 1 || text === '1') return 'high';
   if (text === 'normal' || text === 0 || text === '0') return 'normal';
-  if ((typeof text === 'number' && Number.isSafeInteger(text) && text > 1) || (typeof text === 'string' && /^[2-9]\d{0,9}$/.test(text))) return 'normal';
-  throw new TachyonError('TCH_ERR_INFER_INVALID', `${where} must be "high", "normal" or a priority level (1 = highest), got ${JSON.stringify(value)}.`, {
-    details: { priority: String(value) },
-  });
+  if (
+    (typeof text === 'number' && Number.isSafeInteger(text) && text > 1) ||
+    (typeof text === 'string' && /^[2-9]\d{0,9}$/.test(text))
+  )
+    return 'normal';
+  throw new TachyonError(
+    'TCH_ERR_INFER_INVALID',
+    `${where} must be "high", "normal" or a priority level (1 = highest), got ${JSON.stringify(value)}.`,
+    {
+      details: { priority: String(value) },
+    },
+  );
 }

@@ -33,15 +33,21 @@ export class RegistrySource {
     validateModelName(name);
     const records = (await this.registry.list({ name })).sort((a, b) => a.version - b.version);
     if (records.length === 0) {
-      throw new TachyonError('TCH_ERR_REGISTRY_MODEL_NOT_FOUND', `No registered model "${name}".`, { details: { name } });
+      throw new TachyonError('TCH_ERR_REGISTRY_MODEL_NOT_FOUND', `No registered model "${name}".`, {
+        details: { name },
+      });
     }
     if ('latest' in policy) return records.slice(-policy.latest);
     const byVersion = new Map(records.map((r) => [String(r.version), r]));
     const missing = policy.specific.filter((v) => !byVersion.has(v));
     if (missing.length > 0) {
-      throw new TachyonError('TCH_ERR_REGISTRY_MODEL_NOT_FOUND', `Model "${name}" has no registered version ${missing.map((v) => `"${v}"`).join(', ')}.`, {
-        details: { name, missing, registered: records.map((r) => String(r.version)) },
-      });
+      throw new TachyonError(
+        'TCH_ERR_REGISTRY_MODEL_NOT_FOUND',
+        `Model "${name}" has no registered version ${missing.map((v) => `"${v}"`).join(', ')}.`,
+        {
+          details: { name, missing, registered: records.map((r) => String(r.version)) },
+        },
+      );
     }
     return [...new Set(policy.specific)].map((v) => byVersion.get(v)!).sort((a, b) => a.version - b.version);
   }

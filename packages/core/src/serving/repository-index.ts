@@ -45,7 +45,10 @@ const PRECEDENCE: Record<RepositoryModelState, number> = { READY: 0, LOADING: 1,
  * (UNAVAILABLE, "not loaded") under the name that serves its registry model, or its registry name. A name served
  * from another kind of source hides the registry model of the same name. Sorted by name, then version.
  */
-export function buildRepositoryIndex(models: ReadonlyMap<string, ModelEntry>, registered: readonly ModelVersionRecord[]): RepositoryIndexEntry[] {
+export function buildRepositoryIndex(
+  models: ReadonlyMap<string, ModelEntry>,
+  registered: readonly ModelVersionRecord[],
+): RepositoryIndexEntry[] {
   const rows = new Map<string, RepositoryIndexEntry>();
   const put = (row: RepositoryIndexEntry) => {
     const key = `${row.name}\u0000${row.version ?? ''}`;
@@ -56,7 +59,8 @@ export function buildRepositoryIndex(models: ReadonlyMap<string, ModelEntry>, re
   for (const [name, entry] of models) {
     if (entry.source.kind === 'registry') servedAs.set(entry.source.name, name);
     for (const slot of entry.slots) put({ name, version: slot.version, state: slot.state });
-    for (const [version, reason] of entry.failures) put({ name, ...(version === '' ? {} : { version }), state: 'UNAVAILABLE', reason });
+    for (const [version, reason] of entry.failures)
+      put({ name, ...(version === '' ? {} : { version }), state: 'UNAVAILABLE', reason });
   }
   for (const record of registered) {
     const name = servedAs.get(record.name) ?? record.name;
@@ -64,5 +68,7 @@ export function buildRepositoryIndex(models: ReadonlyMap<string, ModelEntry>, re
     if (entry && (entry.source.kind !== 'registry' || entry.source.name !== record.name)) continue;
     put({ name, version: String(record.version), state: 'UNAVAILABLE', reason: 'not loaded' });
   }
-  return [...rows.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : Number(a.version ?? 0) - Number(b.version ?? 0)));
+  return [...rows.values()].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : Number(a.version ?? 0) - Number(b.version ?? 0),
+  );
 }

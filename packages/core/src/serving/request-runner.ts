@@ -18,7 +18,10 @@ export interface RequestRunner {
   /** Outputs returned when the request names none. */
   defaultOutputs(inputs: readonly InferTensor[]): string[];
   /** Checks the inputs (throws a TachyonError naming the first problem); the returned prepare runs when admitted. */
-  accept(inputs: readonly InferTensor[], maxRows: number): { rows: number; prepare: (timings: PipelineTimings) => Promise<Prepared> };
+  accept(
+    inputs: readonly InferTensor[],
+    maxRows: number,
+  ): { rows: number; prepare: (timings: PipelineTimings) => Promise<Prepared> };
   /** Runs a batch; one map of raw outputs per prepared request, in order. Prepared tensors may be consumed. */
   execute(batch: Prepared[], timings: PipelineTimings): Promise<TensorMap[]>;
   close(): Promise<void>;

@@ -27,7 +27,13 @@ export { IMAGE_INPUT, SCORES_OUTPUT };
  * resolves it into one of the others, one per registered version).
  */
 export type ModelSource =
-  | { kind: 'model'; ref: string; preset?: string | undefined; outputKind?: OutputKind | undefined; labels?: readonly string[] | undefined }
+  | {
+      kind: 'model';
+      ref: string;
+      preset?: string | undefined;
+      outputKind?: OutputKind | undefined;
+      labels?: readonly string[] | undefined;
+    }
   | { kind: 'service-definition'; path: string }
   | { kind: 'registry'; name: string };
 
@@ -110,7 +116,12 @@ export class ServedModel {
     );
   }
 
-  static async create(name: string, version: string, source: ModelSource, context: ServedModelContext): Promise<ServedModel> {
+  static async create(
+    name: string,
+    version: string,
+    source: ModelSource,
+    context: ServedModelContext,
+  ): Promise<ServedModel> {
     const runner = await createRunner(name, version, source, context);
     const scheduler = context.scheduler ?? compileSchedulerOptions({ concurrency: context.backend.config.workers });
     return new ServedModel(name, version, runner, scheduler, context.hooks, context.release);
@@ -132,18 +143,31 @@ export class ServedModel {
 
   metadata(): ModelMetadata {
     const { inputs, outputs } = this.runner.metadata();
-    return { name: this.name, versions: [this.version], platform: this.kind === 'tensor' ? 'onnxruntime_onnx' : 'tachyon_pipeline', inputs, outputs };
+    return {
+      name: this.name,
+      versions: [this.version],
+      platform: this.kind === 'tensor' ? 'onnxruntime_onnx' : 'tachyon_pipeline',
+      inputs,
+      outputs,
+    };
   }
 
   /** One request, decoded from any protocol, through the scheduler; outputs as the request asks (or the defaults). */
-  async infer(request: InferRequest, limits: InferLimits = DEFAULT_INFER_LIMITS, context: InferContext = {}): Promise<InferResponse> {
+  async infer(
+    request: InferRequest,
+    limits: InferLimits = DEFAULT_INFER_LIMITS,
+    context: InferContext = {},
+  ): Promise<InferResponse> {
     const receivedAt = context.receivedAt ?? performance.now();
     const started = performance.now();
-    const requested: RequestedOutput[] = request.outputs ?? this.runner.defaultOutputs(request.inputs).map((name) => ({ name }));
+    const requested: RequestedOutput[] =
+      request.outputs ?? this.runner.defaultOutputs(request.inputs).map((name) => ({ name }));
     const known = this.runner.metadata().outputs.map((o) => o.name);
     for (const output of requested) {
       if (!known.includes(output.name)) {
-        throw new TachyonError('TCH_ERR_INFER_INVALID', `Model "${this.name}" has no output "${output.name}".`, { details: { output: output.name, outputs: known } });
+        throw new TachyonError('TCH_ERR_INFER_INVALID', `Model "${this.name}" has no output "${output.name}".`, {
+          details: { output: output.name, outputs: known },
+        });
       }
       if (output.classification !== undefined) this.#checkClassification(output.classification);
     }
@@ -159,9 +183,13 @@ export class ServedModel {
     const outputs = requested.map((output) => this.#output(output.name, output.classification, result.outputs, rows));
     const done = performance.now();
     if (context.deadline !== undefined && done > context.deadline) {
-      throw new TachyonError('TCH_ERR_DEADLINE_EXCEEDED', `The request to model "${this.name}" passed its deadline while its answer was being built.`, {
-        details: { model: this.name },
-      });
+      throw new TachyonError(
+        'TCH_ERR_DEADLINE_EXCEEDED',
+        `The request to model "${this.name}" passed its deadline while its answer was being built.`,
+        {
+          details: { model: this.name },
+        },
+      );
     }
     return {
       ...(request.id === undefined ? {} : { id: request.id }),
@@ -184,7 +212,12 @@ export class ServedModel {
   async classify(images: readonly Uint8Array[], options: ClassifyOptions = {}): Promise<TopKEntry[][]> {
     const k = options.topK ?? this.pipeline?.classifier.topK ?? 5;
     const response = await this.infer(
-      { modelName: this.name, inputs: [{ name: IMAGE_INPUT, datatype: 'BYTES', shape: [images.length], data: [...images] }], outputs: [{ name: SCORES_OUTPUT, classification: k }], priority: options.priority },
+      {
+        modelName: this.name,
+        inputs: [{ name: IMAGE_INPUT, datatype: 'BYTES', shape: [images.length], data: [...images] }],
+        outputs: [{ name: SCORES_OUTPUT, classification: k }],
+        priority: options.priority,
+      },
       { maxImagesPerRequest: Math.max(images.length, 1) },
       { deadline: options.deadline },
     );
@@ -199,7 +232,11 @@ export class ServedModel {
   /** Class probabilities [N, C] of each image (softmax applied once when the model gives logits). */
   async probabilities(images: readonly Uint8Array[]): Promise<Float32Array> {
     const response = await this.infer(
-      { modelName: this.name, inputs: [{ name: IMAGE_INPUT, datatype: 'BYTES', shape: [images.length], data: [...images] }], outputs: [{ name: SCORES_OUTPUT }] },
+      {
+        modelName: this.name,
+        inputs: [{ name: IMAGE_INPUT, datatype: 'BYTES', shape: [images.length], data: [...images] }],
+        outputs: [{ name: SCORES_OUTPUT }],
+      },
       { maxImagesPerRequest: Math.max(images.length, 1) },
     );
     return response.outputs[0]!.data as Float32Array;
@@ -224,11 +261,16 @@ export class ServedModel {
   }
 
   #checkClassification(k: number): void {
-    if (!Number.isInteger(k) || k < 1) throw new TachyonError('TCH_ERR_INFER_INVALID', `classification must be an integer >= 1, got ${k}.`);
+    if (!Number.isInteger(k) || k < 1)
+      throw new TachyonError('TCH_ERR_INFER_INVALID', `classification must be an integer >= 1, got ${k}.`);
     if (this.kind === 'tensor') {
-      throw new TachyonError('TCH_ERR_INFER_INVALID', `Model "${this.name}" is a tensor model without class labels; the classification extension needs an image classifier.`, {
-        details: { model: this.name },
-      });
+      throw new TachyonError(
+        'TCH_ERR_INFER_INVALID',
+        `Model "${this.name}" is a tensor model without class labels; the classification extension needs an image classifier.`,
+        {
+          details: { model: this.name },
+        },
+      );
     }
   }
 
@@ -257,26 +299,51 @@ function probabilities(scores: TensorData, rows: number, classes: number, kind: 
   return out;
 }
 
-async function createRunner(name: string, version: string, source: ModelSource, context: ServedModelContext): Promise<RequestRunner> {
+async function createRunner(
+  name: string,
+  version: string,
+  source: ModelSource,
+  context: ServedModelContext,
+): Promise<RequestRunner> {
   if (source.kind === 'registry') throw new TypeError('source: a registry source is loaded through ModelHost.load().');
   if (source.kind === 'service-definition') {
     const { manifest, dir } = await ServiceDefinition.load(source.path, { cacheDir: context.sources.cacheDir });
-    return new ImageRunner(await ServicePipeline.create(manifest, dir, { backend: context.backend, fuse: context.fuse }), manifest);
+    return new ImageRunner(
+      await ServicePipeline.create(manifest, dir, { backend: context.backend, fuse: context.fuse }),
+      manifest,
+    );
   }
   const model = await resolveModelRef(source.ref, context.sources);
   const graph = await readOnnxModel(model.path);
   const { inputs } = declaredModelIo(graph);
   if (model.entry || (inputs.length === 1 && isImageInput(inputs[0]))) {
     const { manifest, dir } = await createModelService(
-      { modelPath: model.path, entry: model.entry, preset: source.preset, outputKind: source.outputKind, labels: source.labels, graph },
+      {
+        modelPath: model.path,
+        entry: model.entry,
+        preset: source.preset,
+        outputKind: source.outputKind,
+        labels: source.labels,
+        graph,
+      },
       join(context.workDir, `${name}.${version}`),
     );
-    return new ImageRunner(await ServicePipeline.create(manifest, dir, { backend: context.backend, fuse: context.fuse }), manifest);
+    return new ImageRunner(
+      await ServicePipeline.create(manifest, dir, { backend: context.backend, fuse: context.fuse }),
+      manifest,
+    );
   }
   if (source.preset !== undefined || source.outputKind !== undefined || source.labels !== undefined) {
-    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Model "${name}" is not an image classifier (its one input is not FP32 [N, 3, H, W]); preset, output kind and labels do not apply.`, {
-      details: { model: name, inputs: inputs.map((i) => (i ? { name: i.name, dtype: i.dtype, dims: i.dims } : null)) },
-    });
+    throw new TachyonError(
+      'TCH_ERR_CONFIG_INVALID',
+      `Model "${name}" is not an image classifier (its one input is not FP32 [N, 3, H, W]); preset, output kind and labels do not apply.`,
+      {
+        details: {
+          model: name,
+          inputs: inputs.map((i) => (i ? { name: i.name, dtype: i.dtype, dims: i.dims } : null)),
+        },
+      },
+    );
   }
   return new TensorRunner(await context.backend.createSession(model.path));
 }

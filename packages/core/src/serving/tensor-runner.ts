@@ -17,11 +17,17 @@ export class TensorRunner implements RequestRunner {
   readonly batchable: boolean;
 
   constructor(readonly session: InferenceSession) {
-    this.batchable = session.inputs.every((i) => i.dims.length > 0 && i.dims[0]! < 0) && session.outputs.every((o) => o.dims.length > 0 && o.dims[0]! < 0);
+    this.batchable =
+      session.inputs.every((i) => i.dims.length > 0 && i.dims[0]! < 0) &&
+      session.outputs.every((o) => o.dims.length > 0 && o.dims[0]! < 0);
   }
 
   metadata(): { inputs: TensorMetadata[]; outputs: TensorMetadata[] } {
-    const spec = (s: { name: string; dtype: Parameters<typeof datatypeOf>[0]; dims: readonly number[] }): TensorMetadata => ({
+    const spec = (s: {
+      name: string;
+      dtype: Parameters<typeof datatypeOf>[0];
+      dims: readonly number[];
+    }): TensorMetadata => ({
       name: s.name,
       datatype: datatypeOf(s.dtype),
       shape: [...s.dims],
@@ -37,24 +43,35 @@ export class TensorRunner implements RequestRunner {
     const expected = this.session.inputs;
     for (const input of inputs) {
       if (!expected.some((e) => e.name === input.name) || inputs.filter((i) => i.name === input.name).length > 1) {
-        throw new TachyonError('TCH_ERR_TENSOR_INPUT_UNKNOWN', `The model has no input named "${input.name}" (or it was given twice).`, {
-          details: { input: input.name, expected: expected.map((e) => e.name) },
-        });
+        throw new TachyonError(
+          'TCH_ERR_TENSOR_INPUT_UNKNOWN',
+          `The model has no input named "${input.name}" (or it was given twice).`,
+          {
+            details: { input: input.name, expected: expected.map((e) => e.name) },
+          },
+        );
       }
     }
     const tensors: TensorMap = {};
     for (const spec of expected) {
       const input = inputs.find((i) => i.name === spec.name);
-      if (!input) throw new TachyonError('TCH_ERR_TENSOR_INPUT_MISSING', `Input "${spec.name}" is missing.`, { details: { input: spec.name } });
+      if (!input)
+        throw new TachyonError('TCH_ERR_TENSOR_INPUT_MISSING', `Input "${spec.name}" is missing.`, {
+          details: { input: spec.name },
+        });
       tensors[spec.name] = toTensorData(input, spec);
     }
     const rows = this.batchable ? tensors[expected[0]!.name]!.dims[0]! : 1;
     if (this.batchable) {
       const mismatch = expected.find((e) => tensors[e.name]!.dims[0] !== rows);
       if (mismatch || rows < 1) {
-        throw new TachyonError('TCH_ERR_TENSOR_SHAPE_MISMATCH', 'Every input must have the same number of rows (>= 1) in its first dimension.', {
-          details: { rows: Object.fromEntries(expected.map((e) => [e.name, tensors[e.name]!.dims[0]])) },
-        });
+        throw new TachyonError(
+          'TCH_ERR_TENSOR_SHAPE_MISMATCH',
+          'Every input must have the same number of rows (>= 1) in its first dimension.',
+          {
+            details: { rows: Object.fromEntries(expected.map((e) => [e.name, tensors[e.name]!.dims[0]])) },
+          },
+        );
       }
       checkRows(rows, maxRows);
     }

@@ -33,23 +33,37 @@ export function toTensorData(tensor: InferTensor, expected: { dtype: DType; dims
   const { name } = tensor;
   const dtype = tensor.datatype === 'BYTES' ? undefined : DTYPE_OF[tensor.datatype];
   if (dtype !== expected.dtype) {
-    throw new TachyonError('TCH_ERR_TENSOR_DTYPE_MISMATCH', `Input "${name}" must be ${datatypeOf(expected.dtype)}, got ${tensor.datatype}.`, {
-      details: { input: name, expected: datatypeOf(expected.dtype), actual: tensor.datatype },
-    });
+    throw new TachyonError(
+      'TCH_ERR_TENSOR_DTYPE_MISMATCH',
+      `Input "${name}" must be ${datatypeOf(expected.dtype)}, got ${tensor.datatype}.`,
+      {
+        details: { input: name, expected: datatypeOf(expected.dtype), actual: tensor.datatype },
+      },
+    );
   }
   const fits =
     tensor.shape.length === expected.dims.length &&
-    tensor.shape.every((d, i) => Number.isSafeInteger(d) && d >= 0 && (expected.dims[i]! < 0 || expected.dims[i] === d));
+    tensor.shape.every(
+      (d, i) => Number.isSafeInteger(d) && d >= 0 && (expected.dims[i]! < 0 || expected.dims[i] === d),
+    );
   if (!fits) {
-    throw new TachyonError('TCH_ERR_TENSOR_SHAPE_MISMATCH', `Input "${name}" must have shape [${expected.dims.join(', ')}], got [${tensor.shape.join(', ')}].`, {
-      details: { input: name, expected: expected.dims, actual: tensor.shape },
-    });
+    throw new TachyonError(
+      'TCH_ERR_TENSOR_SHAPE_MISMATCH',
+      `Input "${name}" must have shape [${expected.dims.join(', ')}], got [${tensor.shape.join(', ')}].`,
+      {
+        details: { input: name, expected: expected.dims, actual: tensor.shape },
+      },
+    );
   }
   const count = elementCount(tensor.shape);
   if (tensor.data.length !== count) {
-    throw new TachyonError('TCH_ERR_TENSOR_SHAPE_MISMATCH', `Input "${name}" has ${tensor.data.length} elements but shape [${tensor.shape.join(', ')}] needs ${count}.`, {
-      details: { input: name, shape: tensor.shape, elements: tensor.data.length },
-    });
+    throw new TachyonError(
+      'TCH_ERR_TENSOR_SHAPE_MISMATCH',
+      `Input "${name}" has ${tensor.data.length} elements but shape [${tensor.shape.join(', ')}] needs ${count}.`,
+      {
+        details: { input: name, shape: tensor.shape, elements: tensor.data.length },
+      },
+    );
   }
   return { dtype, dims: [...tensor.shape], data: toTypedArray(dtype, tensor.data as ArrayLike<number>) };
 }
@@ -68,7 +82,10 @@ function toTypedArray(dtype: DType, data: ArrayLike<number>): TensorData['data']
 
 /** A runtime output as a response tensor; 64-bit integers become numbers (exact up to 2^53). */
 export function fromTensorData(name: string, tensor: TensorData): InferTensor {
-  const data = tensor.data instanceof BigInt64Array || tensor.data instanceof BigUint64Array ? Array.from(tensor.data, Number) : tensor.data;
+  const data =
+    tensor.data instanceof BigInt64Array || tensor.data instanceof BigUint64Array
+      ? Array.from(tensor.data, Number)
+      : tensor.data;
   return { name, datatype: datatypeOf(tensor.dtype), shape: [...tensor.dims], data };
 }
 

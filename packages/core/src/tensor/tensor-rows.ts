@@ -10,8 +10,14 @@ export function concatRows(items: readonly TensorData[]): TensorData {
   let rows = 0;
   let length = 0;
   for (const t of items) {
-    if (t.dtype !== first.dtype || t.dims.length !== first.dims.length || t.dims.some((d, i) => i > 0 && d !== tail[i - 1])) {
-      throw new RangeError(`items: cannot concatenate ${t.dtype}[${t.dims.join(', ')}] with ${first.dtype}[${first.dims.join(', ')}]`);
+    if (
+      t.dtype !== first.dtype ||
+      t.dims.length !== first.dims.length ||
+      t.dims.some((d, i) => i > 0 && d !== tail[i - 1])
+    ) {
+      throw new RangeError(
+        `items: cannot concatenate ${t.dtype}[${t.dims.join(', ')}] with ${first.dtype}[${first.dims.join(', ')}]`,
+      );
     }
     rows += t.dims[0]!;
     length += t.data.length;
@@ -29,5 +35,9 @@ export function concatRows(items: readonly TensorData[]): TensorData {
 export function sliceRows(t: TensorData, start: number, count: number): TensorData {
   const rows = t.dims[0] ?? 1;
   const per = rows === 0 ? 0 : t.data.length / rows;
-  return { dtype: t.dtype, dims: [count, ...t.dims.slice(1)], data: t.data.subarray(start * per, (start + count) * per) as TensorData['data'] };
+  return {
+    dtype: t.dtype,
+    dims: [count, ...t.dims.slice(1)],
+    data: t.data.subarray(start * per, (start + count) * per) as TensorData['data'],
+  };
 }

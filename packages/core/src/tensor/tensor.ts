@@ -23,4 +23,3 @@ export function buildTensor(dtype: DType, dims: readonly number[], data: TypedAr
   }
   return { dtype, dims: [...dims], data };
 }
-

@@ -43,7 +43,10 @@ interface Pending {
  * time. A batch rejected with a TCH_ERR_IMAGE_* error is retried image by image; the images that still fail, and
  * files that cannot be read, are returned in `skipped`. Any other extractor error is thrown.
  */
-export async function extractImageFeatures(paths: readonly string[], options: ExtractImageFeaturesOptions): Promise<ImageFeatures> {
+export async function extractImageFeatures(
+  paths: readonly string[],
+  options: ExtractImageFeaturesOptions,
+): Promise<ImageFeatures> {
   const vectors: (Float32Array | undefined)[] = new Array(paths.length).fill(undefined);
   const skipped: SkippedImage[] = [];
   const warnings: string[] = [];
@@ -59,7 +62,9 @@ export async function extractImageFeatures(paths: readonly string[], options: Ex
       await options.cache!.set(item.sha256, features);
     } catch (error) {
       cacheWritable = false;
-      warnings.push(`The feature cache "${options.cache!.dir}" cannot be written (${errorText(error)}); features are not cached.`);
+      warnings.push(
+        `The feature cache "${options.cache!.dir}" cannot be written (${errorText(error)}); features are not cached.`,
+      );
     }
   };
 
@@ -109,10 +114,13 @@ export async function extractImageFeatures(paths: readonly string[], options: Ex
 async function runExtractor(extractor: FeatureExtractor, items: readonly Pending[]): Promise<Float32Array[]> {
   const result = await extractor(items.map((i) => i.bytes));
   if (!Array.isArray(result) || result.length !== items.length) {
-    throw new TypeError(`featureExtractor must return one Float32Array per image: got ${Array.isArray(result) ? result.length : typeof result} for ${items.length}.`);
+    throw new TypeError(
+      `featureExtractor must return one Float32Array per image: got ${Array.isArray(result) ? result.length : typeof result} for ${items.length}.`,
+    );
   }
   for (const v of result) {
-    if (!(v instanceof Float32Array) || v.length === 0) throw new TypeError('featureExtractor must return non-empty Float32Arrays.');
+    if (!(v instanceof Float32Array) || v.length === 0)
+      throw new TypeError('featureExtractor must return non-empty Float32Arrays.');
     for (let i = 0; i < v.length; i++) {
       if (!Number.isFinite(v[i])) throw new TypeError('featureExtractor returned a feature that is NaN or infinite.');
     }
@@ -126,7 +134,9 @@ function assertSameLength(vectors: readonly (Float32Array | undefined)[], paths:
     if (v === undefined) return;
     first ??= v.length;
     if (v.length !== first) {
-      throw new TypeError(`featureExtractor returned vectors of different lengths (${first} and ${v.length}, the latter for "${paths[i]}").`);
+      throw new TypeError(
+        `featureExtractor returned vectors of different lengths (${first} and ${v.length}, the latter for "${paths[i]}").`,
+      );
     }
   });
 }

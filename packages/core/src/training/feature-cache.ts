@@ -14,8 +14,10 @@ export interface FeatureCache {
 }
 
 export function buildFeatureCache(cacheDir: string, extractorId: string): FeatureCache {
-  if (typeof cacheDir !== 'string' || cacheDir === '') throw new TypeError('featureCacheDir must be a non-empty string.');
-  if (typeof extractorId !== 'string' || extractorId === '') throw new TypeError('featureExtractorId must be a non-empty string.');
+  if (typeof cacheDir !== 'string' || cacheDir === '')
+    throw new TypeError('featureCacheDir must be a non-empty string.');
+  if (typeof extractorId !== 'string' || extractorId === '')
+    throw new TypeError('featureExtractorId must be a non-empty string.');
   const dir = join(cacheDir, createHash('sha256').update(extractorId).digest('hex').slice(0, 16));
   const file = (sha: string) => {
     if (!/^[0-9a-f]{64}$/.test(sha)) throw new TypeError('imageSha256 must be 64 lowercase hex digits.');

@@ -37,12 +37,29 @@ export interface FitHeadSettings {
  * `model.fit`: fit shuffles with Math.random and a seeded Dropout layer repeats one mask on every batch, so
  * neither would be reproducible. Here the batch order and each batch's dropout masks come from `seed`.
  */
-export async function fitHead(tf: TfjsModule, model: LayersModel, data: HeadTrainingData, settings: FitHeadSettings): Promise<EpochMetrics[]> {
+export async function fitHead(
+  tf: TfjsModule,
+  model: LayersModel,
+  data: HeadTrainingData,
+  settings: FitHeadSettings,
+): Promise<EpochMetrics[]> {
   const random = buildSeededRandom(settings.seed);
   const rows = (indices: readonly number[]) => {
     const x = new Float32Array(indices.length * data.featureSize);
-    indices.forEach((s, i) => x.set(data.features.subarray(s * data.featureSize, (s + 1) * data.featureSize), i * data.featureSize));
-    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(indices.map((s) => data.labels[s]!), 'int32'), data.classes).toFloat());
+    indices.forEach((s, i) =>
+      x.set(data.features.subarray(s * data.featureSize, (s + 1) * data.featureSize), i * data.featureSize),
+    );
+    const y = tf.tidy(() =>
+      tf
+        .oneHot(
+          tf.tensor1d(
+            indices.map((s) => data.labels[s]!),
+            'int32',
+          ),
+          data.classes,
+        )
+        .toFloat(),
+    );
     return { x: tf.tensor2d(x, [indices.length, data.featureSize]), y };
   };
   const train = rows(data.train);

@@ -30,9 +30,25 @@ export function buildHeadModel(tf: TfjsModule, shape: HeadModelShape): LayersMod
   };
   if (shape.dropout > 0) layers.push(tf.layers.dropout({ ...first(), rate: shape.dropout, name: 'features_dropout' }));
   if (shape.hidden > 0) {
-    layers.push(tf.layers.dense({ ...first(), units: shape.hidden, activation: 'relu', kernelInitializer: kernel(), name: 'hidden' }));
+    layers.push(
+      tf.layers.dense({
+        ...first(),
+        units: shape.hidden,
+        activation: 'relu',
+        kernelInitializer: kernel(),
+        name: 'hidden',
+      }),
+    );
     if (shape.dropout > 0) layers.push(tf.layers.dropout({ rate: shape.dropout, name: 'hidden_dropout' }));
   }
-  layers.push(tf.layers.dense({ ...first(), units: shape.classes, activation: 'softmax', kernelInitializer: kernel(), name: 'classes' }));
+  layers.push(
+    tf.layers.dense({
+      ...first(),
+      units: shape.classes,
+      activation: 'softmax',
+      kernelInitializer: kernel(),
+      name: 'classes',
+    }),
+  );
   return tf.sequential({ layers, name: 'head' });
 }

@@ -40,7 +40,9 @@ export async function createImageDataset(dir: string): Promise<ImageDataset> {
   const root = resolve(dir);
   const entries = await listFolder(root);
   if (entries === undefined) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Image folder "${dir}" does not exist or is not a folder.`, { details: { dir } });
+    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Image folder "${dir}" does not exist or is not a folder.`, {
+      details: { dir },
+    });
   }
   const labels: string[] = [];
   const files: string[][] = [];
@@ -82,7 +84,9 @@ export function assertTrainable(dataset: Pick<ImageDataset, 'dir' | 'labels' | '
   const issues: DatasetIssue[] = [];
   const populated = counts.filter((n) => n > 0).length;
   if (populated < 2) {
-    issues.push({ reason: `${populated} class folder${populated === 1 ? ' has' : 's have'} usable images; at least 2 are needed` });
+    issues.push({
+      reason: `${populated} class folder${populated === 1 ? ' has' : 's have'} usable images; at least 2 are needed`,
+    });
   }
   counts.forEach((n, i) => {
     if (n === 1) issues.push({ class: dataset.labels[i]!, reason: 'only 1 usable image; each class needs at least 2' });

@@ -3,7 +3,13 @@ import { TachyonError } from '@tachyon-serve/protocol';
 import type { InferenceSession } from '../backends/backend.js';
 import type { Backend } from '../backends/backend.js';
 import { createBackend } from '../backends/backend-registry.js';
-import { preprocessImage, presetByName, tensorDimsPerImage, tensorElementsPerImage, type PreprocessConfig } from '../image/index.js';
+import {
+  preprocessImage,
+  presetByName,
+  tensorDimsPerImage,
+  tensorElementsPerImage,
+  type PreprocessConfig,
+} from '../image/index.js';
 import { sha256File } from '../zoo/sha256-file.js';
 import type { ZooEntry } from '../zoo/zoo-entry.js';
 import type { FeatureExtractor } from './feature-extractor.js';
@@ -43,9 +49,11 @@ export interface OnnxFeatureExtractor {
  * images are batched, and the chosen output is split into one vector per image.
  */
 export async function createOnnxFeatureExtractor(options: OnnxFeatureExtractorOptions): Promise<OnnxFeatureExtractor> {
-  if (typeof options?.modelPath !== 'string' || options.modelPath === '') throw new TypeError('options.modelPath must be a file path.');
+  if (typeof options?.modelPath !== 'string' || options.modelPath === '')
+    throw new TypeError('options.modelPath must be a file path.');
   const batchSize = options.batchSize ?? 8;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`options.batchSize must be an integer >= 1, not ${batchSize}.`);
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`options.batchSize must be an integer >= 1, not ${batchSize}.`);
   const { entry } = options;
   const pre = options.preprocess ?? entry?.preset ?? 'torchvision224';
   const preprocess = typeof pre === 'string' ? presetByName(pre) : pre;
@@ -56,7 +64,10 @@ export async function createOnnxFeatureExtractor(options: OnnxFeatureExtractorOp
     session = await backend.createSession(options.modelPath);
     const input = options.input ?? entry?.input ?? onlyName(session.inputs, 'input');
     const output = options.output ?? defaultOutput(session, entry);
-    for (const [name, specs, what] of [[input, session.inputs, 'input'], [output, session.outputs, 'output']] as const) {
+    for (const [name, specs, what] of [
+      [input, session.inputs, 'input'],
+      [output, session.outputs, 'output'],
+    ] as const) {
       if (!specs.some((s) => s.name === name)) {
         throw new TachyonError('TCH_ERR_MODEL_LOAD_FAILED', `The model has no ${what} named "${name}".`, {
           details: { [what]: name, known: specs.map((s) => s.name) },
@@ -104,24 +115,33 @@ async function runBatch(
   const dims = [images.length, ...tensorDimsPerImage(preprocess).slice(1)];
   const result = (await session.run({ [input]: { dtype: 'float32', dims, data } }, { transfer: true }))[output];
   if (!result || !(result.data instanceof Float32Array) || result.dims[0] !== images.length) {
-    throw new TachyonError('TCH_ERR_SESSION_RUN_FAILED', `The model produced no float32 output "${output}" with one row per image.`, {
-      details: { output },
-    });
+    throw new TachyonError(
+      'TCH_ERR_SESSION_RUN_FAILED',
+      `The model produced no float32 output "${output}" with one row per image.`,
+      {
+        details: { output },
+      },
+    );
   }
   const width = result.data.length / images.length;
   return images.map((_, i) => result.data.slice(i * width, (i + 1) * width) as Float32Array);
 }
 
 function defaultOutput(session: InferenceSession, entry: ZooEntry | undefined): string {
-  if (entry?.featureTensor !== undefined && session.outputs.some((o) => o.name === entry.featureTensor)) return entry.featureTensor;
+  if (entry?.featureTensor !== undefined && session.outputs.some((o) => o.name === entry.featureTensor))
+    return entry.featureTensor;
   return entry?.output ?? onlyName(session.outputs, 'output');
 }
 
 function onlyName(specs: readonly { name: string }[], what: string): string {
   if (specs.length !== 1) {
-    throw new TachyonError('TCH_ERR_MODEL_LOAD_FAILED', `The model has ${specs.length} ${what}s; name the one to use.`, {
-      details: { [`${what}s`]: specs.map((s) => s.name) },
-    });
+    throw new TachyonError(
+      'TCH_ERR_MODEL_LOAD_FAILED',
+      `The model has ${specs.length} ${what}s; name the one to use.`,
+      {
+        details: { [`${what}s`]: specs.map((s) => s.name) },
+      },
+    );
   }
   return specs[0]!.name;
 }

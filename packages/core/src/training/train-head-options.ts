@@ -65,22 +65,35 @@ export const TRAIN_HEAD_DEFAULTS = Object.freeze({
   seed: 0,
 });
 
-const KNOWN = new Set(['images', 'featureExtractor', 'featureExtractorId', 'featureCacheDir', 'onProgress', ...Object.keys(TRAIN_HEAD_DEFAULTS)]);
+const KNOWN = new Set([
+  'images',
+  'featureExtractor',
+  'featureExtractorId',
+  'featureCacheDir',
+  'onProgress',
+  ...Object.keys(TRAIN_HEAD_DEFAULTS),
+]);
 
 /** Validates options (TypeError/RangeError naming the option) and returns a frozen config with defaults filled. */
 export function compileTrainHead(options: TrainHeadOptions): TrainHeadConfig {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object.');
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new TypeError(`options.${key} is not a trainHead option.`);
-  const o = { ...TRAIN_HEAD_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as TrainHeadOptions &
-    typeof TRAIN_HEAD_DEFAULTS;
+  for (const key of Object.keys(options))
+    if (!KNOWN.has(key)) throw new TypeError(`options.${key} is not a trainHead option.`);
+  const o = {
+    ...TRAIN_HEAD_DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as TrainHeadOptions & typeof TRAIN_HEAD_DEFAULTS;
   if (typeof o.images !== 'string' || o.images === '') throw new TypeError('options.images must be a folder path.');
   if (typeof o.featureExtractor !== 'function') throw new TypeError('options.featureExtractor must be a function.');
   optionalString('featureExtractorId', o.featureExtractorId);
   optionalString('featureCacheDir', o.featureCacheDir);
   if (o.featureCacheDir !== undefined && o.featureExtractorId === undefined) {
-    throw new TypeError('options.featureExtractorId is required with options.featureCacheDir (it is part of the cache key).');
+    throw new TypeError(
+      'options.featureExtractorId is required with options.featureCacheDir (it is part of the cache key).',
+    );
   }
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new TypeError('options.onProgress must be a function.');
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
+    throw new TypeError('options.onProgress must be a function.');
   number('validationSplit', o.validationSplit, (v) => v >= 0 && v < 1, 'in [0, 1)');
   number('learningRate', o.learningRate, (v) => v > 0, 'positive');
   number('dropout', o.dropout, (v) => v >= 0 && v < 1, 'in [0, 1)');
@@ -107,7 +120,8 @@ export function compileTrainHead(options: TrainHeadOptions): TrainHeadConfig {
 }
 
 function optionalString(name: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'string' || value === '')) throw new TypeError(`options.${name} must be a non-empty string.`);
+  if (value !== undefined && (typeof value !== 'string' || value === ''))
+    throw new TypeError(`options.${name} must be a non-empty string.`);
 }
 
 function number(name: string, value: unknown, ok: (v: number) => boolean, what: string): void {
@@ -117,5 +131,6 @@ function number(name: string, value: unknown, ok: (v: number) => boolean, what: 
 
 function integer(name: string, value: unknown, min: number): void {
   if (typeof value !== 'number') throw new TypeError(`options.${name} must be a number.`);
-  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`options.${name} must be an integer >= ${min}, not ${value}.`);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new RangeError(`options.${name} must be an integer >= ${min}, not ${value}.`);
 }

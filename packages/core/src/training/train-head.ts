@@ -50,7 +50,9 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   const dataset = await createImageDataset(config.images);
   const { tf, backend } = await createTfjsRuntime();
   const cache =
-    config.featureCacheDir === undefined ? undefined : buildFeatureCache(config.featureCacheDir, config.featureExtractorId!);
+    config.featureCacheDir === undefined
+      ? undefined
+      : buildFeatureCache(config.featureCacheDir, config.featureExtractorId!);
   const extracted = await extractImageFeatures(
     dataset.images.map((i) => i.path),
     {
@@ -61,7 +63,9 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     },
   );
   const skippedPaths = new Set(extracted.skipped.map((s) => s.path));
-  const usable = dataset.images.map((image, i) => ({ ...image, vector: extracted.vectors[i] })).filter((i) => i.vector !== undefined);
+  const usable = dataset.images
+    .map((image, i) => ({ ...image, vector: extracted.vectors[i] }))
+    .filter((i) => i.vector !== undefined);
   assertTrainable({ dir: dataset.dir, labels: dataset.labels, images: usable }, skippedPaths.size);
 
   const featureSize = usable[0]!.vector!.length;
@@ -82,7 +86,14 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     metrics = await fitHead(
       tf,
       model,
-      { features, featureSize, labels, classes: dataset.labels.length, train: split.train, validation: split.validation },
+      {
+        features,
+        featureSize,
+        labels,
+        classes: dataset.labels.length,
+        train: split.train,
+        validation: split.validation,
+      },
       {
         epochs: config.epochs,
         batchSize: config.batchSize,
@@ -105,12 +116,16 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     trainSize: split.train.length,
     validationSize: split.validation.length,
     classes: Object.freeze(
-      dataset.labels.map((label, i) => Object.freeze({ label, train: count(split.train, i), validation: count(split.validation, i) })),
+      dataset.labels.map((label, i) =>
+        Object.freeze({ label, train: count(split.train, i), validation: count(split.validation, i) }),
+      ),
     ),
     featureSize,
     features: Object.freeze({ computed: extracted.computed, cached: extracted.cached }),
     skipped: Object.freeze(
-      extracted.skipped.map((s) => Object.freeze({ ...s, label: dataset.labels[dataset.images.find((i) => i.path === s.path)!.label]! })),
+      extracted.skipped.map((s) =>
+        Object.freeze({ ...s, label: dataset.labels[dataset.images.find((i) => i.path === s.path)!.label]! }),
+      ),
     ),
     ignored: dataset.ignored,
     warnings: extracted.warnings,

@@ -45,11 +45,17 @@ export async function downloadVerified(request: DownloadRequest): Promise<void> 
 }
 
 async function fetchInto(request: DownloadRequest, part: string): Promise<void> {
-  const have = await stat(part).then((s) => s.size, () => 0);
+  const have = await stat(part).then(
+    (s) => s.size,
+    () => 0,
+  );
   if (have === request.size) return;
   if (have > request.size) await rm(part, { force: true });
   const from = have > request.size ? 0 : have;
-  const response = await fetch(request.url, { headers: from > 0 ? { range: `bytes=${from}-` } : {}, redirect: 'follow' });
+  const response = await fetch(request.url, {
+    headers: from > 0 ? { range: `bytes=${from}-` } : {},
+    redirect: 'follow',
+  });
   if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status} from ${request.url}`);
   // A server that ignores Range sends the whole file again: start over.
   const resumed = from > 0 && response.status === 206;

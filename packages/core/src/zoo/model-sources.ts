@@ -36,7 +36,8 @@ export interface ModelSources {
 export function compileModelSources(options: ModelSourcesOptions = {}): ModelSources {
   const env = options.env ?? process.env;
   const envPath = env['TACHYON_MODEL_PATH']?.split(delimiter).filter((p) => p !== '');
-  const modelPath = options.modelPath ?? (envPath && envPath.length > 0 ? envPath : undefined) ?? options.workspaceModelPath ?? [];
+  const modelPath =
+    options.modelPath ?? (envPath && envPath.length > 0 ? envPath : undefined) ?? options.workspaceModelPath ?? [];
   const retries = options.retries ?? 3;
   if (!Number.isInteger(retries) || retries < 1) throw new RangeError('retries: expected an integer >= 1');
   return Object.freeze({

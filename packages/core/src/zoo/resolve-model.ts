@@ -45,9 +45,14 @@ export async function resolveZooModel(entry: ZooEntry, sources: ModelSources): P
       attempts.push({ source: 'mirror', location: candidate, reason });
     }
   }
-  if (sources.modelPath.length === 0) attempts.push({ source: 'mirror', location: '(none configured)', reason: 'no mirror folders' });
+  if (sources.modelPath.length === 0)
+    attempts.push({ source: 'mirror', location: '(none configured)', reason: 'no mirror folders' });
   else if (!attempts.some((a) => a.source === 'mirror')) {
-    attempts.push({ source: 'mirror', location: sources.modelPath.join(', '), reason: `no "${entry.fileName}" in any mirror` });
+    attempts.push({
+      source: 'mirror',
+      location: sources.modelPath.join(', '),
+      reason: `no "${entry.fileName}" in any mirror`,
+    });
   }
 
   if (entry.url === undefined) {
@@ -57,7 +62,15 @@ export async function resolveZooModel(entry: ZooEntry, sources: ModelSources): P
   } else {
     try {
       await mkdir(join(sources.cacheDir, 'models'), { recursive: true });
-      await downloadVerified({ id: entry.id, url: entry.url, dest: cached, sha256: entry.sha256, size: entry.size, retries: sources.retries, onProgress: sources.onProgress });
+      await downloadVerified({
+        id: entry.id,
+        url: entry.url,
+        dest: cached,
+        sha256: entry.sha256,
+        size: entry.size,
+        retries: sources.retries,
+        onProgress: sources.onProgress,
+      });
       await writeFile(`${cached}.sha256`, `${entry.sha256}\n`);
       return { path: cached, source: 'url' };
     } catch (error) {

@@ -21,7 +21,10 @@ test('a session is created and run in a process whose argv is 64 KB', (t) => {
     console.log(JSON.stringify({ argvBytes: process.argv.join(' ').length, classes: out.logits.dims[1] }));
     await session.close();
     await backend.close();`;
-  const filler = Array.from({ length: 1000 }, (_, i) => `/data/imagenet/val/some-long-folder-name/ILSVRC2012_val_${String(i).padStart(8, '0')}.JPEG`);
+  const filler = Array.from(
+    { length: 1000 },
+    (_, i) => `/data/imagenet/val/some-long-folder-name/ILSVRC2012_val_${String(i).padStart(8, '0')}.JPEG`,
+  );
   // A script file, not --eval: the workers inherit execArgv, and --input-type would stop them.
   writeFileSync(join(dir, 'run.mjs'), script);
   const r = spawnSync(process.execPath, [join(dir, 'run.mjs'), ...filler], { encoding: 'utf8', timeout: 120_000 });

@@ -32,7 +32,7 @@ test('parallel runs on a 2-worker pool all return the result of their own input,
   const session = await backend.createSession(MOBILENET);
   const inputs = Array.from({ length: 8 }, (_, i) => randomImageTensor(i + 1));
   // Reference: the same inputs run one at a time.
-  const expected: TensorData["data"][] = [];
+  const expected: TensorData['data'][] = [];
   for (const input of inputs) expected.push((await session.run({ input }))['logits']!.data);
 
   let timerFired = false;
@@ -67,11 +67,26 @@ test('every call is checked against the model inputs with a clear error code', a
   const cases: [Record<string, TensorData>, string][] = [
     [{}, 'TCH_ERR_TENSOR_INPUT_MISSING'],
     [{ input: good, extra: good }, 'TCH_ERR_TENSOR_INPUT_UNKNOWN'],
-    [{ input: { dtype: 'int32', dims: [1, 3, 224, 224], data: new Int32Array(3 * 224 * 224) } }, 'TCH_ERR_TENSOR_DTYPE_MISMATCH'],
-    [{ input: { dtype: 'float32', dims: [1, 3, 224, 224], data: new Float64Array(3 * 224 * 224) as never } }, 'TCH_ERR_TENSOR_DTYPE_MISMATCH'],
-    [{ input: { dtype: 'float32', dims: [1, 3, 224, 225], data: new Float32Array(3 * 224 * 225) } }, 'TCH_ERR_TENSOR_SHAPE_MISMATCH'],
-    [{ input: { dtype: 'float32', dims: [3, 224, 224], data: new Float32Array(3 * 224 * 224) } }, 'TCH_ERR_TENSOR_SHAPE_MISMATCH'],
-    [{ input: { dtype: 'float32', dims: [1, 3, 224, 224], data: new Float32Array(10) } }, 'TCH_ERR_TENSOR_SHAPE_MISMATCH'],
+    [
+      { input: { dtype: 'int32', dims: [1, 3, 224, 224], data: new Int32Array(3 * 224 * 224) } },
+      'TCH_ERR_TENSOR_DTYPE_MISMATCH',
+    ],
+    [
+      { input: { dtype: 'float32', dims: [1, 3, 224, 224], data: new Float64Array(3 * 224 * 224) as never } },
+      'TCH_ERR_TENSOR_DTYPE_MISMATCH',
+    ],
+    [
+      { input: { dtype: 'float32', dims: [1, 3, 224, 225], data: new Float32Array(3 * 224 * 225) } },
+      'TCH_ERR_TENSOR_SHAPE_MISMATCH',
+    ],
+    [
+      { input: { dtype: 'float32', dims: [3, 224, 224], data: new Float32Array(3 * 224 * 224) } },
+      'TCH_ERR_TENSOR_SHAPE_MISMATCH',
+    ],
+    [
+      { input: { dtype: 'float32', dims: [1, 3, 224, 224], data: new Float32Array(10) } },
+      'TCH_ERR_TENSOR_SHAPE_MISMATCH',
+    ],
   ];
   for (const [feeds, code] of cases) {
     await assert.rejects(session.run(feeds), (e: unknown) => isTachyonError(e) && e.code === code, code);
@@ -88,7 +103,10 @@ test('execution providers: the first that initializes wins and the failures are 
   // No GPU on this machine: tensorrt and cuda fail to initialize, cpu takes over.
   const session = await backend.createSession(MOBILENET, { executionProviders: ['tensorrt', 'cuda', 'cpu'] });
   assert.equal(session.provider, 'cpu');
-  assert.deepEqual(session.fallbacks.map((f) => f.provider), ['tensorrt', 'cuda']);
+  assert.deepEqual(
+    session.fallbacks.map((f) => f.provider),
+    ['tensorrt', 'cuda'],
+  );
   for (const f of session.fallbacks) assert.ok(f.reason.length > 0);
   await assert.rejects(backend.createSession(MOBILENET, { executionProviders: ['tensorrt', 'cuda'] }), (e: unknown) => {
     if (!isTachyonError(e, 'TCH_ERR_BACKEND_NO_PROVIDER')) return false;
@@ -100,8 +118,12 @@ test('execution providers: the first that initializes wins and the failures are 
 test('model files: missing -> TCH_ERR_IO_NOT_FOUND, not ONNX -> TCH_ERR_MODEL_LOAD_FAILED', async (t) => {
   const backend = new OnnxRuntimeBackend();
   t.after(() => backend.close());
-  await assert.rejects(backend.createSession('/nonexistent/model.onnx'), (e: unknown) => isTachyonError(e, 'TCH_ERR_IO_NOT_FOUND'));
-  await assert.rejects(backend.createSession(new URL(import.meta.url).pathname), (e: unknown) => isTachyonError(e, 'TCH_ERR_MODEL_LOAD_FAILED'));
+  await assert.rejects(backend.createSession('/nonexistent/model.onnx'), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_IO_NOT_FOUND'),
+  );
+  await assert.rejects(backend.createSession(new URL(import.meta.url).pathname), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_MODEL_LOAD_FAILED'),
+  );
 });
 
 test('a closed session refuses runs', async (t) => {
@@ -109,16 +131,36 @@ test('a closed session refuses runs', async (t) => {
   t.after(() => backend.close());
   const session = await backend.createSession(MOBILENET);
   await session.close();
-  await assert.rejects(session.run({ input: randomImageTensor(1) }), (e: unknown) => isTachyonError(e, 'TCH_ERR_SESSION_CLOSED'));
+  await assert.rejects(session.run({ input: randomImageTensor(1) }), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_SESSION_CLOSED'),
+  );
 });
 
 test('the thread budget: workers x intra-op threads never exceed the cores unless oversubscribe is set', () => {
-  assert.deepEqual(compileWorkerPoolOptions({ cores: 2 }), { workers: 1, intraOpThreads: 2, cores: 2, transport: 'shared', intraOpSpinning: false });
-  assert.deepEqual(compileWorkerPoolOptions({ cores: 8, workers: 4, transport: 'message' }), { workers: 4, intraOpThreads: 2, cores: 8, transport: 'message', intraOpSpinning: false });
+  assert.deepEqual(compileWorkerPoolOptions({ cores: 2 }), {
+    workers: 1,
+    intraOpThreads: 2,
+    cores: 2,
+    transport: 'shared',
+    intraOpSpinning: false,
+  });
+  assert.deepEqual(compileWorkerPoolOptions({ cores: 8, workers: 4, transport: 'message' }), {
+    workers: 4,
+    intraOpThreads: 2,
+    cores: 8,
+    transport: 'message',
+    intraOpSpinning: false,
+  });
   assert.throws(() => compileWorkerPoolOptions({ transport: 'pipe' as 'shared' }), TypeError);
   assert.throws(() => compileWorkerPoolOptions({ cores: 2, workers: 2, intraOpThreads: 2 }), RangeError);
   assert.throws(() => compileWorkerPoolOptions({ cores: 2, workers: 3 }), RangeError);
-  assert.deepEqual(compileWorkerPoolOptions({ cores: 2, workers: 3, oversubscribe: true }), { workers: 3, intraOpThreads: 1, cores: 2, transport: 'shared', intraOpSpinning: false });
+  assert.deepEqual(compileWorkerPoolOptions({ cores: 2, workers: 3, oversubscribe: true }), {
+    workers: 3,
+    intraOpThreads: 1,
+    cores: 2,
+    transport: 'shared',
+    intraOpSpinning: false,
+  });
   assert.equal(compileWorkerPoolOptions({ intraOpSpinning: true }).intraOpSpinning, true);
   assert.throws(() => compileWorkerPoolOptions({ intraOpSpinning: 'yes' as unknown as boolean }), TypeError);
 });
@@ -135,5 +177,8 @@ test('intra-op spinning: off by default, TACHYON_INTRA_OP_SPINNING sets the defa
   assert.equal(compileWorkerPoolOptions().intraOpSpinning, true);
   assert.equal(compileWorkerPoolOptions({ intraOpSpinning: false }).intraOpSpinning, false);
   process.env['TACHYON_INTRA_OP_SPINNING'] = 'yes';
-  assert.throws(() => compileWorkerPoolOptions(), (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID'));
+  assert.throws(
+    () => compileWorkerPoolOptions(),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID'),
+  );
 });

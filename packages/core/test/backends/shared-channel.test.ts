@@ -72,7 +72,10 @@ test('the channel carries outputs and worker errors through shared memory (both 
   t.after(() => channel.close());
   serveSharedChannel(channel.buffers, {
     run: async (sessionId, feeds) => {
-      if (sessionId === 2) throw new TachyonError('TCH_ERR_SESSION_RUN_FAILED', 'The runtime failed to run the model: boom.', { details: { node: 'Conv_0' } });
+      if (sessionId === 2)
+        throw new TachyonError('TCH_ERR_SESSION_RUN_FAILED', 'The runtime failed to run the model: boom.', {
+          details: { node: 'Conv_0' },
+        });
       return session.run(feeds);
     },
     inputNames: () => session.inputNames,
@@ -91,7 +94,9 @@ test('the channel carries outputs and worker errors through shared memory (both 
   assert.equal(channel.trySubmit(1, 3, [input], ['logits']), false);
   const [ok, failed] = await Promise.all(runs);
 
-  const reference = await session.run({ input: new ort.Tensor('float32', input.data as Float32Array, [1, 3, 224, 224]) });
+  const reference = await session.run({
+    input: new ort.Tensor('float32', input.data as Float32Array, [1, 3, 224, 224]),
+  });
   assert.ok(typeof ok === 'object' && 'outputs' in ok);
   assert.deepEqual(ok.outputs['logits']!.data, reference['logits']!.data);
   assert.ok(typeof failed === 'object' && 'error' in failed);

@@ -9,7 +9,10 @@ import { BUILTIN_DEFAULT_MODEL, findWorkspaceConfig, loadWorkspaceConfig } from 
 test('tachyon.json is found from a subfolder upward; paths are relative to its folder; the result is frozen', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'tachyon-ws-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  writeFileSync(join(root, 'tachyon.json'), JSON.stringify({ name: 'ws', modelPath: ['mirror', '/abs'], defaultModel: 'mobilenetv2-int8' }));
+  writeFileSync(
+    join(root, 'tachyon.json'),
+    JSON.stringify({ name: 'ws', modelPath: ['mirror', '/abs'], defaultModel: 'mobilenetv2-int8' }),
+  );
   mkdirSync(join(root, 'a', 'b'), { recursive: true });
   const file = findWorkspaceConfig(join(root, 'a', 'b'));
   assert.equal(file, join(root, 'tachyon.json'));
@@ -26,8 +29,17 @@ test('no tachyon.json -> built-in defaults; a broken one -> every issue at once'
   const root = mkdtempSync(join(tmpdir(), 'tachyon-ws-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   writeFileSync(join(root, 'tachyon.json'), JSON.stringify({ modelPath: 'not-a-list', name: 3 }));
-  assert.throws(() => loadWorkspaceConfig(root), (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID') && (e.details?.['issues'] as string[]).length === 2);
+  assert.throws(
+    () => loadWorkspaceConfig(root),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID') && (e.details?.['issues'] as string[]).length === 2,
+  );
   writeFileSync(join(root, 'tachyon.json'), '{ not json');
-  assert.throws(() => loadWorkspaceConfig(root), (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID'));
-  assert.throws(() => loadWorkspaceConfig(join(root, 'nope')), (e: unknown) => isTachyonError(e, 'TCH_ERR_IO_NOT_FOUND'));
+  assert.throws(
+    () => loadWorkspaceConfig(root),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID'),
+  );
+  assert.throws(
+    () => loadWorkspaceConfig(join(root, 'nope')),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_IO_NOT_FOUND'),
+  );
 });

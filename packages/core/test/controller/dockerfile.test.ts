@@ -18,7 +18,11 @@ interface Instruction {
 function parseDockerfile(text: string): Instruction[] {
   const out: Instruction[] = [];
   let stage = -1;
-  const logical = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const logical = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   for (const line of logical) {
     const [, op, args] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
     assert.ok(op && args !== undefined, `unparsable line: ${line}`);
@@ -44,7 +48,11 @@ test('the runtime stage installs production dependencies only, with the onnxrunt
   assert.ok(install >= 0, 'npm ci --omit=dev in the final stage');
   const skip = final.findIndex((i) => i.op === 'ENV' && /ONNXRUNTIME_NODE_INSTALL=skip/.test(i.args));
   assert.ok(skip >= 0 && skip < install, 'ONNXRUNTIME_NODE_INSTALL=skip is set before npm ci');
-  for (const run of all('RUN')) if (/\bnpm (ci|install)\b/.test(run.args)) assert.ok(dockerfile.some((i) => i.stage === run.stage && i.op === 'ENV' && /ONNXRUNTIME_NODE_INSTALL=skip/.test(i.args)));
+  for (const run of all('RUN'))
+    if (/\bnpm (ci|install)\b/.test(run.args))
+      assert.ok(
+        dockerfile.some((i) => i.stage === run.stage && i.op === 'ENV' && /ONNXRUNTIME_NODE_INSTALL=skip/.test(i.args)),
+      );
 });
 
 test('the server runs as the non-root uid the manifests expect, exposes 8000 and 8001 and runs tachyon serve', () => {
@@ -52,11 +60,20 @@ test('the server runs as the non-root uid the manifests expect, exposes 8000 and
   assert.equal(users.length, 1);
   assert.equal(users[0]!.args, `${POD_UID}:${POD_UID}`, 'numeric uid:gid, so runAsNonRoot can verify it');
   assert.ok(final.some((i) => i.op === 'RUN' && i.args.includes(`--uid ${POD_UID}`)));
-  assert.deepEqual(all('EXPOSE', final).flatMap((i) => i.args.split(/\s+/)).sort(), ['8000', '8001']);
+  assert.deepEqual(
+    all('EXPOSE', final)
+      .flatMap((i) => i.args.split(/\s+/))
+      .sort(),
+    ['8000', '8001'],
+  );
   const entrypoint = JSON.parse(all('ENTRYPOINT', final).at(-1)!.args) as string[];
   assert.deepEqual(entrypoint, ['node', '/app/packages/cli/bin/tachyon.js']);
   assert.equal((JSON.parse(all('CMD', final).at(-1)!.args) as string[])[0], 'serve');
-  for (const dir of [POD_PATHS.cache, POD_PATHS.artifacts, POD_PATHS.runtime]) assert.ok(final.some((i) => i.op === 'RUN' && i.args.includes(`chown tachyon:tachyon`) && i.args.includes(dir)), dir);
+  for (const dir of [POD_PATHS.cache, POD_PATHS.artifacts, POD_PATHS.runtime])
+    assert.ok(
+      final.some((i) => i.op === 'RUN' && i.args.includes(`chown tachyon:tachyon`) && i.args.includes(dir)),
+      dir,
+    );
 });
 
 test('the HEALTHCHECK probes /v2/health/live with a script node can compile', () => {
@@ -74,5 +91,6 @@ test('every COPY from the build context names a file or folder of the repository
     for (const source of parts.slice(0, -1)) assert.ok(existsSync(join(REPO_ROOT, source)), `COPY source ${source}`);
   }
   const ignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8');
-  for (const entry of ['**/node_modules', '**/dist', '**/.tachyon']) assert.ok(ignore.split('\n').includes(entry), entry);
+  for (const entry of ['**/node_modules', '**/dist', '**/.tachyon'])
+    assert.ok(ignore.split('\n').includes(entry), entry);
 });

@@ -17,7 +17,11 @@ test('rotates by size into .1 and .2, drops the oldest, keeps every file under t
   assert.match(readFileSync(file, 'utf8'), /line 39/);
   assert.doesNotMatch(readFileSync(`${file}.2`, 'utf8'), /line 00/, 'the oldest lines were dropped');
   const tail = log.tail(7);
-  assert.deepEqual(tail, Array.from({ length: 7 }, (_, k) => `line ${String(33 + k).padStart(2, '0')} ${'x'.repeat(10)}`), 'across the current and rotated files');
+  assert.deepEqual(
+    tail,
+    Array.from({ length: 7 }, (_, k) => `line ${String(33 + k).padStart(2, '0')} ${'x'.repeat(10)}`),
+    'across the current and rotated files',
+  );
   assert.deepEqual(log.tail(0), []);
 });
 

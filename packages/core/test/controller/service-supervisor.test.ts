@@ -30,9 +30,23 @@ function setup(t: TestContext, script: string, options = {}) {
   const statusFile = join(dir, 'status');
   writeFileSync(statusFile, '200');
   const supervisor = new ServiceSupervisor({
-    name: 'svc', paths, log, specPorts: { httpPort: 0, grpcPort: 0 },
-    launcher: { command: process.execPath, args: (_file, ports) => ['-e', script, '--', '--http-port', String(ports.httpPort)], env: { ...process.env, STATUS_FILE: statusFile } },
-    config: compileSupervisorOptions({ healthIntervalMs: 50, backoffInitialMs: 20, maxCrashes: 3, unhealthyAfter: 2, stopTimeoutMs: 5000, ...options }),
+    name: 'svc',
+    paths,
+    log,
+    specPorts: { httpPort: 0, grpcPort: 0 },
+    launcher: {
+      command: process.execPath,
+      args: (_file, ports) => ['-e', script, '--', '--http-port', String(ports.httpPort)],
+      env: { ...process.env, STATUS_FILE: statusFile },
+    },
+    config: compileSupervisorOptions({
+      healthIntervalMs: 50,
+      backoffInitialMs: 20,
+      maxCrashes: 3,
+      unhealthyAfter: 2,
+      stopTimeoutMs: 5000,
+      ...options,
+    }),
     onEvent: (e) => void events.push(e),
   });
   t.after(async () => {
@@ -51,7 +65,6 @@ function setup(t: TestContext, script: string, options = {}) {
   return { supervisor, events, next, statusFile, log };
 }
 
-
 test('ready -> health checks -> unhealthy -> healthy; a crash restarts it with a new pid on the same port', async (t) => {
   const { supervisor, events, next, statusFile } = setup(t, SERVER);
   supervisor.start();
@@ -59,7 +72,7 @@ test('ready -> health checks -> unhealthy -> healthy; a crash restarts it with a
   assert.match(ready.httpUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(supervisor.pid, ready.pid);
   writeFileSync(statusFile, '503');
-  assert.match((await next('unhealthy') as { reason: string }).reason, /HTTP 503/);
+  assert.match(((await next('unhealthy')) as { reason: string }).reason, /HTTP 503/);
   writeFileSync(statusFile, '200');
   await next('healthy');
 
@@ -81,7 +94,10 @@ test('crashing at start: restarted with doubling backoff, then failed after maxC
   const failed = (await next('failed')) as { reason: string };
   assert.match(failed.reason, /exited with code 1; gave up after 3 crashes in a row/);
   const crashes = events.filter((e) => e.type === 'crashed') as Extract<SupervisorEvent, { type: 'crashed' }>[];
-  assert.deepEqual(crashes.map((c) => c.restartInMs), [20, 40]);
+  assert.deepEqual(
+    crashes.map((c) => c.restartInMs),
+    [20, 40],
+  );
   assert.equal(events.filter((e) => e.type === 'starting').length, 3);
 });
 
@@ -96,6 +112,9 @@ test('a permanent start failure (exit 2 with a startupError line) fails at once 
 
 test('backoff doubles from the initial delay up to the cap', () => {
   const config = compileSupervisorOptions({ backoffInitialMs: 500, backoffMaxMs: 30_000 });
-  assert.deepEqual([1, 2, 3, 4, 7, 20].map((n) => backoffDelay(config, n)), [500, 1000, 2000, 4000, 30_000, 30_000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 7, 20].map((n) => backoffDelay(config, n)),
+    [500, 1000, 2000, 4000, 30_000, 30_000],
+  );
   assert.throws(() => compileSupervisorOptions({ maxCrashes: 0 }), /maxCrashes/);
 });

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isTachyonError, type TachyonError } from '@tachyon-serve/protocol';
 import { OnnxRuntimeBackend } from '../../src/index.js';
-import { cutModel, extractSubgraph, onnxModelFromObject, probeTensorInfo, type OnnxValueInfo } from '../../src/graph/index.js';
+import {
+  cutModel,
+  extractSubgraph,
+  onnxModelFromObject,
+  probeTensorInfo,
+  type OnnxValueInfo,
+} from '../../src/graph/index.js';
 import { buildModel, chainModel, floatInfo, ifModel, node, runModel } from './graph-fixtures.js';
 
 const x = { dtype: 'float32', dims: [2, 2], data: new Float32Array([1, 2, -3, 4]) } as const;
@@ -15,7 +21,10 @@ test('cutModel keeps only what the outputs need: nodes, initializers, inputs, va
   const backend = new OnnxRuntimeBackend();
   t.after(() => backend.close());
   const cut = cutModel(chainModel(), ['b']);
-  assert.deepEqual(cut.graph!.node!.map((n) => n.opType), ['Add', 'Mul']);
+  assert.deepEqual(
+    cut.graph!.node!.map((n) => n.opType),
+    ['Add', 'Mul'],
+  );
   assert.deepEqual(names(cut.graph!.initializer), ['c1', 'c2']);
   assert.deepEqual(names(cut.graph!.input), ['x']);
   assert.deepEqual(names(cut.graph!.output), ['b']);
@@ -27,7 +36,10 @@ test('cutModel keeps only what the outputs need: nodes, initializers, inputs, va
 
 test('cutModel at an output of several drops the other branch; outputInfo declares a tensor', () => {
   const cut = cutModel(chainModel(), ['z'], [{ name: 'z', dtype: 'float32', dims: [-1, 2] }]);
-  assert.deepEqual(cut.graph!.node!.map((n) => n.opType), ['Sub']);
+  assert.deepEqual(
+    cut.graph!.node!.map((n) => n.opType),
+    ['Sub'],
+  );
   assert.deepEqual(names(cut.graph!.initializer), ['c1']);
   assert.throws(() => cutModel(chainModel(), ['z'], [{ name: 'y', dtype: 'float32', dims: [2] }]), RangeError);
 });
@@ -52,14 +64,19 @@ test('extractSubgraph: the given tensors become typed inputs, the rest of the gr
   const backend = new OnnxRuntimeBackend();
   t.after(() => backend.close());
   const head = extractSubgraph(chainModel(), [{ name: 'a', dtype: 'float32', dims: [-1, 2] }], ['y']);
-  assert.deepEqual(head.graph!.node!.map((n) => n.opType), ['Mul', 'Relu']);
+  assert.deepEqual(
+    head.graph!.node!.map((n) => n.opType),
+    ['Mul', 'Relu'],
+  );
   assert.deepEqual(names(head.graph!.initializer), ['c2']);
   assert.deepEqual(names(head.graph!.input), ['a']);
   assert.deepEqual(names(head.graph!.valueInfo), ['b']);
   const dims = tensorType(head.graph!.input![0]!)!.shape!.dim;
   assert.equal(dims[0]!.value.case, undefined, '-1 is a dynamic dimension');
   assert.equal(Number(dims[1]!.value.value), 2);
-  const out = await runModel(t, backend, head, { a: { dtype: 'float32', dims: [1, 2], data: new Float32Array([1, -1]) } });
+  const out = await runModel(t, backend, head, {
+    a: { dtype: 'float32', dims: [1, 2], data: new Float32Array([1, -1]) },
+  });
   assert.deepEqual([...(out['y']!.data as Float32Array)], [2, 0]);
 });
 
@@ -75,7 +92,18 @@ test('extractSubgraph whose outputs need a graph input not among inputs is TCH_E
     input: [floatInfo('x', [1, 2])],
     output: [floatInfo('y', [1, 1])],
   });
-  assert.throws(() => extractSubgraph(split, [{ name: 'p', dtype: 'float32', dims: [1, 1] }, { name: 'x', dtype: 'float32', dims: [1, 2] }], ['y']), invalid);
+  assert.throws(
+    () =>
+      extractSubgraph(
+        split,
+        [
+          { name: 'p', dtype: 'float32', dims: [1, 1] },
+          { name: 'x', dtype: 'float32', dims: [1, 2] },
+        ],
+        ['y'],
+      ),
+    invalid,
+  );
 });
 
 test('unknown tensors are TCH_ERR_GRAPH_TENSOR_NOT_FOUND; bad arguments are TypeError/RangeError', async (t) => {
@@ -89,7 +117,10 @@ test('unknown tensors are TCH_ERR_GRAPH_TENSOR_NOT_FOUND; bad arguments are Type
   assert.throws(() => cutModel(model, []), RangeError);
   assert.throws(() => cutModel(model, 'y' as unknown as string[]), TypeError);
   assert.throws(() => cutModel(model, ['y', 'y']), RangeError);
-  assert.throws(() => extractSubgraph(model, [{ name: 'a', dtype: 'float' as 'float32', dims: [2] }], ['y']), /inputs\[0\]\.dtype/);
+  assert.throws(
+    () => extractSubgraph(model, [{ name: 'a', dtype: 'float' as 'float32', dims: [2] }], ['y']),
+    /inputs\[0\]\.dtype/,
+  );
   assert.throws(() => extractSubgraph(model, [{ name: 'a', dtype: 'float32', dims: [-2] }], ['y']), RangeError);
 });
 
@@ -108,15 +139,29 @@ test('If/Loop nodes are kept whole and their subgraphs outer-scope reads count a
   const backend = new OnnxRuntimeBackend();
   t.after(() => backend.close());
   const cut = cutModel(ifModel(), ['y']);
-  assert.deepEqual(cut.graph!.node!.map((n) => n.opType), ['Mul', 'If']);
+  assert.deepEqual(
+    cut.graph!.node!.map((n) => n.opType),
+    ['Mul', 'If'],
+  );
   assert.deepEqual(names(cut.graph!.initializer), ['k']);
-  const feeds = (flag: boolean) => ({
-    x: { dtype: 'float32', dims: [2], data: new Float32Array([1, -1]) },
-    flag: { dtype: 'bool', dims: [], data: new Uint8Array([flag ? 1 : 0]) },
-  }) as const;
+  const feeds = (flag: boolean) =>
+    ({
+      x: { dtype: 'float32', dims: [2], data: new Float32Array([1, -1]) },
+      flag: { dtype: 'bool', dims: [], data: new Uint8Array([flag ? 1 : 0]) },
+    }) as const;
   assert.deepEqual([...((await runModel(t, backend, cut, feeds(true)))['y']!.data as Float32Array)], [2, -3]);
   assert.deepEqual([...((await runModel(t, backend, cut, feeds(false)))['y']!.data as Float32Array)], [-2, 3]);
-  const tail = extractSubgraph(ifModel(), [{ name: 't', dtype: 'float32', dims: [2] }, { name: 'flag', dtype: 'bool', dims: [] }], ['y']);
-  assert.deepEqual(tail.graph!.node!.map((n) => n.opType), ['If']);
+  const tail = extractSubgraph(
+    ifModel(),
+    [
+      { name: 't', dtype: 'float32', dims: [2] },
+      { name: 'flag', dtype: 'bool', dims: [] },
+    ],
+    ['y'],
+  );
+  assert.deepEqual(
+    tail.graph!.node!.map((n) => n.opType),
+    ['If'],
+  );
   assert.throws(() => extractSubgraph(ifModel(), [{ name: 'flag', dtype: 'bool', dims: [] }], ['y']), invalid);
 });

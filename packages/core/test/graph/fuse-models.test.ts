@@ -24,7 +24,9 @@ function scaleModel(opset = 13, extra: { domain: string; version: number }[] = [
     },
     opset,
   );
-  m.opsetImport!.push(...extra.map((o) => create(onnx.OperatorSetIdProtoSchema, { domain: o.domain, version: BigInt(o.version) })));
+  m.opsetImport!.push(
+    ...extra.map((o) => create(onnx.OperatorSetIdProtoSchema, { domain: o.domain, version: BigInt(o.version) })),
+  );
   return m;
 }
 
@@ -41,18 +43,22 @@ test('fusing two parts: names prefixed, seam named after the pipeline tensor, un
     { inputs: ['image'], outputs: ['scores'] },
   );
   const g = fused.graph!;
-  assert.deepEqual(g.node!.map((n) => `${n.name}:${n.input!.join(',')}->${n.output!.join(',')}`), [
-    'a/Add_a:image,a/c1->a/a',
-    'a/Mul_b:a/a,a/c2->a/b',
-    'a/Relu_y:a/b->mid',
-    'b/Mul_q:mid,b/c1->scores',
-  ]);
+  assert.deepEqual(
+    g.node!.map((n) => `${n.name}:${n.input!.join(',')}->${n.output!.join(',')}`),
+    ['a/Add_a:image,a/c1->a/a', 'a/Mul_b:a/a,a/c2->a/b', 'a/Relu_y:a/b->mid', 'b/Mul_q:mid,b/c1->scores'],
+  );
   assert.deepEqual(names(g.initializer), ['a/c1', 'a/c2', 'b/c1']);
   assert.deepEqual(names(g.input), ['image']);
   assert.deepEqual(names(g.output), ['scores']);
   assert.deepEqual(names(g.valueInfo), ['a/a', 'a/b', 'mid']);
-  assert.deepEqual(g.quantizationAnnotation!.map((a) => [a.tensorName, a.quantParameterTensorNames![0]!.value]), [['scores', 'b/c1']]);
-  assert.deepEqual(fused.opsetImport!.map((o) => [o.domain, Number(o.version)]), [['', 13]]);
+  assert.deepEqual(
+    g.quantizationAnnotation!.map((a) => [a.tensorName, a.quantParameterTensorNames![0]!.value]),
+    [['scores', 'b/c1']],
+  );
+  assert.deepEqual(
+    fused.opsetImport!.map((o) => [o.domain, Number(o.version)]),
+    [['', 13]],
+  );
   const out = await runModel(t, backend, fused, { image: x });
   // y = relu((x + [1, -1]) * [2, 3]) = [4, 3]; q = y * [10, 100]
   assert.deepEqual([...(out['scores']!.data as Float32Array)], [40, 300]);
@@ -61,7 +67,11 @@ test('fusing two parts: names prefixed, seam named after the pipeline tensor, un
 test('a fused graph can return several pipeline tensors, and pass an input straight through', async (t) => {
   const backend = new OnnxRuntimeBackend();
   t.after(() => backend.close());
-  const passThrough = buildModel({ node: [node('Relu', ['v'], ['r'])], input: [floatInfo('v', ['N', 2])], output: [floatInfo('r', ['N', 2]), floatInfo('v', ['N', 2])] });
+  const passThrough = buildModel({
+    node: [node('Relu', ['v'], ['r'])],
+    input: [floatInfo('v', ['N', 2])],
+    output: [floatInfo('r', ['N', 2]), floatInfo('v', ['N', 2])],
+  });
   const fused = fuseModels(
     [
       { model: chainModel(), prefix: 'a', inputs: { x: 'image' }, outputs: { y: 'y', z: 'z' } },
@@ -103,12 +113,23 @@ test('parts importing different opset versions are TCH_ERR_GRAPH_FUSE_UNSUPPORTE
       ],
       { inputs: ['image'], outputs: ['scores'] },
     );
-  assert.throws(wire(chainModel(13), scaleModel(12)), (e: unknown) => unsupported(e) && /version 13 .* version 12/.test((e as Error).message));
+  assert.throws(
+    wire(chainModel(13), scaleModel(12)),
+    (e: unknown) => unsupported(e) && /version 13 .* version 12/.test((e as Error).message),
+  );
   const ms = (v: number) => [{ domain: 'com.microsoft', version: v }];
   const withMs = wire(chainModel(13), scaleModel(13, ms(1)))();
-  assert.deepEqual(withMs.opsetImport!.map((o) => [o.domain, Number(o.version)]), [['', 13], ['com.microsoft', 1]]);
+  assert.deepEqual(
+    withMs.opsetImport!.map((o) => [o.domain, Number(o.version)]),
+    [
+      ['', 13],
+      ['com.microsoft', 1],
+    ],
+  );
   const a = chainModel(13);
-  a.opsetImport!.push(...ms(2).map((o) => create(onnx.OperatorSetIdProtoSchema, { domain: o.domain, version: BigInt(o.version) })));
+  a.opsetImport!.push(
+    ...ms(2).map((o) => create(onnx.OperatorSetIdProtoSchema, { domain: o.domain, version: BigInt(o.version) })),
+  );
   assert.throws(wire(a, scaleModel(13, ms(1))), unsupported);
   const aiOnnx = scaleModel(13);
   aiOnnx.opsetImport![0]!.domain = 'ai.onnx';
@@ -116,25 +137,58 @@ test('parts importing different opset versions are TCH_ERR_GRAPH_FUSE_UNSUPPORTE
 });
 
 test('wiring errors: unknown port, unconnected input, read before write, written twice, nothing writes an output, name collision', () => {
-  const part = (model: OnnxModel, prefix: string, inputs: Record<string, string>, outputs: Record<string, string>) => ({ model, prefix, inputs, outputs });
+  const part = (model: OnnxModel, prefix: string, inputs: Record<string, string>, outputs: Record<string, string>) => ({
+    model,
+    prefix,
+    inputs,
+    outputs,
+  });
   const graph = { inputs: ['image'], outputs: ['scores'] };
   assert.throws(() => fuseModels([part(chainModel(), 'a', { nope: 'image' }, { y: 'scores' })], graph), notFound);
   assert.throws(() => fuseModels([part(chainModel(), 'a', { x: 'image' }, { nope: 'scores' })], graph), notFound);
   assert.throws(() => fuseModels([part(chainModel(), 'a', {}, { y: 'scores' })], graph), invalid);
   assert.throws(
-    () => fuseModels([part(scaleModel(), 'b', { p: 'mid' }, { q: 'scores' }), part(chainModel(), 'a', { x: 'image' }, { y: 'mid' })], graph),
+    () =>
+      fuseModels(
+        [part(scaleModel(), 'b', { p: 'mid' }, { q: 'scores' }), part(chainModel(), 'a', { x: 'image' }, { y: 'mid' })],
+        graph,
+      ),
     (e: unknown) => invalid(e) && /before anything writes it/.test((e as Error).message),
   );
-  assert.throws(() => fuseModels([part(chainModel(), 'a', { x: 'image' }, { y: 'scores', z: 'scores' })], graph), invalid);
-  assert.throws(() => fuseModels([part(chainModel(), 'a', { x: 'image' }, { y: 'image' })], graph), invalid);
-  assert.throws(() => fuseModels([part(chainModel(), 'a', { x: 'image' }, { y: 'other' })], graph), invalid);
-  assert.throws(() => fuseModels([part(chainModel(), 'a', { x: 'image' }, { y: 'scores' })], { inputs: ['image', 'unused'], outputs: ['scores'] }), invalid);
-  // "a/c1" is both part a's prefixed initializer and a pipeline tensor name.
   assert.throws(
-    () => fuseModels([part(chainModel(), 'a', { x: 'image' }, { y: 'a/c1' }), part(scaleModel(), 'b', { p: 'a/c1' }, { q: 'scores' })], graph),
+    () => fuseModels([part(chainModel(), 'a', { x: 'image' }, { y: 'scores', z: 'scores' })], graph),
     invalid,
   );
-  assert.throws(() => fuseModels([part(chainModel(), 'a', { x: 'image' }, { y: 'm' }), part(scaleModel(), 'a', { p: 'm' }, { q: 'scores' })], graph), RangeError);
+  assert.throws(() => fuseModels([part(chainModel(), 'a', { x: 'image' }, { y: 'image' })], graph), invalid);
+  assert.throws(() => fuseModels([part(chainModel(), 'a', { x: 'image' }, { y: 'other' })], graph), invalid);
+  assert.throws(
+    () =>
+      fuseModels([part(chainModel(), 'a', { x: 'image' }, { y: 'scores' })], {
+        inputs: ['image', 'unused'],
+        outputs: ['scores'],
+      }),
+    invalid,
+  );
+  // "a/c1" is both part a's prefixed initializer and a pipeline tensor name.
+  assert.throws(
+    () =>
+      fuseModels(
+        [
+          part(chainModel(), 'a', { x: 'image' }, { y: 'a/c1' }),
+          part(scaleModel(), 'b', { p: 'a/c1' }, { q: 'scores' }),
+        ],
+        graph,
+      ),
+    invalid,
+  );
+  assert.throws(
+    () =>
+      fuseModels(
+        [part(chainModel(), 'a', { x: 'image' }, { y: 'm' }), part(scaleModel(), 'a', { p: 'm' }, { q: 'scores' })],
+        graph,
+      ),
+    RangeError,
+  );
   assert.throws(() => fuseModels([], graph), RangeError);
   assert.throws(() => fuseModels([part(chainModel(), '', { x: 'image' }, { y: 'scores' })], graph), TypeError);
 });

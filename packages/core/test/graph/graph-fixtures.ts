@@ -4,7 +4,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { preprocessImage, presetByName, tensorElementsPerImage, type OnnxRuntimeBackend, type TensorData } from '../../src/index.js';
+import {
+  preprocessImage,
+  presetByName,
+  tensorElementsPerImage,
+  type OnnxRuntimeBackend,
+  type TensorData,
+} from '../../src/index.js';
 import { encodeOnnxModel, onnxModelFromObject, type OnnxModel } from '../../src/graph/index.js';
 import { sampleImagesDir } from '@tachyon-serve/test-support';
 
@@ -31,7 +37,12 @@ export async function sampleBatch(preset: string): Promise<TensorData> {
 }
 
 /** Writes the model to a temporary file (removed after the test) and runs it once on `feeds`. */
-export async function runModel(t: TestContext, backend: OnnxRuntimeBackend, model: OnnxModel, feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+export async function runModel(
+  t: TestContext,
+  backend: OnnxRuntimeBackend,
+  model: OnnxModel,
+  feeds: Record<string, TensorData>,
+): Promise<Record<string, TensorData>> {
   const dir = await mkdtemp(join(tmpdir(), 'tachyon-graph-test-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, 'model.onnx');
@@ -57,7 +68,11 @@ export function maxAbsDiff(a: TensorData, b: TensorData): number {
 export function topIndexes(t: TensorData, row: number, k: number): number[] {
   const classes = t.dims[1]!;
   const scores = Array.from((t.data as Float32Array).subarray(row * classes, (row + 1) * classes));
-  return scores.map((s, i) => [s, i] as const).sort((p, q) => q[0] - p[0] || p[1] - q[1]).slice(0, k).map((p) => p[1]);
+  return scores
+    .map((s, i) => [s, i] as const)
+    .sort((p, q) => q[0] - p[0] || p[1] - q[1])
+    .slice(0, k)
+    .map((p) => p[1]);
 }
 
 // ---- tiny generated graphs -------------------------------------------------------------------------------------
@@ -70,7 +85,12 @@ export type JsonMessage = { [field: string]: unknown };
 export function floatInfo(name: string, dims: Dims): JsonMessage {
   return {
     name,
-    type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: 1,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
@@ -94,7 +114,12 @@ export function chainModel(opset = 13): OnnxModel {
   return buildModel(
     {
       name: 'chain',
-      node: [node('Add', ['x', 'c1'], ['a']), node('Sub', ['x', 'c1'], ['z']), node('Mul', ['a', 'c2'], ['b']), node('Relu', ['b'], ['y'])],
+      node: [
+        node('Add', ['x', 'c1'], ['a']),
+        node('Sub', ['x', 'c1'], ['z']),
+        node('Mul', ['a', 'c2'], ['b']),
+        node('Relu', ['b'], ['y']),
+      ],
       initializer: [floatTensor('c1', [2], [1, -1]), floatTensor('c2', [2], [2, 3]), floatTensor('unused', [1], [7])],
       input: [floatInfo('x', ['N', 2])],
       output: [floatInfo('y', ['N', 2]), floatInfo('z', ['N', 2])],
@@ -106,14 +131,23 @@ export function chainModel(opset = 13): OnnxModel {
 
 /** x [2], flag bool: t = x * k; y = If(flag) { Identity(t) } else { Neg(t) } — t reaches If only from outer scope. */
 export function ifModel(dims: Dims = [2]): OnnxModel {
-  const branch = (opType: string, out: string) => ({ name: out, node: [node(opType, ['t'], [out])], output: [floatInfo(out, dims)] });
+  const branch = (opType: string, out: string) => ({
+    name: out,
+    node: [node(opType, ['t'], [out])],
+    output: [floatInfo(out, dims)],
+  });
   return buildModel({
     node: [
       node('Mul', ['x', 'k'], ['t']),
-      node('If', ['flag'], ['y'], [
-        { name: 'then_branch', type: 5, g: branch('Identity', 'then_out') },
-        { name: 'else_branch', type: 5, g: branch('Neg', 'else_out') },
-      ]),
+      node(
+        'If',
+        ['flag'],
+        ['y'],
+        [
+          { name: 'then_branch', type: 5, g: branch('Identity', 'then_out') },
+          { name: 'else_branch', type: 5, g: branch('Neg', 'else_out') },
+        ],
+      ),
       node('Relu', ['x'], ['unrelated']),
     ],
     initializer: [floatTensor('k', [2], [2, 3])],

@@ -6,10 +6,19 @@ import { create, fromBinary, toBinary, type DescMessage, type MessageShape } fro
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { onnx, type OnnxModel } from '../../src/graph/index.js';
 
-const { AttributeProto_AttributeType: AttributeType, TensorProto_DataType: DataType, TensorProto_DataLocation: DataLocation } = onnx;
+const {
+  AttributeProto_AttributeType: AttributeType,
+  TensorProto_DataType: DataType,
+  TensorProto_DataLocation: DataLocation,
+} = onnx;
 
 /** `message` with one length-delimited field of number `no` (unknown to the schema) appended, as a newer writer would. */
-export function withUnknownField<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>, no: number, text: string): MessageShape<Desc> {
+export function withUnknownField<Desc extends DescMessage>(
+  schema: Desc,
+  message: MessageShape<Desc>,
+  no: number,
+  text: string,
+): MessageShape<Desc> {
   const extra = new BinaryWriter().tag(no, WireType.LengthDelimited).string(text).finish();
   const bytes = toBinary(schema, message);
   const joined = new Uint8Array(bytes.length + extra.length);
@@ -21,7 +30,10 @@ export function withUnknownField<Desc extends DescMessage>(schema: Desc, message
 const entries = (pairs: Record<string, string>) => Object.entries(pairs).map(([key, value]) => ({ key, value }));
 
 function tensorInfo(name: string, elemType: number, dims: (number | string)[], metadata: Record<string, string> = {}) {
-  const dim = dims.map((d) => ({ value: typeof d === 'number' ? { case: 'dimValue' as const, value: BigInt(d) } : { case: 'dimParam' as const, value: d } }));
+  const dim = dims.map((d) => ({
+    value:
+      typeof d === 'number' ? { case: 'dimValue' as const, value: BigInt(d) } : { case: 'dimParam' as const, value: d },
+  }));
   return create(onnx.ValueInfoProtoSchema, {
     name,
     type: { value: { case: 'tensorType', value: { elemType, shape: { dim } } }, denotation: 'TENSOR' },
@@ -57,7 +69,14 @@ export function modernModel(): OnnxModel {
   );
   const mul = withUnknownField(
     onnx.NodeProtoSchema,
-    create(onnx.NodeProtoSchema, { name: 'mul', opType: 'Mul', input: ['x', 'w'], output: ['a0'], docString: 'scale', metadataProps: entries({ origin: 'layer1' }) }),
+    create(onnx.NodeProtoSchema, {
+      name: 'mul',
+      opType: 'Mul',
+      input: ['x', 'w'],
+      output: ['a0'],
+      docString: 'scale',
+      metadataProps: entries({ origin: 'layer1' }),
+    }),
     1002,
     'a node field from the future',
   );
@@ -80,7 +99,13 @@ export function modernModel(): OnnxModel {
       name: 'modern',
       docString: '',
       node: [
-        { name: 'f8cast', opType: 'Cast', input: ['f8'], output: ['f8f'], attribute: [{ name: 'to', type: AttributeType.INT, i: BigInt(DataType.FLOAT) }] },
+        {
+          name: 'f8cast',
+          opType: 'Cast',
+          input: ['f8'],
+          output: ['f8f'],
+          attribute: [{ name: 'to', type: AttributeType.INT, i: BigInt(DataType.FLOAT) }],
+        },
         mul,
         { name: 'add', opType: 'Add', input: ['a0', 'f8f'], output: ['a'] },
         {
@@ -102,7 +127,10 @@ export function modernModel(): OnnxModel {
       ],
       input: [tensorInfo('x', DataType.FLOAT, ['N', 4], { layout: 'NC' })],
       output: [tensorInfo('y', DataType.FLOAT, ['N', 4]), tensorInfo('z', DataType.FLOAT, ['N', 4])],
-      valueInfo: [tensorInfo('a', DataType.FLOAT, ['N', 4], { note: 'sum' }), tensorInfo('b', DataType.FLOAT, ['N', 4])],
+      valueInfo: [
+        tensorInfo('a', DataType.FLOAT, ['N', 4], { note: 'sum' }),
+        tensorInfo('b', DataType.FLOAT, ['N', 4]),
+      ],
       metadataProps: entries({ graph_tag: 'g1' }),
     }),
     1001,

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { OnnxRuntimeBackend, compilePreprocess, computeResizeGeometry, presetByName, zooEntry, type PreprocessConfig, type TensorData } from '../../src/index.js';
+import {
+  OnnxRuntimeBackend,
+  compilePreprocess,
+  computeResizeGeometry,
+  presetByName,
+  zooEntry,
+  type PreprocessConfig,
+  type TensorData,
+} from '../../src/index.js';
 import { buildNormalizer, writeTensor } from '../../src/image/to-tensor.js';
 import {
   NORMALIZATION_INPUT,
@@ -17,7 +25,12 @@ import { sharedModel } from '@tachyon-serve/test-support';
 async function resizedPixels(bytes: Uint8Array, config: PreprocessConfig): Promise<Uint8Array> {
   const meta = await sharp(bytes, { autoOrient: true }).metadata();
   const g = computeResizeGeometry(meta.autoOrient?.width ?? meta.width, meta.autoOrient?.height ?? meta.height, config);
-  const { data, info } = await sharp(bytes, { failOn: 'error', autoOrient: true, ignoreIcc: true, sequentialRead: true })
+  const { data, info } = await sharp(bytes, {
+    failOn: 'error',
+    autoOrient: true,
+    ignoreIcc: true,
+    sequentialRead: true,
+  })
     .flatten({ background: { r: 0, g: 0, b: 0 } })
     .resize({ width: g.resizedWidth, height: g.resizedHeight, fit: 'fill', kernel: 'linear', fastShrinkOnLoad: true })
     .extract({ left: g.left, top: g.top, width: g.width, height: g.height })
@@ -42,12 +55,20 @@ test('normalization fused in front of mobilenetv2-fp32: uint8 pixels in gives th
   const normalization = buildNormalizationModel(config, entry.opset);
   const fused = fuseModels(
     [
-      { model: normalization, prefix: 'normalize', inputs: { [NORMALIZATION_INPUT]: 'pixels' }, outputs: { [NORMALIZATION_OUTPUT]: 'image' } },
+      {
+        model: normalization,
+        prefix: 'normalize',
+        inputs: { [NORMALIZATION_INPUT]: 'pixels' },
+        outputs: { [NORMALIZATION_OUTPUT]: 'image' },
+      },
       { model, prefix: 'mobilenetv2', inputs: { [entry.input]: 'image' }, outputs: { [entry.output]: 'scores' } },
     ],
     { inputs: ['pixels'], outputs: ['scores'] },
   );
-  assert.deepEqual(fused.graph!.input!.map((i) => i.name), ['pixels']);
+  assert.deepEqual(
+    fused.graph!.input!.map((i) => i.name),
+    ['pixels'],
+  );
 
   const [h, w] = config.size;
   const pixels = pixelBatch(await Promise.all((await readSampleImages()).map((b) => resizedPixels(b, config))), h, w);
@@ -58,22 +79,42 @@ test('normalization fused in front of mobilenetv2-fp32: uint8 pixels in gives th
   const jsFromPixels = new Float32Array(reference.data.length);
   const perImage = h * w;
   for (let i = 0; i < pixels.dims[0]!; i++) {
-    writeTensor((pixels.data as Uint8Array).subarray(i * perImage * 3), perImage, buildNormalizer(config, 3), jsFromPixels, i * perImage * 3);
+    writeTensor(
+      (pixels.data as Uint8Array).subarray(i * perImage * 3),
+      perImage,
+      buildNormalizer(config, 3),
+      jsFromPixels,
+      i * perImage * 3,
+    );
   }
-  assert.ok(maxAbsDiff(reference, { ...reference, data: jsFromPixels }) <= 1e-6, 'pixels differ from those of preprocessImage');
+  assert.ok(
+    maxAbsDiff(reference, { ...reference, data: jsFromPixels }) <= 1e-6,
+    'pixels differ from those of preprocessImage',
+  );
 
   const expected = (await runModel(t, backend, model, { [entry.input]: reference }))[entry.output]!;
   const scores = (await runModel(t, backend, fused, { pixels }))['scores']!;
   const diff = maxAbsDiff(expected, scores);
   t.diagnostic(`normalization + mobilenetv2-fp32: max |diff| on logits = ${diff}`);
   assert.ok(diff <= 1e-4, `max |diff| ${diff} > 1e-4`);
-  for (let row = 0; row < pixels.dims[0]!; row++) assert.deepEqual(topIndexes(scores, row, 5), topIndexes(expected, row, 5));
+  for (let row = 0; row < pixels.dims[0]!; row++)
+    assert.deepEqual(topIndexes(scores, row, 5), topIndexes(expected, row, 5));
 });
 
 for (const [name, config] of [
   ['caffe227 (BGR, no scaling, NCHW)', presetByName('caffe227')],
   ['torchvision224 as NHWC', compilePreprocess({ layout: 'NHWC' })],
-  ['BGR NHWC with scale and std', compilePreprocess({ size: [5, 7], channelOrder: 'BGR', layout: 'NHWC', scale: 0.017, mean: [1, 2, 3], std: [0.5, 2, 4] })],
+  [
+    'BGR NHWC with scale and std',
+    compilePreprocess({
+      size: [5, 7],
+      channelOrder: 'BGR',
+      layout: 'NHWC',
+      scale: 0.017,
+      mean: [1, 2, 3],
+      std: [0.5, 2, 4],
+    }),
+  ],
 ] as const) {
   test(`normalization model equals the JS normalizer: ${name}`, async (t) => {
     const backend = new OnnxRuntimeBackend();
@@ -83,10 +124,13 @@ for (const [name, config] of [
     const data = new Uint8Array(count * h * w * 3);
     for (let i = 0; i < data.length; i++) data[i] = (i * 97 + 13) % 256;
     const expected = new Float32Array(data.length);
-    for (let i = 0; i < count; i++) writeTensor(data.subarray(i * h * w * 3), h * w, buildNormalizer(config, 3), expected, i * h * w * 3);
-    const out = (await runModel(t, backend, buildNormalizationModel(config, 13), { [NORMALIZATION_INPUT]: { dtype: 'uint8', dims: [count, h, w, 3], data } }))[
-      NORMALIZATION_OUTPUT
-    ]!;
+    for (let i = 0; i < count; i++)
+      writeTensor(data.subarray(i * h * w * 3), h * w, buildNormalizer(config, 3), expected, i * h * w * 3);
+    const out = (
+      await runModel(t, backend, buildNormalizationModel(config, 13), {
+        [NORMALIZATION_INPUT]: { dtype: 'uint8', dims: [count, h, w, 3], data },
+      })
+    )[NORMALIZATION_OUTPUT]!;
     assert.deepEqual(out.dims, config.layout === 'NCHW' ? [count, 3, h, w] : [count, h, w, 3]);
     assert.ok(maxAbsDiff(out, { dtype: 'float32', dims: out.dims, data: expected }) <= 1e-4);
   });
@@ -95,7 +139,10 @@ for (const [name, config] of [
 test('buildNormalizationModel imports the requested opset and refuses bad arguments with TypeError/RangeError', () => {
   const config = presetByName('torchvision224');
   const model = buildNormalizationModel(config, 17);
-  assert.deepEqual(model.opsetImport!.map((o) => [o.domain, Number(o.version)]), [['', 17]]);
+  assert.deepEqual(
+    model.opsetImport!.map((o) => [o.domain, Number(o.version)]),
+    [['', 17]],
+  );
   assert.throws(() => buildNormalizationModel(config, 6), RangeError);
   assert.throws(() => buildNormalizationModel(config, 13.5), TypeError);
   assert.throws(() => buildNormalizationModel({ ...config, std: [1, 0, 1] }, 13), /config\.std/);

@@ -34,8 +34,14 @@ test('a 30000x30000 PNG pixel bomb -> TCH_ERR_IMAGE_TOO_MANY_PIXELS from its hea
   assert.deepEqual([header.format, header.width, header.height], ['png', 30000, 30000]);
   await rejectsWith(bomb, 'TCH_ERR_IMAGE_TOO_MANY_PIXELS');
   await rejectsWith(bomb, 'TCH_ERR_IMAGE_TOO_MANY_PIXELS', PRESETS.caffe227);
-  await assert.rejects(preprocessImage(bomb, PRESETS.torchvision224), (e: unknown) =>
-    isTachyonError(e) && e.details?.['width'] === 30000 && e.details['height'] === 30000 && e.details['maxPixels'] === 40_000_000);
+  await assert.rejects(
+    preprocessImage(bomb, PRESETS.torchvision224),
+    (e: unknown) =>
+      isTachyonError(e) &&
+      e.details?.['width'] === 30000 &&
+      e.details['height'] === 30000 &&
+      e.details['maxPixels'] === 40_000_000,
+  );
 });
 
 test('maxPixels is the configured limit', async () => {
@@ -97,8 +103,20 @@ test('EXIF orientation 6 is applied: a wide image comes out tall', async () => {
     const whole = compilePreprocess({ ...RAW, resize: 'stretch', size: [40, 20], interpolation });
     const { data } = await preprocessImage(bytes, whole);
     const at = (x: number, y: number) => data.subarray((y * 20 + x) * 3, (y * 20 + x) * 3 + 3);
-    for (const [x, y] of [[1, 1], [18, 1], [1, 17], [18, 17]]) assert.ok(isRed(at(x!, y!)), `${interpolation} (${x},${y}) ${at(x!, y!)}`);
-    for (const [x, y] of [[1, 22], [18, 22], [1, 38], [18, 38]]) assert.ok(isBlue(at(x!, y!)), `${interpolation} (${x},${y}) ${at(x!, y!)}`);
+    for (const [x, y] of [
+      [1, 1],
+      [18, 1],
+      [1, 17],
+      [18, 17],
+    ])
+      assert.ok(isRed(at(x!, y!)), `${interpolation} (${x},${y}) ${at(x!, y!)}`);
+    for (const [x, y] of [
+      [1, 22],
+      [18, 22],
+      [1, 38],
+      [18, 38],
+    ])
+      assert.ok(isBlue(at(x!, y!)), `${interpolation} (${x},${y}) ${at(x!, y!)}`);
     // Short side of the displayed image is its width: 20 -> 10, so 10x20, centre crop 10x10 = rows 5..14.
     const crop = compilePreprocess({ ...RAW, resizeShortSide: 10, size: [10, 10], interpolation });
     const c = (await preprocessImage(bytes, crop)).data;
@@ -111,7 +129,10 @@ test('grey and 16-bit PNGs give three channels; alpha is flattened onto black', 
   const config = compilePreprocess({ ...RAW, resize: 'stretch', size: [3, 4], interpolation: 'bilinear' });
   const grey = Uint8Array.from({ length: 12 }, (_, i) => i * 20);
   const fromGrey = (await preprocessImage(await png(grey, 4, 3, 1), config)).data;
-  assert.deepEqual([...fromGrey], [...grey].flatMap((v) => [v, v, v]));
+  assert.deepEqual(
+    [...fromGrey],
+    [...grey].flatMap((v) => [v, v, v]),
+  );
 
   const rgb = noise(4, 3, 3, 7);
   const wide = new Uint16Array(rgb.length).map((_, i) => rgb[i]! * 257);
@@ -127,13 +148,16 @@ test('grey and 16-bit PNGs give three channels; alpha is flattened onto black', 
   const flat = (await preprocessImage(await png(rgba, 4, 1, 4), compilePreprocess({ ...config, size: [1, 4] }))).data;
   assert.deepEqual([...flat], [200, 100, 50, 0, 0, 0, 40, 20, 10, 10, 20, 30]);
   const greyAlpha = Uint8Array.from([100, 255, 100, 0]);
-  const ga = (await preprocessImage(await png(greyAlpha, 2, 1, 2), compilePreprocess({ ...config, size: [1, 2] }))).data;
+  const ga = (await preprocessImage(await png(greyAlpha, 2, 1, 2), compilePreprocess({ ...config, size: [1, 2] })))
+    .data;
   assert.deepEqual([...ga], [100, 100, 100, 0, 0, 0]);
 });
 
 test('lossless WebP decodes to the same pixels as PNG', async () => {
   const pixels = noise(16, 12, 3, 3);
   const config = compilePreprocess({ ...RAW, resize: 'stretch', size: [12, 16], interpolation: 'bilinear' });
-  const webp = await sharp(pixels, { raw: { width: 16, height: 12, channels: 3 } }).webp({ lossless: true }).toBuffer();
+  const webp = await sharp(pixels, { raw: { width: 16, height: 12, channels: 3 } })
+    .webp({ lossless: true })
+    .toBuffer();
   assert.deepEqual([...(await preprocessImage(webp, config)).data], [...pixels]);
 });

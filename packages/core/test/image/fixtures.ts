@@ -19,7 +19,9 @@ export function png(pixels: Uint8Array, width: number, height: number, channels:
 }
 
 export function jpeg(pixels: Uint8Array, width: number, height: number, quality = 90): Promise<Buffer> {
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality }).toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
 }
 
 /** A block-coloured image: `colour(x, y)` gives [r, g, b]. */

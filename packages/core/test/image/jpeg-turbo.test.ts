@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { isTachyonError } from '@tachyon-serve/protocol';
 import sharp from 'sharp';
-import { compilePreprocess, jpegDecoder, preprocessImage, PRESETS, type PreprocessConfig } from '../../src/image/index.js';
+import {
+  compilePreprocess,
+  jpegDecoder,
+  preprocessImage,
+  PRESETS,
+  type PreprocessConfig,
+} from '../../src/image/index.js';
 import { decodeJpegTurbo } from '../../src/image/jpeg-turbo.js';
 import { jpeg, noise, paint } from './fixtures.js';
 
@@ -13,7 +19,11 @@ afterEach(() => {
   delete process.env['TACHYON_JPEG_DECODER'];
 });
 
-async function withDecoder(decoder: 'libvips' | 'libjpeg-turbo', bytes: Uint8Array, config: PreprocessConfig): Promise<Float32Array> {
+async function withDecoder(
+  decoder: 'libvips' | 'libjpeg-turbo',
+  bytes: Uint8Array,
+  config: PreprocessConfig,
+): Promise<Float32Array> {
   process.env['TACHYON_JPEG_DECODER'] = decoder;
   try {
     return (await preprocessImage(bytes, config)).data;
@@ -37,7 +47,11 @@ function diff(a: Float32Array, b: Float32Array): { max: number; mean: number } {
 /** A smooth photo-like image: gradients plus mild noise (what JPEG is made for). */
 function photo(width: number, height: number): Uint8Array {
   const grain = noise(width, height, 3, 7);
-  const smooth = paint(width, height, (x, y) => [(x * 255) / width, (y * 255) / height, ((x + y) * 127) / (width + height) + 60]);
+  const smooth = paint(width, height, (x, y) => [
+    (x * 255) / width,
+    (y * 255) / height,
+    ((x + y) * 127) / (width + height) + 60,
+  ]);
   return smooth.map((v, i) => Math.min(255, v + (grain[i]! >> 5)));
 }
 
@@ -80,12 +94,18 @@ test('every preset gives nearly the same tensor through either decoder (shrinkin
 
 test('a JPEG shrunk by 2 or more stays with libvips (shrink-on-load): identical tensors either way', async () => {
   const bytes = await jpeg(photo(1000, 800), 1000, 800);
-  const d = diff(await withDecoder('libvips', bytes, PRESETS.torchvision224), await withDecoder('libjpeg-turbo', bytes, PRESETS.torchvision224));
+  const d = diff(
+    await withDecoder('libvips', bytes, PRESETS.torchvision224),
+    await withDecoder('libjpeg-turbo', bytes, PRESETS.torchvision224),
+  );
   assert.equal(d.max, 0);
 });
 
 test('what libjpeg-turbo refuses goes to libvips: CMYK and a decoder warning decode as before, truncated data is still corrupt', async () => {
-  const cmyk = await sharp(photo(64, 48), { raw: { width: 64, height: 48, channels: 3 } }).toColourspace('cmyk').jpeg().toBuffer();
+  const cmyk = await sharp(photo(64, 48), { raw: { width: 64, height: 48, channels: 3 } })
+    .toColourspace('cmyk')
+    .jpeg()
+    .toBuffer();
   assert.equal((await sharp(cmyk).metadata()).space, 'cmyk');
   assert.equal(await decodeJpegTurbo(cmyk), undefined);
   const config = compilePreprocess({ ...RAW, resize: 'stretch', size: [48, 64] });
@@ -100,7 +120,10 @@ test('what libjpeg-turbo refuses goes to libvips: CMYK and a decoder warning dec
 
   const half = clean.subarray(0, clean.length >> 1);
   assert.equal(await decodeJpegTurbo(half), undefined);
-  await assert.rejects(preprocessImage(half, config), (e: unknown) => isTachyonError(e) && e.code === 'TCH_ERR_IMAGE_CORRUPT');
+  await assert.rejects(
+    preprocessImage(half, config),
+    (e: unknown) => isTachyonError(e) && e.code === 'TCH_ERR_IMAGE_CORRUPT',
+  );
 });
 
 test('a decoded size other than the header size the caller checked is refused (sharp then decodes under its own limit)', async () => {
@@ -110,10 +133,14 @@ test('a decoded size other than the header size the caller checked is refused (s
 });
 
 test('a grey JPEG comes out as three equal channels, as through libvips', async () => {
-  const grey = await sharp(photo(64, 48), { raw: { width: 64, height: 48, channels: 3 } }).greyscale().jpeg().toBuffer();
+  const grey = await sharp(photo(64, 48), { raw: { width: 64, height: 48, channels: 3 } })
+    .greyscale()
+    .jpeg()
+    .toBuffer();
   const turbo = await decodeJpegTurbo(grey);
   assert.ok(turbo);
-  for (let i = 0; i < turbo.data.length; i += 3) assert.ok(turbo.data[i] === turbo.data[i + 1] && turbo.data[i] === turbo.data[i + 2]);
+  for (let i = 0; i < turbo.data.length; i += 3)
+    assert.ok(turbo.data[i] === turbo.data[i + 1] && turbo.data[i] === turbo.data[i + 2]);
   const config = compilePreprocess({ ...RAW, resize: 'stretch', size: [48, 64] });
   const d = diff(await withDecoder('libvips', grey, config), await withDecoder('libjpeg-turbo', grey, config));
   assert.ok(d.max <= 8, `max ${d.max}`);

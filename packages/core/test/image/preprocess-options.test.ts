@@ -18,7 +18,12 @@ test('compilePreprocess() gives the documented defaults, frozen', () => {
     maxPixels: 40_000_000,
   });
   assert.deepEqual(config, PREPROCESS_DEFAULTS);
-  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.size) && Object.isFrozen(config.mean) && Object.isFrozen(config.std));
+  assert.ok(
+    Object.isFrozen(config) &&
+      Object.isFrozen(config.size) &&
+      Object.isFrozen(config.mean) &&
+      Object.isFrozen(config.std),
+  );
   assert.ok(isPreprocessConfig(config));
   assert.equal(isPreprocessConfig({ ...config }), false);
 });
@@ -63,7 +68,11 @@ test('misuse raises TypeError or RangeError naming the field', () => {
     [{ layour: 'NHWC' }, TypeError, /options\.layour/],
   ];
   for (const [options, type, message] of cases) {
-    assert.throws(() => compilePreprocess(options as never), (e: unknown) => e instanceof type && message.test((e as Error).message), JSON.stringify(options));
+    assert.throws(
+      () => compilePreprocess(options as never),
+      (e: unknown) => e instanceof type && message.test((e as Error).message),
+      JSON.stringify(options),
+    );
   }
 });
 

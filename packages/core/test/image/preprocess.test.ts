@@ -63,7 +63,12 @@ function pilBilinear(img: Image, outW: number, outH: number): Sampler {
 }
 
 /** The tensor `options` should give, from a reference sampler over the resized image and a crop window. */
-function expectedTensor(sample: Sampler, options: Required<Pick<PreprocessOptions, 'size' | 'channelOrder' | 'scale' | 'mean' | 'std' | 'layout'>>, left = 0, top = 0): Float64Array {
+function expectedTensor(
+  sample: Sampler,
+  options: Required<Pick<PreprocessOptions, 'size' | 'channelOrder' | 'scale' | 'mean' | 'std' | 'layout'>>,
+  left = 0,
+  top = 0,
+): Float64Array {
   const [h, w] = options.size;
   const out = new Float64Array(3 * h * w);
   for (let y = 0; y < h; y++) {
@@ -86,7 +91,13 @@ function assertClose(actual: Float32Array, expected: Float64Array, tolerance: nu
 }
 
 const CAFFE_LIKE = { channelOrder: 'BGR', scale: 1, mean: [104, 117, 123], std: [1, 1, 1], layout: 'NCHW' } as const;
-const TORCH_LIKE = { channelOrder: 'RGB', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], layout: 'NCHW' } as const;
+const TORCH_LIKE = {
+  channelOrder: 'RGB',
+  scale: 1 / 255,
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+  layout: 'NCHW',
+} as const;
 
 test('normalization without resizing: (pixel * scale - mean) / std per output channel', async () => {
   const img = { pixels: noise(6, 4, 3, 11), width: 6, height: 4 };
@@ -95,7 +106,10 @@ test('normalization without resizing: (pixel * scale - mean) / std per output ch
   for (const norm of [CAFFE_LIKE, TORCH_LIKE]) {
     for (const interpolation of ['antialias', 'bilinear'] as const) {
       const options = { ...norm, size: [4, 6] as const };
-      const { data, dims } = await preprocessImage(bytes, compilePreprocess({ ...options, resize: 'stretch', interpolation }));
+      const { data, dims } = await preprocessImage(
+        bytes,
+        compilePreprocess({ ...options, resize: 'stretch', interpolation }),
+      );
       assert.deepEqual(dims, [1, 3, 4, 6]);
       assertClose(data, expectedTensor(identity, options), 1e-5, `${interpolation} ${norm.channelOrder}`);
     }
@@ -105,9 +119,19 @@ test('normalization without resizing: (pixel * scale - mean) / std per output ch
 test('bilinear matches a naive OpenCV INTER_LINEAR, shrinking and enlarging', async () => {
   const img = { pixels: noise(8, 6, 3, 5), width: 8, height: 6 };
   const bytes = await png(img.pixels, 8, 6, 3);
-  for (const [h, w] of [[4, 5], [3, 3], [9, 13], [6, 8], [1, 1], [11, 4]] as const) {
+  for (const [h, w] of [
+    [4, 5],
+    [3, 3],
+    [9, 13],
+    [6, 8],
+    [1, 1],
+    [11, 4],
+  ] as const) {
     const options = { ...CAFFE_LIKE, size: [h, w] as const };
-    const { data } = await preprocessImage(bytes, compilePreprocess({ ...options, resize: 'stretch', interpolation: 'bilinear' }));
+    const { data } = await preprocessImage(
+      bytes,
+      compilePreprocess({ ...options, resize: 'stretch', interpolation: 'bilinear' }),
+    );
     assertClose(data, expectedTensor(opencvBilinear(img, w, h), options), 1e-3, `8x6 -> ${w}x${h}`);
   }
 });
@@ -125,7 +149,11 @@ test('bilinear with short-side-crop samples the crop window of the resized image
 test('antialias matches a naive PIL bilinear when enlarging (and on mixed axes)', async () => {
   const img = { pixels: noise(8, 6, 3, 21), width: 8, height: 6 };
   const bytes = await png(img.pixels, 8, 6, 3);
-  for (const [h, w] of [[9, 13], [20, 20], [11, 5]] as const) {
+  for (const [h, w] of [
+    [9, 13],
+    [20, 20],
+    [11, 5],
+  ] as const) {
     const options = { ...TORCH_LIKE, size: [h, w] as const };
     const { data } = await preprocessImage(bytes, compilePreprocess({ ...options, resize: 'stretch' }));
     assertClose(data, expectedTensor(pilBilinear(img, w, h), options), 1e-4, `8x6 -> ${w}x${h}`);
@@ -148,7 +176,11 @@ test('antialias matches a naive PIL bilinear when shrinking (libvips, uint8 roun
 
 test('NHWC is the transpose of NCHW, BGR the reverse of RGB', async () => {
   const bytes = await png(noise(10, 7, 3, 2), 10, 7, 3);
-  for (const base of [PRESETS.torchvision224, PRESETS.caffe227, compilePreprocess({ ...PRESETS.caffe227, interpolation: 'antialias' })]) {
+  for (const base of [
+    PRESETS.torchvision224,
+    PRESETS.caffe227,
+    compilePreprocess({ ...PRESETS.caffe227, interpolation: 'antialias' }),
+  ]) {
     const [h, w] = base.size;
     const nchw = await preprocessImage(bytes, compilePreprocess({ ...base, layout: 'NCHW' }));
     const nhwc = await preprocessImage(bytes, compilePreprocess({ ...base, layout: 'NHWC' }));
@@ -159,9 +191,15 @@ test('NHWC is the transpose of NCHW, BGR the reverse of RGB', async () => {
     }
     const other = base.channelOrder === 'RGB' ? 'BGR' : 'RGB';
     const reversed = (v: readonly number[]) => [v[2]!, v[1]!, v[0]!] as const;
-    const swapped = await preprocessImage(bytes, compilePreprocess({ ...base, channelOrder: other, mean: reversed(base.mean), std: reversed(base.std) }));
+    const swapped = await preprocessImage(
+      bytes,
+      compilePreprocess({ ...base, channelOrder: other, mean: reversed(base.mean), std: reversed(base.std) }),
+    );
     for (let k = 0; k < 3; k++) {
-      assert.deepEqual(swapped.data.subarray(k * h * w, (k + 1) * h * w), nchw.data.subarray((2 - k) * h * w, (3 - k) * h * w));
+      assert.deepEqual(
+        swapped.data.subarray(k * h * w, (k + 1) * h * w),
+        nchw.data.subarray((2 - k) * h * w, (3 - k) * h * w),
+      );
     }
   }
 });
@@ -174,7 +212,9 @@ test('writes into out at an offset without touching the rest', async () => {
   const b = await png(noise(20, 30, 3, 2), 20, 30, 3);
   const alone = [(await preprocessImage(a, config)).data, (await preprocessImage(b, config)).data];
   const batch = new Float32Array(5 + 2 * per + 5).fill(Number.NaN);
-  const results = await Promise.all([a, b].map((bytes, i) => preprocessImage(bytes, config, { data: batch, offset: 5 + i * per })));
+  const results = await Promise.all(
+    [a, b].map((bytes, i) => preprocessImage(bytes, config, { data: batch, offset: 5 + i * per })),
+  );
   for (const r of results) {
     assert.equal(r.data, batch);
     assert.deepEqual(r.dims, tensorDimsPerImage(config));
@@ -189,8 +229,17 @@ test('misuse of preprocessImage raises TypeError or RangeError naming the argume
   const per = tensorElementsPerImage(PRESETS.torchvision224);
   await assert.rejects(preprocessImage('x' as never, PRESETS.torchvision224), { name: 'TypeError', message: /bytes/ });
   await assert.rejects(preprocessImage(bytes, { ...PRESETS.torchvision224 }), { name: 'TypeError', message: /config/ });
-  await assert.rejects(preprocessImage(bytes, PRESETS.torchvision224, { data: new Float64Array(per) } as never), { name: 'TypeError', message: /out\.data/ });
-  await assert.rejects(preprocessImage(bytes, PRESETS.torchvision224, { data: new Float32Array(per), offset: -1 }), { name: 'RangeError', message: /out\.offset/ });
-  await assert.rejects(preprocessImage(bytes, PRESETS.torchvision224, { data: new Float32Array(per), offset: 1 }), { name: 'RangeError', message: /out\.offset/ });
+  await assert.rejects(preprocessImage(bytes, PRESETS.torchvision224, { data: new Float64Array(per) } as never), {
+    name: 'TypeError',
+    message: /out\.data/,
+  });
+  await assert.rejects(preprocessImage(bytes, PRESETS.torchvision224, { data: new Float32Array(per), offset: -1 }), {
+    name: 'RangeError',
+    message: /out\.offset/,
+  });
+  await assert.rejects(preprocessImage(bytes, PRESETS.torchvision224, { data: new Float32Array(per), offset: 1 }), {
+    name: 'RangeError',
+    message: /out\.offset/,
+  });
   assert.throws(() => tensorElementsPerImage({} as never), TypeError);
 });

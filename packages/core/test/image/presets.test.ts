@@ -53,7 +53,9 @@ test('an unknown preset raises TCH_ERR_IMAGE_PRESET_UNKNOWN listing the known na
   for (const name of ['resnet', 'toString', '__proto__', '']) {
     assert.throws(
       () => presetByName(name),
-      (e: unknown) => isTachyonError(e, 'TCH_ERR_IMAGE_PRESET_UNKNOWN') && e.kind === 'NOT_FOUND' &&
+      (e: unknown) =>
+        isTachyonError(e, 'TCH_ERR_IMAGE_PRESET_UNKNOWN') &&
+        e.kind === 'NOT_FOUND' &&
         JSON.stringify(e.details?.['known']) === '["torchvision224","caffe227","caffe224"]',
     );
   }

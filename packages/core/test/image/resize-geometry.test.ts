@@ -25,13 +25,23 @@ test('short-side-crop reproduces torchvision Resize(256) + CenterCrop(224)', () 
 test('stretch maps the whole image onto size [height, width]', () => {
   const config = compilePreprocess({ resize: 'stretch', size: [227, 300] });
   assert.deepEqual(computeResizeGeometry(500, 375, config), {
-    resizedWidth: 300, resizedHeight: 227, left: 0, top: 0, width: 300, height: 227,
+    resizedWidth: 300,
+    resizedHeight: 227,
+    left: 0,
+    top: 0,
+    width: 300,
+    height: 227,
   });
 });
 
 test('a non-square crop uses height and width in that order', () => {
   const config = compilePreprocess({ size: [100, 200], resizeShortSide: 200 });
   assert.deepEqual(computeResizeGeometry(400, 300, config), {
-    resizedWidth: 266, resizedHeight: 200, left: 33, top: 50, width: 200, height: 100,
+    resizedWidth: 266,
+    resizedHeight: 200,
+    left: 33,
+    top: 50,
+    width: 200,
+    height: 100,
   });
 });

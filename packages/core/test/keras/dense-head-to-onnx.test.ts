@@ -29,7 +29,8 @@ async function maxDifference(t: TestContext, model: LayersModel, features: numbe
   assert.deepEqual(fromOnnx.dims, [rows, classes]);
   assert.deepEqual(fromTfjs.dims, [rows, classes]);
   let max = 0;
-  for (let i = 0; i < rows * classes; i++) max = Math.max(max, Math.abs(Number(fromOnnx.data[i]) - Number(fromTfjs.data[i])));
+  for (let i = 0; i < rows * classes; i++)
+    max = Math.max(max, Math.abs(Number(fromOnnx.data[i]) - Number(fromTfjs.data[i])));
   return max;
 }
 
@@ -49,7 +50,9 @@ test('a functional model with a bias-free Dense, an Activation and a Softmax lay
   const { tf } = await createTfjsRuntime();
   const init = (seed: number) => tf.initializers.randomNormal({ stddev: 0.5, seed });
   const input = tf.input({ shape: [10] });
-  let x = tf.layers.dense({ units: 12, useBias: false, kernelInitializer: init(1) }).apply(input) as import('@tensorflow/tfjs').SymbolicTensor;
+  let x = tf.layers
+    .dense({ units: 12, useBias: false, kernelInitializer: init(1) })
+    .apply(input) as import('@tensorflow/tfjs').SymbolicTensor;
   x = tf.layers.activation({ activation: 'relu' }).apply(x) as typeof x;
   x = tf.layers.dense({ units: 6, kernelInitializer: init(2), biasInitializer: init(3) }).apply(x) as typeof x;
   x = tf.layers.softmax().apply(x) as typeof x;
@@ -61,14 +64,24 @@ test('a functional model with a bias-free Dense, an Activation and a Softmax lay
 test('layers other than Dense/Activation/Softmax/Dropout are refused with TCH_ERR_GRAPH_FUSE_UNSUPPORTED', async (t) => {
   const { tf } = await createTfjsRuntime();
   const withNorm = tf.sequential({
-    layers: [tf.layers.dense({ inputShape: [4], units: 3 }), tf.layers.batchNormalization(), tf.layers.activation({ activation: 'softmax' })],
+    layers: [
+      tf.layers.dense({ inputShape: [4], units: 3 }),
+      tf.layers.batchNormalization(),
+      tf.layers.activation({ activation: 'softmax' }),
+    ],
   });
   t.after(() => withNorm.dispose());
-  assert.throws(() => kerasDenseHeadToOnnx(withNorm), (e) => isTachyonError(e, 'TCH_ERR_GRAPH_FUSE_UNSUPPORTED') && e.details?.['className'] === 'BatchNormalization');
+  assert.throws(
+    () => kerasDenseHeadToOnnx(withNorm),
+    (e) => isTachyonError(e, 'TCH_ERR_GRAPH_FUSE_UNSUPPORTED') && e.details?.['className'] === 'BatchNormalization',
+  );
 
   const elu = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: 'elu' })] });
   t.after(() => elu.dispose());
-  assert.throws(() => kerasDenseHeadToOnnx(elu), (e) => isTachyonError(e, 'TCH_ERR_GRAPH_FUSE_UNSUPPORTED') && /activation "elu"/.test(e.message));
+  assert.throws(
+    () => kerasDenseHeadToOnnx(elu),
+    (e) => isTachyonError(e, 'TCH_ERR_GRAPH_FUSE_UNSUPPORTED') && /activation "elu"/.test(e.message),
+  );
 
   assert.throws(() => kerasDenseHeadToOnnx({} as LayersModel), TypeError);
 });

@@ -12,11 +12,18 @@ export interface TestHeadShape {
 /** A small classifier head with seeded (deterministic) weights, biases made non-zero so they matter. */
 export async function buildTestHead(shape: TestHeadShape): Promise<LayersModel> {
   const { tf } = await createTfjsRuntime();
-  const init = (offset: number) => tf.initializers.randomNormal({ mean: 0, stddev: 0.5, seed: shape.seed * 100 + offset });
+  const init = (offset: number) =>
+    tf.initializers.randomNormal({ mean: 0, stddev: 0.5, seed: shape.seed * 100 + offset });
   const layers = [];
   if (shape.hidden > 0) {
     layers.push(
-      tf.layers.dense({ inputShape: [shape.features], units: shape.hidden, activation: 'relu', kernelInitializer: init(1), biasInitializer: init(2) }),
+      tf.layers.dense({
+        inputShape: [shape.features],
+        units: shape.hidden,
+        activation: 'relu',
+        kernelInitializer: init(1),
+        biasInitializer: init(2),
+      }),
       tf.layers.dropout({ rate: 0.3 }),
     );
   }

@@ -3,7 +3,13 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isTachyonError } from '@tachyon-serve/protocol';
-import { KERAS_MODEL_FILE, KERAS_WEIGHTS_FILE, createKerasModel, createTfjsRuntime, saveKerasModel } from '../../src/keras/index.js';
+import {
+  KERAS_MODEL_FILE,
+  KERAS_WEIGHTS_FILE,
+  createKerasModel,
+  createTfjsRuntime,
+  saveKerasModel,
+} from '../../src/keras/index.js';
 import { buildTestHead, seededRows } from './keras-fixtures.js';
 import { tempDir } from '@tachyon-serve/test-support';
 
@@ -36,7 +42,9 @@ test('save + load round trip: stable file names, io specs read from the model, i
   const out = await stage.run(input);
   assert.deepEqual(out.dims, [5, 4]);
   assert.ok(out.data instanceof Float32Array);
-  const expected = tf.tidy(() => (model.predict(tf.tensor2d(input.data, [5, 6])) as import('@tensorflow/tfjs').Tensor).dataSync());
+  const expected = tf.tidy(() =>
+    (model.predict(tf.tensor2d(input.data, [5, 6])) as import('@tensorflow/tfjs').Tensor).dataSync(),
+  );
   assert.deepEqual(Array.from(out.data as Float32Array), Array.from(expected));
   for (let r = 0; r < 5; r++) {
     const sum = Array.from((out.data as Float32Array).subarray(r * 4, r * 4 + 4)).reduce((a, b) => a + b, 0);
@@ -54,10 +62,16 @@ test('run checks the input against the spec and refuses after dispose', async (t
   t.after(() => model.dispose());
   await saveKerasModel(model, dir);
   const stage = await createKerasModel(dir);
-  await assert.rejects(stage.run({ dtype: 'float32', dims: [1, 4], data: new Float32Array(4) }), (e) => isTachyonError(e, 'TCH_ERR_TENSOR_SHAPE_MISMATCH'));
-  await assert.rejects(stage.run({ dtype: 'int32', dims: [1, 3], data: new Int32Array(3) }), (e) => isTachyonError(e, 'TCH_ERR_TENSOR_DTYPE_MISMATCH'));
+  await assert.rejects(stage.run({ dtype: 'float32', dims: [1, 4], data: new Float32Array(4) }), (e) =>
+    isTachyonError(e, 'TCH_ERR_TENSOR_SHAPE_MISMATCH'),
+  );
+  await assert.rejects(stage.run({ dtype: 'int32', dims: [1, 3], data: new Int32Array(3) }), (e) =>
+    isTachyonError(e, 'TCH_ERR_TENSOR_DTYPE_MISMATCH'),
+  );
   stage.dispose();
-  await assert.rejects(stage.run({ dtype: 'float32', dims: [1, 3], data: new Float32Array(3) }), (e) => isTachyonError(e, 'TCH_ERR_SESSION_CLOSED'));
+  await assert.rejects(stage.run({ dtype: 'float32', dims: [1, 3], data: new Float32Array(3) }), (e) =>
+    isTachyonError(e, 'TCH_ERR_SESSION_CLOSED'),
+  );
 });
 
 test('load failures are TCH_ERR_KERAS_LOAD_FAILED with the reason', async (t) => {

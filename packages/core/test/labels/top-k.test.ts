@@ -28,17 +28,32 @@ test('topK agrees with a full sort on random rows, for logits and probabilities'
     for (const k of [1, 5, 50]) {
       const expected = [...row.keys()].sort((a, b) => row[b]! - row[a]! || a - b).slice(0, k);
       const got = topK(row, k, labels, 'probabilities');
-      assert.deepEqual(got.map((e) => e.index), expected);
-      assert.deepEqual(got.map((e) => e.label), expected.map((i) => `c${i}`));
+      assert.deepEqual(
+        got.map((e) => e.index),
+        expected,
+      );
+      assert.deepEqual(
+        got.map((e) => e.label),
+        expected.map((i) => `c${i}`),
+      );
       const fromLogits = topK(row, k, labels, 'logits');
-      assert.deepEqual(fromLogits.map((e) => e.index), expected);
+      assert.deepEqual(
+        fromLogits.map((e) => e.index),
+        expected,
+      );
       for (const e of fromLogits) assert.ok(e.score > 0 && e.score < 1);
     }
   }
 });
 
 test('topK: ties keep the lower index first; label count must match', () => {
-  assert.deepEqual(topK([0.25, 0.5, 0.25], 2, ['a', 'b', 'c'], 'probabilities').map((e) => e.index), [1, 0]);
-  assert.throws(() => topK([1, 2], 1, ['a'], 'logits'), (e: unknown) => isTachyonError(e, 'TCH_ERR_LABELS_MISMATCH'));
+  assert.deepEqual(
+    topK([0.25, 0.5, 0.25], 2, ['a', 'b', 'c'], 'probabilities').map((e) => e.index),
+    [1, 0],
+  );
+  assert.throws(
+    () => topK([1, 2], 1, ['a'], 'logits'),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_LABELS_MISMATCH'),
+  );
   assert.throws(() => topK([1, 2], 0, ['a', 'b'], 'logits'), RangeError);
 });

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openServedModel, OnnxRuntimeBackend, compileModelSources, resolveZooModel, zooEntry } from '../../src/index.js';
+import {
+  openServedModel,
+  OnnxRuntimeBackend,
+  compileModelSources,
+  resolveZooModel,
+  zooEntry,
+} from '../../src/index.js';
 import { sampleImagesDir, sharedDir } from '@tachyon-serve/test-support';
 
 // Real accuracy on the 1000 images of ../shared/images/imagenet-sample (one per class), against the top-1 stated in
@@ -25,7 +31,10 @@ for (const [id, top1] of Object.entries(EXPECTED_TOP1)) {
     const backend = new OnnxRuntimeBackend();
     t.after(() => backend.close());
     const entry = zooEntry(id);
-    const { path } = await resolveZooModel(entry, compileModelSources({ modelPath: [join(sharedDir(), 'models')], env: {} }));
+    const { path } = await resolveZooModel(
+      entry,
+      compileModelSources({ modelPath: [join(sharedDir(), 'models')], env: {} }),
+    );
     const classifier = await openServedModel(path, { preset: entry.preset, outputKind: entry.outputKind, backend });
     const samples = await sampleSet();
     assert.equal(samples.length, 1000);
@@ -42,7 +51,9 @@ for (const [id, top1] of Object.entries(EXPECTED_TOP1)) {
       });
     }
     const accuracy1 = hits1 / 10;
-    t.diagnostic(`${id}: top-1 ${accuracy1.toFixed(1)} %, top-5 ${(hits5 / 10).toFixed(1)} % (README: top-1 ${top1} %)`);
+    t.diagnostic(
+      `${id}: top-1 ${accuracy1.toFixed(1)} %, top-5 ${(hits5 / 10).toFixed(1)} % (README: top-1 ${top1} %)`,
+    );
     assert.ok(Math.abs(accuracy1 - top1) <= 1, `top-1 ${accuracy1} % is not within 1 point of ${top1} %`);
   });
 }

@@ -30,7 +30,11 @@ test('a Keras Dense head after an ONNX featurizer is converted and fused into on
     kerasStage(join(dir, 'head'), { name: 'head' }),
     classifierStage({ labels: ['a', 'b', 'c', 'd'], outputKind: 'probabilities', topK: 2 }),
   );
-  const sources = compileModelSources({ cacheDir: join(dir, 'cache'), modelPath: [join(sharedDir(), 'models')], env: {} });
+  const sources = compileModelSources({
+    cacheDir: join(dir, 'cache'),
+    modelPath: [join(sharedDir(), 'models')],
+    env: {},
+  });
   const saved = await def.save(join(dir, 'def.zip'), { sources });
   const loaded = await ServiceDefinition.load(saved.path, { cacheDir: join(dir, 'cache'), env: {} });
 
@@ -42,7 +46,10 @@ test('a Keras Dense head after an ONNX featurizer is converted and fused into on
     { kind: 'onnx', stages: ['featurizer', 'head'] },
     { kind: 'classifier', stages: ['classifier'] },
   ]);
-  assert.deepEqual(unfused.plan.map((u) => u.kind), ['image', 'onnx', 'keras', 'classifier']);
+  assert.deepEqual(
+    unfused.plan.map((u) => u.kind),
+    ['image', 'onnx', 'keras', 'classifier'],
+  );
 
   const images = ['n01440764_tench.JPEG', 'n07747607_orange.JPEG'].map((f) => readFileSync(join(sampleImagesDir(), f)));
   const a = (await fused.scores(images)).data as Float32Array;

@@ -26,7 +26,12 @@ const CASES = [
   { family: 'squeezenet1.1', dtype: 'fp32', preset: 'caffe227', maxAbsDiff: 1e-4 },
 ] as const;
 
-const IMAGES = ['n01440764_tench.JPEG', 'n02123045_tabby.JPEG', 'n03417042_garbage_truck.JPEG', 'n07747607_orange.JPEG'];
+const IMAGES = [
+  'n01440764_tench.JPEG',
+  'n02123045_tabby.JPEG',
+  'n03417042_garbage_truck.JPEG',
+  'n07747607_orange.JPEG',
+];
 
 const top5 = (row: ArrayLike<number>) => [...Array.from(row).keys()].sort((a, b) => row[b]! - row[a]!).slice(0, 5);
 
@@ -35,11 +40,22 @@ for (const c of CASES) {
     const dir = tempDir(t, 'tachyon-svc-');
     const backend = new OnnxRuntimeBackend();
     t.after(() => backend.close());
-    const sources = compileModelSources({ cacheDir: join(dir, 'cache'), modelPath: [join(sharedDir(), 'models')], env: {} });
+    const sources = compileModelSources({
+      cacheDir: join(dir, 'cache'),
+      modelPath: [join(sharedDir(), 'models')],
+      env: {},
+    });
     const def = new ServiceDefinition(`${c.family}-${c.dtype}`);
-    def.pipeline.push(imageStage(c.preset as PresetName), featurizerStage(c.family, { dtype: c.dtype }), defaultClassifier());
+    def.pipeline.push(
+      imageStage(c.preset as PresetName),
+      featurizerStage(c.family, { dtype: c.dtype }),
+      defaultClassifier(),
+    );
     const saved = await def.save(join(dir, 'model_def.zip'), { sources, backend });
-    assert.deepEqual(saved.manifest.stages.map((s) => s.kind), ['image', 'featurizer', 'onnx', 'classifier']);
+    assert.deepEqual(
+      saved.manifest.stages.map((s) => s.kind),
+      ['image', 'featurizer', 'onnx', 'classifier'],
+    );
 
     const loaded = await ServiceDefinition.load(saved.path, { cacheDir: join(dir, 'cache'), env: {} });
     assert.deepEqual(loaded.manifest, saved.manifest);
@@ -52,15 +68,22 @@ for (const c of CASES) {
     const fused = await ServicePipeline.create(loaded.manifest, loaded.dir, { backend, fuse: true });
     const unfused = await ServicePipeline.create(loaded.manifest, loaded.dir, { backend, fuse: false });
     t.after(() => Promise.all([fused.close(), unfused.close()]));
-    assert.deepEqual(fused.plan.map((u) => u.kind), ['image', 'onnx', 'classifier']);
+    assert.deepEqual(
+      fused.plan.map((u) => u.kind),
+      ['image', 'onnx', 'classifier'],
+    );
     assert.deepEqual(fused.plan[1]!.stages, ['featurizer', 'classifier-head']);
-    assert.deepEqual(unfused.plan.map((u) => u.kind), ['image', 'onnx', 'onnx', 'classifier']);
+    assert.deepEqual(
+      unfused.plan.map((u) => u.kind),
+      ['image', 'onnx', 'onnx', 'classifier'],
+    );
 
     const fusedScores = (await fused.scores(images)).data as Float32Array;
     const unfusedScores = (await unfused.scores(images)).data as Float32Array;
     for (const [i, bytes] of images.entries()) {
       const { data, dims } = await preprocessImage(bytes, presetByName(c.preset));
-      const expected = (await full.run({ [entry.input]: { dtype: 'float32', dims, data } }))[entry.output]!.data as Float32Array;
+      const expected = (await full.run({ [entry.input]: { dtype: 'float32', dims, data } }))[entry.output]!
+        .data as Float32Array;
       for (const got of [fusedScores, unfusedScores]) {
         const row = got.subarray(i * 1000, (i + 1) * 1000);
         let maxDiff = 0;
@@ -77,7 +100,11 @@ for (const c of CASES) {
 
 test('loading a definition twice reuses its extraction; defaultClassifier topK is honoured', async (t) => {
   const dir = tempDir(t, 'tachyon-svc-');
-  const sources = compileModelSources({ cacheDir: join(dir, 'cache'), modelPath: [join(sharedDir(), 'models')], env: {} });
+  const sources = compileModelSources({
+    cacheDir: join(dir, 'cache'),
+    modelPath: [join(sharedDir(), 'models')],
+    env: {},
+  });
   const def = new ServiceDefinition('squeeze');
   def.pipeline.push(imageStage('caffe227'), featurizerStage('squeezenet1.1'), defaultClassifier({ topK: 3 }));
   const first = await def.save(join(dir, 'a.zip'), { sources });

@@ -27,9 +27,17 @@ test('headerless FILE<TAB>INDEX lines are accepted; malformed files are TCH_ERR_
     { file: '/imgs/b.jpg', classIndex: 4 },
   ]);
   await assert.rejects(readLabelledImages(await tempFile(t, ''), '/imgs'), { code: 'TCH_ERR_EVAL_LABELS_INVALID' });
-  await assert.rejects(readLabelledImages(await tempFile(t, 'name\tlabel\na.jpg\t1\n'), '/imgs'), { code: 'TCH_ERR_EVAL_LABELS_INVALID', message: /"file" and "class_index"/ });
-  await assert.rejects(readLabelledImages(await tempFile(t, 'a.jpg\t1\nb.jpg\tcat\n'), '/imgs'), { code: 'TCH_ERR_EVAL_LABELS_INVALID', message: /line 2/ });
-  await assert.rejects(readLabelledImages(await tempFile(t, '../x.jpg\t1\n'), '/imgs'), { code: 'TCH_ERR_EVAL_LABELS_INVALID' });
+  await assert.rejects(readLabelledImages(await tempFile(t, 'name\tlabel\na.jpg\t1\n'), '/imgs'), {
+    code: 'TCH_ERR_EVAL_LABELS_INVALID',
+    message: /"file" and "class_index"/,
+  });
+  await assert.rejects(readLabelledImages(await tempFile(t, 'a.jpg\t1\nb.jpg\tcat\n'), '/imgs'), {
+    code: 'TCH_ERR_EVAL_LABELS_INVALID',
+    message: /line 2/,
+  });
+  await assert.rejects(readLabelledImages(await tempFile(t, '../x.jpg\t1\n'), '/imgs'), {
+    code: 'TCH_ERR_EVAL_LABELS_INVALID',
+  });
   await assert.rejects(readLabelledImages('/nonexistent/labels.tsv', '/imgs'), { code: 'TCH_ERR_IO_NOT_FOUND' });
 });
 
@@ -44,8 +52,16 @@ test('evaluateAccuracy counts top-1 and top-5 hits against the labels', async (t
     { file: join(dir, 'n01440764_tench.JPEG'), classIndex: 500 },
   ];
   const progress: number[] = [];
-  const [result] = await evaluateAccuracy([{ name: 'm', classifier }], images, { onProgress: (done) => progress.push(done) });
-  assert.deepEqual({ ...result, top1: +result!.top1.toFixed(2), top5: +result!.top5.toFixed(2) }, { name: 'm', images: 3, top1: 66.67, top5: 66.67, predictions: [0, 1, 0] });
+  const [result] = await evaluateAccuracy([{ name: 'm', classifier }], images, {
+    onProgress: (done) => progress.push(done),
+  });
+  assert.deepEqual(
+    { ...result, top1: +result!.top1.toFixed(2), top5: +result!.top5.toFixed(2) },
+    { name: 'm', images: 3, top1: 66.67, top5: 66.67, predictions: [0, 1, 0] },
+  );
   assert.deepEqual(progress, [1, 2, 3]);
-  await assert.rejects(evaluateAccuracy([{ name: 'm', classifier }], [{ file: join(dir, 'missing.jpg'), classIndex: 0 }]), { code: 'TCH_ERR_IO_NOT_FOUND' });
+  await assert.rejects(
+    evaluateAccuracy([{ name: 'm', classifier }], [{ file: join(dir, 'missing.jpg'), classIndex: 0 }]),
+    { code: 'TCH_ERR_IO_NOT_FOUND' },
+  );
 });

@@ -21,7 +21,12 @@ type Tensor = Json;
 
 const info = (name: string, dims: (number | string)[]): Json => ({
   name,
-  type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  type: {
+    tensorType: {
+      elemType: 1,
+      shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+    },
+  },
 });
 const ints = (name: string, values: number[]) => ({ name, type: 7, ints: values }); // AttributeType.INTS
 const int = (name: string, i: number) => ({ name, type: 2, i }); // AttributeType.INT
@@ -43,7 +48,12 @@ export interface GeneratedModelOptions {
 export function convNetModel(options: GeneratedModelOptions = {}): OnnxModel {
   const rand = seededRandom(options.seed ?? 7);
   const normal = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const tensor = (name: string, dims: number[], f: () => number): Tensor => ({ name, dataType: 1, dims, floatData: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, f) });
+  const tensor = (name: string, dims: number[], f: () => number): Tensor => ({
+    name,
+    dataType: 1,
+    dims,
+    floatData: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, f),
+  });
   const initializer: Tensor[] = [
     tensor('w1', [8, 3, 3, 3], () => normal() * 0.3),
     tensor('b1', [8], () => normal() * 0.1),
@@ -56,7 +66,13 @@ export function convNetModel(options: GeneratedModelOptions = {}): OnnxModel {
     tensor('fc_w', [CLASSES, 16], () => normal() * 0.5),
     tensor('fc_b', [CLASSES], () => normal() * 0.1),
   ];
-  const node = (opType: string, input: string[], output: string, attribute: Json[] = []): Node => ({ name: output, opType, input, output: [output], attribute });
+  const node = (opType: string, input: string[], output: string, attribute: Json[] = []): Node => ({
+    name: output,
+    opType,
+    input,
+    output: [output],
+    attribute,
+  });
   const nodes: Node[] = [
     node('Conv', ['x', 'w1', 'b1'], 'c1', [ints('pads', [1, 1, 1, 1]), ints('kernel_shape', [3, 3])]),
     node('BatchNormalization', ['c1', 'bn_scale', 'bn_bias', 'bn_mean', 'bn_var'], 'bn1'),
@@ -73,12 +89,21 @@ export function convNetModel(options: GeneratedModelOptions = {}): OnnxModel {
     nodes.push(node('Sigmoid', ['gap'], 'gate'), node('Mul', ['gap', 'gate'], 'gated'));
     pooled = 'gated';
   }
-  nodes.push(node('Flatten', [pooled], 'flat', [int('axis', 1)]), node('Gemm', ['flat', 'fc_w', 'fc_b'], 'logits', [int('transB', 1)]));
+  nodes.push(
+    node('Flatten', [pooled], 'flat', [int('axis', 1)]),
+    node('Gemm', ['flat', 'fc_w', 'fc_b'], 'logits', [int('transB', 1)]),
+  );
   return onnxModelFromObject({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],
     producerName: 'tachyon-test',
-    graph: { name: 'convnet', node: nodes, initializer, input: [info('x', ['N', ...INPUT_DIMS])], output: [info('logits', ['N', CLASSES])] },
+    graph: {
+      name: 'convnet',
+      node: nodes,
+      initializer,
+      input: [info('x', ['N', ...INPUT_DIMS])],
+      output: [info('logits', ['N', CLASSES])],
+    },
   });
 }
 
@@ -90,7 +115,9 @@ export function syntheticInputs(count: number, seed: number): Float32Array[] {
     const data = new Float32Array(c * h * w);
     for (let ch = 0; ch < c; ch++) {
       const [fx, fy, phase, amp, offset] = [rand() * 0.8, rand() * 0.8, rand() * 6, 0.5 + rand() * 1.5, rand() - 0.5];
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[ch * h * w + y * w + x] = offset + amp * Math.sin(fx * x + fy * y + phase) + (rand() - 0.5) * 0.2;
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          data[ch * h * w + y * w + x] = offset + amp * Math.sin(fx * x + fy * y + phase) + (rand() - 0.5) * 0.2;
     }
     return data;
   });

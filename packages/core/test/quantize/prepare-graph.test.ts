@@ -7,7 +7,6 @@ import { foldBatchNorms, inlineConstants, toWorkGraph } from '../../src/quantize
 import { INPUT_DIMS, convNetModel, syntheticInputs } from './generated-models.js';
 import { FOLD_MAX_ABS_ERROR } from './tolerances.js';
 
-
 async function logits(model: OnnxModel, input: Float32Array): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(encodeOnnxModel(model), { logSeverityLevel: 3 });
   try {
@@ -23,7 +22,12 @@ test('BatchNormalization after a Conv folds into its weights and bias: same outp
   const work = toWorkGraph(model.graph!);
   assert.equal(foldBatchNorms(work), 1);
   assert.ok(!work.nodes.some((n) => n.opType === 'BatchNormalization'));
-  const folded = withFields(onnx.ModelProtoSchema, model, { graph: withFields(onnx.GraphProtoSchema, model.graph!, { node: work.nodes, initializer: [...work.initializers.values()] }) });
+  const folded = withFields(onnx.ModelProtoSchema, model, {
+    graph: withFields(onnx.GraphProtoSchema, model.graph!, {
+      node: work.nodes,
+      initializer: [...work.initializers.values()],
+    }),
+  });
   const [input] = syntheticInputs(1, 5);
   const a = await logits(model, input!);
   const b = await logits(folded, input!);
@@ -38,8 +42,15 @@ test('Identity over an initializer (shared weights) is bypassed and Constant nod
   const graph = model.graph!;
   const nodes = [
     create(onnx.NodeProtoSchema, { name: 'shared', opType: 'Identity', input: ['w2'], output: ['w2_alias'] }),
-    create(onnx.NodeProtoSchema, { name: 'k', opType: 'Constant', output: ['k_out'], attribute: [{ name: 'value', type: 4, t: { dataType: 1, dims: [1n], floatData: [1] } }] }),
-    ...graph.node!.map((n) => (n.name === 'c2' ? withFields(onnx.NodeProtoSchema, n, { input: ['p', 'w2_alias', 'b2'] }) : n)),
+    create(onnx.NodeProtoSchema, {
+      name: 'k',
+      opType: 'Constant',
+      output: ['k_out'],
+      attribute: [{ name: 'value', type: 4, t: { dataType: 1, dims: [1n], floatData: [1] } }],
+    }),
+    ...graph.node!.map((n) =>
+      n.name === 'c2' ? withFields(onnx.NodeProtoSchema, n, { input: ['p', 'w2_alias', 'b2'] }) : n,
+    ),
   ];
   const work = toWorkGraph(withFields(onnx.GraphProtoSchema, graph, { node: nodes }));
   inlineConstants(work);

@@ -3,7 +3,15 @@ import { test, type TestContext } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import ort from 'onnxruntime-node';
 import { TachyonError } from '@tachyon-serve/protocol';
-import { compileQuantize, encodeOnnxModel, inspectFusion, onnx, quantizeModel, readOnnxModel, type OnnxModel } from '../../src/index.js';
+import {
+  compileQuantize,
+  encodeOnnxModel,
+  inspectFusion,
+  onnx,
+  quantizeModel,
+  readOnnxModel,
+  type OnnxModel,
+} from '../../src/index.js';
 import { CLASSES, INPUT_DIMS, arrayCalibrationSet, convNetModel, syntheticInputs } from './generated-models.js';
 import { QUANTIZE_TOLERANCES } from './tolerances.js';
 import { sharedModel } from '@tachyon-serve/test-support';
@@ -60,7 +68,13 @@ for (const method of ['minmax', 'percentile', 'entropy'] as const) {
       assert.ok(!ops.includes('BatchNormalization') && !ops.includes('Relu'));
       const fusion = await inspectFusion(model);
       assert.deepEqual(
-        { conv: fusion.ops['QLinearConv'], add: fusion.ops['QLinearAdd'], concat: fusion.ops['QLinearConcat'], gap: fusion.ops['QLinearGlobalAveragePool'], gemm: fusion.ops['QGemm'] },
+        {
+          conv: fusion.ops['QLinearConv'],
+          add: fusion.ops['QLinearAdd'],
+          concat: fusion.ops['QLinearConcat'],
+          gap: fusion.ops['QLinearGlobalAveragePool'],
+          gemm: fusion.ops['QGemm'],
+        },
         { conv: 2, add: 1, concat: 1, gap: 1, gemm: 1 },
       );
       assert.equal(fusion.floatComputeOps, 0);
@@ -114,12 +128,16 @@ test('unsupported ops stay fp32 and a warning lists them; the rest is still quan
 });
 
 test('errors: an empty calibration set, an old opset, a model without float input', async () => {
-  await assert.rejects(quantizeModel(convNetModel(), arrayCalibrationSet([])), { code: 'TCH_ERR_QUANTIZE_CALIBRATION_EMPTY' });
+  await assert.rejects(quantizeModel(convNetModel(), arrayCalibrationSet([])), {
+    code: 'TCH_ERR_QUANTIZE_CALIBRATION_EMPTY',
+  });
   const old = convNetModel();
   old.opsetImport = [create(onnx.OperatorSetIdProtoSchema, { domain: '', version: 11n })];
   await assert.rejects(quantizeModel(old, calibration), { code: 'TCH_ERR_QUANTIZE_UNSUPPORTED' });
   const intInput = convNetModel();
-  intInput.graph!.input[0]!.type = create(onnx.TypeProtoSchema, { value: { case: 'tensorType', value: { elemType: 7 } } });
+  intInput.graph!.input[0]!.type = create(onnx.TypeProtoSchema, {
+    value: { case: 'tensorType', value: { elemType: 7 } },
+  });
   await assert.rejects(quantizeModel(intInput, calibration), { code: 'TCH_ERR_QUANTIZE_UNSUPPORTED' });
 });
 
@@ -130,15 +148,26 @@ test('the quantized model keeps the original model fields and local functions, a
   model.metadataProps = [create(onnx.StringStringEntryProtoSchema, { key: 'source', value: 'generated' })];
   model.functions = [
     create(onnx.FunctionProtoSchema, {
-      name: 'Twice', domain: 'local.test', input: ['a'], output: ['b'], node: [{ opType: 'Add', input: ['a', 'a'], output: ['b'] }], opsetImport: [{ domain: '', version: 13n }],
+      name: 'Twice',
+      domain: 'local.test',
+      input: ['a'],
+      output: ['b'],
+      node: [{ opType: 'Add', input: ['a', 'a'], output: ['b'] }],
+      opsetImport: [{ domain: '', version: 13n }],
     }),
   ];
   const { model: out } = await quantizeModel(model, calibration);
   assert.equal(Number(out.irVersion), 7);
   assert.equal(out.producerName, 'tachyon-quantize');
   assert.equal(out.producerVersion, '9.9');
-  assert.deepEqual(out.metadataProps.map((p) => [p.key, p.value]), [['source', 'generated']]);
-  assert.deepEqual(out.functions.map((f) => `${f.domain}.${f.name}`), ['local.test.Twice']);
+  assert.deepEqual(
+    out.metadataProps.map((p) => [p.key, p.value]),
+    [['source', 'generated']],
+  );
+  assert.deepEqual(
+    out.functions.map((f) => `${f.domain}.${f.name}`),
+    ['local.test.Twice'],
+  );
   // onnxruntime loads it (a local function needs IR 8: the original's is kept when it is higher than 7).
   model.irVersion = 8n;
   const { model: loadable } = await quantizeModel(model, calibration);
@@ -148,16 +177,41 @@ test('the quantized model keeps the original model fields and local functions, a
 
 test('progress is reported once per calibration batch', async () => {
   const calls: [number, number][] = [];
-  await quantizeModel(convNetModel(), calibration, { batchSize: 10, onProgress: (done, total) => calls.push([done, total]) });
-  assert.deepEqual(calls, [[10, 32], [20, 32], [30, 32], [32, 32]]);
+  await quantizeModel(convNetModel(), calibration, {
+    batchSize: 10,
+    onProgress: (done, total) => calls.push([done, total]),
+  });
+  assert.deepEqual(calls, [
+    [10, 32],
+    [20, 32],
+    [30, 32],
+    [32, 32],
+  ]);
 });
 
 test('compileQuantize: defaults, frozen; misuse is a TypeError/RangeError naming the option', () => {
   const config = compileQuantize();
-  assert.deepEqual({ ...config }, { method: 'minmax', percentile: 99.999, perChannel: true, activationType: 'uint8', batchSize: 8, foldBatchNorm: true, onProgress: undefined });
+  assert.deepEqual(
+    { ...config },
+    {
+      method: 'minmax',
+      percentile: 99.999,
+      perChannel: true,
+      activationType: 'uint8',
+      batchSize: 8,
+      foldBatchNorm: true,
+      onProgress: undefined,
+    },
+  );
   assert.ok(Object.isFrozen(config));
-  assert.throws(() => compileQuantize({ method: 'kl' as 'entropy' }), { name: 'TypeError', message: /options\.method/ });
+  assert.throws(() => compileQuantize({ method: 'kl' as 'entropy' }), {
+    name: 'TypeError',
+    message: /options\.method/,
+  });
   assert.throws(() => compileQuantize({ percentile: 20 }), { name: 'RangeError', message: /options\.percentile/ });
   assert.throws(() => compileQuantize({ batchSize: 0 }), { name: 'RangeError', message: /options\.batchSize/ });
-  assert.throws(() => compileQuantize({ activationType: 'int4' as 'int8' }), { name: 'TypeError', message: /options\.activationType/ });
+  assert.throws(() => compileQuantize({ activationType: 'int4' as 'int8' }), {
+    name: 'TypeError',
+    message: /options\.activationType/,
+  });
 });

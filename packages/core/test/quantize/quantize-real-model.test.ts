@@ -4,8 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  openServedModel, OnnxRuntimeBackend, evaluateAccuracy, imageCalibrationSet, listImageFiles, presetByName, quantizeOnnxFile,
-  readLabelledImages, spreadSample,
+  openServedModel,
+  OnnxRuntimeBackend,
+  evaluateAccuracy,
+  imageCalibrationSet,
+  listImageFiles,
+  presetByName,
+  quantizeOnnxFile,
+  readLabelledImages,
+  spreadSample,
 } from '../../src/index.js';
 import { sampleImagesDir, sharedModel } from '@tachyon-serve/test-support';
 
@@ -19,7 +26,11 @@ test('squeezenet1.1: quantized file fuses into QLinearConv/QLinearConcat and agr
   assert.equal(all.length, 1000);
   const calibration = spreadSample(all, 8);
   const output = join(dir, 'squeezenet-int8.onnx');
-  const report = await quantizeOnnxFile(sharedModel('squeezenet1.1-fp32.onnx'), output, imageCalibrationSet(calibration, presetByName('caffe227')));
+  const report = await quantizeOnnxFile(
+    sharedModel('squeezenet1.1-fp32.onnx'),
+    output,
+    imageCalibrationSet(calibration, presetByName('caffe227')),
+  );
   assert.ok((await stat(output)).size < (await stat(sharedModel('squeezenet1.1-fp32.onnx'))).size / 3);
   assert.deepEqual(report.quantizedOps, { Conv: 26, Concat: 8, GlobalAveragePool: 1 });
   assert.deepEqual(report.fp32Ops, { Softmax: 1 });
@@ -27,13 +38,21 @@ test('squeezenet1.1: quantized file fuses into QLinearConv/QLinearConcat and agr
   assert.equal(report.fusion!.ops['QLinearConcat'], 8);
   assert.equal(report.fusion!.floatComputeOps, 0);
 
-  const labelled = (await readLabelledImages(join(sampleImagesDir(), 'labels.tsv'), sampleImagesDir())).filter((_, i) => i % 50 === 7);
+  const labelled = (await readLabelledImages(join(sampleImagesDir(), 'labels.tsv'), sampleImagesDir())).filter(
+    (_, i) => i % 50 === 7,
+  );
   assert.ok(labelled.every((l) => !calibration.includes(l.file)));
   const backend = new OnnxRuntimeBackend();
   t.after(() => backend.close());
   const fp32 = await openServedModel(sharedModel('squeezenet1.1-fp32.onnx'), { preset: 'caffe227', backend });
   const int8 = await openServedModel(output, { preset: 'caffe227', backend });
-  const [a, b] = await evaluateAccuracy([{ name: 'fp32', classifier: fp32 }, { name: 'int8', classifier: int8 }], labelled);
+  const [a, b] = await evaluateAccuracy(
+    [
+      { name: 'fp32', classifier: fp32 },
+      { name: 'int8', classifier: int8 },
+    ],
+    labelled,
+  );
   const agree = a!.predictions.filter((p, i) => p === b!.predictions[i]).length;
   t.diagnostic(`fp32 top-1 ${a!.top1} %, int8 top-1 ${b!.top1} %, agreement ${agree}/${labelled.length}`);
   assert.equal(a!.images, 20);

@@ -19,4 +19,8 @@ export const FOLD_MAX_ABS_ERROR = 1e-4;
  * quantizing the whole model on those 16 images (200 images give 97 % on 800, bench/README.md); one image of slack
  * for other CPUs' integer kernels.
  */
-export const FEATURIZER_QUANTIZE_TOLERANCE = Object.freeze({ calibrationImages: 16, evaluationImages: 20, minTop1Agreement: 16 });
+export const FEATURIZER_QUANTIZE_TOLERANCE = Object.freeze({
+  calibrationImages: 16,
+  evaluationImages: 20,
+  minTop1Agreement: 16,
+});

@@ -16,7 +16,12 @@ export function writeTinyOnnx(path: string, variant = 'tiny'): string {
     irVersion: 7,
     producerName: 'tachyon-test',
     opsetImport: [{ domain: '', version: 13 }],
-    graph: { name: variant, node: [{ opType: 'Identity', input: ['x'], output: ['y'] }], input: [info('x')], output: [info('y')] },
+    graph: {
+      name: variant,
+      node: [{ opType: 'Identity', input: ['x'], output: ['y'] }],
+      input: [info('x')],
+      output: [info('y')],
+    },
   });
   writeFileSync(path, onnx.ModelProto.encode(model).finish());
   return path;

@@ -4,7 +4,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { isTachyonError } from '@tachyon-serve/protocol';
-import { FsBlobStore, createModelRegistry, type FsBlobStoreOptions, type ModelRegistry } from '../../src/registry/index.js';
+import {
+  FsBlobStore,
+  createModelRegistry,
+  type FsBlobStoreOptions,
+  type ModelRegistry,
+} from '../../src/registry/index.js';
 import { listFiles, sha256File, writeTinyOnnx, writeTinyServiceZip } from './fixtures.js';
 import type { StoreFactory } from './store-contract-suite.js';
 import { tempDir } from '@tachyon-serve/test-support';
@@ -18,7 +23,11 @@ export interface RegistryHarness {
   zip: string;
 }
 
-export async function openHarness(t: TestContext, createStore: StoreFactory, blobOptions: FsBlobStoreOptions = {}): Promise<RegistryHarness> {
+export async function openHarness(
+  t: TestContext,
+  createStore: StoreFactory,
+  blobOptions: FsBlobStoreOptions = {},
+): Promise<RegistryHarness> {
   const dir = tempDir(t, 'tachyon-registry-');
   const artifacts = join(dir, 'artifacts');
   const registry = await createModelRegistry(await createStore(t), new FsBlobStore(artifacts, blobOptions));
@@ -44,7 +53,11 @@ const code = (c: string) => (e: unknown) => isTachyonError(e) && e.code === c;
 export function defineModelRegistrySuite(label: string, createStore: StoreFactory): void {
   test(`${label} registry: register an ONNX model and a service definition; same bytes stored once`, async (t) => {
     const h = await openHarness(t, createStore);
-    const v1 = await h.registry.register(h.onnx, 'flowers', { description: 'tiny', tags: { stage: 'dev' }, properties: { top1: '0.5' } });
+    const v1 = await h.registry.register(h.onnx, 'flowers', {
+      description: 'tiny',
+      tags: { stage: 'dev' },
+      properties: { top1: '0.5' },
+    });
     assert.deepEqual([v1.name, v1.version, v1.kind, v1.description], ['flowers', 1, 'onnx', 'tiny']);
     assert.equal(v1.sha256, sha256File(h.onnx));
     assert.equal(v1.size, readFileSync(h.onnx).length);
@@ -56,7 +69,10 @@ export function defineModelRegistrySuite(label: string, createStore: StoreFactor
     assert.deepEqual([v2.version, v2.kind, v2.sha256], [2, 'service-definition', sha256File(h.zip)]);
     const other = await h.registry.register(h.onnx, 'other');
     assert.equal(other.sha256, v1.sha256);
-    assert.deepEqual(listFiles(join(h.artifacts, 'blobs')), [v1.sha256, v2.sha256].sort().map((s) => join('sha256', s.slice(0, 2), s)));
+    assert.deepEqual(
+      listFiles(join(h.artifacts, 'blobs')),
+      [v1.sha256, v2.sha256].sort().map((s) => join('sha256', s.slice(0, 2), s)),
+    );
     assert.deepEqual(await h.registry.store.pendingBlobs(), []);
   });
 
@@ -70,8 +86,12 @@ export function defineModelRegistrySuite(label: string, createStore: StoreFactor
     assert.equal(await h.registry.find('m:3'), undefined);
     await assert.rejects(h.registry.get('m:3'), code('TCH_ERR_REGISTRY_MODEL_NOT_FOUND'));
     await assert.rejects(h.registry.get('nope'), code('TCH_ERR_REGISTRY_MODEL_NOT_FOUND'));
-    for (const bad of ['m:0', 'm:x', 'm:-1', 'M', 'm:1.5']) await assert.rejects(h.registry.get(bad), code('TCH_ERR_REGISTRY_NAME_INVALID'), bad);
-    assert.deepEqual((await h.registry.list()).map((r) => r.version), [1, 2]);
+    for (const bad of ['m:0', 'm:x', 'm:-1', 'M', 'm:1.5'])
+      await assert.rejects(h.registry.get(bad), code('TCH_ERR_REGISTRY_NAME_INVALID'), bad);
+    assert.deepEqual(
+      (await h.registry.list()).map((r) => r.version),
+      [1, 2],
+    );
   });
 
   test(`${label} registry: invalid names are refused before anything is written`, async (t) => {
@@ -106,9 +126,10 @@ export function defineModelRegistrySuite(label: string, createStore: StoreFactor
       writeFileSync(path, bytes);
       await assert.rejects(h.registry.register(path, 'm'), (e) => {
         assert.ok(isTachyonError(e, 'TCH_ERR_REGISTRY_ARTIFACT_INVALID'), `${name}: ${String(e)}`);
-        assert.ok(e.message.includes(path), 'the message names the user\'s file, not the staging copy');
+        assert.ok(e.message.includes(path), "the message names the user's file, not the staging copy");
         assert.ok(!`${e.message} ${JSON.stringify(e.details)}`.includes('.partial'), e.message);
-        if (name.endsWith('.zip')) assert.match(String((e.details?.['cause'] as { code?: string })?.code), /^TCH_ERR_SVCDEF_/);
+        if (name.endsWith('.zip'))
+          assert.match(String((e.details?.['cause'] as { code?: string })?.code), /^TCH_ERR_SVCDEF_/);
         return true;
       });
     }
@@ -151,10 +172,16 @@ export function defineModelRegistrySuite(label: string, createStore: StoreFactor
     await assert.rejects(h.registry.delete('a'), code('TCH_ERR_REGISTRY_IN_USE'));
     assert.equal((await h.registry.list()).length, 3);
 
-    assert.deepEqual((await h.registry.delete('a:1')).map((r) => r.version), [1]);
+    assert.deepEqual(
+      (await h.registry.delete('a:1')).map((r) => r.version),
+      [1],
+    );
     assert.ok(existsSync(h.registry.artifactPath(a1)), 'b:1 still references the bytes');
     const deleted = await h.registry.delete('a', 2, { force: true });
-    assert.deepEqual(deleted.map((r) => r.version), [2]);
+    assert.deepEqual(
+      deleted.map((r) => r.version),
+      [2],
+    );
     assert.deepEqual(await h.registry.store.deploymentRefs('a'), []);
     assert.ok(!existsSync(h.registry.artifactPath(a2)), 'the last reference is gone, so is the blob');
     await assert.rejects(h.registry.delete('a:2'), code('TCH_ERR_REGISTRY_MODEL_NOT_FOUND'));
@@ -163,8 +190,14 @@ export function defineModelRegistrySuite(label: string, createStore: StoreFactor
 
     // A bare name deletes every version.
     await h.registry.register(h.onnx2, 'b');
-    assert.deepEqual((await h.registry.delete('b')).map((r) => r.version), [1, 2]);
-    assert.deepEqual((await h.registry.list()).map((r) => `${r.name}:${r.version}`), ['a:3']);
+    assert.deepEqual(
+      (await h.registry.delete('b')).map((r) => r.version),
+      [1, 2],
+    );
+    assert.deepEqual(
+      (await h.registry.list()).map((r) => `${r.name}:${r.version}`),
+      ['a:3'],
+    );
     assert.deepEqual(listFiles(join(h.artifacts, 'blobs', 'sha256')).length, 1);
   });
 
@@ -175,7 +208,10 @@ export function defineModelRegistrySuite(label: string, createStore: StoreFactor
     const updated = await h.registry.tag('m', 1, { stage: 'prod', 'accuracy.top1': '0.71' }, ['owner']);
     assert.deepEqual({ ...updated.tags }, { 'accuracy.top1': '0.71', stage: 'prod' });
     assert.deepEqual({ ...(await h.registry.tag('m', undefined, { latest: 'yes' })).tags }, { latest: 'yes' });
-    assert.deepEqual((await h.registry.list({ tag: { key: 'stage', value: 'prod' } })).map((r) => r.version), [1]);
+    assert.deepEqual(
+      (await h.registry.list({ tag: { key: 'stage', value: 'prod' } })).map((r) => r.version),
+      [1],
+    );
     await assert.rejects(h.registry.tag('m', 7, { a: 'b' }), code('TCH_ERR_REGISTRY_MODEL_NOT_FOUND'));
     await assert.rejects(h.registry.tag('m', 1, { '': 'x' }), RangeError);
     await assert.rejects(h.registry.tag('m', 1, { a: 1 as unknown as string }), TypeError);

@@ -44,8 +44,15 @@ test('put streams a multi-chunk file into one large object; openRead streams it 
   assert.deepEqual(await store.put(file), { sha256, size: bytes.length });
   assert.deepEqual(await store.put(file), { sha256, size: bytes.length });
   assert.equal(await store.has(sha256), true);
-  assert.deepEqual((await store.list()).map((b) => [b.sha256, b.size]), [[sha256, bytes.length]]);
-  assert.equal((await sql<{ n: string }>(url, 'SELECT count(*) AS n FROM pg_largeobject_metadata'))[0]!.n, '1', 'one large object for two puts');
+  assert.deepEqual(
+    (await store.list()).map((b) => [b.sha256, b.size]),
+    [[sha256, bytes.length]],
+  );
+  assert.equal(
+    (await sql<{ n: string }>(url, 'SELECT count(*) AS n FROM pg_largeobject_metadata'))[0]!.n,
+    '1',
+    'one large object for two puts',
+  );
 
   const chunks: Buffer[] = [];
   for await (const chunk of (await store.openRead(sha256)) as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -62,8 +69,15 @@ test('put streams a multi-chunk file into one large object; openRead streams it 
   assert.equal(await store.delete(sha256), true);
   assert.equal(await store.delete(sha256), false);
   assert.equal(await store.has(sha256), false);
-  assert.equal((await sql<{ n: string }>(url, 'SELECT count(*) AS n FROM pg_largeobject_metadata'))[0]!.n, '0', 'the large object is unlinked');
-  await assert.rejects(store.openRead(sha256), (e: unknown) => isTachyonError(e, 'TCH_ERR_REGISTRY_STORAGE_FAILED') && /missing/.test(e.message));
+  assert.equal(
+    (await sql<{ n: string }>(url, 'SELECT count(*) AS n FROM pg_largeobject_metadata'))[0]!.n,
+    '0',
+    'the large object is unlinked',
+  );
+  await assert.rejects(
+    store.openRead(sha256),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_REGISTRY_STORAGE_FAILED') && /missing/.test(e.message),
+  );
 });
 
 test('a blob whose bytes were changed in the database fails the read with TCH_ERR_REGISTRY_STORAGE_FAILED (sha256 checked on read)', async (t) => {
@@ -74,17 +88,26 @@ test('a blob whose bytes were changed in the database fails the read with TCH_ER
   const file = join(dir, 'b.bin');
   writeFileSync(file, randomBytes(300_000));
   const { sha256 } = await store.put(file);
-  const [{ oid }] = await sql<{ oid: number }>(url, 'SELECT oid FROM blobs WHERE sha256 = $1', [sha256]) as [{ oid: number }];
+  const [{ oid }] = (await sql<{ oid: number }>(url, 'SELECT oid FROM blobs WHERE sha256 = $1', [sha256])) as [
+    { oid: number },
+  ];
   await sql(url, 'SELECT lo_put($1, 1000, $2)', [oid, Buffer.from('tampered')]);
 
   const read = async () => {
     for await (const _ of (await store.openRead(sha256)) as AsyncIterable<Buffer>) void _;
   };
-  await assert.rejects(read(), (e: unknown) => isTachyonError(e, 'TCH_ERR_REGISTRY_STORAGE_FAILED') && /damaged/.test(e.message));
+  await assert.rejects(
+    read(),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_REGISTRY_STORAGE_FAILED') && /damaged/.test(e.message),
+  );
   const fresh = await PostgresBlobStore.open(url, { cacheDir: join(dir, 'fresh-cache') });
   t.after(() => fresh.close());
   await assert.rejects(fresh.ensureLocal(sha256), (e: unknown) => isTachyonError(e, 'TCH_ERR_REGISTRY_STORAGE_FAILED'));
-  assert.deepEqual((await fresh.list()).map((b) => b.sha256), [sha256], 'the row stays; nothing damaged reached the cache');
+  assert.deepEqual(
+    (await fresh.list()).map((b) => b.sha256),
+    [sha256],
+    'the row stays; nothing damaged reached the cache',
+  );
 });
 
 test('a workspace whose registry AND artifacts are one postgres:// URL: register, download, delete, recovery', async (t) => {
@@ -97,7 +120,13 @@ test('a workspace whose registry AND artifacts are one postgres:// URL: register
   await createWorkspace(join(dir, 'ws'), { name: 'shared', registry: url, artifacts: url });
   const config = locateWorkspaceConfig(join(dir, 'ws'));
   assert.equal(config.artifacts, url);
-  const model = buildModel({ name: 'm', node: [node('Add', ['x', 'c'], ['y'])], initializer: [floatTensor('c', [1], [7])], input: [floatInfo('x', [1])], output: [floatInfo('y', [1])] });
+  const model = buildModel({
+    name: 'm',
+    node: [node('Add', ['x', 'c'], ['y'])],
+    initializer: [floatTensor('c', [1], [7])],
+    input: [floatInfo('x', [1])],
+    output: [floatInfo('y', [1])],
+  });
   const onnx = join(dir, 'm.onnx');
   writeFileSync(onnx, encodeOnnxModel(model));
 
@@ -106,7 +135,10 @@ test('a workspace whose registry AND artifacts are one postgres:// URL: register
   assert.ok((await createBlobStore(url).then(async (b) => (await b.close?.(), b))) instanceof PostgresBlobStore);
   const v1 = await registry.register(onnx, 'adder');
   assert.equal(v1.version, 1);
-  assert.deepEqual((await registry.blobs.list()).map((b) => b.sha256), [v1.sha256]);
+  assert.deepEqual(
+    (await registry.blobs.list()).map((b) => b.sha256),
+    [v1.sha256],
+  );
   rmSync(join(dir, 'cache'), { recursive: true, force: true }); // a replica with an empty disk
   const out = join(dir, 'out.onnx');
   await registry.download('adder:1', out);

@@ -9,7 +9,10 @@ test('redactPostgresUrl drops the password of the user info and of a password= p
     ['postgres://u:p@ss@h/db', 'postgres://u@h/db'],
     ['postgres://:secret@h/db', 'postgres://h/db'],
     ['postgres://h/db?password=x&user=u', 'postgres://h/db?user=u'],
-    ['postgres://u@/db?host=%2Frun%2Fpostgresql&PASSWORD=x&port=5433', 'postgres://u@/db?host=%2Frun%2Fpostgresql&port=5433'],
+    [
+      'postgres://u@/db?host=%2Frun%2Fpostgresql&PASSWORD=x&port=5433',
+      'postgres://u@/db?host=%2Frun%2Fpostgresql&port=5433',
+    ],
     ['postgres://u@h/db', 'postgres://u@h/db'],
     ['postgres://h', 'postgres://h'],
   ];

@@ -4,7 +4,8 @@ import { createInterface } from 'node:readline';
 import { createPostgresRegistryStore } from '../../src/registry/postgres/index.js';
 
 const [url, name, count] = process.argv.slice(2);
-if (url === undefined || name === undefined || count === undefined) throw new Error('usage: postgres-insert-worker URL NAME COUNT');
+if (url === undefined || name === undefined || count === undefined)
+  throw new Error('usage: postgres-insert-worker URL NAME COUNT');
 const store = await createPostgresRegistryStore(url, { maxConnections: 2 });
 process.stdout.write('ready\n');
 const lines = createInterface({ input: process.stdin });
@@ -15,7 +16,9 @@ const versions: number[] = [];
 for (let i = 0; i < Number(count); i += 2) {
   const batch = Math.min(2, Number(count) - i);
   const records = await Promise.all(
-    Array.from({ length: batch }, () => store.insertVersion({ name, sha256: 'c'.repeat(64), size: process.pid, kind: 'onnx' }, `pid:${process.pid}`)),
+    Array.from({ length: batch }, () =>
+      store.insertVersion({ name, sha256: 'c'.repeat(64), size: process.pid, kind: 'onnx' }, `pid:${process.pid}`),
+    ),
   );
   versions.push(...records.map((r) => r.version));
 }

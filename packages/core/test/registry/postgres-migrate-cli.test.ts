@@ -58,7 +58,11 @@ test('tachyon workspace migrate --to URL --json: JSON on stdout only, credential
   const registry = await openRegistry(locateWorkspaceConfig(dir));
   t.after(() => registry.close());
   assert.equal(registry.store.kind, 'postgres');
-  assert.equal((await registry.register(join(dir, 'a.onnx'), 'cats')).version, 3, 'numbering continues past the deleted cats:2');
+  assert.equal(
+    (await registry.register(join(dir, 'a.onnx'), 'cats')).version,
+    3,
+    'numbering continues past the deleted cats:2',
+  );
 
   const again = tachyon(['--workspace', dir, 'workspace', 'migrate', '--to', url], tmpdir());
   assert.equal(again.code, 1);

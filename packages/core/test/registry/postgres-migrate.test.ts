@@ -35,7 +35,11 @@ async function populatedWorkspace(t: TestContext): Promise<{ dir: string; files:
   const files = await Promise.all([1, 2, 3].map((seed) => tinyOnnx(dir, seed)));
   const registry = await openRegistry(locateWorkspaceConfig(dir));
   try {
-    await registry.register(files[0]!, 'cats', { description: 'first cut', tags: { stage: 'dev' }, properties: { author: 'ann' } });
+    await registry.register(files[0]!, 'cats', {
+      description: 'first cut',
+      tags: { stage: 'dev' },
+      properties: { author: 'ann' },
+    });
     await registry.register(files[1]!, 'cats');
     await registry.register(files[0]!, 'cats'); // same bytes as cats:1, stored once
     await registry.register(files[2]!, 'dogs', { tags: { team: 'pets' } });
@@ -46,8 +50,18 @@ async function populatedWorkspace(t: TestContext): Promise<{ dir: string; files:
     await registry.addDeploymentRef({ deployment: 'web', name: 'cats', version: 2 });
     await registry.addDeploymentRef({ deployment: 'batch', name: 'dogs', version: 1 });
     // A deployment row (the controller's desired state) with a bumped generation and an observed state.
-    await registry.store.putDeployment({ name: 'api', spec: { model: 'dogs:1', replicas: 1 }, state: 'pending', model: { name: 'dogs', version: 1 } });
-    await registry.store.putDeployment({ name: 'api', spec: { model: 'dogs:1', replicas: 2 }, state: 'pending', model: { name: 'dogs', version: 1 } });
+    await registry.store.putDeployment({
+      name: 'api',
+      spec: { model: 'dogs:1', replicas: 1 },
+      state: 'pending',
+      model: { name: 'dogs', version: 1 },
+    });
+    await registry.store.putDeployment({
+      name: 'api',
+      spec: { model: 'dogs:1', replicas: 2 },
+      state: 'pending',
+      model: { name: 'dogs', version: 1 },
+    });
     await registry.store.setDeploymentState('api', 'running', null, { port: 8123 });
   } finally {
     await registry.close();
@@ -76,24 +90,34 @@ test('workspace migrate copies every row into PostgreSQL, points tachyon.json at
   const configText = readFileSync(join(dir, 'tachyon.json'), 'utf8');
 
   // Trust authentication ignores the password; it is here to check that nothing prints it.
-  const url = (await pgServer().createDatabase('migrate')).replace('postgres://postgres@', 'postgres://postgres:hunter2@');
+  const url = (await pgServer().createDatabase('migrate')).replace(
+    'postgres://postgres@',
+    'postgres://postgres:hunter2@',
+  );
   const result = await migrateWorkspaceRegistry(before, url);
-  assert.deepEqual({ ...result }, {
-    configFile: join(dir, 'tachyon.json'),
-    backupFile: join(dir, 'tachyon.json.bak'),
-    from: before.registry,
-    to: url.replace(':hunter2', ''),
-    names: 3,
-    versions: 3,
-    deployments: 3,
-    deploymentRows: 1,
-    artifacts: 3,
-    artifactStore: url.replace(':hunter2', ''),
-    passwordInConfig: true,
-  });
+  assert.deepEqual(
+    { ...result },
+    {
+      configFile: join(dir, 'tachyon.json'),
+      backupFile: join(dir, 'tachyon.json.bak'),
+      from: before.registry,
+      to: url.replace(':hunter2', ''),
+      names: 3,
+      versions: 3,
+      deployments: 3,
+      deploymentRows: 1,
+      artifacts: 3,
+      artifactStore: url.replace(':hunter2', ''),
+      passwordInConfig: true,
+    },
+  );
   assert.equal(readFileSync(result.backupFile, 'utf8'), configText, 'the backup is the previous file');
   const { registry: _old, ...otherFields } = JSON.parse(configText) as Record<string, unknown>;
-  assert.deepEqual(JSON.parse(readFileSync(result.configFile, 'utf8')), { ...otherFields, registry: url, artifacts: url });
+  assert.deepEqual(JSON.parse(readFileSync(result.configFile, 'utf8')), {
+    ...otherFields,
+    registry: url,
+    artifacts: url,
+  });
   assert.ok(existsSync(before.registry), 'the SQLite file is left in place');
 
   const after = locateWorkspaceConfig(dir);
@@ -110,15 +134,30 @@ test('workspace migrate copies every row into PostgreSQL, points tachyon.json at
     'deployment rows carried over: spec, state, generation, runtime, times',
   );
   assert.equal((await registry.blobs.list()).length, 3, 'each distinct artifact is one large object');
-  assert.deepEqual(await registry.store.exportAll(), expected, 'every row equal: versions, created times, tags, properties, refs, counters');
+  assert.deepEqual(
+    await registry.store.exportAll(),
+    expected,
+    'every row equal: versions, created times, tags, properties, refs, counters',
+  );
   assert.equal((await registry.register(files[2]!, 'cats')).version, 4, 'the deleted cats:3 is not reused');
   assert.equal((await registry.register(files[2]!, 'gone')).version, 2);
   const out = join(dir, 'cats-1.onnx');
   await registry.download('cats:1', out);
-  assert.deepEqual(readFileSync(out), readFileSync(files[0]!), 'the artifact comes back from PostgreSQL, byte for byte');
-  await assert.rejects(registry.delete('cats', 2), (e: unknown) => isTachyonError(e, 'TCH_ERR_REGISTRY_IN_USE'), 'deployment refs carried over');
+  assert.deepEqual(
+    readFileSync(out),
+    readFileSync(files[0]!),
+    'the artifact comes back from PostgreSQL, byte for byte',
+  );
+  await assert.rejects(
+    registry.delete('cats', 2),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_REGISTRY_IN_USE'),
+    'deployment refs carried over',
+  );
 
-  await assert.rejects(migrateWorkspaceRegistry(after, url), (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID') && !e.message.includes('hunter2'));
+  await assert.rejects(
+    migrateWorkspaceRegistry(after, url),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID') && !e.message.includes('hunter2'),
+  );
 });
 
 test('a non-empty target is refused and the workspace is left as it was', async (t) => {
@@ -127,7 +166,10 @@ test('a non-empty target is refused and the workspace is left as it was', async 
   const url = await pgServer().createDatabase('migrate');
   await migrateWorkspaceRegistry(locateWorkspaceConfig(first), url);
   const configText = readFileSync(join(second, 'tachyon.json'), 'utf8');
-  await assert.rejects(migrateWorkspaceRegistry(locateWorkspaceConfig(second), url), (e: unknown) => isTachyonError(e, 'TCH_ERR_REGISTRY_DATABASE_FAILED') && /not empty/.test(e.message));
+  await assert.rejects(
+    migrateWorkspaceRegistry(locateWorkspaceConfig(second), url),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_REGISTRY_DATABASE_FAILED') && /not empty/.test(e.message),
+  );
   assert.equal(readFileSync(join(second, 'tachyon.json'), 'utf8'), configText);
   assert.equal(existsSync(join(second, 'tachyon.json.bak')), false);
 });
@@ -136,8 +178,15 @@ test('an unreachable target fails with the reason, credential-free, before anyth
   const { dir } = await populatedWorkspace(t);
   const configText = readFileSync(join(dir, 'tachyon.json'), 'utf8');
   const url = `postgres://postgres:hunter2@/db?host=${encodeURIComponent(join(dir, 'no-socket-here'))}`;
-  await assert.rejects(migrateWorkspaceRegistry(locateWorkspaceConfig(dir), url), (e: unknown) =>
-    isTachyonError(e, 'TCH_ERR_REGISTRY_DATABASE_FAILED') && /ENOENT/.test(e.message) && !`${e.message}${JSON.stringify(e.details)}`.includes('hunter2'));
-  await assert.rejects(migrateWorkspaceRegistry(locateWorkspaceConfig(dir), 'mysql://h/db'), (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID'));
+  await assert.rejects(
+    migrateWorkspaceRegistry(locateWorkspaceConfig(dir), url),
+    (e: unknown) =>
+      isTachyonError(e, 'TCH_ERR_REGISTRY_DATABASE_FAILED') &&
+      /ENOENT/.test(e.message) &&
+      !`${e.message}${JSON.stringify(e.details)}`.includes('hunter2'),
+  );
+  await assert.rejects(migrateWorkspaceRegistry(locateWorkspaceConfig(dir), 'mysql://h/db'), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_CONFIG_INVALID'),
+  );
   assert.equal(readFileSync(join(dir, 'tachyon.json'), 'utf8'), configText);
 });

@@ -13,7 +13,9 @@ const PER_PROCESS = 6;
 
 test(`${PROCESSES} processes opening a fresh database at once and registering one name -> versions 1..${PROCESSES * PER_PROCESS}, each once`, async (t) => {
   const url = await pgServer().createDatabase();
-  const children = Array.from({ length: PROCESSES }, () => spawn(process.execPath, [WORKER, url, 'shared-name', String(PER_PROCESS)], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  const children = Array.from({ length: PROCESSES }, () =>
+    spawn(process.execPath, [WORKER, url, 'shared-name', String(PER_PROCESS)], { stdio: ['pipe', 'pipe', 'pipe'] }),
+  );
   t.after(() => children.forEach((c) => c.exitCode === null && c.kill()));
   const outputs = children.map((child) => {
     let stdout = '';
@@ -26,7 +28,12 @@ test(`${PROCESSES} processes opening a fresh database at once and registering on
     });
     const done = once(child, 'exit').then(([code]) => {
       assert.equal(code, 0, `worker failed: ${stderr}`);
-      return JSON.parse(stdout.split('\n').filter((l) => l !== '' && l !== 'ready').at(-1) ?? 'null') as number[];
+      return JSON.parse(
+        stdout
+          .split('\n')
+          .filter((l) => l !== '' && l !== 'ready')
+          .at(-1) ?? 'null',
+      ) as number[];
     });
     return { child, ready, done };
   });
@@ -36,12 +43,18 @@ test(`${PROCESSES} processes opening a fresh database at once and registering on
   const perProcess = await Promise.all(outputs.map((o) => o.done));
   perProcess.forEach((versions) => assert.equal(versions.length, PER_PROCESS));
   const all = perProcess.flat().sort((a, b) => a - b);
-  assert.deepEqual(all, Array.from({ length: PROCESSES * PER_PROCESS }, (_, i) => i + 1));
+  assert.deepEqual(
+    all,
+    Array.from({ length: PROCESSES * PER_PROCESS }, (_, i) => i + 1),
+  );
 
   const store = await createPostgresRegistryStore(url);
   t.after(() => store.close());
   const rows = await store.listVersions({ name: 'shared-name' });
-  assert.deepEqual(rows.map((r) => r.version), all);
+  assert.deepEqual(
+    rows.map((r) => r.version),
+    all,
+  );
   assert.equal(new Set(rows.map((r) => r.size)).size, PROCESSES, 'every process registered');
   assert.deepEqual(await store.pendingBlobs(), []);
 });

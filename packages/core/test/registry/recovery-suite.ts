@@ -28,7 +28,10 @@ export function defineRecoverySuite(label: string, createStore: StoreFactory): v
     assert.deepEqual(await store.pendingBlobs(), []);
     assert.equal(existsSync(blobs.localPath(orphan.sha256)), false);
     assert.equal(existsSync(blobs.localPath(kept.sha256)), true);
-    assert.deepEqual((await registry.list()).map((r) => r.name), ['kept']);
+    assert.deepEqual(
+      (await registry.list()).map((r) => r.name),
+      ['kept'],
+    );
   });
 
   test(`${label} recovery: live owners of this host keep their entries; other hosts' expire after the TTL`, async (t) => {
@@ -61,10 +64,17 @@ export function defineRecoverySuite(label: string, createStore: StoreFactory): v
     const used = await blobs.put(writeTinyOnnx(join(dir, 'b.onnx'), 'b'));
     await store.insertVersion({ name: 'used', sha256: used.sha256, size: used.size, kind: 'onnx' });
 
-    assert.deepEqual((await recoverRegistry(store, blobs)).blobsRemoved, [], 'young orphans may still be mid-registration');
+    assert.deepEqual(
+      (await recoverRegistry(store, blobs)).blobsRemoved,
+      [],
+      'young orphans may still be mid-registration',
+    );
     const swept = await recoverRegistry(store, blobs, { ttlMs: 0, now: Date.now() + 1000 });
     assert.deepEqual(swept.blobsRemoved, [orphan.sha256]);
-    assert.deepEqual((await blobs.list()).map((b) => b.sha256), [used.sha256]);
+    assert.deepEqual(
+      (await blobs.list()).map((b) => b.sha256),
+      [used.sha256],
+    );
   });
 
   test(`${label} recovery: staging files of dead writers of this host go at once, others after the TTL`, async (t) => {

@@ -16,7 +16,12 @@ const { values } = parseArgs({
   },
 });
 const registryLocation = values.registry ?? process.env['TACHYON_TEST_REGISTRY'];
-if (registryLocation === undefined || values.artifacts === undefined || values.file === undefined || values.name === undefined) {
+if (
+  registryLocation === undefined ||
+  values.artifacts === undefined ||
+  values.file === undefined ||
+  values.name === undefined
+) {
   process.stderr.write('usage: register-child --registry LOC --artifacts DIR --file FILE --name NAME [--wait]\n');
   process.exit(2);
 }

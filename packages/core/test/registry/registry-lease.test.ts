@@ -11,14 +11,18 @@ import { usePostgresServer } from '@tachyon-serve/test-support/postgres';
 
 const pgServer = usePostgresServer();
 
-function events(): { list: LeaseEvent[]; next(type: LeaseEvent['type'], timeoutMs?: number): Promise<LeaseEvent>; push(e: LeaseEvent): void } {
+function events(): {
+  list: LeaseEvent[];
+  next(type: LeaseEvent['type'], timeoutMs?: number): Promise<LeaseEvent>;
+  push(e: LeaseEvent): void;
+} {
   const list: LeaseEvent[] = [];
   const waiters: Array<{ type: string; resolve: (e: LeaseEvent) => void }> = [];
   return {
     list,
     push(e) {
       list.push(e);
-      for (const w of waiters.splice(0)) (w.type === e.type ? w.resolve(e) : waiters.push(w));
+      for (const w of waiters.splice(0)) w.type === e.type ? w.resolve(e) : waiters.push(w);
     },
     next(type, timeoutMs = 20_000) {
       const seen = list.find((e) => e.type === type);
@@ -27,20 +31,28 @@ function events(): { list: LeaseEvent[]; next(type: LeaseEvent['type'], timeoutM
         return Promise.resolve(seen);
       }
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "${type}" lease event within ${timeoutMs} ms (got ${JSON.stringify(list)})`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no "${type}" lease event within ${timeoutMs} ms (got ${JSON.stringify(list)})`)),
+          timeoutMs,
+        );
         waiters.push({ type, resolve: (e) => (clearTimeout(timer), list.splice(list.indexOf(e), 1), resolve(e)) });
       });
     },
   };
 }
 
-test('SQLite: a lock file next to the database; a second holder is refused by name; a dead holder\'s lock is taken over', async (t) => {
+test("SQLite: a lock file next to the database; a second holder is refused by name; a dead holder's lock is taken over", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tachyon-lease-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = join(dir, 'registry.db');
   const a = await acquireRegistryLease(db, { holder: 'daemon-a' });
-  await assert.rejects(acquireRegistryLease(db, { holder: 'daemon-b' }), (e: unknown) =>
-    isTachyonError(e, 'TCH_ERR_DAEMON_LEASE_HELD') && e.details?.['holder'] === 'daemon-a' && /"daemon-a"/.test(e.message));
+  await assert.rejects(
+    acquireRegistryLease(db, { holder: 'daemon-b' }),
+    (e: unknown) =>
+      isTachyonError(e, 'TCH_ERR_DAEMON_LEASE_HELD') &&
+      e.details?.['holder'] === 'daemon-a' &&
+      /"daemon-a"/.test(e.message),
+  );
   await a.release();
   const b = await acquireRegistryLease(db, { holder: 'daemon-b' });
   await b.release();
@@ -59,8 +71,13 @@ test('PostgreSQL: refused naming the holder; lost while the server is down and r
   t.after(() => a.release());
   assert.equal(a.held, true);
 
-  await assert.rejects(acquireRegistryLease(url, { holder: 'host-b:202' }), (e: unknown) =>
-    isTachyonError(e, 'TCH_ERR_DAEMON_LEASE_HELD') && e.details?.['holder'] === 'host-a:101' && /controls registry/.test(e.message));
+  await assert.rejects(
+    acquireRegistryLease(url, { holder: 'host-b:202' }),
+    (e: unknown) =>
+      isTachyonError(e, 'TCH_ERR_DAEMON_LEASE_HELD') &&
+      e.details?.['holder'] === 'host-a:101' &&
+      /controls registry/.test(e.message),
+  );
 
   // The database goes away: the lease is lost (the lock died with the connection).
   await server.pause();
@@ -73,7 +90,11 @@ test('PostgreSQL: refused naming the holder; lost while the server is down and r
   await server.resume();
   await seenA.next('regained');
   assert.equal(a.held, true);
-  await assert.rejects(acquireRegistryLease(url, { holder: 'host-b:202' }), (e: unknown) => isTachyonError(e, 'TCH_ERR_DAEMON_LEASE_HELD'), 'held again');
+  await assert.rejects(
+    acquireRegistryLease(url, { holder: 'host-b:202' }),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_DAEMON_LEASE_HELD'),
+    'held again',
+  );
 
   // A slow holder: down, and while it waits to retry, another daemon takes the lease.
   const seenSlow = events();
@@ -86,7 +107,9 @@ test('PostgreSQL: refused naming the holder; lost while the server is down and r
   const b = await acquireRegistryLease(url, { holder: 'host-b:202' });
   t.after(() => b.release());
   const taken = await seenSlow.next('taken', 15_000);
-  assert.ok(taken.type === 'taken' && taken.holder === 'host-b:202' && isTachyonError(taken.error, 'TCH_ERR_DAEMON_LEASE_HELD'));
+  assert.ok(
+    taken.type === 'taken' && taken.holder === 'host-b:202' && isTachyonError(taken.error, 'TCH_ERR_DAEMON_LEASE_HELD'),
+  );
   assert.equal(slow.held, false);
   assert.equal(b.held, true);
 });

@@ -27,8 +27,18 @@ test('sqlite: WAL journal, busy_timeout, foreign keys, and the migrations table'
   const db = new Database(file, { readonly: true });
   t.after(() => db.close());
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-  assert.deepEqual(tables, ['deployment_refs', 'deployments', 'migrations', 'model_names', 'model_tags', 'model_versions', 'pending_blobs']);
+  const tables = (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+  ).map((r) => r.name);
+  assert.deepEqual(tables, [
+    'deployment_refs',
+    'deployments',
+    'migrations',
+    'model_names',
+    'model_tags',
+    'model_versions',
+    'pending_blobs',
+  ]);
 });
 
 test('sqlite: reopening keeps every row and applies no migration twice', async (t) => {
@@ -41,9 +51,15 @@ test('sqlite: reopening keeps every row and applies no migration twice', async (
   const second = await createRegistryStore(file);
   t.after(() => second.close());
   assert.equal(second.kind, 'sqlite');
-  assert.deepEqual((await second.listVersions()).map((r) => [r.name, r.version, { ...r.tags }]), [['m', 1, { k: 'v' }]]);
+  assert.deepEqual(
+    (await second.listVersions()).map((r) => [r.name, r.version, { ...r.tags }]),
+    [['m', 1, { k: 'v' }]],
+  );
   assert.equal((await second.insertVersion({ name: 'm', sha256: 'a'.repeat(64), size: 1, kind: 'onnx' })).version, 2);
-  assert.equal((await (second as Awaited<ReturnType<typeof createSqliteRegistryStore>>).migrations()).length, SQLITE_MIGRATIONS.length);
+  assert.equal(
+    (await (second as Awaited<ReturnType<typeof createSqliteRegistryStore>>).migrations()).length,
+    SQLITE_MIGRATIONS.length,
+  );
 });
 
 test('sqlite: a file that is not a database, or a newer schema, is TCH_ERR_REGISTRY_DATABASE_FAILED', async (t) => {
@@ -59,9 +75,15 @@ test('sqlite: a file that is not a database, or a newer schema, is TCH_ERR_REGIS
   const newer = join(dir, 'newer.db');
   (await createSqliteRegistryStore(newer)).close();
   const db = new Database(newer);
-  db.prepare('INSERT INTO migrations (version, name, applied_at) VALUES (999, ?, ?)').run('from the future', new Date().toISOString());
+  db.prepare('INSERT INTO migrations (version, name, applied_at) VALUES (999, ?, ?)').run(
+    'from the future',
+    new Date().toISOString(),
+  );
   db.close();
-  await assert.rejects(createSqliteRegistryStore(newer), (e) => isTachyonError(e, 'TCH_ERR_REGISTRY_DATABASE_FAILED') && /newer/.test(e.message));
+  await assert.rejects(
+    createSqliteRegistryStore(newer),
+    (e) => isTachyonError(e, 'TCH_ERR_REGISTRY_DATABASE_FAILED') && /newer/.test(e.message),
+  );
 });
 
 test('sqlite: a write blocked by another process past busy_timeout fails with TCH_ERR_REGISTRY_DATABASE_FAILED', async (t) => {

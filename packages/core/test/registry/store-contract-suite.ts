@@ -18,14 +18,31 @@ export function defineStoreContractSuite(label: string, createStore: StoreFactor
   test(`${label} store: versions are 1, 2, 3 per name, with every field`, async (t) => {
     const store = await createStore(t);
     const before = Date.now();
-    const v1 = await store.insertVersion(version('cats', SHA_A, { description: 'first', tags: { stage: 'dev' }, properties: { top1: '0.7' }, kind: 'service-definition' }));
+    const v1 = await store.insertVersion(
+      version('cats', SHA_A, {
+        description: 'first',
+        tags: { stage: 'dev' },
+        properties: { top1: '0.7' },
+        kind: 'service-definition',
+      }),
+    );
     const v2 = await store.insertVersion(version('cats', SHA_B));
     const d1 = await store.insertVersion(version('dogs', SHA_C));
     assert.deepEqual([v1.version, v2.version, d1.version], [1, 2, 1]);
-    assert.deepEqual({ ...v1, tags: { ...v1.tags }, properties: { ...v1.properties }, createdAt: 'x' }, {
-      name: 'cats', version: 1, description: 'first', tags: { stage: 'dev' }, properties: { top1: '0.7' },
-      sha256: SHA_A, size: 123, kind: 'service-definition', createdAt: 'x',
-    });
+    assert.deepEqual(
+      { ...v1, tags: { ...v1.tags }, properties: { ...v1.properties }, createdAt: 'x' },
+      {
+        name: 'cats',
+        version: 1,
+        description: 'first',
+        tags: { stage: 'dev' },
+        properties: { top1: '0.7' },
+        sha256: SHA_A,
+        size: 123,
+        kind: 'service-definition',
+        createdAt: 'x',
+      },
+    );
     assert.equal(v2.description, null);
     assert.deepEqual({ ...v2.tags }, {});
     assert.match(v1.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
@@ -50,7 +67,10 @@ export function defineStoreContractSuite(label: string, createStore: StoreFactor
   test(`${label} store: concurrent inserts in one process get distinct consecutive versions`, async (t) => {
     const store = await createStore(t);
     const records = await Promise.all(Array.from({ length: 20 }, () => store.insertVersion(version('busy'))));
-    assert.deepEqual(records.map((r) => r.version).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      records.map((r) => r.version).sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
   });
 
   test(`${label} store: list is ordered by name then version and filters by name and tag`, async (t) => {
@@ -86,19 +106,36 @@ export function defineStoreContractSuite(label: string, createStore: StoreFactor
 
     await store.addDeploymentRef({ deployment: 'web', name: 'm', version: 1 });
     await store.addDeploymentRef({ deployment: 'batch', name: 'm', version: 2 });
-    assert.deepEqual((await store.deploymentRefs('m')).map((d) => ({ ...d })), [
-      { deployment: 'batch', name: 'm', version: 2 },
-      { deployment: 'web', name: 'm', version: 1 },
-    ]);
-    assert.deepEqual((await store.deploymentRefs('m', 1)).map((d) => d.deployment), ['web']);
+    assert.deepEqual(
+      (await store.deploymentRefs('m')).map((d) => ({ ...d })),
+      [
+        { deployment: 'batch', name: 'm', version: 2 },
+        { deployment: 'web', name: 'm', version: 1 },
+      ],
+    );
+    assert.deepEqual(
+      (await store.deploymentRefs('m', 1)).map((d) => d.deployment),
+      ['web'],
+    );
     // A deployment holds one version at a time: adding it again moves it.
     await store.addDeploymentRef({ deployment: 'web', name: 'm', version: 2 });
-    assert.deepEqual((await store.deploymentRefs('m', 1)).map((d) => d.deployment), []);
-    assert.deepEqual((await store.deploymentRefs('m', 2)).map((d) => d.deployment), ['batch', 'web']);
+    assert.deepEqual(
+      (await store.deploymentRefs('m', 1)).map((d) => d.deployment),
+      [],
+    );
+    assert.deepEqual(
+      (await store.deploymentRefs('m', 2)).map((d) => d.deployment),
+      ['batch', 'web'],
+    );
     await store.removeDeploymentRef('batch');
     await store.removeDeploymentRef('never-existed');
-    assert.deepEqual((await store.deploymentRefs('m')).map((d) => d.deployment), ['web']);
-    await assert.rejects(store.addDeploymentRef({ deployment: 'x', name: 'm', version: 9 }), (e) => isTachyonError(e, 'TCH_ERR_REGISTRY_MODEL_NOT_FOUND'));
+    assert.deepEqual(
+      (await store.deploymentRefs('m')).map((d) => d.deployment),
+      ['web'],
+    );
+    await assert.rejects(store.addDeploymentRef({ deployment: 'x', name: 'm', version: 9 }), (e) =>
+      isTachyonError(e, 'TCH_ERR_REGISTRY_MODEL_NOT_FOUND'),
+    );
   });
 
   test(`${label} store: the pending-blob journal, cleared by insertVersion for its owner only`, async (t) => {
@@ -127,10 +164,30 @@ export function defineStoreContractSuite(label: string, createStore: StoreFactor
     assert.equal(await store.collectBlob(SHA_A, remover(SHA_A)), false, 'a referenced blob stays');
     await store.addPendingBlob(SHA_B, 'h:1:x');
     await store.addPendingBlob(SHA_B, 'h:2:y');
-    assert.equal(await store.collectBlob(SHA_B, remover(SHA_B), 'h:1:x'), false, 'another journal entry still covers it');
-    assert.deepEqual((await store.pendingBlobs()).map((p) => p.owner), ['h:2:y']);
-    await assert.rejects(store.collectBlob(SHA_B, async () => { throw new Error('disk says no'); }, 'h:2:y'), /disk says no/);
-    assert.deepEqual((await store.pendingBlobs()).map((p) => p.owner), ['h:2:y'], 'the failed collection rolled back');
+    assert.equal(
+      await store.collectBlob(SHA_B, remover(SHA_B), 'h:1:x'),
+      false,
+      'another journal entry still covers it',
+    );
+    assert.deepEqual(
+      (await store.pendingBlobs()).map((p) => p.owner),
+      ['h:2:y'],
+    );
+    await assert.rejects(
+      store.collectBlob(
+        SHA_B,
+        async () => {
+          throw new Error('disk says no');
+        },
+        'h:2:y',
+      ),
+      /disk says no/,
+    );
+    assert.deepEqual(
+      (await store.pendingBlobs()).map((p) => p.owner),
+      ['h:2:y'],
+      'the failed collection rolled back',
+    );
     assert.equal(await store.collectBlob(SHA_B, remover(SHA_B), 'h:2:y'), true);
     assert.deepEqual(await store.pendingBlobs(), []);
     assert.equal(await store.collectBlob(SHA_C, remover(SHA_C)), true);
@@ -147,7 +204,10 @@ export function defineStoreContractSuite(label: string, createStore: StoreFactor
     await source.addDeploymentRef({ deployment: 'web', name: 'm', version: 2 });
     const data = await source.exportAll();
     assert.deepEqual(data.nextVersions, { m: 4, n: 2 });
-    assert.deepEqual(data.versions.map((v) => `${v.name}:${v.version}`), ['m:1', 'm:2', 'n:1']);
+    assert.deepEqual(
+      data.versions.map((v) => `${v.name}:${v.version}`),
+      ['m:1', 'm:2', 'n:1'],
+    );
 
     const target = await createStore(t);
     await target.importAll(data);
@@ -158,7 +218,10 @@ export function defineStoreContractSuite(label: string, createStore: StoreFactor
 
   test(`${label} store: argument misuse is a TypeError/RangeError, a bad name a TachyonError`, async (t) => {
     const store = await createStore(t);
-    await assert.rejects(async () => store.insertVersion(version('Bad Name')), (e) => isTachyonError(e, 'TCH_ERR_REGISTRY_NAME_INVALID'));
+    await assert.rejects(
+      async () => store.insertVersion(version('Bad Name')),
+      (e) => isTachyonError(e, 'TCH_ERR_REGISTRY_NAME_INVALID'),
+    );
     await assert.rejects(async () => store.insertVersion({ ...version('m'), sha256: 'xyz' }), RangeError);
     await assert.rejects(async () => store.insertVersion({ ...version('m'), size: -1 }), RangeError);
     await assert.rejects(async () => store.insertVersion({ ...version('m'), kind: 'pickle' as never }), RangeError);

@@ -3,7 +3,13 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isTachyonError } from '@tachyon-serve/protocol';
-import { ADMIN_KEY_FILE, createWorkspace, locateWorkspaceConfig, openRegistry, readAdminKey } from '../../src/registry/index.js';
+import {
+  ADMIN_KEY_FILE,
+  createWorkspace,
+  locateWorkspaceConfig,
+  openRegistry,
+  readAdminKey,
+} from '../../src/registry/index.js';
 import { writeTinyOnnx } from './fixtures.js';
 import { tempDir } from '@tachyon-serve/test-support';
 
@@ -18,7 +24,10 @@ test('createWorkspace writes tachyon.json, a 0600 admin key kept out of it, the 
     defaultModel: 'resnet50-int8',
     server: {},
   });
-  assert.deepEqual([config.name, config.root, config.registry, config.artifacts], ['vision-team', dir, join(dir, 'registry.db'), join(dir, 'artifacts')]);
+  assert.deepEqual(
+    [config.name, config.root, config.registry, config.artifacts],
+    ['vision-team', dir, join(dir, 'registry.db'), join(dir, 'artifacts')],
+  );
   const keyFile = join(dir, ADMIN_KEY_FILE);
   assert.equal(statSync(keyFile).mode & 0o777, 0o600);
   assert.equal(statSync(join(dir, '.tachyon')).mode & 0o777, 0o700);
@@ -27,7 +36,12 @@ test('createWorkspace writes tachyon.json, a 0600 admin key kept out of it, the 
   assert.equal(Buffer.from(key, 'base64url').length, 32);
   assert.ok(!readFileSync(join(dir, 'tachyon.json'), 'utf8').includes(key));
   assert.ok(existsSync(join(dir, 'registry.db')) && statSync(join(dir, 'artifacts')).isDirectory());
-  assert.deepEqual(readdirSync(dir).sort(), ['.tachyon', 'artifacts', 'registry.db', 'registry.db-shm', 'registry.db-wal', 'tachyon.json'].filter((f) => existsSync(join(dir, f))).sort());
+  assert.deepEqual(
+    readdirSync(dir).sort(),
+    ['.tachyon', 'artifacts', 'registry.db', 'registry.db-shm', 'registry.db-wal', 'tachyon.json']
+      .filter((f) => existsSync(join(dir, f)))
+      .sort(),
+  );
 
   const other = await createWorkspace(join(tempDir(t, 'tachyon-registry-'), 'x'));
   assert.equal(other.name, 'x', 'the name defaults to the folder name');
@@ -78,8 +92,14 @@ test('locateWorkspaceConfig: the folder, the file, or from a working directory u
   assert.equal(locateWorkspaceConfig(undefined, deep).name, 'found');
   assert.equal(locateWorkspaceConfig('../..', deep).name, 'found');
   const empty = tempDir(t, 'tachyon-registry-');
-  assert.throws(() => locateWorkspaceConfig(empty), (e) => isTachyonError(e, 'TCH_ERR_WORKSPACE_NOT_FOUND'));
-  assert.throws(() => locateWorkspaceConfig(undefined, empty), (e) => isTachyonError(e, 'TCH_ERR_WORKSPACE_NOT_FOUND'));
+  assert.throws(
+    () => locateWorkspaceConfig(empty),
+    (e) => isTachyonError(e, 'TCH_ERR_WORKSPACE_NOT_FOUND'),
+  );
+  assert.throws(
+    () => locateWorkspaceConfig(undefined, empty),
+    (e) => isTachyonError(e, 'TCH_ERR_WORKSPACE_NOT_FOUND'),
+  );
 });
 
 test('readAdminKey of a hand-written workspace without a key is TCH_ERR_IO_NOT_FOUND', async (t) => {

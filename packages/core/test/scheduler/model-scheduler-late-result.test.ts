@@ -19,6 +19,9 @@ test('a result that arrives past the deadline, before the late timer fired, is a
   deadline = performance.now() + 20;
   const late = scheduler.submit({ rows: 1, deadline, prepare: async () => 'late' });
   const onTime = scheduler.submit({ rows: 1, prepare: async () => 'no-deadline' });
-  await assert.rejects(late, (e: unknown) => isTachyonError(e, 'TCH_ERR_DEADLINE_EXCEEDED') && /while it was running/.test(e.message));
+  await assert.rejects(
+    late,
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_DEADLINE_EXCEEDED') && /while it was running/.test(e.message),
+  );
   assert.equal((await onTime).result, 'r:no-deadline');
 });

@@ -27,22 +27,35 @@ test('a full queue rejects at once without prepare(); a high job evicts the newe
   const h2 = scheduler.submit(job('h2', { priority: 'high' }));
   await tick();
   assert.ok(hasCode('TCH_ERR_QUEUE_FULL')(n1.error()));
-  await assert.rejects(scheduler.submit(job('h3', { priority: 'high' })), hasCode('TCH_ERR_QUEUE_FULL'), 'no normal job left to evict');
+  await assert.rejects(
+    scheduler.submit(job('h3', { priority: 'high' })),
+    hasCode('TCH_ERR_QUEUE_FULL'),
+    'no normal job left to evict',
+  );
   assert.deepEqual(prepared, ['x', 'n1', 'h1', 'h2'], 'prepare() is never called for a shed job');
-  assert.deepEqual(events.filter((e) => e.startsWith('shed')), ['shed queue-full normal', 'shed queue-full normal', 'shed queue-full normal', 'shed queue-full high']);
+  assert.deepEqual(
+    events.filter((e) => e.startsWith('shed')),
+    ['shed queue-full normal', 'shed queue-full normal', 'shed queue-full normal', 'shed queue-full high'],
+  );
 
   n2Prepare.resolve('n2'); // too late: it was shed
   calls[0]!.finish();
   await x;
   await tick();
   calls[1]!.finish();
-  assert.deepEqual((await Promise.all([h1, h2])).map((o) => o.result), ['r:h1', 'r:h2']);
+  assert.deepEqual(
+    (await Promise.all([h1, h2])).map((o) => o.result),
+    ['r:h1', 'r:h2'],
+  );
   assert.deepEqual(batches(), [['x'], ['h1', 'h2']]);
 });
 
 test('a deadline already past rejects at submit without prepare()', async () => {
   const { scheduler, job, prepared, events, calls } = harness();
-  await assert.rejects(scheduler.submit(job('late', { deadline: performance.now() - 1 })), hasCode('TCH_ERR_DEADLINE_EXCEEDED'));
+  await assert.rejects(
+    scheduler.submit(job('late', { deadline: performance.now() - 1 })),
+    hasCode('TCH_ERR_DEADLINE_EXCEEDED'),
+  );
   assert.deepEqual(prepared, []);
   assert.deepEqual(events, ['shed deadline normal']);
   assert.equal(calls.length, 0);
@@ -56,9 +69,17 @@ test('a deadline passing while the job waits (ready or preparing) rejects it; ex
   const x = scheduler.submit(job('x'));
   const ready = scheduler.submit(job('ready', { deadline: performance.now() + 10 }));
   const never = deferred<string>();
-  const preparing = scheduler.submit({ rows: 1, priority: 'high', deadline: performance.now() + 10, prepare: () => never.promise });
+  const preparing = scheduler.submit({
+    rows: 1,
+    priority: 'high',
+    deadline: performance.now() + 10,
+    prepare: () => never.promise,
+  });
   const other = scheduler.submit(job('other'));
-  await assert.rejects(ready, (e: unknown) => hasCode('TCH_ERR_DEADLINE_EXCEEDED')(e) && /while it was queued/.test((e as Error).message));
+  await assert.rejects(
+    ready,
+    (e: unknown) => hasCode('TCH_ERR_DEADLINE_EXCEEDED')(e) && /while it was queued/.test((e as Error).message),
+  );
   await assert.rejects(preparing, hasCode('TCH_ERR_DEADLINE_EXCEEDED'));
   assert.equal(scheduler.stats.queued, 1, 'their queue places are free');
   never.resolve('preparing');
@@ -83,7 +104,10 @@ test('a deadline passing while the job runs answers it on time; its batch comple
   calls[0]!.finish();
   await x;
   assert.deepEqual(batches(), [['x'], ['a', 'b']]);
-  await assert.rejects(a, (e: unknown) => hasCode('TCH_ERR_DEADLINE_EXCEEDED')(e) && /while it was running/.test((e as Error).message));
+  await assert.rejects(
+    a,
+    (e: unknown) => hasCode('TCH_ERR_DEADLINE_EXCEEDED')(e) && /while it was running/.test((e as Error).message),
+  );
   assert.equal(b.settled(), false);
   assert.equal(scheduler.stats.running, 2, 'the batch is still running');
   calls[1]!.finish();
@@ -102,14 +126,25 @@ test('a prepare() failure fails only its job, with its own error, and frees its 
   const good = scheduler.submit(job('good'));
   await assert.rejects(bad, (e: unknown) => e === decodeError);
   const throwing = new Error('sync throw');
-  await assert.rejects(scheduler.submit({ rows: 1, prepare: () => { throw throwing; } }), (e: unknown) => e === throwing);
+  await assert.rejects(
+    scheduler.submit({
+      rows: 1,
+      prepare: () => {
+        throw throwing;
+      },
+    }),
+    (e: unknown) => e === throwing,
+  );
   assert.equal(scheduler.stats.queued, 1);
   const c = scheduler.submit(job('c')); // admitted: the failed jobs left no trace in the queue
   calls[0]!.finish();
   await x;
   await tick();
   calls[1]!.finish();
-  assert.deepEqual((await Promise.all([good, c])).map((o) => o.result), ['r:good', 'r:c']);
+  assert.deepEqual(
+    (await Promise.all([good, c])).map((o) => o.result),
+    ['r:good', 'r:c'],
+  );
   assert.deepEqual(batches(), [['x'], ['good', 'c']]);
 });
 
@@ -139,7 +174,10 @@ test('execute() returning the wrong number of results fails the whole batch with
   const outs = [1, 2, 3].map((n) => s.submit({ rows: 1, prepare: async () => n }));
   const errors = await Promise.allSettled(outs);
   // the first runs alone (0 results for 1), the others together (1 result for 2)
-  for (const r of errors) assert.ok(r.status === 'rejected' && r.reason instanceof TypeError && /execute\(\) returned/.test(r.reason.message));
+  for (const r of errors)
+    assert.ok(
+      r.status === 'rejected' && r.reason instanceof TypeError && /execute\(\) returned/.test(r.reason.message),
+    );
 });
 
 test('drain() refuses new jobs and resolves once every admitted job settled', async () => {
@@ -152,7 +190,10 @@ test('drain() refuses new jobs and resolves once every admitted job settled', as
   await tick();
   assert.equal(drained.settled(), false, 'a and b are still running');
   calls[1]!.finish();
-  assert.deepEqual((await Promise.all(jobs)).map((o) => o.result), ['r:x', 'r:a', 'r:b']);
+  assert.deepEqual(
+    (await Promise.all(jobs)).map((o) => o.result),
+    ['r:x', 'r:a', 'r:b'],
+  );
   await tick();
   assert.equal(drained.settled(), true);
 });

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ModelScheduler, OnnxRuntimeBackend, compileSchedulerOptions, preprocessImage, presetByName, type InferenceSession } from '../../src/index.js';
+import {
+  ModelScheduler,
+  OnnxRuntimeBackend,
+  compileSchedulerOptions,
+  preprocessImage,
+  presetByName,
+  type InferenceSession,
+} from '../../src/index.js';
 import { deferred } from './scheduler-harness.js';
 import { sampleImagesDir, sharedModel } from '@tachyon-serve/test-support';
 
@@ -22,9 +29,14 @@ test('real model: 8 concurrent one-image jobs, batched by the scheduler, each ge
   t.after(() => backend.close());
   const session = await backend.createSession(sharedModel('mobilenetv2-int8-qdq.onnx'));
   const dir = sampleImagesDir();
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.JPEG')).sort().slice(0, 8);
+  const files = (await readdir(dir))
+    .filter((f) => f.endsWith('.JPEG'))
+    .sort()
+    .slice(0, 8);
   const preset = presetByName('torchvision224');
-  const images = await Promise.all(files.map(async (f) => (await preprocessImage(await readFile(join(dir, f)), preset)).data as F32));
+  const images = await Promise.all(
+    files.map(async (f) => (await preprocessImage(await readFile(join(dir, f)), preset)).data as F32),
+  );
   const expected: F32[] = [];
   for (const image of images) expected.push(await run(session, image, 1));
 
@@ -35,7 +47,11 @@ test('real model: 8 concurrent one-image jobs, batched by the scheduler, each ge
     const logits = await run(session, input, batch.length);
     return batch.map((_, i) => logits.slice(i * CLASSES, (i + 1) * CLASSES));
   };
-  const scheduler = new ModelScheduler<F32, F32>('mobilenetv2-int8', execute, compileSchedulerOptions({ maxBatchSize: 8 }));
+  const scheduler = new ModelScheduler<F32, F32>(
+    'mobilenetv2-int8',
+    execute,
+    compileSchedulerOptions({ maxBatchSize: 8 }),
+  );
   // All eight become ready in one burst: the first runs at once, alone; the other seven wait for it and go together.
   const gate = deferred<void>();
   const jobs = images.map((image) =>
@@ -49,7 +65,10 @@ test('real model: 8 concurrent one-image jobs, batched by the scheduler, each ge
   );
   gate.resolve();
   const results = await Promise.all(jobs);
-  assert.deepEqual(results.map((r) => r.batchRequests), [1, 7, 7, 7, 7, 7, 7, 7]);
+  assert.deepEqual(
+    results.map((r) => r.batchRequests),
+    [1, 7, 7, 7, 7, 7, 7, 7],
+  );
   results.forEach((r, i) => {
     const want = expected[i]!;
     assert.equal(r.result.length, CLASSES);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ModelScheduler, compileSchedulerOptions } from '../../src/index.js';
-import { deferred, harness, tick, } from './scheduler-harness.js';
+import { deferred, harness, tick } from './scheduler-harness.js';
 
 test('a lone request runs at once: execute() is called before any timer or immediate could fire', async () => {
   const { scheduler, calls, job, events } = harness();
@@ -35,9 +35,25 @@ test('a batch forms only from jobs already waiting, and each job gets its own re
   assert.deepEqual(batches(), [['a'], ['b', 'c', 'd']]);
   calls[1]!.finish();
   const outs = await Promise.all(rest);
-  assert.deepEqual(outs.map((o) => o.result), ['r:b', 'r:c', 'r:d']);
-  assert.deepEqual(outs.map((o) => [o.batchRows, o.batchRequests]), [[6, 3], [6, 3], [6, 3]]);
-  assert.deepEqual(ends.map((e) => [e.rows, e.requests, typeof e.ms, 'error' in e]), [[1, 1, 'number', false], [6, 3, 'number', false]]);
+  assert.deepEqual(
+    outs.map((o) => o.result),
+    ['r:b', 'r:c', 'r:d'],
+  );
+  assert.deepEqual(
+    outs.map((o) => [o.batchRows, o.batchRequests]),
+    [
+      [6, 3],
+      [6, 3],
+      [6, 3],
+    ],
+  );
+  assert.deepEqual(
+    ends.map((e) => [e.rows, e.requests, typeof e.ms, 'error' in e]),
+    [
+      [1, 1, 'number', false],
+      [6, 3, 'number', false],
+    ],
+  );
 });
 
 test('concurrent submits prepared out of order: every job gets the result of its own payload', async () => {
@@ -55,7 +71,10 @@ test('concurrent submits prepared out of order: every job gets the result of its
     assert.equal(r.result, `r:p${i}`);
     assert.ok(r.batchRows <= 5 && r.batchRequests >= 1);
   });
-  assert.ok(results.some((r) => r.batchRequests > 1), 'some jobs were batched');
+  assert.ok(
+    results.some((r) => r.batchRequests > 1),
+    'some jobs were batched',
+  );
 });
 
 test('maxBatchSize caps the rows of a batch; a job larger than it runs alone; FIFO is kept', async () => {
@@ -70,7 +89,10 @@ test('maxBatchSize caps the rows of a batch; a job larger than it runs alone; FI
   }
   assert.deepEqual(batches(), [['x'], ['a', 'b'], ['c', 'd'], ['e'], ['f']]);
   await first;
-  assert.deepEqual((await Promise.all(outs)).map((o) => o.batchRows), [4, 4, 4, 4, 5, 1]);
+  assert.deepEqual(
+    (await Promise.all(outs)).map((o) => o.batchRows),
+    [4, 4, 4, 4, 5, 1],
+  );
 });
 
 test('preferredBatchSizes cut the batch at the largest preferred size reachable, else take what fits', async () => {
@@ -96,7 +118,10 @@ test('batching off: every job runs alone, in order', async () => {
     await tick();
   }
   assert.deepEqual(batches(), [['a'], ['b'], ['c']]);
-  assert.deepEqual((await Promise.all(outs)).map((o) => o.batchRequests), [1, 1, 1]);
+  assert.deepEqual(
+    (await Promise.all(outs)).map((o) => o.batchRequests),
+    [1, 1, 1],
+  );
 });
 
 test('high jobs go before normal ones; FIFO by submission within a priority, whatever order prepare() ends in', async () => {
@@ -132,7 +157,10 @@ test('concurrency 2 runs two batches at once; a third waits for a free slot', as
   assert.deepEqual(batches(), [['a'], ['b'], ['c']]);
   calls[0]!.finish();
   calls[2]!.finish();
-  assert.deepEqual((await Promise.all(outs)).map((o) => o.result), ['r:a', 'r:b', 'r:c']);
+  assert.deepEqual(
+    (await Promise.all(outs)).map((o) => o.result),
+    ['r:a', 'r:b', 'r:c'],
+  );
   assert.deepEqual(scheduler.stats, { queued: 0, running: 0, busySlots: 0, concurrency: 2 });
 });
 
@@ -169,9 +197,21 @@ test('misuse of the API throws TypeError/RangeError naming the argument', async 
   assert.throws(() => new ModelScheduler('', async (b) => b, config), /name/);
   const s = new ModelScheduler<string, string>('m', async (b) => b, config);
   const prepare = async (): Promise<string> => 'x';
-  assert.throws(() => s.submit({ rows: 0, prepare }), (e: unknown) => e instanceof RangeError && /job\.rows/.test(e.message));
-  assert.throws(() => s.submit({ rows: 1, priority: 'urgent' as never, prepare }), (e: unknown) => e instanceof RangeError && /job\.priority/.test(e.message));
-  assert.throws(() => s.submit({ rows: 1, deadline: 'soon' as never, prepare }), (e: unknown) => e instanceof TypeError && /job\.deadline/.test(e.message));
-  assert.throws(() => s.submit({ rows: 1 } as never), (e: unknown) => e instanceof TypeError && /prepare/.test(e.message));
+  assert.throws(
+    () => s.submit({ rows: 0, prepare }),
+    (e: unknown) => e instanceof RangeError && /job\.rows/.test(e.message),
+  );
+  assert.throws(
+    () => s.submit({ rows: 1, priority: 'urgent' as never, prepare }),
+    (e: unknown) => e instanceof RangeError && /job\.priority/.test(e.message),
+  );
+  assert.throws(
+    () => s.submit({ rows: 1, deadline: 'soon' as never, prepare }),
+    (e: unknown) => e instanceof TypeError && /job\.deadline/.test(e.message),
+  );
+  assert.throws(
+    () => s.submit({ rows: 1 } as never),
+    (e: unknown) => e instanceof TypeError && /prepare/.test(e.message),
+  );
   await s.drain(); // idle: resolves at once
 });

@@ -1,5 +1,12 @@
 import { isTachyonError } from '@tachyon-serve/protocol';
-import { ModelScheduler, compileSchedulerOptions, type BatchInfo, type Priority, type ScheduledJob, type SchedulerOptions } from '../../src/index.js';
+import {
+  ModelScheduler,
+  compileSchedulerOptions,
+  type BatchInfo,
+  type Priority,
+  type ScheduledJob,
+  type SchedulerOptions,
+} from '../../src/index.js';
 
 export interface Deferred<T> {
   promise: Promise<T>;
@@ -63,7 +70,11 @@ export function harness(options: SchedulerOptions = {}, auto = false) {
 }
 
 /** A promise's outcome without awaiting it: lets a test assert a job is still pending. */
-export function track<T>(promise: Promise<T>): { settled: () => boolean; value: () => T | undefined; error: () => unknown } {
+export function track<T>(promise: Promise<T>): {
+  settled: () => boolean;
+  value: () => T | undefined;
+  error: () => unknown;
+} {
   let settled = false;
   let value: T | undefined;
   let error: unknown;
@@ -80,6 +91,9 @@ export function track<T>(promise: Promise<T>): { settled: () => boolean; value: 
   return { settled: () => settled, value: () => value, error: () => error };
 }
 
-export const hasCode = (code: string) => (e: unknown): boolean => isTachyonError(e) && e.code === code;
+export const hasCode =
+  (code: string) =>
+  (e: unknown): boolean =>
+    isTachyonError(e) && e.code === code;
 
 export type { Priority };

@@ -53,14 +53,20 @@ test('round trip: create -> extract / read gives the same manifest and bytes', a
 
   const read = await readServiceZip(created.path);
   assert.deepEqual(read.manifest, created.manifest);
-  assert.deepEqual(new Map([...read.files].map(([k, v]) => [k, Buffer.from(v)])), new Map(exampleFiles().map((f) => [f.path, Buffer.from(f.bytes)])));
+  assert.deepEqual(
+    new Map([...read.files].map(([k, v]) => [k, Buffer.from(v)])),
+    new Map(exampleFiles().map((f) => [f.path, Buffer.from(f.bytes)])),
+  );
 });
 
 test('service.json comes first as pretty JSON, files follow sorted by path, every mtime is createdAt', async (t) => {
   const dir = tempDir(t, 'tachyon-svczip-');
   const created = await createServiceZip(join(dir, 'a.zip'), draft(), [...exampleFiles()].reverse());
   const entries = await listEntries(created.path);
-  assert.deepEqual(entries.map((e) => e.name), ['service.json', 'labels.txt', 'models/resnet50-int8.featurizer.onnx', 'models/resnet50-int8.head.onnx']);
+  assert.deepEqual(
+    entries.map((e) => e.name),
+    ['service.json', 'labels.txt', 'models/resnet50-int8.featurizer.onnx', 'models/resnet50-int8.head.onnx'],
+  );
   for (const e of entries) {
     const d = e.mtime; // DOS time read back as local fields
     assert.deepEqual([d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes()], [2026, 0, 31, 12, 0]);
@@ -70,11 +76,16 @@ test('service.json comes first as pretty JSON, files follow sorted by path, ever
   const text = await new Promise<string>((resolve, reject) => {
     yauzl.open(created.path, { lazyEntries: true }, (err, zip) => {
       if (err) return reject(err);
-      zip.once('entry', (e: yauzl.Entry) => zip.openReadStream(e, (err2, s) => {
-        if (err2) return reject(err2);
-        const chunks: Buffer[] = [];
-        s.on('data', (c: Buffer) => chunks.push(c)).on('end', () => { zip.close(); resolve(Buffer.concat(chunks).toString('utf8')); });
-      }));
+      zip.once('entry', (e: yauzl.Entry) =>
+        zip.openReadStream(e, (err2, s) => {
+          if (err2) return reject(err2);
+          const chunks: Buffer[] = [];
+          s.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+            zip.close();
+            resolve(Buffer.concat(chunks).toString('utf8'));
+          });
+        }),
+      );
       zip.readEntry();
     });
   });
@@ -115,18 +126,32 @@ test('an existing zip is replaced atomically and no temporary file is left', asy
 
 test('an invalid definition is refused before anything is written', async (t) => {
   const dir = tempDir(t, 'tachyon-svczip-');
-  const bad = { ...draft(), stages: draft().stages.map((s) => (s.kind === 'onnx' ? { ...s, file: 'models/missing.onnx' } : s)) };
+  const bad = {
+    ...draft(),
+    stages: draft().stages.map((s) => (s.kind === 'onnx' ? { ...s, file: 'models/missing.onnx' } : s)),
+  };
   await assert.rejects(createServiceZip(join(dir, 'x.zip'), bad, exampleFiles()), (err: unknown) => {
     assert.ok(isTachyonError(err, 'TCH_ERR_SVCDEF_INVALID'));
     assert.match(err.message, /missing file 'models\/missing\.onnx'/);
     return true;
   });
-  await assert.rejects(createServiceZip(join(dir, 'x.zip'), draft(), [...exampleFiles(), { path: '../escape.bin', bytes: new Uint8Array(1) }]), (err: unknown) =>
-    isTachyonError(err, 'TCH_ERR_SVCDEF_INVALID'),
+  await assert.rejects(
+    createServiceZip(join(dir, 'x.zip'), draft(), [
+      ...exampleFiles(),
+      { path: '../escape.bin', bytes: new Uint8Array(1) },
+    ]),
+    (err: unknown) => isTachyonError(err, 'TCH_ERR_SVCDEF_INVALID'),
   );
-  await assert.rejects(createServiceZip(join(dir, 'x.zip'), draft(), [...exampleFiles(), exampleFiles()[0]!]), /duplicate file 'labels\.txt'/);
-  await assert.rejects(createServiceZip(join(dir, 'x.zip'), draft(), [...exampleFiles().slice(1), { path: 'labels.txt', sourcePath: join(dir, 'nope.txt') }]), (err: unknown) =>
-    isTachyonError(err, 'TCH_ERR_IO_NOT_FOUND'),
+  await assert.rejects(
+    createServiceZip(join(dir, 'x.zip'), draft(), [...exampleFiles(), exampleFiles()[0]!]),
+    /duplicate file 'labels\.txt'/,
+  );
+  await assert.rejects(
+    createServiceZip(join(dir, 'x.zip'), draft(), [
+      ...exampleFiles().slice(1),
+      { path: 'labels.txt', sourcePath: join(dir, 'nope.txt') },
+    ]),
+    (err: unknown) => isTachyonError(err, 'TCH_ERR_IO_NOT_FOUND'),
   );
   assert.deepEqual(readdirSync(dir), []);
 });
@@ -137,7 +162,10 @@ test('misuse throws TypeError/RangeError naming the argument', async (t) => {
   await assert.rejects(createServiceZip('', draft(), []), /path must be/);
   await assert.rejects(createServiceZip(path, null as never, []), /manifest must be an object/);
   await assert.rejects(createServiceZip(path, draft(), {} as never), /files must be an array/);
-  await assert.rejects(createServiceZip(path, draft(), [{ path: 'a' } as never]), /files\[0\] must have exactly one of bytes and sourcePath/);
+  await assert.rejects(
+    createServiceZip(path, draft(), [{ path: 'a' } as never]),
+    /files\[0\] must have exactly one of bytes and sourcePath/,
+  );
   await assert.rejects(createServiceZip(path, draft(), [{ path: 'a', bytes: 'x' } as never]), TypeError);
   await assert.rejects(createServiceZip(path, draft(), exampleFiles(), { compressionLevel: 10 }), RangeError);
   assert.equal(existsSync(path), false);

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { isTachyonError, type ErrorCode } from '@tachyon-serve/protocol';
 import { extractServiceZip, readServiceZip, type ZipLimits } from '../../src/service-def/index.js';
-import { buildRawZip, exampleFiles, exampleManifest, fileEntry, type RawZipEntry } from '@tachyon-serve/test-support/service-zip';
+import {
+  buildRawZip,
+  exampleFiles,
+  exampleManifest,
+  fileEntry,
+  type RawZipEntry,
+} from '@tachyon-serve/test-support/service-zip';
 
 interface Sandbox {
   root: string;
@@ -33,7 +39,10 @@ function sandbox(t: TestContext): Sandbox {
 }
 
 /** service.json + the example files, as raw zip entries; `extra` entries are appended, `manifest` edits apply first. */
-function exampleEntries(extra: readonly RawZipEntry[] = [], edit?: (m: ReturnType<typeof exampleManifest>) => void): RawZipEntry[] {
+function exampleEntries(
+  extra: readonly RawZipEntry[] = [],
+  edit?: (m: ReturnType<typeof exampleManifest>) => void,
+): RawZipEntry[] {
   const manifest = exampleManifest();
   edit?.(manifest);
   return [
@@ -70,7 +79,12 @@ test('a valid zip (with directory entries, as zip tools write them) extracts to 
   assert.deepEqual(readdirSync(box.dest).sort(), ['labels.txt', 'models', 'service.json']);
   const inMemory = await readServiceZip(zipPath);
   assert.deepEqual(inMemory.manifest, exampleManifest());
-  assert.deepEqual([...inMemory.files.keys()].sort(), exampleFiles().map((f) => f.path).sort());
+  assert.deepEqual(
+    [...inMemory.files.keys()].sort(),
+    exampleFiles()
+      .map((f) => f.path)
+      .sort(),
+  );
 });
 
 for (const [label, name] of [
@@ -83,21 +97,34 @@ for (const [label, name] of [
 ] as const) {
   test(`${label} is refused as unsafe and nothing is written`, async (t) => {
     const box = sandbox(t);
-    await rejectsWith(box, box.zip(exampleEntries([{ name, data: Buffer.from('pwned') }])), 'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE', [name]);
+    await rejectsWith(
+      box,
+      box.zip(exampleEntries([{ name, data: Buffer.from('pwned') }])),
+      'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE',
+      [name],
+    );
     if (name.startsWith('/')) assert.equal(existsSync(name), false);
   });
 }
 
 test('a symlink entry is refused (unix mode S_IFLNK in the external attributes)', async (t) => {
   const box = sandbox(t);
-  const link = { name: 'models/link.onnx', data: Buffer.from('/etc/passwd'), externalFileAttributes: (0o120777 << 16) >>> 0 };
-  await rejectsWith(box, box.zip(exampleEntries([link])), 'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE', ["'models/link.onnx' is a symbolic link"]);
+  const link = {
+    name: 'models/link.onnx',
+    data: Buffer.from('/etc/passwd'),
+    externalFileAttributes: (0o120777 << 16) >>> 0,
+  };
+  await rejectsWith(box, box.zip(exampleEntries([link])), 'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE', [
+    "'models/link.onnx' is a symbolic link",
+  ]);
 });
 
 test('a duplicate entry name is refused', async (t) => {
   const box = sandbox(t);
   const twice = { name: 'labels.txt', data: Buffer.from('other labels\n') };
-  await rejectsWith(box, box.zip(exampleEntries([twice])), 'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE', ["'labels.txt' is a duplicate name"]);
+  await rejectsWith(box, box.zip(exampleEntries([twice])), 'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE', [
+    "'labels.txt' is a duplicate name",
+  ]);
 });
 
 test('encrypted entries and unknown compression methods are refused', async (t) => {
@@ -121,7 +148,10 @@ test('every unsafe entry is reported at once', async (t) => {
   await assert.rejects(extractServiceZip(box.zip(exampleEntries(bad)), box.dest), (err: unknown) => {
     assert.ok(isTachyonError(err, 'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE'));
     assert.match(err.message, /^The zip has 3 issues: /);
-    assert.deepEqual((err.details?.['issues'] as { path: string }[]).map((i) => i.path), ['../a', '/b', 'c']);
+    assert.deepEqual(
+      (err.details?.['issues'] as { path: string }[]).map((i) => i.path),
+      ['../a', '/b', 'c'],
+    );
     return true;
   });
   assertNothingWritten(box);
@@ -129,21 +159,33 @@ test('every unsafe entry is reported at once', async (t) => {
 
 test('a file the manifest does not list is refused, and so is a listed file the zip lacks', async (t) => {
   const box = sandbox(t);
-  await rejectsWith(box, box.zip(exampleEntries([{ name: 'extra.bin', data: Buffer.from('x') }])), 'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE', [
-    "'extra.bin' is not listed in service.json files",
-  ]);
+  await rejectsWith(
+    box,
+    box.zip(exampleEntries([{ name: 'extra.bin', data: Buffer.from('x') }])),
+    'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE',
+    ["'extra.bin' is not listed in service.json files"],
+  );
   const withoutHead = exampleEntries().filter((e) => e.name !== 'models/resnet50-int8.head.onnx');
-  await rejectsWith(box, box.zip(withoutHead), 'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE', ["'models/resnet50-int8.head.onnx' is listed in service.json files but missing"]);
+  await rejectsWith(box, box.zip(withoutHead), 'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE', [
+    "'models/resnet50-int8.head.onnx' is listed in service.json files but missing",
+  ]);
 });
 
 test('a sha256 or size that differs from the manifest is refused after streaming, and the partial extraction removed', async (t) => {
   const box = sandbox(t);
-  const tampered = exampleEntries().map((e) => (e.name === 'models/resnet50-int8.head.onnx' ? { ...e, data: Buffer.from('not really onnx: HEAD') } : e));
-  await rejectsWith(box, box.zip(tampered), 'TCH_ERR_SVCDEF_CHECKSUM_MISMATCH', ["'models/resnet50-int8.head.onnx'", 'sha256']);
+  const tampered = exampleEntries().map((e) =>
+    e.name === 'models/resnet50-int8.head.onnx' ? { ...e, data: Buffer.from('not really onnx: HEAD') } : e,
+  );
+  await rejectsWith(box, box.zip(tampered), 'TCH_ERR_SVCDEF_CHECKSUM_MISMATCH', [
+    "'models/resnet50-int8.head.onnx'",
+    'sha256',
+  ]);
   const resized = exampleEntries([], (m) => {
     m.files[0] = { ...m.files[0]!, size: m.files[0]!.size + 1 };
   });
-  await rejectsWith(box, box.zip(resized), 'TCH_ERR_SVCDEF_CHECKSUM_MISMATCH', ["'labels.txt' has 33 bytes in the zip, not the 34"]);
+  await rejectsWith(box, box.zip(resized), 'TCH_ERR_SVCDEF_CHECKSUM_MISMATCH', [
+    "'labels.txt' has 33 bytes in the zip, not the 34",
+  ]);
 });
 
 test('an entry whose header lies about its size is stopped while it inflates', async (t) => {
@@ -153,7 +195,9 @@ test('an entry whose header lies about its size is stopped while it inflates', a
   const entries = exampleEntries([{ name: 'weights.bin', data: real, method: 8, declaredSize: 100 }], (m) => {
     m.files.push(fileEntry('weights.bin', claimed));
   });
-  await rejectsWith(box, box.zip(entries), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', ["'weights.bin' inflates past its declared"]);
+  await rejectsWith(box, box.zip(entries), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', [
+    "'weights.bin' inflates past its declared",
+  ]);
 });
 
 test('a zip bomb is refused from its declared ratio before anything is inflated', async (t) => {
@@ -162,7 +206,10 @@ test('a zip bomb is refused from its declared ratio before anything is inflated'
   const entries = exampleEntries([{ name: 'bomb.bin', data: zeros, method: 8 }], (m) => {
     m.files.push(fileEntry('bomb.bin', zeros));
   });
-  await rejectsWith(box, box.zip(entries), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', ["'bomb.bin' expands from", '200:1 compression ratio']);
+  await rejectsWith(box, box.zip(entries), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', [
+    "'bomb.bin' expands from",
+    '200:1 compression ratio',
+  ]);
 });
 
 test('a zip bomb hiding behind a small declared size is stopped at the declared size', async (t) => {
@@ -172,26 +219,45 @@ test('a zip bomb hiding behind a small declared size is stopped at the declared 
   const entries = exampleEntries([{ name: 'bomb.bin', data: zeros, method: 8, declaredSize: declared }], (m) => {
     m.files.push(fileEntry('bomb.bin', zeros.subarray(0, declared)));
   });
-  await rejectsWith(box, box.zip(entries), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', ["'bomb.bin' inflates past its declared"]);
+  await rejectsWith(box, box.zip(entries), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', [
+    "'bomb.bin' inflates past its declared",
+  ]);
 });
 
 test('too many entries is refused from the end record, before any entry is read', async (t) => {
   const box = sandbox(t);
   const many = Array.from({ length: 1000 }, (_, i) => ({ name: `f/${i}.txt`, data: Buffer.from('x') }));
-  await rejectsWith(box, box.zip(exampleEntries(many)), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', ['1004 entries; at most 1000']);
-  await rejectsWith(box, box.zip(exampleEntries()), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', ['4 entries; at most 3'], { maxEntries: 3 });
+  await rejectsWith(box, box.zip(exampleEntries(many)), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', [
+    '1004 entries; at most 1000',
+  ]);
+  await rejectsWith(box, box.zip(exampleEntries()), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', ['4 entries; at most 3'], {
+    maxEntries: 3,
+  });
 });
 
 test('the total size and service.json size caps apply', async (t) => {
   const box = sandbox(t);
-  await rejectsWith(box, box.zip(exampleEntries()), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', ['more than 1000 uncompressed bytes'], { maxTotalBytes: 1000 });
-  await rejectsWith(box, box.zip(exampleEntries()), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', ["'service.json' has"], { maxManifestBytes: 100 });
+  await rejectsWith(
+    box,
+    box.zip(exampleEntries()),
+    'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE',
+    ['more than 1000 uncompressed bytes'],
+    { maxTotalBytes: 1000 },
+  );
+  await rejectsWith(box, box.zip(exampleEntries()), 'TCH_ERR_SVCDEF_ARCHIVE_TOO_LARGE', ["'service.json' has"], {
+    maxManifestBytes: 100,
+  });
 });
 
 test('a zip without service.json, with a broken one, or not a zip at all is an invalid definition', async (t) => {
   const box = sandbox(t);
   await rejectsWith(box, box.zip(exampleEntries().slice(1)), 'TCH_ERR_SVCDEF_INVALID', ["no 'service.json'"]);
-  await rejectsWith(box, box.zip([{ name: 'service.json', data: Buffer.from('{ "schemaVersion": 1,') }]), 'TCH_ERR_SVCDEF_INVALID', ['not valid JSON']);
+  await rejectsWith(
+    box,
+    box.zip([{ name: 'service.json', data: Buffer.from('{ "schemaVersion": 1,') }]),
+    'TCH_ERR_SVCDEF_INVALID',
+    ['not valid JSON'],
+  );
   const notZip = join(box.root, 'zips', 'not.zip');
   writeFileSync(notZip, 'PK? not a zip at all');
   await rejectsWith(box, notZip, 'TCH_ERR_SVCDEF_INVALID', ['not a readable zip archive']);
@@ -201,7 +267,9 @@ test('a zip without service.json, with a broken one, or not a zip at all is an i
 
 test('a missing zip is TCH_ERR_IO_NOT_FOUND', async (t) => {
   const box = sandbox(t);
-  await assert.rejects(extractServiceZip(join(box.root, 'zips', 'none.zip'), box.dest), (err: unknown) => isTachyonError(err, 'TCH_ERR_IO_NOT_FOUND'));
+  await assert.rejects(extractServiceZip(join(box.root, 'zips', 'none.zip'), box.dest), (err: unknown) =>
+    isTachyonError(err, 'TCH_ERR_IO_NOT_FOUND'),
+  );
   assertNothingWritten(box);
 });
 

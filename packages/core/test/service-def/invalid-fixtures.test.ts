@@ -41,14 +41,19 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 function contextFrom(io: Record<string, StageIo> | undefined, labelCounts?: Map<string, number>): SemanticContext {
-  return { ...(io === undefined ? {} : { io: (stage) => io[stage.name] }), ...(labelCounts === undefined ? {} : { labelCounts }) };
+  return {
+    ...(io === undefined ? {} : { io: (stage) => io[stage.name] }),
+    ...(labelCounts === undefined ? {} : { labelCounts }),
+  };
 }
 
 async function runCase(dir: string, t: { after: (fn: () => Promise<void>) => void }): Promise<void> {
   const manifestText = await readFile(join(dir, 'service.json'), 'utf8');
   const ioText = await readFile(join(dir, 'io.json'), 'utf8').catch(() => undefined);
   const io = ioText === undefined ? undefined : (JSON.parse(ioText) as Record<string, StageIo>);
-  const files = (await listFiles(dir)).map((p) => relative(dir, p).split(sep).join('/')).filter((p) => !CASE_FILES.has(p));
+  const files = (await listFiles(dir))
+    .map((p) => relative(dir, p).split(sep).join('/'))
+    .filter((p) => !CASE_FILES.has(p));
   if (files.length === 0) {
     validateServiceManifest(JSON.parse(manifestText), contextFrom(io));
     return;
@@ -70,12 +75,16 @@ async function runCase(dir: string, t: { after: (fn: () => Promise<void>) => voi
   }
   const labelCounts = new Map<string, number>();
   for (const stage of extracted.manifest.stages) {
-    if (stage.kind === 'classifier') labelCounts.set(stage.labels, parseLabels(await readFile(extracted.files.get(stage.labels)!, 'utf8')).length);
+    if (stage.kind === 'classifier')
+      labelCounts.set(stage.labels, parseLabels(await readFile(extracted.files.get(stage.labels)!, 'utf8')).length);
   }
   validateManifestSemantics(extracted.manifest, contextFrom(io, labelCounts));
 }
 
-const cases = (await readdir(FIXTURES, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const cases = (await readdir(FIXTURES, { withFileTypes: true }))
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 test('there are invalid fixtures to run', () => {
   assert.ok(cases.length >= 11, `only ${cases.length} cases under ${FIXTURES}`);
@@ -92,8 +101,10 @@ for (const name of cases) {
         assert.equal(err.code, expected.code, err.message);
         const issues = (err.details?.['issues'] ?? []) as { path: string; message: string }[];
         const text = [err.message, ...issues.map((i) => `${i.path}: ${i.message}`)].join('\n');
-        for (const fragment of expected.messageIncludes) assert.ok(text.includes(fragment), `missing '${fragment}' in:\n${text}`);
-        if (expected.issuePaths !== undefined) assert.deepEqual(issues.map((i) => i.path).sort(), [...expected.issuePaths].sort());
+        for (const fragment of expected.messageIncludes)
+          assert.ok(text.includes(fragment), `missing '${fragment}' in:\n${text}`);
+        if (expected.issuePaths !== undefined)
+          assert.deepEqual(issues.map((i) => i.path).sort(), [...expected.issuePaths].sort());
         return true;
       },
     );

@@ -50,9 +50,19 @@ test('a refused zip leaves nothing in the cache', async (t) => {
   const dir = tempDir(t, 'tachyon-svccache-');
   const path = join(dir, 'bad.zip');
   const manifest = exampleManifest();
-  writeFileSync(path, buildRawZip([{ name: 'service.json', data: Buffer.from(JSON.stringify(manifest)) }, { name: '../evil', data: Buffer.from('x') }]));
+  writeFileSync(
+    path,
+    buildRawZip([
+      { name: 'service.json', data: Buffer.from(JSON.stringify(manifest)) },
+      { name: '../evil', data: Buffer.from('x') },
+    ]),
+  );
   const cacheDir = join(dir, 'cache');
-  await assert.rejects(extractServiceZipToCache(path, { cacheDir }), (err: unknown) => isTachyonError(err, 'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE'));
+  await assert.rejects(extractServiceZipToCache(path, { cacheDir }), (err: unknown) =>
+    isTachyonError(err, 'TCH_ERR_SVCDEF_UNSAFE_ARCHIVE'),
+  );
   assert.deepEqual(readdirSync(join(cacheDir, 'svcdef')), []);
-  await assert.rejects(extractServiceZipToCache(join(dir, 'none.zip'), { cacheDir }), (err: unknown) => isTachyonError(err, 'TCH_ERR_IO_NOT_FOUND'));
+  await assert.rejects(extractServiceZipToCache(join(dir, 'none.zip'), { cacheDir }), (err: unknown) =>
+    isTachyonError(err, 'TCH_ERR_IO_NOT_FOUND'),
+  );
 });

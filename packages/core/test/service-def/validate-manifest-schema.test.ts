@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Ajv } from 'ajv';
 import { isTachyonError } from '@tachyon-serve/protocol';
-import { findSchemaIssues, SERVICE_MANIFEST_SCHEMA, validateManifestSchema, validateServiceManifest, type ServiceManifest } from '../../src/service-def/index.js';
+import {
+  findSchemaIssues,
+  SERVICE_MANIFEST_SCHEMA,
+  validateManifestSchema,
+  validateServiceManifest,
+  type ServiceManifest,
+} from '../../src/service-def/index.js';
 import { REPO_ROOT } from '@tachyon-serve/test-support';
 import { exampleManifest } from '@tachyon-serve/test-support/service-zip';
 
@@ -35,25 +41,51 @@ test('a schemaVersion other than 1 is TCH_ERR_SVCDEF_UNSUPPORTED_VERSION before 
       (err: unknown) => isTachyonError(err, 'TCH_ERR_SVCDEF_UNSUPPORTED_VERSION') && err.kind === 'UNSUPPORTED',
     );
   }
-  assert.deepEqual(issuesAfter((m) => delete m['schemaVersion']), ['schemaVersion: is required']);
+  assert.deepEqual(
+    issuesAfter((m) => delete m['schemaVersion']),
+    ['schemaVersion: is required'],
+  );
 });
 
 test('a document that is not an object is one issue at the root', () => {
   for (const json of [null, [], 'x', 3]) {
-    assert.throws(() => validateManifestSchema(json), (err: unknown) => {
-      assert.ok(isTachyonError(err, 'TCH_ERR_SVCDEF_INVALID'));
-      assert.deepEqual(err.details?.['issues'], [{ path: '', message: 'must be object' }]);
-      return true;
-    });
+    assert.throws(
+      () => validateManifestSchema(json),
+      (err: unknown) => {
+        assert.ok(isTachyonError(err, 'TCH_ERR_SVCDEF_INVALID'));
+        assert.deepEqual(err.details?.['issues'], [{ path: '', message: 'must be object' }]);
+        return true;
+      },
+    );
   }
 });
 
 test("a featurizer's optional quantization record: absent (older zips) or complete and known", () => {
-  assert.deepEqual(issuesAfter(() => {}), []);
-  const quantization = { tool: 'tachyon', method: 'percentile', samples: 16, perChannel: true, activationType: 'uint8', percentile: 99.99 };
-  assert.deepEqual(issuesAfter((m) => (m['stages'][1].quantization = quantization)), []);
+  assert.deepEqual(
+    issuesAfter(() => {}),
+    [],
+  );
+  const quantization = {
+    tool: 'tachyon',
+    method: 'percentile',
+    samples: 16,
+    perChannel: true,
+    activationType: 'uint8',
+    percentile: 99.99,
+  };
+  assert.deepEqual(
+    issuesAfter((m) => (m['stages'][1].quantization = quantization)),
+    [],
+  );
   const issues = issuesAfter((m) => {
-    m['stages'][1].quantization = { tool: 'onnxruntime', method: 'kl', samples: 0, perChannel: 'yes', percentile: 20, extra: 1 };
+    m['stages'][1].quantization = {
+      tool: 'onnxruntime',
+      method: 'kl',
+      samples: 0,
+      perChannel: 'yes',
+      percentile: 20,
+      extra: 1,
+    };
   });
   assert.deepEqual(issues.sort(), [
     'stages[1].quantization.activationType: is required',
@@ -98,17 +130,41 @@ test('fixed ports: image images->tensor, keras input->output, classifier scores 
     'stages[0].inputs.img: is not a known field',
     'stages[3].outputs: must be empty: a classifier produces the result, not tensors',
   ]);
-  assert.deepEqual(issuesAfter((m) => (m['stages'][2].inputs = {})), ['stages[2].inputs: must map at least 1 port']);
+  assert.deepEqual(
+    issuesAfter((m) => (m['stages'][2].inputs = {})),
+    ['stages[2].inputs: must map at least 1 port'],
+  );
 });
 
 test('file paths must be relative POSIX paths of portable segments', () => {
-  for (const bad of ['../x.onnx', '/x.onnx', 'C:/x.onnx', 'C:x.onnx', 'a\\b.onnx', 'a//b.onnx', './a.onnx', 'a/', '.hidden', '', 'a b.onnx', 'models/../x']) {
+  for (const bad of [
+    '../x.onnx',
+    '/x.onnx',
+    'C:/x.onnx',
+    'C:x.onnx',
+    'a\\b.onnx',
+    'a//b.onnx',
+    './a.onnx',
+    'a/',
+    '.hidden',
+    '',
+    'a b.onnx',
+    'models/../x',
+  ]) {
     const issues = issuesAfter((m) => (m['stages'][1].file = bad));
     assert.equal(issues.length, 1, `${JSON.stringify(bad)}: ${issues.join('; ')}`);
     assert.match(issues[0]!, /^stages\[1\]\.file: must be a relative POSIX path/);
   }
-  for (const good of ['x.onnx', 'models/resnet50-int8.featurizer.onnx', 'keras/group1-shard1of1.bin', 'a/b/c/d_e+f.json']) {
-    assert.deepEqual(issuesAfter((m) => (m['stages'][1].file = good)), []);
+  for (const good of [
+    'x.onnx',
+    'models/resnet50-int8.featurizer.onnx',
+    'keras/group1-shard1of1.bin',
+    'a/b/c/d_e+f.json',
+  ]) {
+    assert.deepEqual(
+      issuesAfter((m) => (m['stages'][1].file = good)),
+      [],
+    );
   }
 });
 
@@ -128,32 +184,46 @@ test('names, sha256, sizes, topK, outputKind, executionProviders and zoo ids are
     "createdAt: must be an ISO 8601 timestamp with a time zone, e.g. '2026-01-31T12:00:00Z'",
     'files[0].sha256: must be a sha256 of 64 lower-case hex digits',
     'files[1].size: must be >= 0',
-    "stages[1].executionProviders: must not list the same item twice (items 0 and 1)",
+    'stages[1].executionProviders: must not list the same item twice (items 0 and 1)',
     "stages[1].model: must be a zoo id '<family>-<dtype>' such as 'resnet50-int8'",
     "stages[1].name: must be a stage name (a letter, then letters, digits, '_', '-' or '.'; at most 64 characters)",
     "stages[2].executionProviders[0]: must be one of 'tensorrt', 'cuda', 'cpu'",
     "stages[3].outputKind: must be one of 'logits', 'probabilities'",
     'stages[3].topK: must be <= 1000',
   ]);
-  assert.deepEqual(issuesAfter((m) => (m['stages'][3].topK = 2.5)), ['stages[3].topK: must be integer']);
-  assert.deepEqual(issuesAfter((m) => (m['stages'][3].topK = 1)), []);
-  assert.deepEqual(issuesAfter((m) => (m['stages'][3].topK = 1000)), []);
+  assert.deepEqual(
+    issuesAfter((m) => (m['stages'][3].topK = 2.5)),
+    ['stages[3].topK: must be integer'],
+  );
+  assert.deepEqual(
+    issuesAfter((m) => (m['stages'][3].topK = 1)),
+    [],
+  );
+  assert.deepEqual(
+    issuesAfter((m) => (m['stages'][3].topK = 1000)),
+    [],
+  );
 });
 
 test('preprocess is checked by the schema, then by compilePreprocess, without reporting a field twice', () => {
-  assert.deepEqual(issuesAfter((m) => (m['stages'][0].preprocess = { size: [224, 300] })), [
-    'stages[0].preprocess.resizeShortSide: preprocess.resizeShortSide (256) must be at least the larger side of preprocess.size (300)',
-  ]);
-  assert.deepEqual(issuesAfter((m) => (m['stages'][0].preprocess = { std: [1, 0, 1] })), [
-    'stages[0].preprocess.std[1]: preprocess.std[1] must be finite non-zero numbers, not 0',
-  ]);
-  assert.deepEqual(issuesAfter((m) => (m['stages'][0].preprocess = { size: [20000, 20000], resize: 'stretch' })), [
-    'stages[0].preprocess.size[0]: preprocess.size[0] must be at most 16384, not 20000',
-  ]);
-  assert.deepEqual(issuesAfter((m) => (m['stages'][0].preprocess = { size: [224], gamma: 2 })), [
-    'stages[0].preprocess.gamma: is not a known field',
-    'stages[0].preprocess.size: must NOT have fewer than 2 items',
-  ]);
+  assert.deepEqual(
+    issuesAfter((m) => (m['stages'][0].preprocess = { size: [224, 300] })),
+    [
+      'stages[0].preprocess.resizeShortSide: preprocess.resizeShortSide (256) must be at least the larger side of preprocess.size (300)',
+    ],
+  );
+  assert.deepEqual(
+    issuesAfter((m) => (m['stages'][0].preprocess = { std: [1, 0, 1] })),
+    ['stages[0].preprocess.std[1]: preprocess.std[1] must be finite non-zero numbers, not 0'],
+  );
+  assert.deepEqual(
+    issuesAfter((m) => (m['stages'][0].preprocess = { size: [20000, 20000], resize: 'stretch' })),
+    ['stages[0].preprocess.size[0]: preprocess.size[0] must be at most 16384, not 20000'],
+  );
+  assert.deepEqual(
+    issuesAfter((m) => (m['stages'][0].preprocess = { size: [224], gamma: 2 })),
+    ['stages[0].preprocess.gamma: is not a known field', 'stages[0].preprocess.size: must NOT have fewer than 2 items'],
+  );
 });
 
 test('odd port names are quoted in issue paths', () => {
@@ -168,14 +238,17 @@ test('all issues are reported at once; the message gives the count and the first
   m['stages'][3].topK = 0;
   m['files'][2].path = '/abs';
   m['files'][2].size = 'big';
-  assert.throws(() => validateManifestSchema(m as ServiceManifest), (err: unknown) => {
-    assert.ok(isTachyonError(err, 'TCH_ERR_SVCDEF_INVALID'));
-    const issues = err.details?.['issues'] as { path: string; message: string }[];
-    assert.equal(issues.length, 5);
-    assert.match(err.message, /^The service definition service\.json has 5 issues: .+; and 2 more\.$/);
-    assert.equal(err.message.split('; ').length, 4);
-    return true;
-  });
+  assert.throws(
+    () => validateManifestSchema(m as ServiceManifest),
+    (err: unknown) => {
+      assert.ok(isTachyonError(err, 'TCH_ERR_SVCDEF_INVALID'));
+      const issues = err.details?.['issues'] as { path: string; message: string }[];
+      assert.equal(issues.length, 5);
+      assert.match(err.message, /^The service definition service\.json has 5 issues: .+; and 2 more\.$/);
+      assert.equal(err.message.split('; ').length, 4);
+      return true;
+    },
+  );
 });
 
 test('the example manifest of docs/service-definition.md passes both passes', async () => {
@@ -183,5 +256,8 @@ test('the example manifest of docs/service-definition.md passes both passes', as
   const block = /```json\n([\s\S]*?)\n```/.exec(doc);
   assert.ok(block, 'no json block in docs/service-definition.md');
   const manifest = validateServiceManifest(JSON.parse(block[1]!));
-  assert.deepEqual(manifest.stages.map((s) => s.kind), ['image', 'featurizer', 'onnx', 'classifier']);
+  assert.deepEqual(
+    manifest.stages.map((s) => s.kind),
+    ['image', 'featurizer', 'onnx', 'classifier'],
+  );
 });

@@ -17,8 +17,14 @@ const t = (name: string, dtype: TensorInfo['dtype'], dims: number[]): TensorInfo
 /** The real ports of the example's models, as the loader would read them from onnxruntime. */
 function exampleIo(): Record<string, StageIo> {
   return {
-    featurizer: { inputs: [t('data', 'float32', [-1, 3, 224, 224])], outputs: [t('resnetv17_pool1_fwd', 'float32', [-1, 2048, 1, 1])] },
-    head: { inputs: [t('resnetv17_pool1_fwd', 'float32', [-1, 2048, 1, 1])], outputs: [t('resnetv17_dense0_fwd', 'float32', [-1, 1000])] },
+    featurizer: {
+      inputs: [t('data', 'float32', [-1, 3, 224, 224])],
+      outputs: [t('resnetv17_pool1_fwd', 'float32', [-1, 2048, 1, 1])],
+    },
+    head: {
+      inputs: [t('resnetv17_pool1_fwd', 'float32', [-1, 2048, 1, 1])],
+      outputs: [t('resnetv17_dense0_fwd', 'float32', [-1, 1000])],
+    },
   };
 }
 
@@ -32,14 +38,23 @@ function issues(manifest: ServiceManifest, io?: Record<string, StageIo>, labels?
 test('the example passes both passes, with and without model io', () => {
   const m = exampleManifest();
   assert.equal(validateManifestSemantics(m), m);
-  assert.equal(validateServiceManifest(m, { io: (s) => exampleIo()[s.name], labelCounts: new Map([['labels.txt', 1000]]) }), m);
+  assert.equal(
+    validateServiceManifest(m, { io: (s) => exampleIo()[s.name], labelCounts: new Map([['labels.txt', 1000]]) }),
+    m,
+  );
 });
 
 test('dynamic dims on either side are compatible; fixed ones must agree', () => {
   const io = exampleIo();
-  io['head'] = { inputs: [t('resnetv17_pool1_fwd', 'float32', [-1, -1, 1, 1])], outputs: [t('resnetv17_dense0_fwd', 'float32', [-1, -1])] };
+  io['head'] = {
+    inputs: [t('resnetv17_pool1_fwd', 'float32', [-1, -1, 1, 1])],
+    outputs: [t('resnetv17_dense0_fwd', 'float32', [-1, -1])],
+  };
   assert.deepEqual(issues(exampleManifest(), io, 3), []); // classes unknown: the labels check is skipped
-  io['head'] = { inputs: [t('resnetv17_pool1_fwd', 'float32', [-1, 2048])], outputs: [t('resnetv17_dense0_fwd', 'float32', [1, 1000, 1, 1])] };
+  io['head'] = {
+    inputs: [t('resnetv17_pool1_fwd', 'float32', [-1, 2048])],
+    outputs: [t('resnetv17_dense0_fwd', 'float32', [1, 1000, 1, 1])],
+  };
   assert.deepEqual(issues(exampleManifest(), io, 1000), [
     "stages[2].inputs.resnetv17_pool1_fwd: dims mismatch: tensor 'features' from stage 'featurizer' (output 'resnetv17_pool1_fwd') is [?, 2048, 1, 1] but input 'resnetv17_pool1_fwd' of stage 'head' expects [?, 2048]",
   ]);
@@ -80,7 +95,13 @@ test('a stage the resolver knows nothing about is skipped, and so are the checks
 
 test('a keras head: ports input/output checked like any model', () => {
   const m = exampleManifest();
-  m.stages[2] = { kind: 'keras', name: 'head', file: 'keras/model.json', inputs: { input: 'features' }, outputs: { output: 'scores' } };
+  m.stages[2] = {
+    kind: 'keras',
+    name: 'head',
+    file: 'keras/model.json',
+    inputs: { input: 'features' },
+    outputs: { output: 'scores' },
+  };
   m.files.push(fileEntry('keras/model.json', '{}'), fileEntry('keras/group1-shard1of1.bin', 'w'));
   const io = exampleIo();
   io['head'] = { inputs: [t('input', 'float32', [-1, 2048])], outputs: [t('output', 'float32', [-1, 3])] };
@@ -100,7 +121,10 @@ test("an image stage's output follows its preprocess layout and size", () => {
   assert.equal(image.kind, 'image');
   if (image.kind !== 'image') return;
   assert.deepEqual(imageStageOutput(image), { name: 'tensor', dtype: 'float32', dims: [-1, 3, 224, 224] });
-  assert.deepEqual(imageStageOutput({ ...image, preprocess: { layout: 'NHWC', size: [227, 227], resize: 'stretch' } }).dims, [-1, 227, 227, 3]);
+  assert.deepEqual(
+    imageStageOutput({ ...image, preprocess: { layout: 'NHWC', size: [227, 227], resize: 'stretch' } }).dims,
+    [-1, 227, 227, 3],
+  );
 });
 
 test("an image stage must read 'images', and 'images' cannot be produced", () => {
@@ -127,17 +151,26 @@ test('misuse of the context throws TypeError', () => {
   const m = exampleManifest();
   assert.throws(() => validateManifestSemantics(m, { io: 3 as never }), TypeError);
   assert.throws(() => validateManifestSemantics(m, { labelCounts: {} as never }), TypeError);
-  assert.throws(() => validateManifestSemantics(m, { io: () => ({ inputs: 'x' }) as never }), /context\.io must return/);
+  assert.throws(
+    () => validateManifestSemantics(m, { io: () => ({ inputs: 'x' }) as never }),
+    /context\.io must return/,
+  );
 });
 
 test('semantic issues throw one TCH_ERR_SVCDEF_INVALID with all of them', () => {
   const m = exampleManifest();
   m.stages[2]!.name = 'featurizer';
   m.stages[3]!.inputs = { scores: 'nope' };
-  assert.throws(() => validateManifestSemantics(m), (err: unknown) => {
-    assert.ok(isTachyonError(err, 'TCH_ERR_SVCDEF_INVALID'));
-    assert.equal((err.details?.['issues'] as unknown[]).length, 2);
-    assert.match(err.message, /2 issues: stages\[2\]\.name: duplicate stage name 'featurizer' \(also stages\[1\]\); stages\[3\]\.inputs\.scores: unknown tensor 'nope'/);
-    return true;
-  });
+  assert.throws(
+    () => validateManifestSemantics(m),
+    (err: unknown) => {
+      assert.ok(isTachyonError(err, 'TCH_ERR_SVCDEF_INVALID'));
+      assert.equal((err.details?.['issues'] as unknown[]).length, 2);
+      assert.match(
+        err.message,
+        /2 issues: stages\[2\]\.name: duplicate stage name 'featurizer' \(also stages\[1\]\); stages\[3\]\.inputs\.scores: unknown tensor 'nope'/,
+      );
+      return true;
+    },
+  );
 });

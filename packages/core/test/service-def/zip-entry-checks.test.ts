@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { quoteEntryName, unsafeEntryName, unsafeEntryType } from '../../src/service-def/zip-entry-checks.js';
 
 test('entry names: plain relative paths pass, everything that could escape is refused', () => {
-  for (const ok of ['service.json', 'models/a.onnx', 'a/b/c.bin', 'models/', 'weird name ü.txt']) assert.equal(unsafeEntryName(ok), undefined, ok);
+  for (const ok of ['service.json', 'models/a.onnx', 'a/b/c.bin', 'models/', 'weird name ü.txt'])
+    assert.equal(unsafeEntryName(ok), undefined, ok);
   const refused: [string, RegExp][] = [
     ['', /empty/],
     ['../x', /'\.\.'/],
@@ -22,7 +23,11 @@ test('entry names: plain relative paths pass, everything that could escape is re
 });
 
 test('entry types: regular files and directories pass; symlinks, devices, encryption and odd methods do not', () => {
-  const entry = (mode: number, flag = 0, method = 8) => ({ externalFileAttributes: (mode << 16) >>> 0, generalPurposeBitFlag: flag, compressionMethod: method });
+  const entry = (mode: number, flag = 0, method = 8) => ({
+    externalFileAttributes: (mode << 16) >>> 0,
+    generalPurposeBitFlag: flag,
+    compressionMethod: method,
+  });
   assert.equal(unsafeEntryType(entry(0o100644)), undefined);
   assert.equal(unsafeEntryType(entry(0o040755)), undefined);
   assert.equal(unsafeEntryType(entry(0)), undefined); // DOS-made zips carry no unix mode

@@ -17,7 +17,10 @@ test('compileZipLimits() gives the documented defaults, frozen', () => {
 });
 
 test('a field set to undefined takes its default; others are kept', () => {
-  assert.deepEqual(compileZipLimits({ maxEntries: 5, maxTotalBytes: undefined }), { ...ZIP_LIMITS_DEFAULTS, maxEntries: 5 });
+  assert.deepEqual(compileZipLimits({ maxEntries: 5, maxTotalBytes: undefined }), {
+    ...ZIP_LIMITS_DEFAULTS,
+    maxEntries: 5,
+  });
 });
 
 test('misuse raises TypeError or RangeError naming the field', () => {

@@ -8,12 +8,45 @@ const record = (name: string, version: number) => ({ name, version }) as ModelVe
 
 test('index: one row per version, the serving state wins, failures and unloaded registry versions are UNAVAILABLE', () => {
   const models = new Map<string, ModelEntry>([
-    ['cls', { source: { kind: 'registry', name: 'classifier' }, policy: undefined, scheduler: undefined, slots: [slot('2', 'LOADING'), slot('1', 'READY'), slot('1', 'LOADING')], failures: new Map() }],
-    ['a-file', { source: { kind: 'model', ref: 'x.onnx' }, policy: undefined, scheduler: undefined, slots: [slot('1', 'UNLOADING')], failures: new Map() }],
-    ['broken', { source: { kind: 'model', ref: 'y.onnx' }, policy: undefined, scheduler: undefined, slots: [], failures: new Map([['1', 'TCH_ERR_MODEL_LOAD_FAILED: bad']]) }],
+    [
+      'cls',
+      {
+        source: { kind: 'registry', name: 'classifier' },
+        policy: undefined,
+        scheduler: undefined,
+        slots: [slot('2', 'LOADING'), slot('1', 'READY'), slot('1', 'LOADING')],
+        failures: new Map(),
+      },
+    ],
+    [
+      'a-file',
+      {
+        source: { kind: 'model', ref: 'x.onnx' },
+        policy: undefined,
+        scheduler: undefined,
+        slots: [slot('1', 'UNLOADING')],
+        failures: new Map(),
+      },
+    ],
+    [
+      'broken',
+      {
+        source: { kind: 'model', ref: 'y.onnx' },
+        policy: undefined,
+        scheduler: undefined,
+        slots: [],
+        failures: new Map([['1', 'TCH_ERR_MODEL_LOAD_FAILED: bad']]),
+      },
+    ],
   ]);
   // "classifier" is served as "cls"; "a-file" is served from a file, which hides the registry model of that name.
-  const registered = [record('classifier', 1), record('classifier', 2), record('classifier', 10), record('a-file', 1), record('other', 1)];
+  const registered = [
+    record('classifier', 1),
+    record('classifier', 2),
+    record('classifier', 10),
+    record('a-file', 1),
+    record('other', 1),
+  ];
   assert.deepEqual(buildRepositoryIndex(models, registered), [
     { name: 'a-file', version: '1', state: 'UNLOADING' },
     { name: 'broken', version: '1', state: 'UNAVAILABLE', reason: 'TCH_ERR_MODEL_LOAD_FAILED: bad' },

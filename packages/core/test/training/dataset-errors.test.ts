@@ -22,9 +22,16 @@ function invalid(issues: number, pattern: RegExp) {
 
 test('fewer than two class folders with images is TCH_ERR_TRAIN_DATASET_INVALID', async (t) => {
   const dir = await tempDir(t, 'tachyon-train-');
-  await assert.rejects(trainHead(options(await writeDataset(join(dir, 'one'), separableFiles(['cats'], 5)))), invalid(1, /1 class folder has usable images/));
+  await assert.rejects(
+    trainHead(options(await writeDataset(join(dir, 'one'), separableFiles(['cats'], 5)))),
+    invalid(1, /1 class folder has usable images/),
+  );
   // Empty class folders and loose files are not classes.
-  const images = await writeDataset(join(dir, 'empty'), { cats: separableFiles(['cats'], 3)['cats']!, dogs: {}, notes: { 'readme.md': 'x' } });
+  const images = await writeDataset(join(dir, 'empty'), {
+    cats: separableFiles(['cats'], 3)['cats']!,
+    dogs: {},
+    notes: { 'readme.md': 'x' },
+  });
   await assert.rejects(createImageDataset(images), invalid(1, /at least 2 are needed/));
   await mkdir(join(dir, 'nothing'));
   await assert.rejects(trainHead(options(join(dir, 'nothing'))), invalid(1, /0 class folders have usable images/));
@@ -37,7 +44,10 @@ test('a class with a single image is TCH_ERR_TRAIN_DATASET_INVALID, every such c
   const images = await writeDataset(await tempDir(t, 'tachyon-train-'), files);
   await assert.rejects(trainHead(options(images)), (e) => {
     invalid(2, /class "b" has only 1 usable image; each class needs at least 2 \(and 1 more issue\)/)(e);
-    assert.deepEqual(((e as TachyonError).details!['issues'] as { class: string }[]).map((i) => i.class), ['b', 'd']);
+    assert.deepEqual(
+      ((e as TachyonError).details!['issues'] as { class: string }[]).map((i) => i.class),
+      ['b', 'd'],
+    );
     return true;
   });
 });
@@ -65,7 +75,10 @@ test('misuse of the options is a TypeError or RangeError naming the option', asy
   await assert.rejects(trainHead(options(images, { epochs: 0 })), /options\.epochs/);
   await assert.rejects(trainHead(options(images, { hidden: 1.5 })), RangeError);
   await assert.rejects(trainHead({ ...options(images), featureExtractor: 'mobilenet' as never }), TypeError);
-  await assert.rejects(trainHead({ ...options(images), epoch: 3 } as TrainHeadOptions), /options\.epoch is not a trainHead option/);
+  await assert.rejects(
+    trainHead({ ...options(images), epoch: 3 } as TrainHeadOptions),
+    /options\.epoch is not a trainHead option/,
+  );
 });
 
 test('an extractor that breaks its contract or fails for another reason than the image stops training', async (t) => {
@@ -77,5 +90,7 @@ test('an extractor that breaks its contract or fails for another reason than the
   const crashed = async () => {
     throw new TachyonError('TCH_ERR_WORKER_CRASHED', 'A session worker exited unexpectedly.');
   };
-  await assert.rejects(trainHead(options(images, { featureExtractor: crashed })), (e) => isTachyonError(e, 'TCH_ERR_WORKER_CRASHED'));
+  await assert.rejects(trainHead(options(images, { featureExtractor: crashed })), (e) =>
+    isTachyonError(e, 'TCH_ERR_WORKER_CRASHED'),
+  );
 });

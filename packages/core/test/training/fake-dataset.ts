@@ -15,7 +15,12 @@ export async function writeDataset(dir: string, files: Record<string, Record<str
 /** `count` files per class whose content is `<class index>:<n>`, which the fake extractor maps to a feature vector. */
 export function separableFiles(classes: string[], count: number): Record<string, Record<string, string>> {
   return Object.fromEntries(
-    classes.map((label, c) => [label, Object.fromEntries(Array.from({ length: count }, (_, n) => [`img-${String(n).padStart(3, '0')}.jpg`, `${c}:${n}`]))]),
+    classes.map((label, c) => [
+      label,
+      Object.fromEntries(
+        Array.from({ length: count }, (_, n) => [`img-${String(n).padStart(3, '0')}.jpg`, `${c}:${n}`]),
+      ),
+    ]),
   );
 }
 

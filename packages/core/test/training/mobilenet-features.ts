@@ -22,7 +22,12 @@ export async function writeMobilenetWithFeatures(dir: string): Promise<string> {
   graph.output!.push(
     onnx.ValueInfoProto.create({
       name: MOBILENET_POOLED_TENSOR,
-      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: MOBILENET_FEATURE_SIZE }] } } },
+      type: {
+        tensorType: {
+          elemType: onnx.TensorProto.DataType.FLOAT,
+          shape: { dim: [{ dimParam: 'N' }, { dimValue: MOBILENET_FEATURE_SIZE }] },
+        },
+      },
     }),
   );
   const path = join(dir, 'mobilenetv2-fp32-features.onnx');

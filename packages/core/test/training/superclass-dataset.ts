@@ -20,7 +20,10 @@ export const SUPERCLASSES: Readonly<Record<string, readonly number[]>> = Object.
   dogs: range(151, 190),
   insects: range(300, 326),
   reptiles: [...range(33, 50), ...range(52, 68)],
-  vehicles: [407, 436, 468, 511, 555, 569, 573, 575, 581, 586, 595, 609, 627, 654, 656, 661, 675, 717, 734, 751, 757, 779, 803, 817, 864, 866, 867, 874],
+  vehicles: [
+    407, 436, 468, 511, 555, 569, 573, 575, 581, 586, 595, 609, 627, 654, 656, 661, 675, 717, 734, 751, 757, 779, 803,
+    817, 864, 866, 867, 874,
+  ],
 });
 
 /** Writes `<dir>/<superclass>/<image>` symlinks to the sample images; returns the image count per class. */

@@ -9,7 +9,15 @@ import { tempDir } from '@tachyon-serve/test-support';
 const CLASSES = ['zebra', 'apple', 'Mango'];
 
 function options(images: string, extra: Partial<TrainHeadOptions> = {}): TrainHeadOptions {
-  return { images, featureExtractor: buildFakeExtractor(), epochs: 15, learningRate: 0.05, batchSize: 8, seed: 3, ...extra };
+  return {
+    images,
+    featureExtractor: buildFakeExtractor(),
+    epochs: 15,
+    learningRate: 0.05,
+    batchSize: 8,
+    seed: 3,
+    ...extra,
+  };
 }
 
 test('trains a softmax head: labels in sorted folder order, stratified split, metrics per epoch', async (t) => {
@@ -28,7 +36,10 @@ test('trains a softmax head: labels in sorted folder order, stratified split, me
   assert.equal(result.validationSize, 6);
   assert.equal(result.featureSize, FAKE_FEATURES);
   assert.equal(result.metrics.length, 15);
-  assert.deepEqual(result.metrics.map((m) => m.epoch), Array.from({ length: 15 }, (_, i) => i + 1));
+  assert.deepEqual(
+    result.metrics.map((m) => m.epoch),
+    Array.from({ length: 15 }, (_, i) => i + 1),
+  );
   assert.ok(result.metrics.at(-1)!.loss < result.metrics[0]!.loss, 'the loss goes down');
   assert.equal(result.validationAccuracy, 1);
   assert.deepEqual(result.features, { computed: 30, cached: 0 });
@@ -36,7 +47,10 @@ test('trains a softmax head: labels in sorted folder order, stratified split, me
   assert.equal(result.backend, 'wasm');
   assert.deepEqual(result.model.inputs[0]!.shape, [null, FAKE_FEATURES]);
   assert.deepEqual(result.model.outputs[0]!.shape, [null, 3]);
-  assert.deepEqual(result.model.layers.map((l) => l.getClassName()), ['Dropout', 'Dense']);
+  assert.deepEqual(
+    result.model.layers.map((l) => l.getClassName()),
+    ['Dropout', 'Dense'],
+  );
   assert.equal(progress.filter((s) => s === 'epoch').length, 15);
   assert.ok(progress.indexOf('features') < progress.indexOf('epoch'));
 });
@@ -60,13 +74,22 @@ test('features are cached by (extractor id, image sha256): a second run never ca
   const images = await writeDataset(join(dir, 'images'), separableFiles(CLASSES, 4));
   const cache = join(dir, 'cache');
   const first = buildFakeExtractor();
-  const r1 = await trainHead(options(images, { featureExtractor: first, featureExtractorId: 'fake-v1', featureCacheDir: cache, featureBatchSize: 5 }));
+  const r1 = await trainHead(
+    options(images, {
+      featureExtractor: first,
+      featureExtractorId: 'fake-v1',
+      featureCacheDir: cache,
+      featureBatchSize: 5,
+    }),
+  );
   t.after(() => r1.model.dispose());
   assert.equal(first.images, 12);
   assert.equal(first.calls, 3, '12 images in batches of 5');
 
   const second = buildFakeExtractor();
-  const r2 = await trainHead(options(images, { featureExtractor: second, featureExtractorId: 'fake-v1', featureCacheDir: cache }));
+  const r2 = await trainHead(
+    options(images, { featureExtractor: second, featureExtractorId: 'fake-v1', featureCacheDir: cache }),
+  );
   t.after(() => r2.model.dispose());
   assert.equal(second.calls, 0);
   assert.deepEqual(r2.features, { computed: 0, cached: 12 });
@@ -75,7 +98,9 @@ test('features are cached by (extractor id, image sha256): a second run never ca
   // A copy of an image under another name is the same sha256, so it is a cache hit too.
   await writeFile(join(images, 'apple', 'copy.png'), '1:0');
   const other = buildFakeExtractor();
-  const r3 = await trainHead(options(images, { featureExtractor: other, featureExtractorId: 'fake-v2', featureCacheDir: cache }));
+  const r3 = await trainHead(
+    options(images, { featureExtractor: other, featureExtractorId: 'fake-v2', featureCacheDir: cache }),
+  );
   t.after(() => r3.model.dispose());
   assert.equal(other.images, 13, 'another extractor id does not reuse the vectors');
 });

@@ -48,10 +48,10 @@ test('transfer learning on real MobileNetV2 features: 5 ImageNet super-classes, 
   assert.equal(backboneImages, 169);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   assert.deepEqual(result.labels, Object.keys(SUPERCLASSES).sort());
-  assert.deepEqual(
-    result.skipped.map((s) => [s.label, s.code]).sort(),
-    [['dogs', 'TCH_ERR_IMAGE_UNSUPPORTED_FORMAT'], ['vehicles', 'TCH_ERR_IMAGE_CORRUPT']],
-  );
+  assert.deepEqual(result.skipped.map((s) => [s.label, s.code]).sort(), [
+    ['dogs', 'TCH_ERR_IMAGE_UNSUPPORTED_FORMAT'],
+    ['vehicles', 'TCH_ERR_IMAGE_CORRUPT'],
+  ]);
   assert.equal(result.featureSize, MOBILENET_FEATURE_SIZE);
   assert.equal(result.trainSize + result.validationSize, total);
   assert.equal(result.validationSize, 34, 'round(20%) of 39 + 40 + 27 + 35 + 28');
@@ -80,11 +80,19 @@ test('transfer learning on real MobileNetV2 features: 5 ImageNet super-classes, 
   const session = await backend.createSession(join(dir, 'head.onnx'));
   const samples = ['n01530575_brambling.JPEG', 'n02085620_Chihuahua.JPEG', 'n02814533_beach_wagon.JPEG'];
   const vectors = await extractor.extract(await Promise.all(samples.map((f) => readFile(join(sampleImagesDir(), f)))));
-  const input = { dtype: 'float32' as const, dims: [samples.length, MOBILENET_FEATURE_SIZE], data: new Float32Array(samples.length * MOBILENET_FEATURE_SIZE) };
+  const input = {
+    dtype: 'float32' as const,
+    dims: [samples.length, MOBILENET_FEATURE_SIZE],
+    data: new Float32Array(samples.length * MOBILENET_FEATURE_SIZE),
+  };
   vectors.forEach((v, i) => input.data.set(v, i * MOBILENET_FEATURE_SIZE));
   const keras = (await stage.run(input)).data as Float32Array;
   const onnx = (await session.run({ input }))['output']!.data as Float32Array;
-  for (let i = 0; i < keras.length; i++) assert.ok(Math.abs(keras[i]! - onnx[i]!) <= 1e-5, `score ${i}: ${keras[i]} vs ${onnx[i]}`);
-  const top1 = (row: number) => result.labels[Array.from(keras.subarray(row * 5, row * 5 + 5)).reduce((b, v, i, a) => (v > a[b]! ? i : b), 0)];
-  t.diagnostic(`training images classified by the saved head: ${samples.map((s, i) => `${s} -> ${top1(i)}`).join(', ')}`);
+  for (let i = 0; i < keras.length; i++)
+    assert.ok(Math.abs(keras[i]! - onnx[i]!) <= 1e-5, `score ${i}: ${keras[i]} vs ${onnx[i]}`);
+  const top1 = (row: number) =>
+    result.labels[Array.from(keras.subarray(row * 5, row * 5 + 5)).reduce((b, v, i, a) => (v > a[b]! ? i : b), 0)];
+  t.diagnostic(
+    `training images classified by the saved head: ${samples.map((s, i) => `${s} -> ${top1(i)}`).join(', ')}`,
+  );
 });

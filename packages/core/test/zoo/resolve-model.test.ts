@@ -6,15 +6,34 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { isTachyonError } from '@tachyon-serve/protocol';
-import { ZOO_CATALOG, compileModelSources, pullZooModel, resolveModelRef, resolveZooModel, zooEntry, type ZooEntry } from '../../src/index.js';
+import {
+  ZOO_CATALOG,
+  compileModelSources,
+  pullZooModel,
+  resolveModelRef,
+  resolveZooModel,
+  zooEntry,
+  type ZooEntry,
+} from '../../src/index.js';
 import { sharedDir, tempDir } from '@tachyon-serve/test-support';
 
 /** A small generated "model" served by a local HTTP server with Range support, counting requests. */
 function fakeEntry(bytes: Buffer, url?: string): ZooEntry {
   return {
-    id: 'fake-fp32', family: 'fake', dtype: 'fp32', url, fileName: 'fake.onnx', size: bytes.length,
-    sha256: createHash('sha256').update(bytes).digest('hex'), input: 'x', output: 'y', inputShape: [1],
-    outputKind: 'logits', preset: 'torchvision224', opset: 13, description: 'test fixture',
+    id: 'fake-fp32',
+    family: 'fake',
+    dtype: 'fp32',
+    url,
+    fileName: 'fake.onnx',
+    size: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    input: 'x',
+    output: 'y',
+    inputShape: [1],
+    outputKind: 'logits',
+    preset: 'torchvision224',
+    opset: 13,
+    description: 'test fixture',
   };
 }
 
@@ -53,11 +72,18 @@ test('the catalog is frozen, ids are <family>-<dtype>, and every entry has a 64-
     assert.ok(e.size > 0);
   }
   assert.equal(new Set(ZOO_CATALOG.map((e) => e.id)).size, ZOO_CATALOG.length);
-  assert.throws(() => zooEntry('nope-fp32'), (e: unknown) => isTachyonError(e, 'TCH_ERR_ZOO_UNKNOWN_MODEL'));
+  assert.throws(
+    () => zooEntry('nope-fp32'),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_ZOO_UNKNOWN_MODEL'),
+  );
 });
 
 test('mirror folder: the real shared models resolve and verify', async (t) => {
-  const sources = compileModelSources({ cacheDir: tempDir(t, 'tachyon-zoo-'), modelPath: [join(sharedDir(), 'models')], env: {} });
+  const sources = compileModelSources({
+    cacheDir: tempDir(t, 'tachyon-zoo-'),
+    modelPath: [join(sharedDir(), 'models')],
+    env: {},
+  });
   const resolved = await resolveZooModel(zooEntry('mobilenetv2-int8'), sources);
   assert.equal(resolved.source, 'mirror');
   assert.equal(resolved.path, join(sharedDir(), 'models', 'mobilenetv2-int8-qdq.onnx'));
@@ -90,7 +116,10 @@ test('a mirror file whose sha256 does not match is refused, and the error lists 
   await assert.rejects(resolveZooModel(fakeEntry(payload), sources), (e: unknown) => {
     if (!isTachyonError(e, 'TCH_ERR_ZOO_FETCH_FAILED')) return false;
     const attempts = e.details?.['attempts'] as { source: string; reason: string }[];
-    assert.deepEqual(attempts.map((a) => a.source), ['cache', 'mirror', 'url']);
+    assert.deepEqual(
+      attempts.map((a) => a.source),
+      ['cache', 'mirror', 'url'],
+    );
     assert.match(attempts[1]!.reason, /sha256 mismatch/);
     return true;
   });
@@ -102,13 +131,19 @@ test('offline: the URL cannot be reached -> one error naming cache, mirrors and 
   const port = (server.address() as AddressInfo).port;
   server.close(); // nothing listens there any more
   const sources = compileModelSources({ cacheDir: tempDir(t, 'tachyon-zoo-'), modelPath: [], env: {}, retries: 2 });
-  await assert.rejects(resolveZooModel(fakeEntry(payload, `http://127.0.0.1:${port}/fake.onnx`), sources), (e: unknown) => {
-    if (!isTachyonError(e, 'TCH_ERR_ZOO_FETCH_FAILED')) return false;
-    const attempts = e.details?.['attempts'] as { source: string; location: string }[];
-    assert.deepEqual(attempts.map((a) => a.source), ['cache', 'mirror', 'url']);
-    assert.match(e.message, /127\.0\.0\.1/);
-    return true;
-  });
+  await assert.rejects(
+    resolveZooModel(fakeEntry(payload, `http://127.0.0.1:${port}/fake.onnx`), sources),
+    (e: unknown) => {
+      if (!isTachyonError(e, 'TCH_ERR_ZOO_FETCH_FAILED')) return false;
+      const attempts = e.details?.['attempts'] as { source: string; location: string }[];
+      assert.deepEqual(
+        attempts.map((a) => a.source),
+        ['cache', 'mirror', 'url'],
+      );
+      assert.match(e.message, /127\.0\.0\.1/);
+      return true;
+    },
+  );
 });
 
 test('download: retries after server errors, verifies sha256, renames atomically into the cache', async (t) => {
@@ -142,8 +177,10 @@ test('download: a file with the wrong sha256 never lands in the cache', async (t
   other[5] = other[5]! ^ 1;
   const { url } = await serve(t, other);
   const cacheDir = tempDir(t, 'tachyon-zoo-');
-  await assert.rejects(resolveZooModel(fakeEntry(payload, url), compileModelSources({ cacheDir, env: {} })), (e: unknown) =>
-    isTachyonError(e, 'TCH_ERR_ZOO_FETCH_FAILED') && /sha256 mismatch/.test(e.message));
+  await assert.rejects(
+    resolveZooModel(fakeEntry(payload, url), compileModelSources({ cacheDir, env: {} })),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_ZOO_FETCH_FAILED') && /sha256 mismatch/.test(e.message),
+  );
   assert.equal(existsSync(join(cacheDir, 'models', 'fake.onnx')), false);
   assert.equal(existsSync(join(cacheDir, 'models', 'fake.onnx.part')), false);
 });
@@ -155,8 +192,10 @@ test('a cache file altered after download is detected and not used', async (t) =
   const tampered = Buffer.from(payload);
   tampered[0] = tampered[0]! ^ 1;
   writeFileSync(path, tampered);
-  await assert.rejects(resolveZooModel(fakeEntry(payload), compileModelSources({ cacheDir, env: {} })), (e: unknown) =>
-    isTachyonError(e, 'TCH_ERR_ZOO_FETCH_FAILED') && /cache .*sha256 mismatch/.test(e.message));
+  await assert.rejects(
+    resolveZooModel(fakeEntry(payload), compileModelSources({ cacheDir, env: {} })),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_ZOO_FETCH_FAILED') && /cache .*sha256 mismatch/.test(e.message),
+  );
 });
 
 test('a model reference is a zoo id or an .onnx path', async (t) => {
@@ -165,6 +204,10 @@ test('a model reference is a zoo id or an .onnx path', async (t) => {
   copyFileSync(join(sharedDir(), 'models', 'squeezenet1.1-fp32.onnx'), file);
   const sources = compileModelSources({ cacheDir: dir, env: {} });
   assert.deepEqual(await resolveModelRef(file, sources), { path: file, entry: undefined, source: 'file' });
-  await assert.rejects(resolveModelRef(join(dir, 'missing.onnx'), sources), (e: unknown) => isTachyonError(e, 'TCH_ERR_IO_NOT_FOUND'));
-  await assert.rejects(resolveModelRef('nope-int8', sources), (e: unknown) => isTachyonError(e, 'TCH_ERR_ZOO_UNKNOWN_MODEL'));
+  await assert.rejects(resolveModelRef(join(dir, 'missing.onnx'), sources), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_IO_NOT_FOUND'),
+  );
+  await assert.rejects(resolveModelRef('nope-int8', sources), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_ZOO_UNKNOWN_MODEL'),
+  );
 });

@@ -6,15 +6,25 @@ import { REPO_ROOT } from '@tachyon-serve/test-support';
 
 /** Debian's chromium (scripts/ci-deps.sh installs it), or $TACHYON_CHROMIUM; Playwright's own download is not used. */
 export function chromiumPath(): string {
-  const candidates = [process.env['TACHYON_CHROMIUM'], '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const candidates = [
+    process.env['TACHYON_CHROMIUM'],
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+  ];
   const found = candidates.find((c) => c !== undefined && c !== '' && existsSync(c));
-  if (found === undefined) throw new Error('no chromium found: run scripts/ci-deps.sh (installs Debian\'s chromium) or set TACHYON_CHROMIUM');
+  if (found === undefined)
+    throw new Error("no chromium found: run scripts/ci-deps.sh (installs Debian's chromium) or set TACHYON_CHROMIUM");
   return found;
 }
 
 /** A headless chromium closed after the test. */
 export async function launchBrowser(t: TestContext): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--disable-dev-shm-usage', '--disable-gpu'] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ['--disable-dev-shm-usage', '--disable-gpu'],
+  });
   t.after(() => browser.close());
   return browser;
 }
@@ -28,7 +38,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Whether the page scrolls sideways (it must not: wide tables scroll inside their own region). */
-export const overflowsX = (page: Page): Promise<boolean> => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
+export const overflowsX = (page: Page): Promise<boolean> =>
+  page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
 
 /**
  * Controls without an accessible name: inputs without a label (or aria-label), buttons and links without text.
@@ -41,7 +52,10 @@ export const unnamedControls = (page: Page): Promise<string[]> =>
       const labelled = (el as HTMLInputElement).labels?.length
         ? Array.from((el as HTMLInputElement).labels!).some((l) => (l.textContent ?? '').trim() !== '')
         : false;
-      const name = el.getAttribute('aria-label') ?? el.getAttribute('aria-labelledby') ?? (el.tagName === 'INPUT' ? '' : (el.textContent ?? '').trim());
+      const name =
+        el.getAttribute('aria-label') ??
+        el.getAttribute('aria-labelledby') ??
+        (el.tagName === 'INPUT' ? '' : (el.textContent ?? '').trim());
       if (!labelled && (name === null || name === '')) out.push(el.outerHTML.slice(0, 120));
     }
     return out;

@@ -29,9 +29,15 @@ export async function dashboardWorkspace(t: TestContext, service: string): Promi
   const config = await createWorkspace(dir);
   const cacheDir = join(dir, 'cache');
   const def = new ServiceDefinition('mnv2-imagenet');
-  def.pipeline.push(imageStage('torchvision224'), featurizerStage('mobilenetv2', { dtype: 'int8' }), defaultClassifier({ topK: 5 }));
+  def.pipeline.push(
+    imageStage('torchvision224'),
+    featurizerStage('mobilenetv2', { dtype: 'int8' }),
+    defaultClassifier({ topK: 5 }),
+  );
   const zip = join(dir, 'model_def.zip');
-  await def.save(zip, { sources: { modelPath: [join(sharedDir(), 'models')], cacheDir, allowDownload: false, env: {} } });
+  await def.save(zip, {
+    sources: { modelPath: [join(sharedDir(), 'models')], cacheDir, allowDownload: false, env: {} },
+  });
   const registry = await openRegistry(config);
   try {
     await registry.register(zip, 'mnv2', { description: 'MobileNetV2 int8 with the ImageNet head' });
@@ -50,13 +56,23 @@ export function classifyDirect(status: ServiceStatus, key: string, image: string
   const body = readFileSync(image);
   const url = new URL(`/v1/services/${status.name}/classify`, status.httpUrl);
   return new Promise((done, fail) => {
-    const req = https.request(url, {
-      method: 'POST', ca: readFileSync(status.caFile!), agent: false,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'image/jpeg', 'content-length': String(body.length) },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => done(res.statusCode ?? 0));
-    });
+    const req = https.request(
+      url,
+      {
+        method: 'POST',
+        ca: readFileSync(status.caFile!),
+        agent: false,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'image/jpeg',
+          'content-length': String(body.length),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => done(res.statusCode ?? 0));
+      },
+    );
     req.on('error', fail);
     req.end(body);
   });

@@ -21,14 +21,23 @@ export const clearKey = (): void => sessionStorage.removeItem(KEY);
 /** Fired when the key is refused: the app goes back to the sign-in form. */
 export const SIGNED_OUT = 'tachyon:signed-out';
 
-export async function api<T>(path: string, init: { method?: string; body?: BodyInit; contentType?: string; key?: string } = {}): Promise<T> {
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: BodyInit; contentType?: string; key?: string } = {},
+): Promise<T> {
   const key = init.key ?? getKey();
   const headers: Record<string, string> = { accept: 'application/json' };
   if (key !== null) headers['authorization'] = `Bearer ${key}`;
   if (init.contentType !== undefined) headers['content-type'] = init.contentType;
   let response: Response;
   try {
-    response = await fetch(`/ui/api${path}`, { method: init.method ?? 'GET', headers, body: init.body ?? null, cache: 'no-store', credentials: 'omit' });
+    response = await fetch(`/ui/api${path}`, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body ?? null,
+      cache: 'no-store',
+      credentials: 'omit',
+    });
   } catch {
     throw new ApiError('The daemon cannot be reached (is it still running?).', 0, undefined);
   }
@@ -41,7 +50,11 @@ export async function api<T>(path: string, init: { method?: string; body?: BodyI
   }
   if (!response.ok) {
     const error = body as { error?: string; code?: string } | undefined;
-    const failure = new ApiError(error?.error ?? `The daemon answered ${response.status}.`, response.status, error?.code);
+    const failure = new ApiError(
+      error?.error ?? `The daemon answered ${response.status}.`,
+      response.status,
+      error?.code,
+    );
     if (response.status === 401 && init.key === undefined) {
       clearKey();
       window.dispatchEvent(new CustomEvent(SIGNED_OUT, { detail: failure.message }));
@@ -51,4 +64,5 @@ export async function api<T>(path: string, init: { method?: string; body?: BodyI
   return body as T;
 }
 
-export const postJson = <T>(path: string, value: unknown): Promise<T> => api<T>(path, { method: 'POST', body: JSON.stringify(value), contentType: 'application/json' });
+export const postJson = <T>(path: string, value: unknown): Promise<T> =>
+  api<T>(path, { method: 'POST', body: JSON.stringify(value), contentType: 'application/json' });

@@ -2,7 +2,11 @@
 export type Child = Node | string | number | null | undefined | false | readonly Child[];
 export type Props = Record<string, string | number | boolean | null | undefined | ((event: Event) => void)>;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props?: Props | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(props ?? {})) {
     if (value === null || value === undefined || value === false) continue;
@@ -29,7 +33,12 @@ export function replace(parent: Node, ...children: Child[]): void {
 }
 
 /** A table with a caption and header row, wrapped so that it scrolls sideways (by keyboard too) on narrow screens. */
-export function table(caption: string, headers: readonly string[], rows: readonly (readonly Child[])[], empty = 'Nothing yet.'): HTMLElement {
+export function table(
+  caption: string,
+  headers: readonly string[],
+  rows: readonly (readonly Child[])[],
+  empty = 'Nothing yet.',
+): HTMLElement {
   if (rows.length === 0) return h('p', { class: 'empty' }, `${caption}: ${empty}`);
   return h(
     'div',
@@ -38,13 +47,35 @@ export function table(caption: string, headers: readonly string[], rows: readonl
       'table',
       null,
       h('caption', null, caption),
-      h('thead', null, h('tr', null, headers.map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', null, rows.map((cells) => h('tr', null, cells.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', null, c)))))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          headers.map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        rows.map((cells) =>
+          h(
+            'tr',
+            null,
+            cells.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', null, c))),
+          ),
+        ),
+      ),
     ),
   );
 }
 
 /** A labelled list of facts (`<dl>`). */
 export function facts(entries: readonly [string, Child][]): HTMLDListElement {
-  return h('dl', { class: 'facts' }, entries.map(([k, v]) => [h('dt', null, k), h('dd', null, v ?? '—')]));
+  return h(
+    'dl',
+    { class: 'facts' },
+    entries.map(([k, v]) => [h('dt', null, k), h('dd', null, v ?? '—')]),
+  );
 }

@@ -9,7 +9,8 @@ export function bytes(n: number): string {
   return `${value.toFixed(value < 10 ? 2 : 1)} ${units[i]}`;
 }
 
-export const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(1)} ms`);
+export const ms = (v: number | null | undefined): string =>
+  v === null || v === undefined ? '—' : v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(1)} ms`;
 
 export function time(iso: string | null | undefined): string {
   if (iso === null || iso === undefined) return '—';
@@ -19,7 +20,8 @@ export function time(iso: string | null | undefined): string {
 
 export const shortSha = (sha: string): string => sha.slice(0, 12);
 
-export const dims = (d: readonly number[] | null): string => (d === null ? 'unknown' : `[${d.map((x) => (x < 0 ? '?' : String(x))).join(', ')}]`);
+export const dims = (d: readonly number[] | null): string =>
+  d === null ? 'unknown' : `[${d.map((x) => (x < 0 ? '?' : String(x))).join(', ')}]`;
 
 /** The state as text in a coloured badge (the colour is never the only signal). */
 export function stateBadge(state: string): HTMLElement {

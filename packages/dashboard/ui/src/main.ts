@@ -20,7 +20,15 @@ function signOut(message?: string): void {
 }
 
 function renderNav(signedIn: boolean): void {
-  replace(nav, signedIn ? [h('a', { href: '#/' }, 'Overview'), h('button', { type: 'button', class: 'link-button', onclick: () => signOut() }, 'Sign out')] : []);
+  replace(
+    nav,
+    signedIn
+      ? [
+          h('a', { href: '#/' }, 'Overview'),
+          h('button', { type: 'button', class: 'link-button', onclick: () => signOut() }, 'Sign out'),
+        ]
+      : [],
+  );
 }
 
 /** Renders the page of the current hash (`#/`, `#/services/NAME`, `#/models/NAME/VERSION`), or the sign-in form. */
@@ -31,10 +39,13 @@ function route(message?: string): void {
   renderNav(key !== null);
   if (key === null) {
     workspaceName.textContent = '';
-    renderLogin(main, { message, onSignedIn: (workspace) => {
-      workspaceName.textContent = workspace;
-      route();
-    } });
+    renderLogin(main, {
+      message,
+      onSignedIn: (workspace) => {
+        workspaceName.textContent = workspace;
+        route();
+      },
+    });
     return;
   }
   const path = location.hash.replace(/^#/, '') || '/';

@@ -1,4 +1,10 @@
-import { TachyonError, type DeployResponse, type ServiceKeysBody, type ServiceSpec, type ServiceStatus } from '@tachyon-serve/protocol';
+import {
+  TachyonError,
+  type DeployResponse,
+  type ServiceKeysBody,
+  type ServiceSpec,
+  type ServiceStatus,
+} from '@tachyon-serve/protocol';
 import type { DeploymentControl } from '../../src/index.js';
 
 /**
@@ -35,11 +41,18 @@ export class MemoryControl implements DeploymentControl {
     if (old && JSON.stringify(old.spec) === JSON.stringify(spec)) return { status: old, changed: false };
     const now = new Date().toISOString();
     const status: ServiceStatus = {
-      name, state: 'Healthy', spec, generation: (old?.generation ?? 0) + 1, restarts: 0, createdAt: old?.createdAt ?? now, updatedAt: now,
+      name,
+      state: 'Healthy',
+      spec,
+      generation: (old?.generation ?? 0) + 1,
+      restarts: 0,
+      createdAt: old?.createdAt ?? now,
+      updatedAt: now,
       ...this.onDeploy(name, spec),
     };
     this.services.set(name, status);
-    if (!this.keysByName.has(name)) this.keysByName.set(name, { primary: `${name}-primary-key-1`, secondary: `${name}-secondary-key-1` });
+    if (!this.keysByName.has(name))
+      this.keysByName.set(name, { primary: `${name}-primary-key-1`, secondary: `${name}-secondary-key-1` });
     return { status, changed: true };
   }
 
@@ -72,7 +85,8 @@ export class MemoryControl implements DeploymentControl {
 
   #status(name: string): ServiceStatus {
     const status = this.services.get(name);
-    if (!status) throw new TachyonError('TCH_ERR_SERVICE_NOT_FOUND', `No service "${name}".`, { details: { service: name } });
+    if (!status)
+      throw new TachyonError('TCH_ERR_SERVICE_NOT_FOUND', `No service "${name}".`, { details: { service: name } });
     return status;
   }
 }

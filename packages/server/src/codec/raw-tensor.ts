@@ -1,4 +1,10 @@
-import { KSERVE_ELEMENT_SIZE, TachyonError, isKServeDatatype, rawBytesLength, writeRawBytes } from '@tachyon-serve/protocol';
+import {
+  KSERVE_ELEMENT_SIZE,
+  TachyonError,
+  isKServeDatatype,
+  rawBytesLength,
+  writeRawBytes,
+} from '@tachyon-serve/protocol';
 import type { Datatype, InferTensor } from '@tachyon-serve/core';
 
 /**
@@ -24,10 +30,15 @@ export function decodeRawBytes(raw: Uint8Array, input: string): Uint8Array[] {
   const elements: Uint8Array[] = [];
   let offset = 0;
   while (offset < raw.byteLength) {
-    if (offset + 4 > raw.byteLength) throw malformed(input, `${raw.byteLength - offset} trailing bytes cannot hold a 4-byte length`);
+    if (offset + 4 > raw.byteLength)
+      throw malformed(input, `${raw.byteLength - offset} trailing bytes cannot hold a 4-byte length`);
     const length = view.getUint32(offset, true);
     offset += 4;
-    if (offset + length > raw.byteLength) throw malformed(input, `element ${elements.length} declares ${length} bytes but ${raw.byteLength - offset} remain`);
+    if (offset + length > raw.byteLength)
+      throw malformed(
+        input,
+        `element ${elements.length} declares ${length} bytes but ${raw.byteLength - offset} remain`,
+      );
     elements.push(raw.subarray(offset, offset + length));
     offset += length;
   }
@@ -44,7 +55,11 @@ export function encodeRawBytes(elements: readonly Uint8Array[]): Buffer {
 export function decodeRawTensor(datatype: Datatype, raw: Uint8Array, input: string): Uint8Array[] | ArrayLike<number> {
   if (datatype === 'BYTES') return decodeRawBytes(raw, input);
   const size = ELEMENT_SIZE[datatype];
-  if (raw.byteLength % size !== 0) throw malformed(input, `${raw.byteLength} bytes is not a whole number of ${datatype} elements (${size} bytes each)`);
+  if (raw.byteLength % size !== 0)
+    throw malformed(
+      input,
+      `${raw.byteLength} bytes is not a whole number of ${datatype} elements (${size} bytes each)`,
+    );
   // Copy: the slice of the gRPC message is not necessarily aligned for a typed array view.
   const bytes = new Uint8Array(raw);
   const count = raw.byteLength / size;
@@ -124,5 +139,7 @@ function writeElement(out: Buffer, datatype: Exclude<Datatype, 'BYTES' | 'FP32'>
 }
 
 function malformed(input: string, why: string): TachyonError {
-  return new TachyonError('TCH_ERR_INFER_INVALID', `The binary data of input "${input}" is malformed: ${why}.`, { details: { input } });
+  return new TachyonError('TCH_ERR_INFER_INVALID', `The binary data of input "${input}" is malformed: ${why}.`, {
+    details: { input },
+  });
 }

@@ -26,11 +26,21 @@ export const SIGNATURE_DEF_FIELD = 'signature_def';
  * Returns the signature that serves the call.
  */
 export function resolveSignatureName(signatureName: unknown, model: string): string {
-  if (signatureName === undefined || signatureName === null || signatureName === '' || signatureName === DEFAULT_SIGNATURE) return DEFAULT_SIGNATURE;
+  if (
+    signatureName === undefined ||
+    signatureName === null ||
+    signatureName === '' ||
+    signatureName === DEFAULT_SIGNATURE
+  )
+    return DEFAULT_SIGNATURE;
   const given = typeof signatureName === 'string' ? signatureName : JSON.stringify(signatureName);
-  throw new TachyonError('TCH_ERR_INFER_INVALID', `Model "${model}" has no signature "${given}"; its only signature is "${DEFAULT_SIGNATURE}".`, {
-    details: { signature: given, signatures: [DEFAULT_SIGNATURE] },
-  });
+  throw new TachyonError(
+    'TCH_ERR_INFER_INVALID',
+    `Model "${model}" has no signature "${given}"; its only signature is "${DEFAULT_SIGNATURE}".`,
+    {
+      details: { signature: given, signatures: [DEFAULT_SIGNATURE] },
+    },
+  );
 }
 
 export interface TfTensorInfo {
@@ -78,7 +88,8 @@ function tensorInfo(name: string, tensor: { datatype: string; shape: number[] })
 export function buildSignatureDefMap(metadata: ModelMetadata): { signature_def: Record<string, TfSignatureDef> } {
   // TF-Serving Predict is image-only (the original's contract): the model's own tensors (KServe v2) are left out.
   const inputs: Record<string, TfTensorInfo> = {};
-  for (const input of metadata.inputs) if (input.name === IMAGE_INPUT) inputs[input.name] = tensorInfo(input.name, input);
+  for (const input of metadata.inputs)
+    if (input.name === IMAGE_INPUT) inputs[input.name] = tensorInfo(input.name, input);
   const outputs: Record<string, TfTensorInfo> = {};
   const scores = metadata.outputs.find((o) => o.name === SCORES_OUTPUT);
   if (scores !== undefined) for (const alias of TF_OUTPUT_ALIASES) outputs[alias] = tensorInfo(alias, scores);
@@ -89,9 +100,13 @@ export function buildSignatureDefMap(metadata: ModelMetadata): { signature_def: 
 export function checkMetadataFields(fields: readonly string[]): void {
   for (const field of fields) {
     if (field !== SIGNATURE_DEF_FIELD) {
-      throw new TachyonError('TCH_ERR_INFER_INVALID', `Metadata field "${field}" is not known; the only one is "${SIGNATURE_DEF_FIELD}".`, {
-        details: { field, fields: [SIGNATURE_DEF_FIELD] },
-      });
+      throw new TachyonError(
+        'TCH_ERR_INFER_INVALID',
+        `Metadata field "${field}" is not known; the only one is "${SIGNATURE_DEF_FIELD}".`,
+        {
+          details: { field, fields: [SIGNATURE_DEF_FIELD] },
+        },
+      );
     }
   }
 }
@@ -113,7 +128,11 @@ const STATES = { READY: 'AVAILABLE', LOADING: 'LOADING', UNLOADING: 'UNLOADING',
  * READY -> AVAILABLE, LOADING -> LOADING, UNLOADING -> UNLOADING, a failed load -> END with its reason. Registered
  * versions that were never loaded are not the server's, so not listed. TCH_ERR_MODEL_NOT_FOUND when nothing is left.
  */
-export async function modelVersionStatus(host: ModelHost, name: string, version?: string): Promise<TfModelVersionStatus[]> {
+export async function modelVersionStatus(
+  host: ModelHost,
+  name: string,
+  version?: string,
+): Promise<TfModelVersionStatus[]> {
   const rows = (await host.index()).filter((row) => row.name === name && row.reason !== 'not loaded');
   if (rows.length === 0) throw modelNotFound(name, host.names());
   const wanted = version === undefined || version === '' ? rows : rows.filter((row) => row.version === version);
@@ -121,6 +140,9 @@ export async function modelVersionStatus(host: ModelHost, name: string, version?
   return wanted.map((row) => ({
     version: row.version ?? '0',
     state: STATES[row.state],
-    status: row.state === 'UNAVAILABLE' ? { error_code: 'UNKNOWN', error_message: row.reason ?? 'failed to load' } : { error_code: 'OK', error_message: '' },
+    status:
+      row.state === 'UNAVAILABLE'
+        ? { error_code: 'UNKNOWN', error_message: row.reason ?? 'failed to load' }
+        : { error_code: 'OK', error_message: '' },
   }));
 }

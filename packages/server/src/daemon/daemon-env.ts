@@ -13,6 +13,7 @@ export function daemonOptionsFromEnv(env: NodeJS.ProcessEnv): { supervisor?: Sup
   } catch {
     throw new TypeError('TACHYON_DAEMON_SUPERVISOR: expected a JSON object of supervisor options.');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('TACHYON_DAEMON_SUPERVISOR: expected a JSON object.');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new TypeError('TACHYON_DAEMON_SUPERVISOR: expected a JSON object.');
   return { supervisor: parsed as SupervisorOptions };
 }

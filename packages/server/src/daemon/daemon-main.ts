@@ -11,7 +11,10 @@ import { startDaemon } from './start-daemon.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { workspace: { type: 'string' } }, strict: true });
-  const daemon = await startDaemon({ workspace: values.workspace ?? process.cwd(), ...daemonOptionsFromEnv(process.env) });
+  const daemon = await startDaemon({
+    workspace: values.workspace ?? process.cwd(),
+    ...daemonOptionsFromEnv(process.env),
+  });
   const stop = () => void daemon.close();
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -19,7 +22,9 @@ async function main(): Promise<number> {
   await daemon.closed;
   if (daemon.failure !== undefined) {
     const error = daemon.failure as Error & { code?: string };
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg: 'daemon stopped', code: error.code, error: error.message })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), msg: 'daemon stopped', code: error.code, error: error.message })}\n`,
+    );
     return 4;
   }
   return 0;
@@ -28,7 +33,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg: 'daemon failed to start', code: (error as { code?: string }).code, error: (error as Error).message })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), msg: 'daemon failed to start', code: (error as { code?: string }).code, error: (error as Error).message })}\n`,
+    );
     if (isTachyonError(error, 'TCH_ERR_DAEMON_LEASE_HELD')) process.exit(4);
     process.exit(isTachyonError(error, 'TCH_ERR_DAEMON_UNAVAILABLE') && error.details?.['running'] === true ? 3 : 1);
   },

@@ -32,7 +32,8 @@ export async function findDaemon(workspaceRoot: string): Promise<DaemonClient | 
  * file, when it does not answer in time.
  */
 export async function ensureDaemon(workspaceRoot: string, options: EnsureDaemonOptions = {}): Promise<DaemonClient> {
-  if (typeof workspaceRoot !== 'string' || workspaceRoot === '') throw new TypeError('workspaceRoot: expected the workspace folder.');
+  if (typeof workspaceRoot !== 'string' || workspaceRoot === '')
+    throw new TypeError('workspaceRoot: expected the workspace folder.');
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const running = await findDaemon(workspaceRoot);
   if (running !== undefined) return running;
@@ -61,9 +62,13 @@ export async function ensureDaemon(workspaceRoot: string, options: EnsureDaemonO
     // A daemon that exited may have lost a start race to another one: keep looking until the deadline.
     await sleep(exit === undefined ? 100 : 250);
   }
-  throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `The deployment daemon of "${root}" did not answer within ${startTimeoutMs} ms; see "${paths.log}".`, {
-    details: { workspace: root, logFile: paths.log, ...(exit === undefined ? {} : { exitCode: exit.code }) },
-  });
+  throw new TachyonError(
+    'TCH_ERR_DAEMON_UNAVAILABLE',
+    `The deployment daemon of "${root}" did not answer within ${startTimeoutMs} ms; see "${paths.log}".`,
+    {
+      details: { workspace: root, logFile: paths.log, ...(exit === undefined ? {} : { exitCode: exit.code }) },
+    },
+  );
 }
 
 /** Exit code 4: another daemon holds the registry's controller lease; its last log line names the holder. */
@@ -79,5 +84,9 @@ function leaseHeldFromLog(logFile: string, root: string): TachyonError {
       // not a JSON line
     }
   }
-  return new TachyonError('TCH_ERR_DAEMON_LEASE_HELD', `Another deployment daemon controls the registry of "${root}"; see "${logFile}".`, { details: { workspace: root, logFile } });
+  return new TachyonError(
+    'TCH_ERR_DAEMON_LEASE_HELD',
+    `Another deployment daemon controls the registry of "${root}"; see "${logFile}".`,
+    { details: { workspace: root, logFile } },
+  );
 }

@@ -17,5 +17,16 @@ export { SERVICE_MAIN, startDaemon, type DaemonOptions, type RunningDaemon } fro
 export { daemonPaths, readDaemonInfo, type DaemonInfo, type DaemonPaths } from './daemon-files.js';
 export { buildDaemonApp, toDaemonError, type DaemonAppOptions } from './daemon-app.js';
 export { daemonOptionsFromEnv } from './daemon-env.js';
-export { DASHBOARD_DEFAULTS, compileDashboardOptions, registerDashboard, type DashboardConfig, type DashboardOptions } from './ui-dashboard.js';
-export { ServiceStateHistory, STATE_HISTORY_DEFAULTS, type StateChange, type StateHistoryOptions } from './ui-state-history.js';
+export {
+  DASHBOARD_DEFAULTS,
+  compileDashboardOptions,
+  registerDashboard,
+  type DashboardConfig,
+  type DashboardOptions,
+} from './ui-dashboard.js';
+export {
+  ServiceStateHistory,
+  STATE_HISTORY_DEFAULTS,
+  type StateChange,
+  type StateHistoryOptions,
+} from './ui-state-history.js';

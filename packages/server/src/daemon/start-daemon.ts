@@ -2,11 +2,29 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { probeDaemon } from '@tachyon-serve/client';
-import { DeploymentController, acquireRegistryLease, createRegistryStore, type LeaseEvent, type RegistryLease, isAlive, locateWorkspaceConfig, type RegistryStore, type SupervisorOptions } from '@tachyon-serve/core';
+import {
+  DeploymentController,
+  acquireRegistryLease,
+  createRegistryStore,
+  type LeaseEvent,
+  type RegistryLease,
+  isAlive,
+  locateWorkspaceConfig,
+  type RegistryStore,
+  type SupervisorOptions,
+} from '@tachyon-serve/core';
 import { TachyonError } from '@tachyon-serve/protocol';
 import { SERVER_VERSION } from '../server-version.js';
 import { buildDaemonApp } from './daemon-app.js';
-import { daemonPaths, ensureDaemonToken, readDaemonInfo, readDaemonToken, removeDaemonInfo, writeDaemonInfo, type DaemonPaths } from './daemon-files.js';
+import {
+  daemonPaths,
+  ensureDaemonToken,
+  readDaemonInfo,
+  readDaemonToken,
+  removeDaemonInfo,
+  writeDaemonInfo,
+  type DaemonPaths,
+} from './daemon-files.js';
 import { ServiceStateHistory } from './ui-state-history.js';
 
 export interface DaemonOptions {
@@ -42,10 +60,14 @@ export const SERVICE_MAIN = fileURLToPath(new URL('./service-main.js', import.me
  * 127.0.0.1 (a free port), writes daemon.json and reconciles every deployment row (starts their processes).
  */
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
-  if (typeof options !== 'object' || options === null || typeof options.workspace !== 'string') throw new TypeError('options.workspace: expected a folder.');
+  if (typeof options !== 'object' || options === null || typeof options.workspace !== 'string')
+    throw new TypeError('options.workspace: expected a folder.');
   const config = locateWorkspaceConfig(options.workspace);
   const root = config.root;
-  const log = options.log ?? ((message: string) => void process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg: message })}\n`));
+  const log =
+    options.log ??
+    ((message: string) =>
+      void process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg: message })}\n`));
   const paths = daemonPaths(root);
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
   await takeLock(paths);
@@ -63,7 +85,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const controller = new DeploymentController({
       workspaceRoot: root,
       store: controllerStore,
-      launcher: { command: process.execPath, args: (file, ports) => [SERVICE_MAIN, '--config', file, '--http-port', String(ports.httpPort), '--grpc-port', String(ports.grpcPort)] },
+      launcher: {
+        command: process.execPath,
+        args: (file, ports) => [
+          SERVICE_MAIN,
+          '--config',
+          file,
+          '--http-port',
+          String(ports.httpPort),
+          '--grpc-port',
+          String(ports.grpcPort),
+        ],
+      },
       ...(options.supervisor === undefined ? {} : { supervisor: options.supervisor }),
       logger: log,
     });
@@ -85,9 +118,22 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       })();
       return closing;
     };
-    const app = buildDaemonApp({ controller, token, workspace: root, version: SERVER_VERSION, onShutdown: () => void close(), log, ui: { config, controller, store: controllerStore, history } });
+    const app = buildDaemonApp({
+      controller,
+      token,
+      workspace: root,
+      version: SERVER_VERSION,
+      onShutdown: () => void close(),
+      log,
+      ui: { config, controller, store: controllerStore, history },
+    });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    await writeDaemonInfo(paths, { pid: process.pid, url, startedAt: new Date().toISOString(), version: SERVER_VERSION });
+    await writeDaemonInfo(paths, {
+      pid: process.pid,
+      url,
+      startedAt: new Date().toISOString(),
+      version: SERVER_VERSION,
+    });
     log(`daemon listening on ${url} for workspace "${root}" (controller lease held as "${heldLease.holder}")`);
     let failure: Error | undefined;
     onLease = (event) => {
@@ -103,7 +149,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     };
     await controller.start();
     return {
-      url, token, workspace: root, controller, closed, close,
+      url,
+      token,
+      workspace: root,
+      controller,
+      closed,
+      close,
       get failure() {
         return failure;
       },
@@ -133,18 +184,28 @@ async function takeLock(paths: DaemonPaths): Promise<void> {
       const info = await readDaemonInfo(paths);
       const token = await readDaemonToken(paths);
       if (info?.pid === holder && token !== undefined && (await probeDaemon(info.url, token)) !== undefined) {
-        throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `A deployment daemon already runs for this workspace (pid ${holder}, ${info.url}).`, {
-          details: { running: true, pid: holder, url: info.url, logFile: paths.log },
-        });
+        throw new TachyonError(
+          'TCH_ERR_DAEMON_UNAVAILABLE',
+          `A deployment daemon already runs for this workspace (pid ${holder}, ${info.url}).`,
+          {
+            details: { running: true, pid: holder, url: info.url, logFile: paths.log },
+          },
+        );
       }
       // Alive but not (yet) answering: it may be starting. Do not steal its lock.
       if (info?.pid !== holder) {
-        throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `Another deployment daemon (pid ${holder}) is starting for this workspace.`, {
-          details: { running: true, pid: holder, logFile: paths.log },
-        });
+        throw new TachyonError(
+          'TCH_ERR_DAEMON_UNAVAILABLE',
+          `Another deployment daemon (pid ${holder}) is starting for this workspace.`,
+          {
+            details: { running: true, pid: holder, logFile: paths.log },
+          },
+        );
       }
     }
     await rm(paths.lock, { force: true });
   }
-  throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `Cannot take the daemon lock "${paths.lock}".`, { details: { lock: paths.lock, logFile: paths.log } });
+  throw new TachyonError('TCH_ERR_DAEMON_UNAVAILABLE', `Cannot take the daemon lock "${paths.lock}".`, {
+    details: { lock: paths.lock, logFile: paths.log },
+  });
 }

@@ -13,7 +13,10 @@ export function createAdminKeyCheck(config: WorkspaceConfig): (request: FastifyR
   return async (request) => {
     const header = request.headers.authorization;
     if (header === undefined || !/^Bearer\s+\S+$/i.test(header)) {
-      throw new TachyonError('TCH_ERR_AUTH_MISSING', 'The request carries no `Authorization: Bearer <workspace admin key>`.');
+      throw new TachyonError(
+        'TCH_ERR_AUTH_MISSING',
+        'The request carries no `Authorization: Bearer <workspace admin key>`.',
+      );
     }
     expected ??= readAdminKey(config).then((key) => createHash('sha256').update(key).digest());
     // A workspace without a readable key fails every login with the reason; a later request tries the file again.
@@ -21,7 +24,10 @@ export function createAdminKeyCheck(config: WorkspaceConfig): (request: FastifyR
       expected = undefined;
       throw error;
     });
-    const given = createHash('sha256').update(header.replace(/^Bearer\s+/i, '')).digest();
-    if (!timingSafeEqual(given, digest)) throw new TachyonError('TCH_ERR_AUTH_INVALID', 'The admin key is not valid for this workspace.');
+    const given = createHash('sha256')
+      .update(header.replace(/^Bearer\s+/i, ''))
+      .digest();
+    if (!timingSafeEqual(given, digest))
+      throw new TachyonError('TCH_ERR_AUTH_INVALID', 'The admin key is not valid for this workspace.');
   };
 }

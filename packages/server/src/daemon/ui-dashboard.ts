@@ -1,5 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { createBlobStore, type DeploymentController, type RegistryStore, type WorkspaceConfig } from '@tachyon-serve/core';
+import {
+  createBlobStore,
+  type DeploymentController,
+  type RegistryStore,
+  type WorkspaceConfig,
+} from '@tachyon-serve/core';
 import { TachyonError } from '@tachyon-serve/protocol';
 import { registerUiApi } from './ui-api.js';
 import { createAdminKeyCheck } from './ui-auth.js';
@@ -35,15 +40,24 @@ export const DASHBOARD_DEFAULTS = Object.freeze({ maxImageBytes: 16 * 1024 * 102
 export function compileDashboardOptions(options: DashboardOptions): DashboardConfig {
   if (typeof options !== 'object' || options === null) throw new TypeError('options: expected DashboardOptions.');
   if (typeof options.config?.root !== 'string') throw new TypeError('options.config: expected a WorkspaceConfig.');
-  if (typeof options.controller !== 'object' || options.controller === null) throw new TypeError('options.controller: expected a DeploymentController.');
-  if (typeof options.store !== 'object' || options.store === null) throw new TypeError('options.store: expected a RegistryStore.');
-  if (typeof options.history?.wrapStore !== 'function') throw new TypeError('options.history: expected a ServiceStateHistory.');
-  if (options.assetsDir !== undefined && (typeof options.assetsDir !== 'string' || options.assetsDir === '')) throw new TypeError('options.assetsDir: expected a folder.');
+  if (typeof options.controller !== 'object' || options.controller === null)
+    throw new TypeError('options.controller: expected a DeploymentController.');
+  if (typeof options.store !== 'object' || options.store === null)
+    throw new TypeError('options.store: expected a RegistryStore.');
+  if (typeof options.history?.wrapStore !== 'function')
+    throw new TypeError('options.history: expected a ServiceStateHistory.');
+  if (options.assetsDir !== undefined && (typeof options.assetsDir !== 'string' || options.assetsDir === ''))
+    throw new TypeError('options.assetsDir: expected a folder.');
   const maxImageBytes = options.maxImageBytes ?? DASHBOARD_DEFAULTS.maxImageBytes;
-  if (!Number.isSafeInteger(maxImageBytes) || maxImageBytes < 1024) throw new RangeError('options.maxImageBytes: expected an integer of at least 1024.');
+  if (!Number.isSafeInteger(maxImageBytes) || maxImageBytes < 1024)
+    throw new RangeError('options.maxImageBytes: expected an integer of at least 1024.');
   return Object.freeze({
-    config: options.config, controller: options.controller, store: options.store, history: options.history,
-    assetsDir: options.assetsDir ?? defaultDashboardDir(), maxImageBytes,
+    config: options.config,
+    controller: options.controller,
+    store: options.store,
+    history: options.history,
+    assetsDir: options.assetsDir ?? defaultDashboardDir(),
+    maxImageBytes,
   });
 }
 
@@ -58,26 +72,48 @@ export function isDashboardPath(url: string): boolean {
  * already does (controller, registry) and proxies to service processes with their own keys, so the browser never
  * holds a service key it did not ask to see, nor the services' self-signed CA.
  */
-export function registerDashboard(app: FastifyInstance, options: DashboardOptions, version: string, log?: (message: string) => void): void {
+export function registerDashboard(
+  app: FastifyInstance,
+  options: DashboardOptions,
+  version: string,
+  log?: (message: string) => void,
+): void {
   const config = compileDashboardOptions(options);
   registerUiStatic(app, config.assetsDir);
   const models = new ModelDescriber(config.store, () => createBlobStore(config.config.artifacts));
   const check = createAdminKeyCheck(config.config);
-  void app.register(async (api) => {
-    api.addHook('onRequest', check);
-    api.addHook('onSend', async (_request, reply) => {
-      reply.headers({ ...UI_SECURITY_HEADERS, 'cache-control': 'no-store' });
-    });
-    // Images for "Try it": forwarded as they came; the service checks the format.
-    api.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxImageBytes }, (_request, body, done) => done(null, body));
-    api.setErrorHandler((error, _request, reply) => {
-      const e = error as { code?: string };
-      const mapped = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? new TachyonError('TCH_ERR_LIMIT_BODY_TOO_LARGE', `The image is larger than the dashboard's limit of ${config.maxImageBytes} bytes.`, { details: { limit: config.maxImageBytes } })
-        : error;
-      throw mapped;
-    });
-    registerUiApi(api, { config: config.config, controller: config.controller, store: config.store, history: config.history, models, version });
-  }, { prefix: '/ui/api' });
+  void app.register(
+    async (api) => {
+      api.addHook('onRequest', check);
+      api.addHook('onSend', async (_request, reply) => {
+        reply.headers({ ...UI_SECURITY_HEADERS, 'cache-control': 'no-store' });
+      });
+      // Images for "Try it": forwarded as they came; the service checks the format.
+      api.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxImageBytes }, (_request, body, done) =>
+        done(null, body),
+      );
+      api.setErrorHandler((error, _request, reply) => {
+        const e = error as { code?: string };
+        const mapped =
+          e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+            ? new TachyonError(
+                'TCH_ERR_LIMIT_BODY_TOO_LARGE',
+                `The image is larger than the dashboard's limit of ${config.maxImageBytes} bytes.`,
+                { details: { limit: config.maxImageBytes } },
+              )
+            : error;
+        throw mapped;
+      });
+      registerUiApi(api, {
+        config: config.config,
+        controller: config.controller,
+        store: config.store,
+        history: config.history,
+        models,
+        version,
+      });
+    },
+    { prefix: '/ui/api' },
+  );
   log?.(`dashboard at /ui/ (assets ${config.assetsDir})`);
 }

@@ -18,7 +18,8 @@ export function parsePrometheusText(text: string): Sample[] {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (match === null) continue;
     const labels: Record<string, string> = {};
-    for (const l of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c));
+    for (const l of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c));
     const value = match[3] === '+Inf' ? Infinity : Number(match[3]);
     if (!Number.isNaN(value)) samples.push({ name: match[1]!, labels, value });
   }
@@ -103,7 +104,10 @@ export function summarizeMetrics(text: string, model: string): UiMetricsSummary 
     };
   }
   const sorted = [...batch].sort((a, b) => a[0] - b[0]);
-  const batchSizes = sorted.map(([le, cumulative], i) => ({ le, count: cumulative - (i === 0 ? 0 : sorted[i - 1]![1]) }));
+  const batchSizes = sorted.map(([le, cumulative], i) => ({
+    le,
+    count: cumulative - (i === 0 ? 0 : sorted[i - 1]![1]),
+  }));
   return { stages, batchSizes, meanBatchSize: batchCount === 0 ? null : batchSum / batchCount, requestsByCode };
 }
 
@@ -111,16 +115,31 @@ export function summarizeMetrics(text: string, model: string): UiMetricsSummary 
 export function errorLines(lines: readonly string[]): UiLogError[] {
   const out: UiLogError[] = [];
   for (const line of lines) {
-    let parsed: { level?: unknown; time?: unknown; msg?: unknown; code?: unknown; err?: { message?: unknown }; error?: unknown } | undefined;
+    let parsed:
+      | { level?: unknown; time?: unknown; msg?: unknown; code?: unknown; err?: { message?: unknown }; error?: unknown }
+      | undefined;
     try {
       parsed = JSON.parse(line) as typeof parsed;
     } catch {
       parsed = undefined;
     }
     if (typeof parsed?.level !== 'number' || parsed.level < 40) continue;
-    const detail = typeof parsed.error === 'string' ? parsed.error : typeof parsed.err?.message === 'string' ? parsed.err.message : '';
-    const msg = `${typeof parsed.msg === 'string' ? parsed.msg : ''}${detail === '' ? '' : `: ${detail}`}`.slice(0, 500);
-    const time = typeof parsed.time === 'number' ? new Date(parsed.time).toISOString() : typeof parsed.time === 'string' ? parsed.time : null;
+    const detail =
+      typeof parsed.error === 'string'
+        ? parsed.error
+        : typeof parsed.err?.message === 'string'
+          ? parsed.err.message
+          : '';
+    const msg = `${typeof parsed.msg === 'string' ? parsed.msg : ''}${detail === '' ? '' : `: ${detail}`}`.slice(
+      0,
+      500,
+    );
+    const time =
+      typeof parsed.time === 'number'
+        ? new Date(parsed.time).toISOString()
+        : typeof parsed.time === 'string'
+          ? parsed.time
+          : null;
     out.push({ time, level: parsed.level, msg, code: typeof parsed.code === 'string' ? parsed.code : null });
   }
   return out;

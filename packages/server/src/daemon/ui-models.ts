@@ -1,11 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import {
-  declaredModelIo, decodeOnnxModel, imageStageOutput, localBlobPath, readServiceZip, type BlobStore, type ModelVersionRecord, type RegistryStore,
-  type StageManifest, type TensorInfo,
+  declaredModelIo,
+  decodeOnnxModel,
+  imageStageOutput,
+  localBlobPath,
+  readServiceZip,
+  type BlobStore,
+  type ModelVersionRecord,
+  type RegistryStore,
+  type StageManifest,
+  type TensorInfo,
 } from '@tachyon-serve/core';
 import {
-  TachyonError, type UiModelDetail as ModelDetail, type UiModelSummary as ModelSummary, type UiStageView as StageView,
-  type UiTensorView as TensorView, type UiVersionSummary as VersionSummary,
+  TachyonError,
+  type UiModelDetail as ModelDetail,
+  type UiModelSummary as ModelSummary,
+  type UiStageView as StageView,
+  type UiTensorView as TensorView,
+  type UiVersionSummary as VersionSummary,
 } from '@tachyon-serve/protocol';
 
 /** Artifacts larger than this are described without reading their ONNX graphs (no tensor shapes). */
@@ -22,12 +34,22 @@ export async function listModels(store: RegistryStore): Promise<ModelSummary[]> 
     users.set(key, [...(users.get(key) ?? []), d.name]);
   }
   const byName = new Map<string, VersionSummary[]>();
-  for (const v of versions) byName.set(v.name, [...(byName.get(v.name) ?? []), summarize(v, users.get(`${v.name}:${v.version}`) ?? [])]);
+  for (const v of versions)
+    byName.set(v.name, [...(byName.get(v.name) ?? []), summarize(v, users.get(`${v.name}:${v.version}`) ?? [])]);
   return [...byName].map(([name, list]) => ({ name, versions: list.sort((a, b) => b.version - a.version) }));
 }
 
 function summarize(v: ModelVersionRecord, deployedAs: string[]): VersionSummary {
-  return { version: v.version, kind: v.kind, size: v.size, sha256: v.sha256, createdAt: v.createdAt, description: v.description, tags: v.tags, deployedAs };
+  return {
+    version: v.version,
+    kind: v.kind,
+    size: v.size,
+    sha256: v.sha256,
+    createdAt: v.createdAt,
+    description: v.description,
+    tags: v.tags,
+    deployedAs,
+  };
 }
 
 /**
@@ -49,7 +71,9 @@ export class ModelDescriber {
   async describe(name: string, version: number): Promise<ModelDetail> {
     const record = await this.#store.getVersion(name, version);
     if (record === undefined) {
-      throw new TachyonError('TCH_ERR_REGISTRY_MODEL_NOT_FOUND', `No registered model "${name}" version ${version}.`, { details: { name, version } });
+      throw new TachyonError('TCH_ERR_REGISTRY_MODEL_NOT_FOUND', `No registered model "${name}" version ${version}.`, {
+        details: { name, version },
+      });
     }
     const models = await listModels(this.#store);
     const summary = models.find((m) => m.name === name)!;
@@ -60,7 +84,13 @@ export class ModelDescriber {
       pending.catch(() => this.#cache.delete(record.sha256));
     }
     const { stages, files } = await pending;
-    return { ...summary.versions.find((v) => v.version === version)!, name, versions: summary.versions.map((v) => v.version), stages, files };
+    return {
+      ...summary.versions.find((v) => v.version === version)!,
+      name,
+      versions: summary.versions.map((v) => v.version),
+      stages,
+      files,
+    };
   }
 
   async #inspect(record: ModelVersionRecord): Promise<{ stages: StageView[]; files: ModelDetail['files'] }> {
@@ -68,9 +98,23 @@ export class ModelDescriber {
     const inspect = record.size <= MAX_INSPECTED_BYTES;
     if (record.kind === 'onnx') {
       const io = inspect ? declaredModelIo(decodeOnnxModel(await readFile(path))) : undefined;
-      const ports = (list: (TensorInfo | undefined)[] | undefined): TensorView[] => (list ?? []).flatMap((t) => (t === undefined ? [] : [view(t.name, t.name, t)]));
+      const ports = (list: (TensorInfo | undefined)[] | undefined): TensorView[] =>
+        (list ?? []).flatMap((t) => (t === undefined ? [] : [view(t.name, t.name, t)]));
       const file = { path: `${record.name}.onnx`, size: record.size, sha256: record.sha256 };
-      return { stages: [{ name: 'model', kind: 'onnx', description: 'a bare ONNX model (served as image -> model -> classifier)', file, inputs: ports(io?.inputs), outputs: ports(io?.outputs), settings: {} }], files: [file] };
+      return {
+        stages: [
+          {
+            name: 'model',
+            kind: 'onnx',
+            description: 'a bare ONNX model (served as image -> model -> classifier)',
+            file,
+            inputs: ports(io?.inputs),
+            outputs: ports(io?.outputs),
+            settings: {},
+          },
+        ],
+        files: [file],
+      };
     }
     const { manifest, files } = await readServiceZip(path);
     const entries = new Map(manifest.files.map((f) => [f.path, f]));
@@ -78,7 +122,11 @@ export class ModelDescriber {
     // A port whose model does not say (a classifier) reads a tensor an earlier stage produced: show that one's type.
     const produced = new Map(stages.flatMap((s) => s.outputs.map((o) => [o.tensor, o] as const)));
     for (const stage of stages) {
-      stage.inputs = stage.inputs.map((i) => (i.dims === null && produced.has(i.tensor) ? { ...i, dtype: produced.get(i.tensor)!.dtype, dims: produced.get(i.tensor)!.dims } : i));
+      stage.inputs = stage.inputs.map((i) =>
+        i.dims === null && produced.has(i.tensor)
+          ? { ...i, dtype: produced.get(i.tensor)!.dtype, dims: produced.get(i.tensor)!.dims }
+          : i,
+      );
     }
     return { stages, files: manifest.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })) };
   }
@@ -88,32 +136,65 @@ function view(port: string, tensor: string, info: TensorInfo | undefined): Tenso
   return { port, tensor, dtype: info?.dtype ?? null, dims: info === undefined ? null : [...info.dims] };
 }
 
-function describeStage(stage: StageManifest, entries: Map<string, { path: string; size: number; sha256: string }>, bytes: Map<string, Uint8Array>): StageView {
+function describeStage(
+  stage: StageManifest,
+  entries: Map<string, { path: string; size: number; sha256: string }>,
+  bytes: Map<string, Uint8Array>,
+): StageView {
   const base = { name: stage.name, kind: stage.kind, description: stage.description ?? null };
-  const plain = (ports: Record<string, string>): TensorView[] => Object.entries(ports).map(([port, tensor]) => view(port, tensor, undefined));
+  const plain = (ports: Record<string, string>): TensorView[] =>
+    Object.entries(ports).map(([port, tensor]) => view(port, tensor, undefined));
   switch (stage.kind) {
     case 'image': {
       const out = imageStageOutput(stage);
-      return { ...base, file: null, inputs: [{ port: 'images', tensor: stage.inputs['images'] ?? 'images', dtype: 'encoded image bytes', dims: [-1] }], outputs: Object.entries(stage.outputs).map(([port, tensor]) => view(port, tensor, out)), settings: { preprocess: stage.preprocess } };
+      return {
+        ...base,
+        file: null,
+        inputs: [
+          { port: 'images', tensor: stage.inputs['images'] ?? 'images', dtype: 'encoded image bytes', dims: [-1] },
+        ],
+        outputs: Object.entries(stage.outputs).map(([port, tensor]) => view(port, tensor, out)),
+        settings: { preprocess: stage.preprocess },
+      };
     }
     case 'classifier':
-      return { ...base, file: entries.get(stage.labels) ?? null, inputs: plain(stage.inputs), outputs: [], settings: { outputKind: stage.outputKind, topK: stage.topK, labels: stage.labels } };
+      return {
+        ...base,
+        file: entries.get(stage.labels) ?? null,
+        inputs: plain(stage.inputs),
+        outputs: [],
+        settings: { outputKind: stage.outputKind, topK: stage.topK, labels: stage.labels },
+      };
     case 'keras':
-      return { ...base, file: entries.get(stage.file) ?? null, inputs: plain(stage.inputs), outputs: plain(stage.outputs), settings: {} };
+      return {
+        ...base,
+        file: entries.get(stage.file) ?? null,
+        inputs: plain(stage.inputs),
+        outputs: plain(stage.outputs),
+        settings: {},
+      };
     case 'onnx':
     case 'featurizer': {
       const data = bytes.get(stage.file);
       const io = data === undefined ? undefined : declaredModelIo(decodeOnnxModel(data));
       const find = (list: (TensorInfo | undefined)[] | undefined, port: string) => list?.find((t) => t?.name === port);
-      const settings = stage.kind === 'featurizer'
-        ? { model: stage.model, featureTensor: stage.featureTensor, ...(stage.quantization === undefined ? {} : { quantization: stage.quantization }) }
-        : {};
+      const settings =
+        stage.kind === 'featurizer'
+          ? {
+              model: stage.model,
+              featureTensor: stage.featureTensor,
+              ...(stage.quantization === undefined ? {} : { quantization: stage.quantization }),
+            }
+          : {};
       return {
         ...base,
         file: entries.get(stage.file) ?? null,
         inputs: Object.entries(stage.inputs).map(([port, tensor]) => view(port, tensor, find(io?.inputs, port))),
         outputs: Object.entries(stage.outputs).map(([port, tensor]) => view(port, tensor, find(io?.outputs, port))),
-        settings: { ...settings, ...(stage.executionProviders === undefined ? {} : { executionProviders: stage.executionProviders }) },
+        settings: {
+          ...settings,
+          ...(stage.executionProviders === undefined ? {} : { executionProviders: stage.executionProviders }),
+        },
       };
     }
   }

@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import {
-  AUTHORIZATION_HEADER, ERROR_CODES, TachyonError, bearerAuthorization, type ErrorCode, type ServiceSpec, type ServiceStatus,
+  AUTHORIZATION_HEADER,
+  ERROR_CODES,
+  TachyonError,
+  bearerAuthorization,
+  type ErrorCode,
+  type ServiceSpec,
+  type ServiceStatus,
 } from '@tachyon-serve/protocol';
 
 export interface ServiceCall {
@@ -39,7 +45,11 @@ async function trustFor(status: ServiceStatus): Promise<Buffer | undefined> {
  */
 export async function callService(status: ServiceStatus, call: ServiceCall): Promise<ServiceAnswer> {
   if (status.httpUrl === undefined) {
-    throw new TachyonError('TCH_ERR_MODEL_NOT_READY', `Service "${status.name}" has no running process (state ${status.state}).`, { details: { service: status.name, state: status.state } });
+    throw new TachyonError(
+      'TCH_ERR_MODEL_NOT_READY',
+      `Service "${status.name}" has no running process (state ${status.state}).`,
+      { details: { service: status.name, state: status.state } },
+    );
   }
   const url = new URL(call.path, status.httpUrl);
   const ca = url.protocol === 'https:' ? await trustFor(status) : undefined;
@@ -55,13 +65,29 @@ export async function callService(status: ServiceStatus, call: ServiceCall): Pro
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), elapsedMs: performance.now() - started }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          elapsedMs: performance.now() - started,
+        }),
+      );
     };
     const options = { method: call.method, headers, timeout, agent: false as const };
-    const req = url.protocol === 'https:' ? https.request(url, { ...options, ...(ca === undefined ? {} : { ca }) }, onResponse) : http.request(url, options, onResponse);
+    const req =
+      url.protocol === 'https:'
+        ? https.request(url, { ...options, ...(ca === undefined ? {} : { ca }) }, onResponse)
+        : http.request(url, options, onResponse);
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeout} ms`)));
     req.on('error', (cause) =>
-      reject(new TachyonError('TCH_ERR_CLIENT_UNREACHABLE', `The daemon could not reach service "${status.name}" at ${url.origin}.`, { details: { service: status.name }, cause })),
+      reject(
+        new TachyonError(
+          'TCH_ERR_CLIENT_UNREACHABLE',
+          `The daemon could not reach service "${status.name}" at ${url.origin}.`,
+          { details: { service: status.name }, cause },
+        ),
+      ),
     );
     req.end(call.body);
   });
@@ -79,15 +105,20 @@ export function jsonOf(status: ServiceStatus, answer: ServiceAnswer): unknown {
   const error = body as { code?: unknown; error?: unknown; details?: unknown } | undefined;
   const code = typeof error?.code === 'string' && error.code in ERROR_CODES ? (error.code as ErrorCode) : undefined;
   if (code !== undefined) {
-    const message = typeof error?.error === 'string' ? error.error : `Service "${status.name}" answered ${answer.status}.`;
+    const message =
+      typeof error?.error === 'string' ? error.error : `Service "${status.name}" answered ${answer.status}.`;
     throw new TachyonError(code, message, { details: { service: status.name, status: answer.status } });
   }
-  throw new TachyonError('TCH_ERR_CLIENT_BAD_RESPONSE', `Service "${status.name}" answered ${answer.status} without a tachyon error body.`, { details: { service: status.name, status: answer.status } });
+  throw new TachyonError(
+    'TCH_ERR_CLIENT_BAD_RESPONSE',
+    `Service "${status.name}" answered ${answer.status} without a tachyon error body.`,
+    { details: { service: status.name, status: answer.status } },
+  );
 }
 
 /** `queue;dur=1.2, compute;dur=3.4, batch;desc="2"` -> `{queue: 1.2, compute: 3.4}` (durations only). */
 export function parseServerTiming(header: string | string[] | undefined): Record<string, number> {
-  const text = Array.isArray(header) ? header.join(',') : header ?? '';
+  const text = Array.isArray(header) ? header.join(',') : (header ?? '');
   const out: Record<string, number> = {};
   for (const part of text.split(',')) {
     const match = /^\s*([A-Za-z][\w-]*)\s*;.*?dur=([\d.]+)/.exec(part);

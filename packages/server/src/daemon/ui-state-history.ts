@@ -23,7 +23,8 @@ export class ServiceStateHistory {
   constructor(options: StateHistoryOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options: expected StateHistoryOptions.');
     const limit = options.limit ?? STATE_HISTORY_DEFAULTS.limit;
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100_000) throw new RangeError('options.limit: expected an integer in [1, 100000].');
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100_000)
+      throw new RangeError('options.limit: expected an integer in [1, 100000].');
     this.#limit = limit;
   }
 
@@ -31,8 +32,21 @@ export class ServiceStateHistory {
   record(record: Pick<DeploymentRecord, 'name' | 'state' | 'reason' | 'generation' | 'updatedAt'>): void {
     const list = this.#changes.get(record.name) ?? [];
     const last = list[list.length - 1];
-    if (last !== undefined && last.state === record.state && last.reason === record.reason && last.generation === record.generation) return;
-    list.push(Object.freeze({ at: record.updatedAt, state: record.state, reason: record.reason, generation: record.generation }));
+    if (
+      last !== undefined &&
+      last.state === record.state &&
+      last.reason === record.reason &&
+      last.generation === record.generation
+    )
+      return;
+    list.push(
+      Object.freeze({
+        at: record.updatedAt,
+        state: record.state,
+        reason: record.reason,
+        generation: record.generation,
+      }),
+    );
     if (list.length > this.#limit) list.splice(0, list.length - this.#limit);
     this.#changes.set(record.name, list);
   }
@@ -67,7 +81,8 @@ export class ServiceStateHistory {
         if (property === 'putDeployment') {
           return async (...args: Parameters<RegistryStore['putDeployment']>) => {
             const result = await target.putDeployment(...args);
-            if (result.changed) this.record({ ...result.record, reason: `deployed generation ${result.record.generation}` });
+            if (result.changed)
+              this.record({ ...result.record, reason: `deployed generation ${result.record.generation}` });
             return result;
           };
         }

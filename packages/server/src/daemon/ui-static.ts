@@ -64,7 +64,9 @@ export function registerUiStatic(app: FastifyInstance, dir: string): void {
   app.get<{ Params: { '*': string } }>('/ui/*', async (request, reply) => {
     const path = request.params['*'];
     if (path.startsWith('api/') || path === 'api') {
-      throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `No route matches "GET /ui/${path.slice(0, 200)}".`, { details: { method: 'GET', path: `/ui/${path.slice(0, 200)}` } });
+      throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `No route matches "GET /ui/${path.slice(0, 200)}".`, {
+        details: { method: 'GET', path: `/ui/${path.slice(0, 200)}` },
+      });
     }
     return sendFile(reply, root, path);
   });
@@ -72,12 +74,18 @@ export function registerUiStatic(app: FastifyInstance, dir: string): void {
 
 async function sendFile(reply: FastifyReply, root: string, relative: string): Promise<FastifyReply> {
   if (!existsSync(join(root, 'index.html'))) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', 'The dashboard is not built; run `npm run build` (it builds packages/dashboard into dist/ui).', { details: { dir: root } });
+    throw new TachyonError(
+      'TCH_ERR_IO_NOT_FOUND',
+      'The dashboard is not built; run `npm run build` (it builds packages/dashboard into dist/ui).',
+      { details: { dir: root } },
+    );
   }
   const file = await resolveInside(root, relative);
   const info = file === undefined ? undefined : await stat(file).catch(() => undefined);
   if (file === undefined || info === undefined || !info.isFile()) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `The dashboard has no file "${relative.slice(0, 200)}".`, { details: { path: `/ui/${relative.slice(0, 200)}` } });
+    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `The dashboard has no file "${relative.slice(0, 200)}".`, {
+      details: { path: `/ui/${relative.slice(0, 200)}` },
+    });
   }
   const etag = `"${createHash('sha1').update(`${info.size}:${info.mtimeMs}:${file}`).digest('base64url')}"`;
   reply.headers({

@@ -83,16 +83,42 @@ export function unaryCall<Req, Res>(
     call.sendMetadata(initial);
     const trailers = new Metadata();
     trailers.set(GRPC_REQUEST_ID_KEY, requestId);
-    const context: CallContext = { requestId, receivedAt, trailers, deadline: deadlineOf(call.getDeadline(), receivedAt) };
+    const context: CallContext = {
+      requestId,
+      receivedAt,
+      trailers,
+      deadline: deadlineOf(call.getDeadline(), receivedAt),
+    };
     const finish = (status: number, extra: Partial<GrpcCallLog> = {}) => {
       const model = context.model ?? modelOf(policy, call.request);
-      config.log?.({ requestId, method, status, durationMs: performance.now() - receivedAt, ...(model === undefined ? {} : { model }), ...extra });
+      config.log?.({
+        requestId,
+        method,
+        status,
+        durationMs: performance.now() - receivedAt,
+        ...(model === undefined ? {} : { model }),
+        ...extra,
+      });
       const code = status === GrpcStatus.OK ? 'OK' : (extra.code ?? 'TCH_ERR_SERVER_INTERNAL');
-      finishGrpcCall(config.observability, { trace, requestId, method, protocol: policy.protocol, model, status, code, receivedAt, timings: context.timings, peer: call.getPeer() });
+      finishGrpcCall(config.observability, {
+        trace,
+        requestId,
+        method,
+        protocol: policy.protocol,
+        model,
+        status,
+        code,
+        receivedAt,
+        timings: context.timings,
+        peer: call.getPeer(),
+      });
     };
     const run = async (): Promise<Res> => {
       if (policy.refuseWhileDraining && config.draining()) {
-        throw new TachyonError('TCH_ERR_SERVER_DRAINING', 'The server is shutting down and accepts no new requests; retry on another instance.');
+        throw new TachyonError(
+          'TCH_ERR_SERVER_DRAINING',
+          'The server is shutting down and accepts no new requests; retry on another instance.',
+        );
       }
       if (policy.service !== undefined && config.auth !== 'none') {
         const header = call.metadata.get(GRPC_AUTHORIZATION_KEY)[0];

@@ -55,10 +55,13 @@ export function compileGrpcServerConfig(options: GrpcServerOptions): GrpcServerC
     throw new TypeError("auth: expected 'none' or { keys: (service) => string[] }");
   }
   const maxReceiveMessageLength = options.maxReceiveMessageLength ?? GRPC_SERVER_DEFAULTS.maxReceiveMessageLength;
-  if (!Number.isInteger(maxReceiveMessageLength) || maxReceiveMessageLength < 1) throw new RangeError('maxReceiveMessageLength: expected an integer >= 1');
+  if (!Number.isInteger(maxReceiveMessageLength) || maxReceiveMessageLength < 1)
+    throw new RangeError('maxReceiveMessageLength: expected an integer >= 1');
   const maxImagesPerRequest = options.maxImagesPerRequest ?? GRPC_SERVER_DEFAULTS.maxImagesPerRequest;
-  if (!Number.isInteger(maxImagesPerRequest) || maxImagesPerRequest < 1) throw new RangeError('maxImagesPerRequest: expected an integer >= 1');
-  if (options.draining !== undefined && typeof options.draining !== 'function') throw new TypeError('draining: expected a function returning a boolean');
+  if (!Number.isInteger(maxImagesPerRequest) || maxImagesPerRequest < 1)
+    throw new RangeError('maxImagesPerRequest: expected an integer >= 1');
+  if (options.draining !== undefined && typeof options.draining !== 'function')
+    throw new TypeError('draining: expected a function returning a boolean');
   return Object.freeze({
     auth: auth === 'none' ? 'none' : Object.freeze({ keys: auth.keys }),
     maxReceiveMessageLength,
@@ -70,4 +73,3 @@ export function compileGrpcServerConfig(options: GrpcServerOptions): GrpcServerC
     observability: options.observability,
   });
 }
-

@@ -9,7 +9,13 @@ import { HEALTH_SERVICE, KSERVE_SERVICE, TF_MODEL_SERVICE, TF_SERVING_SERVICE } 
 export type ServingStatus = 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
 /** The service names that stand for the whole server: `""` (the spec's overall health) and tachyon's gRPC services. */
-export const SERVER_HEALTH_SERVICES: readonly string[] = Object.freeze(['', KSERVE_SERVICE, TF_SERVING_SERVICE, TF_MODEL_SERVICE, HEALTH_SERVICE]);
+export const SERVER_HEALTH_SERVICES: readonly string[] = Object.freeze([
+  '',
+  KSERVE_SERVICE,
+  TF_SERVING_SERVICE,
+  TF_MODEL_SERVICE,
+  HEALTH_SERVICE,
+]);
 
 /** How often an open Watch looks at the server's state (model loads and drains have no event to subscribe to). */
 export const HEALTH_WATCH_INTERVAL_MS = 200;
@@ -42,14 +48,20 @@ export function buildHealthService(host: ModelHost, config: GrpcServerConfig): U
     for (const poll of watches) poll();
   };
   return {
-    Check: unaryCall(`/${HEALTH_SERVICE}/Check`, config, { refuseWhileDraining: false }, (request: HealthCheckRequest) => {
-      const status = servingStatus(host, config, request.service);
-      if (status === undefined) throw unknownService(request.service);
-      return { status };
-    }),
+    Check: unaryCall(
+      `/${HEALTH_SERVICE}/Check`,
+      config,
+      { refuseWhileDraining: false },
+      (request: HealthCheckRequest) => {
+        const status = servingStatus(host, config, request.service);
+        if (status === undefined) throw unknownService(request.service);
+        return { status };
+      },
+    ),
     List: unaryCall(`/${HEALTH_SERVICE}/List`, config, { refuseWhileDraining: false }, () => {
       const statuses: Record<string, { status: ServingStatus }> = {};
-      for (const service of [...SERVER_HEALTH_SERVICES, ...host.names()]) statuses[service] = { status: servingStatus(host, config, service) ?? 'SERVICE_UNKNOWN' };
+      for (const service of [...SERVER_HEALTH_SERVICES, ...host.names()])
+        statuses[service] = { status: servingStatus(host, config, service) ?? 'SERVICE_UNKNOWN' };
       return { statuses };
     }),
     Watch: (call: ServerWritableStream<HealthCheckRequest, { status: ServingStatus }>) => {
@@ -84,5 +96,9 @@ export function buildHealthService(host: ModelHost, config: GrpcServerConfig): U
 
 /** Check's answer for a name it does not know: TCH_ERR_MODEL_NOT_FOUND is gRPC NOT_FOUND, as the protocol requires. */
 function unknownService(service: string): TachyonError {
-  return new TachyonError('TCH_ERR_MODEL_NOT_FOUND', `No service or model "${service}" is known to the health service.`, { details: { service } });
+  return new TachyonError(
+    'TCH_ERR_MODEL_NOT_FOUND',
+    `No service or model "${service}" is known to the health service.`,
+    { details: { service } },
+  );
 }

@@ -94,17 +94,25 @@ export function decodeModelInferRequest(message: ModelInferRequestMessage, reque
   }
   const inputs: InferTensor[] = message.inputs.map((input, i) => {
     if (!isDatatype(input.datatype)) {
-      throw new TachyonError('TCH_ERR_INFER_INVALID', `Input "${input.name}" has datatype "${input.datatype}", which is not a KServe v2 datatype.`, {
-        details: { input: input.name, datatype: input.datatype },
-      });
+      throw new TachyonError(
+        'TCH_ERR_INFER_INVALID',
+        `Input "${input.name}" has datatype "${input.datatype}", which is not a KServe v2 datatype.`,
+        {
+          details: { input: input.name, datatype: input.datatype },
+        },
+      );
     }
     const datatype = input.datatype;
     let data: InferTensor['data'];
     if (raw) {
       if (input.contents && hasContents(input.contents)) {
-        throw new TachyonError('TCH_ERR_INFER_INVALID', `Input "${input.name}" sets contents although the request uses raw_input_contents; use one or the other.`, {
-          details: { input: input.name },
-        });
+        throw new TachyonError(
+          'TCH_ERR_INFER_INVALID',
+          `Input "${input.name}" sets contents although the request uses raw_input_contents; use one or the other.`,
+          {
+            details: { input: input.name },
+          },
+        );
       }
       data = decodeRawTensor(datatype, message.raw_input_contents[i]!, input.name);
     } else {
@@ -112,23 +120,38 @@ export function decodeModelInferRequest(message: ModelInferRequestMessage, reque
     }
     return { name: input.name, datatype, shape: input.shape, data };
   });
-  const request: InferRequest = { id: message.id !== '' ? message.id : requestId, modelName: message.model_name, inputs };
+  const request: InferRequest = {
+    id: message.id !== '' ? message.id : requestId,
+    modelName: message.model_name,
+    inputs,
+  };
   if (message.model_version !== '') request.modelVersion = message.model_version;
   if (message.outputs.length > 0) request.outputs = message.outputs.map(toRequestedOutput);
   const priority = message.parameters['priority'];
   if (priority !== undefined) {
-    const level = parsePriority(priority.parameter_choice === 'string_param' ? priority.string_param : parameterNumber(priority), 'parameters["priority"]');
+    const level = parsePriority(
+      priority.parameter_choice === 'string_param' ? priority.string_param : parameterNumber(priority),
+      'parameters["priority"]',
+    );
     if (level !== undefined) request.priority = level;
   }
   return { request, raw };
 }
 
-function fromContents(name: string, datatype: Datatype, contents: InferTensorContentsMessage | null): InferTensor['data'] {
+function fromContents(
+  name: string,
+  datatype: Datatype,
+  contents: InferTensorContentsMessage | null,
+): InferTensor['data'] {
   const field = CONTENTS_FIELD[datatype];
   if (field === undefined) {
-    throw new TachyonError('TCH_ERR_INFER_INVALID', `Input "${name}" is ${datatype}, which has no typed contents field; send it in raw_input_contents.`, {
-      details: { input: name, datatype },
-    });
+    throw new TachyonError(
+      'TCH_ERR_INFER_INVALID',
+      `Input "${name}" is ${datatype}, which has no typed contents field; send it in raw_input_contents.`,
+      {
+        details: { input: name, datatype },
+      },
+    );
   }
   if (!contents) return datatype === 'BYTES' ? [] : new Float32Array(0);
   if (datatype === 'BOOL') return contents.bool_contents.map((b) => (b ? 1 : 0));
@@ -145,9 +168,13 @@ function toRequestedOutput(output: ModelInferRequestMessage['outputs'][number]):
   if (classification !== undefined) {
     const k = parameterNumber(classification);
     if (k === undefined) {
-      throw new TachyonError('TCH_ERR_INFER_INVALID', `Output "${output.name}": parameter "classification" must be an int64_param (the number of classes to return).`, {
-        details: { output: output.name, parameter: classification.parameter_choice ?? null },
-      });
+      throw new TachyonError(
+        'TCH_ERR_INFER_INVALID',
+        `Output "${output.name}": parameter "classification" must be an int64_param (the number of classes to return).`,
+        {
+          details: { output: output.name, parameter: classification.parameter_choice ?? null },
+        },
+      );
     }
     requested.classification = k;
   }
@@ -181,7 +208,8 @@ export function encodeModelInferResponse(response: InferResponse, raw: boolean):
 
 function toContents(tensor: InferTensor): Partial<InferTensorContentsMessage> {
   const field = CONTENTS_FIELD[tensor.datatype];
-  if (field === undefined) throw new TypeError(`tensor "${tensor.name}": ${tensor.datatype} outputs need raw_output_contents`);
+  if (field === undefined)
+    throw new TypeError(`tensor "${tensor.name}": ${tensor.datatype} outputs need raw_output_contents`);
   if (tensor.datatype === 'BYTES') return { bytes_contents: tensor.data as Buffer[] };
   if (tensor.datatype === 'BOOL') return { bool_contents: Array.from(tensor.data as ArrayLike<number>, Boolean) };
   return { [field]: Array.from(tensor.data as ArrayLike<number>) };

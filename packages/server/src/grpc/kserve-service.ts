@@ -15,7 +15,11 @@ import { KSERVE_SERVICE } from './grpc-protos.js';
 const LIVE = { refuseWhileDraining: false } as const;
 const OPEN = { refuseWhileDraining: true } as const;
 const MODEL: CallPolicy<NameVersion> = { service: (m) => m.name, refuseWhileDraining: true };
-const INFER: CallPolicy<ModelInferRequestMessage> = { service: (m) => m.model_name, refuseWhileDraining: true, protocol: 'kserve-grpc' };
+const INFER: CallPolicy<ModelInferRequestMessage> = {
+  service: (m) => m.model_name,
+  refuseWhileDraining: true,
+  protocol: 'kserve-grpc',
+};
 
 /** KServe v2 extensions this server implements over gRPC. */
 export const KSERVE_GRPC_EXTENSIONS: readonly string[] = Object.freeze([CLASSIFICATION_PARAMETER]);
@@ -30,8 +34,12 @@ export function buildKserveService(host: ModelHost, config: GrpcServerConfig): U
   const method = (name: string) => `/${KSERVE_SERVICE}/${name}`;
   return {
     ServerLive: unaryCall(method('ServerLive'), config, LIVE, () => ({ live: true })),
-    ServerReady: unaryCall(method('ServerReady'), config, LIVE, () => ({ ready: !config.draining() && host.isReady() })),
-    ModelReady: unaryCall(method('ModelReady'), config, MODEL, (request: NameVersion) => ({ ready: modelReady(host, request) })),
+    ServerReady: unaryCall(method('ServerReady'), config, LIVE, () => ({
+      ready: !config.draining() && host.isReady(),
+    })),
+    ModelReady: unaryCall(method('ModelReady'), config, MODEL, (request: NameVersion) => ({
+      ready: modelReady(host, request),
+    })),
     ServerMetadata: unaryCall(method('ServerMetadata'), config, OPEN, () => ({
       name: config.serverName,
       version: config.serverVersion,

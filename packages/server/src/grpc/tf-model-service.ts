@@ -18,9 +18,16 @@ interface GetModelStatusRequestMessage {
 export function buildTfModelService(host: ModelHost, config: GrpcServerConfig): UntypedServiceImplementation {
   const model = (message: GetModelStatusRequestMessage) => resolvePredictModel(message, host.names());
   return {
-    GetModelStatus: unaryCall(`/${TF_MODEL_SERVICE}/GetModelStatus`, config, { service: model, refuseWhileDraining: false }, async (message: GetModelStatusRequestMessage) => {
-      const statuses = await modelVersionStatus(host, model(message), specVersion(message.model_spec));
-      return { model_version_status: statuses.map((s) => ({ version: Number(s.version), state: s.state, status: s.status })) };
-    }),
+    GetModelStatus: unaryCall(
+      `/${TF_MODEL_SERVICE}/GetModelStatus`,
+      config,
+      { service: model, refuseWhileDraining: false },
+      async (message: GetModelStatusRequestMessage) => {
+        const statuses = await modelVersionStatus(host, model(message), specVersion(message.model_spec));
+        return {
+          model_version_status: statuses.map((s) => ({ version: Number(s.version), state: s.state, status: s.status })),
+        };
+      },
+    ),
   };
 }

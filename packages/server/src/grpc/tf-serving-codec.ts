@@ -48,9 +48,13 @@ export function decodePredictRequest(message: PredictRequestMessage, model: stri
   const spec = message.model_spec;
   for (const alias of message.output_filter) {
     if (!TF_OUTPUT_ALIASES.includes(alias)) {
-      throw new TachyonError('TCH_ERR_INFER_INVALID', `output_filter names "${alias}", which is not an output of model "${model}"; its outputs are "output_alias" and "scores".`, {
-        details: { output: alias, outputs: TF_OUTPUT_ALIASES },
-      });
+      throw new TachyonError(
+        'TCH_ERR_INFER_INVALID',
+        `output_filter names "${alias}", which is not an output of model "${model}"; its outputs are "output_alias" and "scores".`,
+        {
+          details: { output: alias, outputs: TF_OUTPUT_ALIASES },
+        },
+      );
     }
   }
   const signatureName = resolveSignatureName(spec?.signature_name, model);
@@ -69,9 +73,13 @@ export function decodePredictRequest(message: PredictRequestMessage, model: stri
 function toInferTensor(name: string, tensor: TensorProtoMessage): InferRequest['inputs'][number] {
   if (tensor.dtype !== 'DT_STRING') {
     // Say what tachyon takes rather than pass a dtype the validator would only call "not BYTES".
-    throw new TachyonError('TCH_ERR_INFER_INVALID', `Input "${name}" is ${tensor.dtype}; "${IMAGE_INPUT}" must be DT_STRING with one encoded image per string_val.`, {
-      details: { input: name, dtype: tensor.dtype },
-    });
+    throw new TachyonError(
+      'TCH_ERR_INFER_INVALID',
+      `Input "${name}" is ${tensor.dtype}; "${IMAGE_INPUT}" must be DT_STRING with one encoded image per string_val.`,
+      {
+        details: { input: name, dtype: tensor.dtype },
+      },
+    );
   }
   const dims = tensor.tensor_shape?.dim.map((d) => d.size) ?? [];
   // make_tensor_proto(b'...') gives a scalar: one image, shape [].
@@ -90,24 +98,39 @@ export function specVersion(spec: ModelSpecMessage | null): string | undefined {
  * The served model a Predict call is for: model_spec.name, or — as the original Brainwave client sends no model_spec —
  * the only served model when the name is empty.
  */
-export function resolvePredictModel(message: Pick<PredictRequestMessage, 'model_spec'>, served: readonly string[]): string {
+export function resolvePredictModel(
+  message: Pick<PredictRequestMessage, 'model_spec'>,
+  served: readonly string[],
+): string {
   const name = message.model_spec?.name ?? '';
   if (name !== '') return name;
   if (served.length === 1) return served[0]!;
-  throw new TachyonError('TCH_ERR_MODEL_NOT_FOUND', `model_spec.name is empty and ${served.length} models are served; name one of them.`, {
-    details: { served },
-  });
+  throw new TachyonError(
+    'TCH_ERR_MODEL_NOT_FOUND',
+    `model_spec.name is empty and ${served.length} models are served; name one of them.`,
+    {
+      details: { served },
+    },
+  );
 }
 
 export function encodePredictResponse(response: InferResponse, decoded: DecodedPredict): PredictResponseMessage {
   const scores = response.outputs[0]!;
   const values = Array.from(scores.data as ArrayLike<number>);
-  const tensor = { dtype: 'DT_FLOAT', tensor_shape: { dim: scores.shape.map((size) => ({ size })) }, float_val: values };
+  const tensor = {
+    dtype: 'DT_FLOAT',
+    tensor_shape: { dim: scores.shape.map((size) => ({ size })) },
+    float_val: values,
+  };
   const outputs: PredictResponseMessage['outputs'] = {};
   for (const alias of decoded.aliases) outputs[alias] = tensor;
   const version = Number(response.modelVersion);
   return {
-    model_spec: { name: response.modelName, version: { value: Number.isFinite(version) ? version : 0 }, signature_name: decoded.signatureName },
+    model_spec: {
+      name: response.modelName,
+      version: { value: Number.isFinite(version) ? version : 0 },
+      signature_name: decoded.signatureName,
+    },
     outputs,
   };
 }

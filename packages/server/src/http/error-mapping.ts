@@ -22,30 +22,57 @@ export function toErrorBody(error: TachyonError, requestId: string): HttpErrorBo
  */
 export function toTachyonError(error: unknown, config: HttpConfig): TachyonError {
   if (error instanceof TachyonError) return error;
-  const e = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string; params?: unknown }[]; validationContext?: string };
+  const e = error as Partial<FastifyError> & {
+    validation?: { instancePath?: string; message?: string; params?: unknown }[];
+    validationContext?: string;
+  };
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
-      return new TachyonError('TCH_ERR_LIMIT_BODY_TOO_LARGE', `The request body is larger than the limit of ${config.bodyLimit} bytes.`, {
-        details: { bodyLimit: config.bodyLimit },
-      });
+      return new TachyonError(
+        'TCH_ERR_LIMIT_BODY_TOO_LARGE',
+        `The request body is larger than the limit of ${config.bodyLimit} bytes.`,
+        {
+          details: { bodyLimit: config.bodyLimit },
+        },
+      );
     case 'FST_FILES_LIMIT':
     case 'FST_PARTS_LIMIT':
-      return new TachyonError('TCH_ERR_LIMIT_TOO_MANY_IMAGES', `The request has more than ${config.maxImagesPerRequest} images (parts).`, {
-        details: { maxImagesPerRequest: config.maxImagesPerRequest },
-      });
+      return new TachyonError(
+        'TCH_ERR_LIMIT_TOO_MANY_IMAGES',
+        `The request has more than ${config.maxImagesPerRequest} images (parts).`,
+        {
+          details: { maxImagesPerRequest: config.maxImagesPerRequest },
+        },
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      return new TachyonError('TCH_ERR_IMAGE_UNSUPPORTED_FORMAT', 'Send the image as image/jpeg, image/png, image/webp, application/octet-stream or multipart/form-data.');
+      return new TachyonError(
+        'TCH_ERR_IMAGE_UNSUPPORTED_FORMAT',
+        'Send the image as image/jpeg, image/png, image/webp, application/octet-stream or multipart/form-data.',
+      );
   }
   if (Array.isArray(e.validation)) {
-    const issues = e.validation.map((v) => ({ path: `${e.validationContext ?? ''}${v.instancePath ?? ''}`, message: v.message ?? 'invalid' }));
-    return new TachyonError('TCH_ERR_INFER_INVALID', `The request is invalid: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}.`, { details: { issues } });
+    const issues = e.validation.map((v) => ({
+      path: `${e.validationContext ?? ''}${v.instancePath ?? ''}`,
+      message: v.message ?? 'invalid',
+    }));
+    return new TachyonError(
+      'TCH_ERR_INFER_INVALID',
+      `The request is invalid: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}.`,
+      { details: { issues } },
+    );
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new TachyonError('TCH_ERR_INFER_INVALID', `The request is malformed: ${e.message ?? 'unknown reason'}`, { details: { reason: e.code } });
+    return new TachyonError('TCH_ERR_INFER_INVALID', `The request is malformed: ${e.message ?? 'unknown reason'}`, {
+      details: { reason: e.code },
+    });
   }
-  return new TachyonError('TCH_ERR_SERVER_INTERNAL', 'An unexpected error occurred in the server; its log has the details under this request id.', { cause: error });
+  return new TachyonError(
+    'TCH_ERR_SERVER_INTERNAL',
+    'An unexpected error occurred in the server; its log has the details under this request id.',
+    { cause: error },
+  );
 }
 
 /** Registers the one error handler, the not-found handler and the client-error handler (malformed HTTP, big headers). */
@@ -65,7 +92,9 @@ export function registerErrorHandling(app: FastifyInstance, config: HttpConfig):
   });
   app.setNotFoundHandler((request) => {
     const path = (request.url.split('?')[0] ?? '').slice(0, 200);
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `No route matches "${request.method} ${path}".`, { details: { method: request.method, path } });
+    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `No route matches "${request.method} ${path}".`, {
+      details: { method: request.method, path },
+    });
   });
 }
 
@@ -75,15 +104,25 @@ export function clientErrorHandler(config: HttpConfig) {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     let mapped: TachyonError;
     if (err.code === 'HPE_HEADER_OVERFLOW') {
-      mapped = new TachyonError('TCH_ERR_LIMIT_BODY_TOO_LARGE', `The request headers are larger than the limit of ${config.maxHeaderSize} bytes.`, {
-        details: { maxHeaderSize: config.maxHeaderSize },
-      });
+      mapped = new TachyonError(
+        'TCH_ERR_LIMIT_BODY_TOO_LARGE',
+        `The request headers are larger than the limit of ${config.maxHeaderSize} bytes.`,
+        {
+          details: { maxHeaderSize: config.maxHeaderSize },
+        },
+      );
     } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      mapped = new TachyonError('TCH_ERR_DEADLINE_EXCEEDED', `The request was not received within ${config.requestTimeoutMs} ms.`, {
-        details: { requestTimeoutMs: config.requestTimeoutMs },
-      });
+      mapped = new TachyonError(
+        'TCH_ERR_DEADLINE_EXCEEDED',
+        `The request was not received within ${config.requestTimeoutMs} ms.`,
+        {
+          details: { requestTimeoutMs: config.requestTimeoutMs },
+        },
+      );
     } else {
-      mapped = new TachyonError('TCH_ERR_INFER_INVALID', 'The request is not valid HTTP.', { details: { reason: err.code } });
+      mapped = new TachyonError('TCH_ERR_INFER_INVALID', 'The request is not valid HTTP.', {
+        details: { reason: err.code },
+      });
     }
     const requestId = randomUUID();
     this.log.debug({ reqId: requestId, code: mapped.code, reason: err.code }, 'client error');

@@ -2,8 +2,15 @@ import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cors from '@fastify/cors';
 import {
-  AUTHORIZATION_HEADER, DEADLINE_HEADER, INFERENCE_HEADER, PRIORITY_HEADER, REQUEST_ID_HEADER, RETRY_AFTER_HEADER, SERVER_TIMING_HEADER,
-  TRACEPARENT_HEADER, TRACESTATE_HEADER,
+  AUTHORIZATION_HEADER,
+  DEADLINE_HEADER,
+  INFERENCE_HEADER,
+  PRIORITY_HEADER,
+  REQUEST_ID_HEADER,
+  RETRY_AFTER_HEADER,
+  SERVER_TIMING_HEADER,
+  TRACEPARENT_HEADER,
+  TRACESTATE_HEADER,
 } from '@tachyon-serve/protocol';
 import type { ModelHost } from '@tachyon-serve/core';
 import { clientErrorHandler, registerErrorHandling } from './error-mapping.js';
@@ -32,14 +39,19 @@ export interface HttpServerExtras {
 }
 
 /** The fastify constructor options that carry the config: limits, timeouts, header size, logger, request ids. */
-export function fastifyServerOptions(config: HttpConfig, extras: HttpServerExtras = {}): FastifyServerOptions & { https?: HttpsServerOptions } {
+export function fastifyServerOptions(
+  config: HttpConfig,
+  extras: HttpServerExtras = {},
+): FastifyServerOptions & { https?: HttpsServerOptions } {
   return {
     bodyLimit: config.bodyLimit,
     routerOptions: { maxParamLength: config.maxParamLength },
     connectionTimeout: config.connectionTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
-    ...(extras.https === undefined ? { http: { maxHeaderSize: config.maxHeaderSize } } : { https: { ...extras.https, maxHeaderSize: config.maxHeaderSize } }),
+    ...(extras.https === undefined
+      ? { http: { maxHeaderSize: config.maxHeaderSize } }
+      : { https: { ...extras.https, maxHeaderSize: config.maxHeaderSize } }),
     return503OnClosing: false,
     requestIdHeader: false,
     genReqId: requestIdFor,
@@ -48,7 +60,10 @@ export function fastifyServerOptions(config: HttpConfig, extras: HttpServerExtra
     logController: new LogController({ disableRequestLogging: true }),
     logger: {
       level: config.logLevel,
-      redact: { paths: [`req.headers.${AUTHORIZATION_HEADER}`, `headers.${AUTHORIZATION_HEADER}`, AUTHORIZATION_HEADER], censor: '[redacted]' },
+      redact: {
+        paths: [`req.headers.${AUTHORIZATION_HEADER}`, `headers.${AUTHORIZATION_HEADER}`, AUTHORIZATION_HEADER],
+        censor: '[redacted]',
+      },
       ...(extras.logStream === undefined ? {} : { stream: extras.logStream }),
     },
   } as FastifyServerOptions & { https?: HttpsServerOptions };
@@ -59,7 +74,12 @@ export function fastifyServerOptions(config: HttpConfig, extras: HttpServerExtra
  * the one error mapping, CORS, and the raw-image, KServe v2, TF-Serving, health and OpenAPI routes. Returns the
  * state the serve helper drives (`draining`).
  */
-export function buildHttpApp(app: FastifyInstance, host: ModelHost, config: HttpConfig, observability?: Observability): HttpServerState {
+export function buildHttpApp(
+  app: FastifyInstance,
+  host: ModelHost,
+  config: HttpConfig,
+  observability?: Observability,
+): HttpServerState {
   const obs = observability ?? new Observability({ knownModel: (name) => host.names().includes(name) });
   if (observability === undefined) app.addHook('onClose', async () => obs.close());
   const state: HttpServerState = { config, host, observability: obs, draining: false };
@@ -78,15 +98,30 @@ export function buildHttpApp(app: FastifyInstance, host: ModelHost, config: Http
       origin: config.cors.origins.includes('*') ? '*' : [...config.cors.origins],
       methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
       allowedHeaders: [
-        AUTHORIZATION_HEADER, 'content-type', 'content-encoding', REQUEST_ID_HEADER, DEADLINE_HEADER, PRIORITY_HEADER, INFERENCE_HEADER,
-        TRACEPARENT_HEADER, TRACESTATE_HEADER,
+        AUTHORIZATION_HEADER,
+        'content-type',
+        'content-encoding',
+        REQUEST_ID_HEADER,
+        DEADLINE_HEADER,
+        PRIORITY_HEADER,
+        INFERENCE_HEADER,
+        TRACEPARENT_HEADER,
+        TRACESTATE_HEADER,
       ],
-      exposedHeaders: [REQUEST_ID_HEADER, SERVER_TIMING_HEADER, INFERENCE_HEADER, RETRY_AFTER_HEADER, TRACEPARENT_HEADER],
+      exposedHeaders: [
+        REQUEST_ID_HEADER,
+        SERVER_TIMING_HEADER,
+        INFERENCE_HEADER,
+        RETRY_AFTER_HEADER,
+        TRACEPARENT_HEADER,
+      ],
       maxAge: 600,
     });
   }
   // Not encapsulated (skip-override), and registered after CORS so that refusals still carry the CORS headers.
-  const hooks = Object.assign(async (root: FastifyInstance) => registerRequestHooks(root, config), { [Symbol.for('skip-override')]: true });
+  const hooks = Object.assign(async (root: FastifyInstance) => registerRequestHooks(root, config), {
+    [Symbol.for('skip-override')]: true,
+  });
   void app.register(hooks);
   void app.register(serverRoutes, state);
   void app.register(classifyRoutes, state);
@@ -101,7 +136,11 @@ export function buildHttpApp(app: FastifyInstance, host: ModelHost, config: Http
  * A fastify instance serving `host` over HTTP, not yet listening: the serve helper calls `listen()` (and sets
  * `app.tachyon.draining` on SIGTERM before `app.close()`).
  */
-export function createHttpServer(host: ModelHost, options: HttpOptions, extras: HttpServerExtras = {}): FastifyInstance {
+export function createHttpServer(
+  host: ModelHost,
+  options: HttpOptions,
+  extras: HttpServerExtras = {},
+): FastifyInstance {
   const config = compileHttpOptions(options);
   const app = Fastify(fastifyServerOptions(config, extras)) as unknown as FastifyInstance;
   buildHttpApp(app, host, config, extras.observability);

@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DEADLINE_HEADER, REQUEST_ID_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER, TachyonError } from '@tachyon-serve/protocol';
+import {
+  DEADLINE_HEADER,
+  REQUEST_ID_HEADER,
+  TRACEPARENT_HEADER,
+  TRACESTATE_HEADER,
+  TachyonError,
+} from '@tachyon-serve/protocol';
 import { checkBearer } from '../auth/service-keys.js';
 import { logIncoming, registerObservabilityHooks } from '../observability/http-observability.js';
 import { formatTraceparent } from '../observability/trace-context.js';
@@ -28,14 +34,20 @@ export function registerRequestHooks(app: FastifyInstance, config: HttpConfig): 
   app.decorateRequest('tachyon', null as unknown as FastifyRequest['tachyon']);
   app.addHook('onRequest', async (request, reply) => {
     const receivedAt = performance.now();
-    const trace = app.tachyon.observability.startTrace(request.headers[TRACEPARENT_HEADER], request.headers[TRACESTATE_HEADER]);
+    const trace = app.tachyon.observability.startTrace(
+      request.headers[TRACEPARENT_HEADER],
+      request.headers[TRACESTATE_HEADER],
+    );
     request.tachyon = { receivedAt, deadline: undefined, timeoutMs: undefined, trace };
     void reply.header(REQUEST_ID_HEADER, request.id);
     void reply.header(TRACEPARENT_HEADER, formatTraceparent(trace));
     logIncoming(request);
     const access = request.is404 ? 'open' : (request.routeOptions.config.access ?? 'open');
     if (app.tachyon.draining && access !== 'live') {
-      throw new TachyonError('TCH_ERR_SERVER_DRAINING', 'The server is shutting down and accepts no new requests; retry on another replica.');
+      throw new TachyonError(
+        'TCH_ERR_SERVER_DRAINING',
+        'The server is shutting down and accepts no new requests; retry on another replica.',
+      );
     }
     let limitId: string | undefined;
     if (access === 'service' && config.auth !== 'none') {
@@ -54,7 +66,11 @@ export function registerRequestHooks(app: FastifyInstance, config: HttpConfig): 
       const retryAfterMs = limiter.take(limitId, receivedAt);
       if (retryAfterMs > 0) {
         throw new TachyonError('TCH_ERR_LIMIT_RATE', `Too many requests for this key; retry in ${retryAfterMs} ms.`, {
-          details: { retryAfterMs, requestsPerSecond: config.rateLimit!.requestsPerSecond, burst: config.rateLimit!.burst },
+          details: {
+            retryAfterMs,
+            requestsPerSecond: config.rateLimit!.requestsPerSecond,
+            burst: config.rateLimit!.burst,
+          },
         });
       }
     }
@@ -62,9 +78,13 @@ export function registerRequestHooks(app: FastifyInstance, config: HttpConfig): 
     if (timeout !== undefined) {
       const ms = typeof timeout === 'string' && /^\d{1,12}$/.test(timeout.trim()) ? Number(timeout.trim()) : NaN;
       if (!(ms >= 1)) {
-        throw new TachyonError('TCH_ERR_INFER_INVALID', `Header "${DEADLINE_HEADER}" must be a positive integer number of milliseconds.`, {
-          details: { header: DEADLINE_HEADER },
-        });
+        throw new TachyonError(
+          'TCH_ERR_INFER_INVALID',
+          `Header "${DEADLINE_HEADER}" must be a positive integer number of milliseconds.`,
+          {
+            details: { header: DEADLINE_HEADER },
+          },
+        );
       }
       request.tachyon.timeoutMs = Math.min(ms, MAX_TIMER_MS);
       request.tachyon.deadline = receivedAt + request.tachyon.timeoutMs;

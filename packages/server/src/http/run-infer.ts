@@ -8,15 +8,27 @@ import type { HttpServerState } from './fastify-types.js';
  * Every HTTP protocol's way into the one `infer()`: applies the per-request limits, the caller's deadline
  * (`x-request-timeout-ms`, counted from arrival) and sets `Server-Timing` on the reply.
  */
-export async function runInfer(state: HttpServerState, request: FastifyRequest, reply: FastifyReply, inferRequest: InferRequest): Promise<InferResponse> {
+export async function runInfer(
+  state: HttpServerState,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  inferRequest: InferRequest,
+): Promise<InferResponse> {
   const { receivedAt, deadline, timeoutMs } = request.tachyon;
   inferRequest.priority ??= parsePriority(request.headers[PRIORITY_HEADER], `Header "${PRIORITY_HEADER}"`);
   if (deadline !== undefined && performance.now() >= deadline) throw deadlineError(timeoutMs!);
   // The model's scheduler drops the request at its deadline if still queued; the race covers decoding and running.
   // Whichever notices the deadline first (the scheduler or the timer below), the caller gets the same error: the
   // deadline it set, in ms.
-  const work = infer(state.host, inferRequest, { maxImagesPerRequest: state.config.maxImagesPerRequest }, { receivedAt, deadline }).catch((error: unknown) => {
-    throw timeoutMs !== undefined && isTachyonError(error, 'TCH_ERR_DEADLINE_EXCEEDED') ? deadlineError(timeoutMs, error) : error;
+  const work = infer(
+    state.host,
+    inferRequest,
+    { maxImagesPerRequest: state.config.maxImagesPerRequest },
+    { receivedAt, deadline },
+  ).catch((error: unknown) => {
+    throw timeoutMs !== undefined && isTachyonError(error, 'TCH_ERR_DEADLINE_EXCEEDED')
+      ? deadlineError(timeoutMs, error)
+      : error;
   });
   const response = deadline === undefined ? await work : await withDeadline(work, deadline, timeoutMs!);
   // A busy event loop can fire the timer late: an answer ready after the deadline is still a deadline error.
@@ -44,5 +56,9 @@ async function withDeadline<T>(work: Promise<T>, deadline: number, timeoutMs: nu
 }
 
 function deadlineError(timeoutMs: number, cause?: unknown): TachyonError {
-  return new TachyonError('TCH_ERR_DEADLINE_EXCEEDED', `The request did not complete within its deadline of ${timeoutMs} ms.`, { details: { timeoutMs }, cause });
+  return new TachyonError(
+    'TCH_ERR_DEADLINE_EXCEEDED',
+    `The request did not complete within its deadline of ${timeoutMs} ms.`,
+    { details: { timeoutMs }, cause },
+  );
 }

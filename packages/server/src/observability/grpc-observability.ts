@@ -62,7 +62,12 @@ export function finishGrpcCall(observability: Observability | undefined, call: F
  */
 export function rpcSpanAttributes(call: Pick<FinishedCall, 'method' | 'status' | 'peer'>): Attributes {
   const [service = '', method = ''] = call.method.replace(/^\//, '').split('/');
-  const attributes: Attributes = { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method, 'rpc.grpc.status_code': call.status };
+  const attributes: Attributes = {
+    'rpc.system': 'grpc',
+    'rpc.service': service,
+    'rpc.method': method,
+    'rpc.grpc.status_code': call.status,
+  };
   const peer = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(call.peer ?? '');
   if (peer) {
     attributes['network.peer.address'] = peer[1] ?? peer[2]!;

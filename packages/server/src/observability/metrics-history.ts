@@ -72,11 +72,16 @@ export class RollingHistory {
   snapshot(): MetricsHistory {
     const current = this.#startOf(this.now());
     const oldest = current - (this.buckets - 1) * this.#bucketMs;
-    const live = this.#slots.filter((s): s is Slot => s !== undefined && s.start >= oldest && s.start <= current && s.models.size > 0);
+    const live = this.#slots.filter(
+      (s): s is Slot => s !== undefined && s.start >= oldest && s.start <= current && s.models.size > 0,
+    );
     live.sort((a, b) => a.start - b.start);
     return {
       bucketSeconds: this.bucketSeconds,
-      buckets: live.map((slot) => ({ start: slot.start, models: Object.fromEntries([...slot.models].map(([name, cell]) => [name, statsOf(cell)])) })),
+      buckets: live.map((slot) => ({
+        start: slot.start,
+        models: Object.fromEntries([...slot.models].map(([name, cell]) => [name, statsOf(cell)])),
+      })),
     };
   }
 
@@ -106,7 +111,14 @@ function statsOf(cell: ModelCell): HistoryModelStats {
   return {
     requests: cell.requests,
     errors: cell.errors,
-    latencyMs: cell.latency.count === 0 ? null : { p50: round(cell.latency.quantile(0.5)), p90: round(cell.latency.quantile(0.9)), p99: round(cell.latency.quantile(0.99)) },
+    latencyMs:
+      cell.latency.count === 0
+        ? null
+        : {
+            p50: round(cell.latency.quantile(0.5)),
+            p90: round(cell.latency.quantile(0.9)),
+            p99: round(cell.latency.quantile(0.99)),
+          },
     meanBatchSize: cell.batches === 0 ? null : round(cell.rows / cell.batches),
   };
 }

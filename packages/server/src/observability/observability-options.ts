@@ -28,7 +28,13 @@ export interface TracingOptions {
   resourceAttributes?: Readonly<Record<string, string>>;
 }
 
-export type TracingSampler = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+export type TracingSampler =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
 
 export interface MetricsConfig {
   readonly enabled: boolean;
@@ -55,10 +61,15 @@ export function compileMetricsOptions(options: MetricsOptions = {}): MetricsConf
   if (typeof enabled !== 'boolean') throw new TypeError('metrics.enabled: expected a boolean.');
   const int = (name: 'historyBucketSeconds' | 'historyBuckets', max: number): number => {
     const value = options[name] ?? METRICS_DEFAULTS[name];
-    if (!Number.isInteger(value) || value < 1 || value > max) throw new RangeError(`metrics.${name}: expected an integer in [1, ${max}], got ${String(value)}.`);
+    if (!Number.isInteger(value) || value < 1 || value > max)
+      throw new RangeError(`metrics.${name}: expected an integer in [1, ${max}], got ${String(value)}.`);
     return value;
   };
-  return Object.freeze({ enabled, historyBucketSeconds: int('historyBucketSeconds', 3600), historyBuckets: int('historyBuckets', 100_000) });
+  return Object.freeze({
+    enabled,
+    historyBucketSeconds: int('historyBucketSeconds', 3600),
+    historyBuckets: int('historyBuckets', 100_000),
+  });
 }
 
 export function compileTracingOptions(options: TracingOptions = {}): TracingConfig {
@@ -70,20 +81,30 @@ export function compileTracingOptions(options: TracingOptions = {}): TracingConf
     } catch {
       url = undefined;
     }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new TypeError(`tracing.otlpEndpoint: expected an http(s) URL, got "${endpoint}".`);
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+      throw new TypeError(`tracing.otlpEndpoint: expected an http(s) URL, got "${endpoint}".`);
   }
   const serviceName = options.serviceName ?? TRACING_DEFAULTS.serviceName;
-  if (typeof serviceName !== 'string' || serviceName === '') throw new TypeError('tracing.serviceName: expected a non-empty string.');
+  if (typeof serviceName !== 'string' || serviceName === '')
+    throw new TypeError('tracing.serviceName: expected a non-empty string.');
   const sampleRatio = options.sampleRatio ?? TRACING_DEFAULTS.sampleRatio;
-  if (typeof sampleRatio !== 'number' || !(sampleRatio >= 0 && sampleRatio <= 1)) throw new RangeError(`tracing.sampleRatio: expected a number in [0, 1], got ${String(sampleRatio)}.`);
+  if (typeof sampleRatio !== 'number' || !(sampleRatio >= 0 && sampleRatio <= 1))
+    throw new RangeError(`tracing.sampleRatio: expected a number in [0, 1], got ${String(sampleRatio)}.`);
   const sampler = options.sampler ?? 'parentbased_traceidratio';
   const fixed: Record<TracingSampler, number | undefined> = {
-    always_on: 1, always_off: 0, traceidratio: undefined, parentbased_always_on: 1, parentbased_always_off: 0, parentbased_traceidratio: undefined,
+    always_on: 1,
+    always_off: 0,
+    traceidratio: undefined,
+    parentbased_always_on: 1,
+    parentbased_always_off: 0,
+    parentbased_traceidratio: undefined,
   };
-  if (!(sampler in fixed)) throw new TypeError(`tracing.sampler: expected one of ${Object.keys(fixed).join(', ')}, got "${String(sampler)}".`);
+  if (!(sampler in fixed))
+    throw new TypeError(`tracing.sampler: expected one of ${Object.keys(fixed).join(', ')}, got "${String(sampler)}".`);
   const stringRecord = (name: string, value: unknown): Readonly<Record<string, string>> => {
     if (value === undefined) return Object.freeze({});
-    if (typeof value !== 'object' || value === null || !Object.values(value).every((v) => typeof v === 'string')) throw new TypeError(`tracing.${name}: expected an object of strings.`);
+    if (typeof value !== 'object' || value === null || !Object.values(value).every((v) => typeof v === 'string'))
+      throw new TypeError(`tracing.${name}: expected an object of strings.`);
     return Object.freeze({ ...(value as Record<string, string>) });
   };
   return Object.freeze({

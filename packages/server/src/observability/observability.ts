@@ -1,6 +1,11 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { ServerTimings } from '@tachyon-serve/core';
-import { compileTracingOptions, type MetricsOptions, type TracingConfig, type TracingOptions } from './observability-options.js';
+import {
+  compileTracingOptions,
+  type MetricsOptions,
+  type TracingConfig,
+  type TracingOptions,
+} from './observability-options.js';
 import { OtlpSpanExporter } from './otlp-spans.js';
 import { ServerMetrics, type InferProtocol } from './server-metrics.js';
 import { startTrace, type TraceContext } from './trace-context.js';
@@ -47,14 +52,22 @@ export class Observability {
   readonly #spans: OtlpSpanExporter | undefined;
 
   constructor(options: ObservabilityOptions = {}) {
-    this.metrics = new ServerMetrics({ ...options.metrics, ...(options.knownModel ? { knownModel: options.knownModel } : {}), ...(options.now ? { now: options.now } : {}) });
+    this.metrics = new ServerMetrics({
+      ...options.metrics,
+      ...(options.knownModel ? { knownModel: options.knownModel } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.tracing = compileTracingOptions(options.tracing);
     this.#spans = this.tracing.otlpEndpoint === undefined ? undefined : new OtlpSpanExporter(this.tracing);
   }
 
   /** The server span of a request that arrived with these `traceparent` / `tracestate` values (any, or none). */
   startTrace(traceparent: unknown, tracestate: unknown): TraceContext {
-    return startTrace(traceparent, tracestate, { recording: this.#spans !== undefined, sampleRatio: this.tracing.sampleRatio, parentBased: this.tracing.parentBased });
+    return startTrace(traceparent, tracestate, {
+      recording: this.#spans !== undefined,
+      sampleRatio: this.tracing.sampleRatio,
+      parentBased: this.tracing.parentBased,
+    });
   }
 
   /** Counts an inference request in the metrics and exports its spans when sampled. Never throws. */
@@ -69,7 +82,11 @@ export class Observability {
         });
       }
       if (this.#spans !== undefined && request.trace.sampled) {
-        const attributes: Attributes = { 'tachyon.request_id': request.requestId, 'tachyon.code': request.code, ...request.attributes };
+        const attributes: Attributes = {
+          'tachyon.request_id': request.requestId,
+          'tachyon.code': request.code,
+          ...request.attributes,
+        };
         if (request.model !== undefined) attributes['tachyon.model'] = request.model;
         if (request.protocol !== undefined) attributes['tachyon.protocol'] = request.protocol;
         this.#spans.export({

@@ -14,7 +14,10 @@ import type { TracingOptions, TracingSampler } from './observability-options.js'
  *
  * Malformed values are ignored, as the SDKs do, and named in `ignored`.
  */
-export function tracingFromOtelEnv(env: Readonly<Record<string, string | undefined>>): { options: TracingOptions; ignored: string[] } {
+export function tracingFromOtelEnv(env: Readonly<Record<string, string | undefined>>): {
+  options: TracingOptions;
+  ignored: string[];
+} {
   const options: TracingOptions = {};
   const ignored: string[] = [];
   const get = (name: string) => {
@@ -23,7 +26,9 @@ export function tracingFromOtelEnv(env: Readonly<Record<string, string | undefin
   };
   if (get('OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return { options, ignored };
 
-  const exporters = get('OTEL_TRACES_EXPORTER')?.split(',').map((e) => e.trim().toLowerCase());
+  const exporters = get('OTEL_TRACES_EXPORTER')
+    ?.split(',')
+    .map((e) => e.trim().toLowerCase());
   if (!exporters?.includes('none')) {
     const signal = get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
     const base = get('OTEL_EXPORTER_OTLP_ENDPOINT');
@@ -33,7 +38,10 @@ export function tracingFromOtelEnv(env: Readonly<Record<string, string | undefin
       else ignored.push(signal === undefined ? 'OTEL_EXPORTER_OTLP_ENDPOINT' : 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
     }
   }
-  const headers = { ...parseList(get('OTEL_EXPORTER_OTLP_HEADERS'), 'OTEL_EXPORTER_OTLP_HEADERS', ignored), ...parseList(get('OTEL_EXPORTER_OTLP_TRACES_HEADERS'), 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', ignored) };
+  const headers = {
+    ...parseList(get('OTEL_EXPORTER_OTLP_HEADERS'), 'OTEL_EXPORTER_OTLP_HEADERS', ignored),
+    ...parseList(get('OTEL_EXPORTER_OTLP_TRACES_HEADERS'), 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', ignored),
+  };
   if (Object.keys(headers).length > 0) options.headers = headers;
   const resource = parseList(get('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES', ignored);
   if (Object.keys(resource).length > 0) options.resourceAttributes = resource;
@@ -54,7 +62,14 @@ export function tracingFromOtelEnv(env: Readonly<Record<string, string | undefin
   return { options, ignored };
 }
 
-const SAMPLERS: readonly TracingSampler[] = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
+const SAMPLERS: readonly TracingSampler[] = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
 
 /** The W3C Baggage-like `key=value,key2=value2` list of OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS. */
 function parseList(value: string | undefined, name: string, ignored: string[]): Record<string, string> {

@@ -86,7 +86,11 @@ async function loadSdk(config: TracingConfig): Promise<Sdk> {
     // Sampling was decided when the request arrived (its traceparent says so); only sampled requests get here.
     sampler: new base.AlwaysOnSampler(),
     idGenerator: ids,
-    spanProcessors: [new base.BatchSpanProcessor(new otlp.OTLPTraceExporter({ url: config.otlpEndpoint!, headers: { ...config.headers } }))],
+    spanProcessors: [
+      new base.BatchSpanProcessor(
+        new otlp.OTLPTraceExporter({ url: config.otlpEndpoint!, headers: { ...config.headers } }),
+      ),
+    ],
   });
   return { api, provider, tracer: provider.getTracer('@tachyon-serve/server'), ids };
 }
@@ -109,7 +113,11 @@ function buildSpans({ api, tracer, ids }: Sdk, record: SpanRecord): void {
     ids.nextTraceId = trace.traceId;
   }
   ids.nextSpanId = trace.spanId;
-  const server = tracer.startSpan(record.name, { kind: api.SpanKind.SERVER, startTime: epochMs(record.startedAt), attributes: record.attributes }, parent);
+  const server = tracer.startSpan(
+    record.name,
+    { kind: api.SpanKind.SERVER, startTime: epochMs(record.startedAt), attributes: record.attributes },
+    parent,
+  );
   ids.nextSpanId = undefined;
   ids.nextTraceId = undefined;
   if (record.error) server.setStatus({ code: api.SpanStatusCode.ERROR });
@@ -117,9 +125,16 @@ function buildSpans({ api, tracer, ids }: Sdk, record: SpanRecord): void {
   if (t !== undefined) {
     const inside = api.trace.setSpan(api.ROOT_CONTEXT, server);
     let at = record.startedAt;
-    for (const [name, ms] of [['queue', t.queueMs], ['preprocess', t.preprocessMs], ['compute', t.computeMs], ['postprocess', t.postprocessMs]] as const) {
+    for (const [name, ms] of [
+      ['queue', t.queueMs],
+      ['preprocess', t.preprocessMs],
+      ['compute', t.computeMs],
+      ['postprocess', t.postprocessMs],
+    ] as const) {
       const duration = Math.max(0, ms);
-      tracer.startSpan(name, { kind: api.SpanKind.INTERNAL, startTime: epochMs(at) }, inside).end(epochMs(at + duration));
+      tracer
+        .startSpan(name, { kind: api.SpanKind.INTERNAL, startTime: epochMs(at) }, inside)
+        .end(epochMs(at + duration));
       at += duration;
     }
   }

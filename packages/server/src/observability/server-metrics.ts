@@ -35,13 +35,22 @@ const MAX_MODELS = 256;
 /** 0.5 ms .. 10 s: where a CPU int8 image model's stages and whole requests fall. */
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
-const STAGES = [['queue', 'queueMs'], ['preprocess', 'preprocessMs'], ['compute', 'computeMs'], ['postprocess', 'postprocessMs']] as const;
+const STAGES = [
+  ['queue', 'queueMs'],
+  ['preprocess', 'preprocessMs'],
+  ['compute', 'computeMs'],
+  ['postprocess', 'postprocessMs'],
+] as const;
 /**
  * prom-client's default gauges whose names carry a counter's `_total` suffix (`promtool check metrics` flags them).
  * They are left out: each is the sum over `type` of the per-type gauge prom-client also exports
  * (`sum without (type) (nodejs_active_handles)`).
  */
-export const DROPPED_DEFAULT_METRICS: readonly string[] = Object.freeze(['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']);
+export const DROPPED_DEFAULT_METRICS: readonly string[] = Object.freeze([
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+]);
 
 export interface ServerMetricsOptions extends MetricsOptions {
   /** Whether a model name is served (bounds the label values; an attacker's made-up names become `_unknown`). @default every name */
@@ -73,14 +82,23 @@ export class ServerMetrics {
   #queueSource: (() => readonly QueueStats[]) | undefined;
 
   constructor(options: ServerMetricsOptions = {}) {
-    this.config = compileMetricsOptions({ enabled: options.enabled, historyBucketSeconds: options.historyBucketSeconds, historyBuckets: options.historyBuckets });
+    this.config = compileMetricsOptions({
+      enabled: options.enabled,
+      historyBucketSeconds: options.historyBucketSeconds,
+      historyBuckets: options.historyBuckets,
+    });
     this.#knownModel = options.knownModel ?? (() => true);
     if (!this.config.enabled) return;
     this.history = new RollingHistory(this.config.historyBucketSeconds, this.config.historyBuckets, options.now);
     const registry = new Registry();
     this.#registry = registry;
     const registers = [registry];
-    this.#requests = new Counter({ name: 'tachyon_requests_total', help: 'Inference requests by model, protocol and result code (OK or TCH_ERR_*).', labelNames: ['model', 'protocol', 'code'], registers });
+    this.#requests = new Counter({
+      name: 'tachyon_requests_total',
+      help: 'Inference requests by model, protocol and result code (OK or TCH_ERR_*).',
+      labelNames: ['model', 'protocol', 'code'],
+      registers,
+    });
     this.#durations = new Histogram({
       name: 'tachyon_request_duration_seconds',
       help: 'Server time of successful inference requests, from arrival to response (the total of Server-Timing).',
@@ -95,7 +113,13 @@ export class ServerMetrics {
       buckets: DURATION_BUCKETS,
       registers,
     });
-    this.#batches = new Histogram({ name: 'tachyon_batch_size', help: 'Rows (images) per session call.', labelNames: ['model'], buckets: BATCH_BUCKETS, registers });
+    this.#batches = new Histogram({
+      name: 'tachyon_batch_size',
+      help: 'Rows (images) per session call.',
+      labelNames: ['model'],
+      buckets: BATCH_BUCKETS,
+      registers,
+    });
     const gauge = (name: string, help: string, pick: (s: QueueStats) => number) =>
       new Gauge({
         name,
@@ -129,7 +153,8 @@ export class ServerMetrics {
     const t = metric.timings;
     if (t !== undefined) {
       this.#durations!.observe({ model, protocol: metric.protocol }, Math.max(0, t.totalMs) / 1000);
-      for (const [stage, key] of STAGES) this.#stageDurations!.observe({ model, protocol: metric.protocol, stage }, Math.max(0, t[key]) / 1000);
+      for (const [stage, key] of STAGES)
+        this.#stageDurations!.observe({ model, protocol: metric.protocol, stage }, Math.max(0, t[key]) / 1000);
     }
     this.history!.recordRequest(model, metric.code === 'OK', t?.totalMs);
   }

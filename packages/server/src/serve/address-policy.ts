@@ -6,7 +6,10 @@ import { TachyonError } from '@tachyon-serve/protocol';
  * wildcard addresses 0.0.0.0 and ::, and any other host name, is treated as reachable from the network.
  */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   if (isIP(h) === 6) {
@@ -33,9 +36,13 @@ export interface SecurityChoice {
 export function checkSecurity(choice: SecurityChoice): string[] {
   if (isLoopbackHost(choice.host)) return [];
   if (!choice.auth) {
-    throw new TachyonError('TCH_ERR_SERVER_INSECURE', `--no-auth is accepted only on a loopback address, not on "${choice.host}".`, {
-      details: { host: choice.host, tls: choice.tls, auth: choice.auth },
-    });
+    throw new TachyonError(
+      'TCH_ERR_SERVER_INSECURE',
+      `--no-auth is accepted only on a loopback address, not on "${choice.host}".`,
+      {
+        details: { host: choice.host, tls: choice.tls, auth: choice.auth },
+      },
+    );
   }
   if (choice.tls) return [];
   if (!choice.insecure) {
@@ -45,7 +52,9 @@ export function checkSecurity(choice: SecurityChoice): string[] {
       { details: { host: choice.host, tls: choice.tls, auth: choice.auth } },
     );
   }
-  return [`listening on non-loopback "${choice.host}" WITHOUT TLS (--insecure): keys and images cross the network in plaintext`];
+  return [
+    `listening on non-loopback "${choice.host}" WITHOUT TLS (--insecure): keys and images cross the network in plaintext`,
+  ];
 }
 
 /** `host:port` with IPv6 literals bracketed, for URLs and gRPC addresses. */

@@ -32,12 +32,18 @@ export class KeyStore {
   ) {
     this.#generatedAdmin = generateKey();
     this.#adminGenerated = keys !== undefined && keys.admin === undefined;
-    this.#keys = keys && Object.freeze({ primary: keys.primary, secondary: keys.secondary, admin: keys.admin ?? this.#generatedAdmin });
+    this.#keys =
+      keys &&
+      Object.freeze({ primary: keys.primary, secondary: keys.secondary, admin: keys.admin ?? this.#generatedAdmin });
     this.#accepted = keys ? Object.freeze([keys.primary, keys.secondary]) : Object.freeze([]);
   }
 
   /** No file: fresh keys. `auth: false` (--no-auth): a store that accepts nothing and is never consulted. */
-  static async create(options: { file?: string | undefined; auth: boolean; warn?: (message: string) => void }): Promise<KeyStore> {
+  static async create(options: {
+    file?: string | undefined;
+    auth: boolean;
+    warn?: (message: string) => void;
+  }): Promise<KeyStore> {
     if (!options.auth) return new KeyStore(undefined, undefined, false);
     if (options.file === undefined) return new KeyStore(generateServiceKeys(), undefined, true);
     return new KeyStore(await readKeysFile(options.file, options.warn), options.file, false);
@@ -80,7 +86,11 @@ export class KeyStore {
     if (this.file === undefined) return false;
     const next = await readKeysFile(this.file, warn);
     const changed = next.primary !== this.#keys?.primary || next.secondary !== this.#keys?.secondary;
-    this.#keys = Object.freeze({ primary: next.primary, secondary: next.secondary, admin: this.#keys?.admin ?? next.admin ?? this.#generatedAdmin });
+    this.#keys = Object.freeze({
+      primary: next.primary,
+      secondary: next.secondary,
+      admin: this.#keys?.admin ?? next.admin ?? this.#generatedAdmin,
+    });
     this.#accepted = Object.freeze([next.primary, next.secondary]);
     return changed;
   }
@@ -95,7 +105,10 @@ export async function readKeysFile(file: string, warn?: (message: string) => voi
       warn?.(`keys file "${file}" is readable by other users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
     }
   } catch (cause) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Keys file "${file}" does not exist or cannot be read.`, { details: { file }, cause });
+    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Keys file "${file}" does not exist or cannot be read.`, {
+      details: { file },
+      cause,
+    });
   }
   let raw: unknown;
   try {
@@ -105,7 +118,8 @@ export async function readKeysFile(file: string, warn?: (message: string) => voi
     throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Keys file "${file}" is not valid JSON.`, { details: { file } });
   }
   const issues: string[] = [];
-  const object = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+  const object =
+    typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
   if (!object) issues.push('the top level must be an object {"primary": ..., "secondary": ...}');
   for (const name of ['primary', 'secondary']) {
     const value = object?.[name];
@@ -114,13 +128,25 @@ export async function readKeysFile(file: string, warn?: (message: string) => voi
     }
   }
   const admin = object?.['admin'];
-  if (object && admin !== undefined && (typeof admin !== 'string' || admin.length < MIN_KEY_LENGTH || /\s/.test(admin))) {
+  if (
+    object &&
+    admin !== undefined &&
+    (typeof admin !== 'string' || admin.length < MIN_KEY_LENGTH || /\s/.test(admin))
+  ) {
     issues.push(`"admin", when given, must be a string of at least ${MIN_KEY_LENGTH} characters without whitespace`);
   }
-  if (issues.length === 0 && object!['primary'] === object!['secondary']) issues.push('"primary" and "secondary" must differ');
-  if (issues.length === 0 && (admin === object!['primary'] || admin === object!['secondary'])) issues.push('"admin" must differ from the service keys');
+  if (issues.length === 0 && object!['primary'] === object!['secondary'])
+    issues.push('"primary" and "secondary" must differ');
+  if (issues.length === 0 && (admin === object!['primary'] || admin === object!['secondary']))
+    issues.push('"admin" must differ from the service keys');
   if (issues.length > 0) {
-    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Keys file "${file}" is invalid: ${issues.join('; ')}.`, { details: { file, issues } });
+    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Keys file "${file}" is invalid: ${issues.join('; ')}.`, {
+      details: { file, issues },
+    });
   }
-  return Object.freeze({ primary: object!['primary'] as string, secondary: object!['secondary'] as string, ...(typeof admin === 'string' ? { admin } : {}) });
+  return Object.freeze({
+    primary: object!['primary'] as string,
+    secondary: object!['secondary'] as string,
+    ...(typeof admin === 'string' ? { admin } : {}),
+  });
 }

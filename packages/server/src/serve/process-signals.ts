@@ -19,7 +19,11 @@ export interface SignalHandling {
  * bounded by drainTimeoutMs); a second SIGINT (Ctrl-C twice) exits at once with 130, in-flight requests abandoned.
  * Other exit codes are the CLI's business: it awaits `closed`.
  */
-export function handleProcessSignals(server: SignalTarget, logger: ServeLogger, exit: (code: number) => void = (code) => process.exit(code)): SignalHandling {
+export function handleProcessSignals(
+  server: SignalTarget,
+  logger: ServeLogger,
+  exit: (code: number) => void = (code) => process.exit(code),
+): SignalHandling {
   let resolveClosed!: () => void;
   let rejectClosed!: (error: unknown) => void;
   const closed = new Promise<void>((resolve, reject) => {
@@ -35,7 +39,10 @@ export function handleProcessSignals(server: SignalTarget, logger: ServeLogger, 
     const run = (): Promise<unknown> =>
       server.reload().catch((error: unknown) => {
         const e = error as { code?: string; message?: string };
-        logger.error('reload failed; the previous certificate and keys stay in force', { code: e.code, error: e.message });
+        logger.error('reload failed; the previous certificate and keys stay in force', {
+          code: e.code,
+          error: e.message,
+        });
       });
     reloading = (reloading ?? Promise.resolve()).then(run);
   };

@@ -11,7 +11,8 @@ export interface ServeEnvVar {
   readonly kind: EnvKind;
 }
 
-const v = (variable: string, option: string, kind: EnvKind): ServeEnvVar => Object.freeze({ variable, option: Object.freeze(option.split('.')), kind });
+const v = (variable: string, option: string, kind: EnvKind): ServeEnvVar =>
+  Object.freeze({ variable, option: Object.freeze(option.split('.')), kind });
 
 /** The scalar options the environment can set (docs/serve-config.md lists them). */
 export const SERVE_ENV_VARS: readonly ServeEnvVar[] = Object.freeze([
@@ -71,7 +72,10 @@ const FALSE = new Set(['0', 'false', 'no', 'off']);
  * as unset; relative paths resolve against `cwd`. Every problem (unparsable value, out of range, unknown
  * TACHYON_SERVE_* name) comes in ONE TachyonError TCH_ERR_CONFIG_INVALID naming the variables.
  */
-export function readServeEnvironment(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ServeEnvironment {
+export function readServeEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): ServeEnvironment {
   const issues: ServeEnvIssue[] = [];
   const options: Record<string, unknown> = {};
   const known = new Set([...SERVE_ENV_VARS.map((e) => e.variable), SERVE_CONFIG_ENV_VAR]);
@@ -94,19 +98,30 @@ export function readServeEnvironment(env: NodeJS.ProcessEnv = process.env, cwd: 
     const variable = entry?.variable ?? issue.pointer;
     const raw = entry && env[entry.variable];
     // A missing member of a pair (the TLS files) is reported on the variable that is missing.
-    const message = raw ? `${issue.message}, got "${raw}"` : issue.message === 'is required' ? 'must be set too: the pair goes together' : issue.message;
+    const message = raw
+      ? `${issue.message}, got "${raw}"`
+      : issue.message === 'is required'
+        ? 'must be set too: the pair goes together'
+        : issue.message;
     if (!issues.some((i) => i.variable === variable)) issues.push({ variable, message });
   }
   const modelPath = env[MODEL_PATH_ENV_VAR]?.split(delimiter).filter((p) => p !== '');
   if (modelPath !== undefined && modelPath.length > 0) options['modelPath'] = modelPath.map((p) => resolve(cwd, p));
   if (issues.length > 0) {
     const shown = issues.map((i) => `${i.variable} ${i.message}`).join('; ');
-    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `The environment has ${issues.length === 1 ? '1 invalid variable' : `${issues.length} invalid variables`}: ${shown}.`, {
-      details: { issues },
-    });
+    throw new TachyonError(
+      'TCH_ERR_CONFIG_INVALID',
+      `The environment has ${issues.length === 1 ? '1 invalid variable' : `${issues.length} invalid variables`}: ${shown}.`,
+      {
+        details: { issues },
+      },
+    );
   }
   const configFile = env[SERVE_CONFIG_ENV_VAR];
-  return Object.freeze({ options: options as ServeFileOptions, configFile: configFile === undefined || configFile === '' ? undefined : resolve(cwd, configFile) });
+  return Object.freeze({
+    options: options as ServeFileOptions,
+    configFile: configFile === undefined || configFile === '' ? undefined : resolve(cwd, configFile),
+  });
 }
 
 function parseValue(raw: string, kind: EnvKind, cwd: string): { value?: unknown; error?: string } {
@@ -117,7 +132,9 @@ function parseValue(raw: string, kind: EnvKind, cwd: string): { value?: unknown;
     case 'path':
       return { value: resolve(cwd, text) };
     case 'integer':
-      return /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? { value: Number(text) } : { error: 'must be an integer' };
+      return /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text))
+        ? { value: Number(text) }
+        : { error: 'must be an integer' };
     case 'number':
       return text !== '' && Number.isFinite(Number(text)) ? { value: Number(text) } : { error: 'must be a number' };
     case 'boolean':
@@ -125,7 +142,12 @@ function parseValue(raw: string, kind: EnvKind, cwd: string): { value?: unknown;
       if (FALSE.has(text.toLowerCase())) return { value: false };
       return { error: 'must be true or false (also 1/0, yes/no, on/off)' };
     case 'list':
-      return { value: text.split(',').map((s) => s.trim()).filter((s) => s !== '') };
+      return {
+        value: text
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      };
   }
 }
 

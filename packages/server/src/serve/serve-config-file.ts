@@ -28,7 +28,9 @@ export interface ServeConfigIssue {
 let validator: ValidateFunction | undefined;
 
 function schemaValidator(): ValidateFunction {
-  validator ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(SERVE_CONFIG_SCHEMA);
+  validator ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(
+    SERVE_CONFIG_SCHEMA,
+  );
   return validator;
 }
 
@@ -70,9 +72,13 @@ export function validateServeConfig(json: unknown, options: ValidateServeConfigO
   const prefix = options.pointerPrefix ?? '';
   const issues = findServeConfigIssues(json).map((i) => ({ pointer: `${prefix}${i.pointer}`, message: i.message }));
   if (issues.length > 0) {
-    throw new TachyonError(options.code ?? 'TCH_ERR_CONFIG_FILE_INVALID', `${options.subject} has ${summarizeIssues(issues)}`, {
-      details: { ...(options.file === undefined ? {} : { file: options.file }), issues },
-    });
+    throw new TachyonError(
+      options.code ?? 'TCH_ERR_CONFIG_FILE_INVALID',
+      `${options.subject} has ${summarizeIssues(issues)}`,
+      {
+        details: { ...(options.file === undefined ? {} : { file: options.file }), issues },
+      },
+    );
   }
   const { $schema: _ignored, ...rest } = json as ServeFileOptions & { $schema?: string };
   return deepFreeze(resolveConfigPaths(rest, options.baseDir));
@@ -90,7 +96,12 @@ export function loadServeConfigFile(path: string): ServeFileOptions {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (cause as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a folder' : 'cannot be read';
+    const reason =
+      (cause as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'does not exist'
+        : (cause as NodeJS.ErrnoException).code === 'EISDIR'
+          ? 'is a folder'
+          : 'cannot be read';
     throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Config file "${file}" ${reason}.`, { details: { file }, cause });
   }
   const body = text.replace(/^\uFEFF/, '');
@@ -102,7 +113,12 @@ export function loadServeConfigFile(path: string): ServeFileOptions {
     // SyntaxError is not kept as the cause.
     const offset = jsonErrorOffset(body);
     const at = offset === undefined ? undefined : lineAndColumn(body, offset);
-    const where = at === undefined ? '' : offset === body.length ? ': it ends too early' : ` at line ${at.line}, column ${at.column}`;
+    const where =
+      at === undefined
+        ? ''
+        : offset === body.length
+          ? ': it ends too early'
+          : ` at line ${at.line}, column ${at.column}`;
     throw new TachyonError('TCH_ERR_CONFIG_FILE_INVALID', `Config file "${file}" is not valid JSON${where}.`, {
       details: { file, ...at, issues: [{ pointer: '', message: `is not valid JSON${where}` }] },
     });
@@ -118,7 +134,8 @@ export function resolveConfigPaths(options: ServeFileOptions, baseDir: string): 
   if (options.workspace !== undefined) out.workspace = at(options.workspace);
   if (options.tls !== undefined) out.tls = { certFile: at(options.tls.certFile), keyFile: at(options.tls.keyFile) };
   if (options.modelPath !== undefined) out.modelPath = options.modelPath.map(at);
-  if (options.models !== undefined) out.models = options.models.map((m): ServedModelOptions => ({ ...m, source: resolveSource(m.source, at) }));
+  if (options.models !== undefined)
+    out.models = options.models.map((m): ServedModelOptions => ({ ...m, source: resolveSource(m.source, at) }));
   return out;
 }
 
@@ -151,25 +168,47 @@ function toIssue(error: ErrorObject): ServeConfigIssue {
       return { pointer: childPointer(pointer, String(params['missingProperty'])), message: 'is required' };
     case 'additionalProperties': {
       const key = String(params['additionalProperty']);
-      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {}).filter((k) => k !== '$schema' && k !== 'kind');
+      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {}).filter(
+        (k) => k !== '$schema' && k !== 'kind',
+      );
       const near = closest(key, known);
-      return { pointer: childPointer(pointer, key), message: `is not a known option${near ? ` (did you mean "${near}"?)` : ''}` };
+      return {
+        pointer: childPointer(pointer, key),
+        message: `is not a known option${near ? ` (did you mean "${near}"?)` : ''}`,
+      };
     }
     case 'type': {
       const types = [params['type']].flat().map(String);
-      return { pointer, message: `must be ${types.map((t) => (t === 'object' || t === 'array' || t === 'integer' ? `an ${t}` : `a ${t}`)).join(' or ')}` };
+      return {
+        pointer,
+        message: `must be ${types.map((t) => (t === 'object' || t === 'array' || t === 'integer' ? `an ${t}` : `a ${t}`)).join(' or ')}`,
+      };
     }
     case 'enum':
-      return { pointer, message: `must be one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        pointer,
+        message: `must be one of ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     case 'pattern':
-      return { pointer, message: PATTERN_WORDS[String(params['pattern'])] ?? `must match ${String(params['pattern'])}` };
+      return {
+        pointer,
+        message: PATTERN_WORDS[String(params['pattern'])] ?? `must match ${String(params['pattern'])}`,
+      };
     case 'minLength':
       return { pointer, message: 'must not be empty' };
     case 'minItems':
-      return { pointer, message: `must list at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}` };
+      return {
+        pointer,
+        message: `must list at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`,
+      };
     case 'minProperties':
     case 'maxProperties':
-      return { pointer, message: `must hold exactly one of ${Object.keys((error.parentSchema as { properties: object }).properties).map((k) => `"${k}"`).join(', ')}` };
+      return {
+        pointer,
+        message: `must hold exactly one of ${Object.keys((error.parentSchema as { properties: object }).properties)
+          .map((k) => `"${k}"`)
+          .join(', ')}`,
+      };
     default:
       return { pointer, message: error.message ?? 'is invalid' };
   }
@@ -193,7 +232,8 @@ function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     previous = current;
   }
   return previous[b.length]!;

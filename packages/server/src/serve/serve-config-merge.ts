@@ -7,7 +7,13 @@ import { SERVE_DEFAULTS } from './serve-options.js';
 
 /** Where an option's value came from, highest precedence first. */
 export type ServeLayerName = 'flag' | 'env' | 'file' | 'workspace' | 'default';
-export const SERVE_LAYER_NAMES: readonly ServeLayerName[] = Object.freeze(['flag', 'env', 'file', 'workspace', 'default']);
+export const SERVE_LAYER_NAMES: readonly ServeLayerName[] = Object.freeze([
+  'flag',
+  'env',
+  'file',
+  'workspace',
+  'default',
+]);
 
 export interface ServeLayer {
   readonly name: ServeLayerName;
@@ -22,7 +28,10 @@ export interface MergedServeOptions {
 }
 
 /** concurrency is left out (not even as `undefined`, which a spread would copy): its default is `workers`. */
-function withoutConcurrency({ concurrency: _derived, ...rest }: typeof SCHEDULER_DEFAULTS): Omit<typeof SCHEDULER_DEFAULTS, 'concurrency'> {
+function withoutConcurrency({
+  concurrency: _derived,
+  ...rest
+}: typeof SCHEDULER_DEFAULTS): Omit<typeof SCHEDULER_DEFAULTS, 'concurrency'> {
   return Object.freeze(rest);
 }
 
@@ -56,8 +65,10 @@ export function mergeServeLayers(layers: readonly ServeLayer[]): MergedServeOpti
   const options: Record<string, unknown> = {};
   const sources: Record<string, ServeLayerName> = {};
   for (const [i, layer] of layers.entries()) {
-    if (!SERVE_LAYER_NAMES.includes(layer?.name)) throw new TypeError(`layers[${i}].name: expected one of ${SERVE_LAYER_NAMES.join(', ')}.`);
-    if (typeof layer.options !== 'object' || layer.options === null) throw new TypeError(`layers[${i}].options: expected an object.`);
+    if (!SERVE_LAYER_NAMES.includes(layer?.name))
+      throw new TypeError(`layers[${i}].name: expected one of ${SERVE_LAYER_NAMES.join(', ')}.`);
+    if (typeof layer.options !== 'object' || layer.options === null)
+      throw new TypeError(`layers[${i}].options: expected an object.`);
     for (const [key, value] of Object.entries(layer.options)) {
       if (value === undefined) continue;
       if (GROUPS.has(key) && typeof value === 'object' && value !== null) {
@@ -73,7 +84,10 @@ export function mergeServeLayers(layers: readonly ServeLayer[]): MergedServeOpti
       }
     }
   }
-  return Object.freeze({ options: inSchemaOrder(options) as ServeFileOptions, sources: Object.freeze(inSchemaOrder(sources) as Record<string, ServeLayerName>) });
+  return Object.freeze({
+    options: inSchemaOrder(options) as ServeFileOptions,
+    sources: Object.freeze(inSchemaOrder(sources) as Record<string, ServeLayerName>),
+  });
 }
 
 /** Schema keys first in schema order (grouped fields under their group), anything else after. */

@@ -12,27 +12,41 @@ export type ServeLogLevel = (typeof SERVE_LOG_LEVELS)[number];
 export const SERVE_MODEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
 
 const nonEmptyString = { type: 'string', minLength: 1 } as const;
-const filePath = { type: 'string', minLength: 1, description: 'A file path; relative paths are relative to the folder of the file that names them.' } as const;
-const integer = (minimum: number, maximum?: number) => ({ type: 'integer', minimum, ...(maximum === undefined ? {} : { maximum }) }) as const;
+const filePath = {
+  type: 'string',
+  minLength: 1,
+  description: 'A file path; relative paths are relative to the folder of the file that names them.',
+} as const;
+const integer = (minimum: number, maximum?: number) =>
+  ({ type: 'integer', minimum, ...(maximum === undefined ? {} : { maximum }) }) as const;
 const port = { ...integer(0, 65535), description: '0 picks a free port.' } as const;
 
 export const SERVE_CONFIG_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'tachyon serve --config FILE',
-  description: 'Options of `tachyon serve` (ServeOptions). Every key is optional; unknown keys are errors. Precedence per option: flag > environment > this file > tachyon.json "server" > built-in default.',
+  description:
+    'Options of `tachyon serve` (ServeOptions). Every key is optional; unknown keys are errors. Precedence per option: flag > environment > this file > tachyon.json "server" > built-in default.',
   type: 'object',
   additionalProperties: false,
   properties: {
     $schema: { type: 'string', description: 'Ignored: lets an editor find this schema.' },
     models: {
       type: 'array',
-      description: 'The models to serve; `--model` replaces the whole list. Empty only with a workspace and model control (models loaded later).',
+      description:
+        'The models to serve; `--model` replaces the whole list. Empty only with a workspace and model control (models loaded later).',
       items: { $ref: '#/definitions/servedModel' },
     },
-    host: { ...nonEmptyString, description: 'Address to listen on; anything but loopback needs TLS and keys (or insecure).', default: '127.0.0.1' },
+    host: {
+      ...nonEmptyString,
+      description: 'Address to listen on; anything but loopback needs TLS and keys (or insecure).',
+      default: '127.0.0.1',
+    },
     httpPort: { ...port, default: 8000 },
     grpcPort: { ...port, default: 8001 },
-    keysFile: { ...filePath, description: 'JSON {"primary", "secondary"}, re-read on SIGHUP; absent: keys are generated and printed once.' },
+    keysFile: {
+      ...filePath,
+      description: 'JSON {"primary", "secondary"}, re-read on SIGHUP; absent: keys are generated and printed once.',
+    },
     tls: {
       type: 'object',
       additionalProperties: false,
@@ -44,8 +58,17 @@ export const SERVE_CONFIG_SCHEMA = {
     insecure: { type: 'boolean', description: 'Allow plaintext on a non-loopback address.', default: false },
     workers: { ...integer(1, 256), description: 'Inference worker threads.', default: 1 },
     maxImages: { ...integer(1), description: 'Images per request.', default: 64 },
-    bodyLimit: { ...integer(1024), description: 'Request body bytes (HTTP) and message bytes (gRPC).', default: 20971520 },
-    cors: { type: 'array', items: nonEmptyString, description: 'Origins allowed by CORS ("*" = any); empty: CORS off.', default: [] },
+    bodyLimit: {
+      ...integer(1024),
+      description: 'Request body bytes (HTTP) and message bytes (gRPC).',
+      default: 20971520,
+    },
+    cors: {
+      type: 'array',
+      items: nonEmptyString,
+      description: 'Origins allowed by CORS ("*" = any); empty: CORS off.',
+      default: [],
+    },
     maxConnections: { ...integer(1), description: 'Open HTTP connections.', default: 1024 },
     drainTimeoutMs: { ...integer(0), description: 'How long a drain waits for in-flight requests.', default: 30000 },
     scheduler: { $ref: '#/definitions/scheduler' },
@@ -64,17 +87,36 @@ export const SERVE_CONFIG_SCHEMA = {
       additionalProperties: false,
       description: 'OpenTelemetry spans over OTLP/HTTP; off without otlpEndpoint.',
       properties: {
-        otlpEndpoint: { type: 'string', pattern: '^https?://[^\\s]+$', description: 'e.g. http://127.0.0.1:4318/v1/traces' },
+        otlpEndpoint: {
+          type: 'string',
+          pattern: '^https?://[^\\s]+$',
+          description: 'e.g. http://127.0.0.1:4318/v1/traces',
+        },
         serviceName: { ...nonEmptyString, default: 'tachyon' },
         sampleRatio: { type: 'number', minimum: 0, maximum: 1, default: 1 },
         sampler: {
           type: 'string',
-          enum: ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'],
+          enum: [
+            'always_on',
+            'always_off',
+            'traceidratio',
+            'parentbased_always_on',
+            'parentbased_always_off',
+            'parentbased_traceidratio',
+          ],
           default: 'parentbased_traceidratio',
           description: 'OpenTelemetry sampler name (as OTEL_TRACES_SAMPLER); the ratio is sampleRatio.',
         },
-        headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Extra headers of each OTLP export request (as OTEL_EXPORTER_OTLP_HEADERS).' },
-        resourceAttributes: { type: 'object', additionalProperties: { type: 'string' }, description: 'Resource attributes of every span (as OTEL_RESOURCE_ATTRIBUTES).' },
+        headers: {
+          type: 'object',
+          additionalProperties: { type: 'string' },
+          description: 'Extra headers of each OTLP export request (as OTEL_EXPORTER_OTLP_HEADERS).',
+        },
+        resourceAttributes: {
+          type: 'object',
+          additionalProperties: { type: 'string' },
+          description: 'Resource attributes of every span (as OTEL_RESOURCE_ATTRIBUTES).',
+        },
       },
     },
     modelControl: {
@@ -88,7 +130,10 @@ export const SERVE_CONFIG_SCHEMA = {
         maxLoadedVersions: { ...integer(1), default: 32 },
       },
     },
-    workspace: { ...filePath, description: 'Workspace folder (or its tachyon.json) whose registry `registry:NAME` sources read.' },
+    workspace: {
+      ...filePath,
+      description: 'Workspace folder (or its tachyon.json) whose registry `registry:NAME` sources read.',
+    },
     logLevel: { type: 'string', enum: [...SERVE_LOG_LEVELS], default: 'info' },
     modelPath: { type: 'array', items: filePath, description: 'Mirror folders searched for zoo models.', default: [] },
   },
@@ -98,7 +143,11 @@ export const SERVE_CONFIG_SCHEMA = {
       additionalProperties: false,
       required: ['name', 'source'],
       properties: {
-        name: { type: 'string', pattern: SERVE_MODEL_NAME_PATTERN, description: 'The name clients use on every protocol.' },
+        name: {
+          type: 'string',
+          pattern: SERVE_MODEL_NAME_PATTERN,
+          description: 'The name clients use on every protocol.',
+        },
         source: {
           type: ['string', 'object'],
           minLength: 1,
@@ -131,16 +180,31 @@ export const SERVE_CONFIG_SCHEMA = {
             type: 'object',
             additionalProperties: false,
             required: ['ref'],
-            properties: { kind: { const: 'model' }, ref: nonEmptyString, preset: nonEmptyString, outputKind: { type: 'string', enum: ['logits', 'probabilities'] } },
+            properties: {
+              kind: { const: 'model' },
+              ref: nonEmptyString,
+              preset: nonEmptyString,
+              outputKind: { type: 'string', enum: ['logits', 'probabilities'] },
+            },
           },
         },
         {
           if: { type: 'object', properties: { kind: { const: 'service-definition' } } },
-          then: { type: 'object', additionalProperties: false, required: ['path'], properties: { kind: { const: 'service-definition' }, path: filePath } },
+          then: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['path'],
+            properties: { kind: { const: 'service-definition' }, path: filePath },
+          },
         },
         {
           if: { type: 'object', properties: { kind: { const: 'registry' } } },
-          then: { type: 'object', additionalProperties: false, required: ['name'], properties: { kind: { const: 'registry' }, name: nonEmptyString } },
+          then: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name'],
+            properties: { kind: { const: 'registry' }, name: nonEmptyString },
+          },
         },
       ],
     },
@@ -161,4 +225,6 @@ export const SERVE_CONFIG_SCHEMA = {
 } as const;
 
 /** The option names the file may hold (`$schema` aside). */
-export const SERVE_CONFIG_KEYS: readonly string[] = Object.freeze(Object.keys(SERVE_CONFIG_SCHEMA.properties).filter((k) => k !== '$schema'));
+export const SERVE_CONFIG_KEYS: readonly string[] = Object.freeze(
+  Object.keys(SERVE_CONFIG_SCHEMA.properties).filter((k) => k !== '$schema'),
+);

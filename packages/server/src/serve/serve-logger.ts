@@ -19,14 +19,30 @@ export interface ServeLogger {
  */
 export function createServeLogger(options: { write?: (line: string) => void; level?: LogLevel } = {}): ServeLogger {
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
-  const log = (level: number) => (msg: string, fields: Record<string, unknown> = {}) => {
-    write(`${JSON.stringify({ level, time: Date.now(), msg, ...fields })}\n`);
+  const log =
+    (level: number) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      write(`${JSON.stringify({ level, time: Date.now(), msg, ...fields })}\n`);
+    };
+  const logger: ServeLogger = {
+    debug: log(20),
+    info: log(30),
+    warn: log(40),
+    error: log(50),
+    write: (line) => write(line.endsWith('\n') ? line : `${line}\n`),
   };
-  const logger: ServeLogger = { debug: log(20), info: log(30), warn: log(40), error: log(50), write: (line) => write(line.endsWith('\n') ? line : `${line}\n`) };
   return options.level === undefined ? logger : leveledLogger(logger, options.level);
 }
 
-const LEVEL_VALUES: Readonly<Record<LogLevel, number>> = Object.freeze({ trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity });
+const LEVEL_VALUES: Readonly<Record<LogLevel, number>> = Object.freeze({
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Infinity,
+});
 
 /**
  * Drops the lines below `level` (pino's numbers: debug 20, info 30, warn 40, error 50). `write` passes through: its
@@ -56,7 +72,12 @@ export function grpcCallLogger(logger: ServeLogger): (entry: GrpcCallLog) => voi
     const fields = { ...entry, durationMs: Math.round(entry.durationMs * 1000) / 1000 };
     if (error !== undefined) logger.error('grpc call failed', { ...fields, error: String(error) });
     else if (entry.status === internal) logger.error('grpc call failed', fields);
-    else if (entry.status === unavailable && entry.code !== 'TCH_ERR_SERVER_DRAINING' && entry.code !== 'TCH_ERR_MODEL_NOT_READY') logger.warn('grpc call failed', fields);
+    else if (
+      entry.status === unavailable &&
+      entry.code !== 'TCH_ERR_SERVER_DRAINING' &&
+      entry.code !== 'TCH_ERR_MODEL_NOT_READY'
+    )
+      logger.warn('grpc call failed', fields);
     else logger.debug('grpc call', fields);
   };
 }
@@ -64,7 +85,8 @@ export function grpcCallLogger(logger: ServeLogger): (entry: GrpcCallLog) => voi
 /** Every occurrence of each secret (8+ characters) replaced by `[redacted]`. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) if (secret.length >= 8 && out.includes(secret)) out = out.split(secret).join('[redacted]');
+  for (const secret of secrets)
+    if (secret.length >= 8 && out.includes(secret)) out = out.split(secret).join('[redacted]');
   return out;
 }
 
@@ -73,11 +95,16 @@ export function redact(text: string, secrets: readonly string[]): string {
  * never handed to a logger on purpose; this catches the accidents (an error message quoting a header, say).
  */
 export function redactingLogger(logger: ServeLogger, secrets: () => readonly string[]): ServeLogger {
-  const wrap = (fn: ServeLogger['info']): ServeLogger['info'] => (msg, fields) => {
-    const current = secrets();
-    if (current.length === 0) return fn(msg, fields);
-    fn(redact(msg, current), fields && (JSON.parse(redact(JSON.stringify(fields), current)) as Record<string, unknown>));
-  };
+  const wrap =
+    (fn: ServeLogger['info']): ServeLogger['info'] =>
+    (msg, fields) => {
+      const current = secrets();
+      if (current.length === 0) return fn(msg, fields);
+      fn(
+        redact(msg, current),
+        fields && (JSON.parse(redact(JSON.stringify(fields), current)) as Record<string, unknown>),
+      );
+    };
   return {
     debug: wrap(logger.debug),
     info: wrap(logger.info),

@@ -1,5 +1,17 @@
-import { compileModelSources, compileSchedulerOptions, type ModelSources, type SchedulerConfig, type SchedulerOptions } from '@tachyon-serve/core';
-import { compileModelControlOptions, validateVersionPolicy, type ModelControlConfig, type ModelControlOptions, type VersionPolicy } from '@tachyon-serve/core';
+import {
+  compileModelSources,
+  compileSchedulerOptions,
+  type ModelSources,
+  type SchedulerConfig,
+  type SchedulerOptions,
+} from '@tachyon-serve/core';
+import {
+  compileModelControlOptions,
+  validateVersionPolicy,
+  type ModelControlConfig,
+  type ModelControlOptions,
+  type VersionPolicy,
+} from '@tachyon-serve/core';
 import {
   compileMetricsOptions,
   compileTracingOptions,
@@ -123,26 +135,42 @@ export function compileServeOptions(options: ServeOptions): ServeConfig {
   // With model control and a workspace a server may start empty: models are loaded later through /v2/repository.
   const mayStartEmpty = options.workspace !== undefined && options.modelControl?.enabled !== false;
   if (!Array.isArray(options.models) || (options.models.length === 0 && !mayStartEmpty)) {
-    throw new TypeError('models: expected at least one { name, source } (none is allowed only with a workspace and model control enabled).');
+    throw new TypeError(
+      'models: expected at least one { name, source } (none is allowed only with a workspace and model control enabled).',
+    );
   }
   const seen = new Set<string>();
   const models = options.models.map((m, i) => {
     if (typeof m?.name !== 'string' || !MODEL_NAME.test(m.name)) {
-      throw new TypeError(`models[${i}].name: expected [A-Za-z0-9][A-Za-z0-9._-]* (at most 128 characters), got "${String(m?.name)}".`);
+      throw new TypeError(
+        `models[${i}].name: expected [A-Za-z0-9][A-Za-z0-9._-]* (at most 128 characters), got "${String(m?.name)}".`,
+      );
     }
     if (seen.has(m.name)) throw new TypeError(`models[${i}].name: "${m.name}" is used twice.`);
     seen.add(m.name);
-    if (typeof m.source !== 'string' && (typeof m.source !== 'object' || m.source === null)) throw new TypeError(`models[${i}].source: expected a string or a ModelSource.`);
+    if (typeof m.source !== 'string' && (typeof m.source !== 'object' || m.source === null))
+      throw new TypeError(`models[${i}].source: expected a string or a ModelSource.`);
     return Object.freeze({
       name: m.name,
       source: Object.freeze(typeof m.source === 'string' ? toModelSource(m.source) : { ...m.source }),
-      versionPolicy: m.versionPolicy === undefined ? undefined : validateVersionPolicy(m.versionPolicy, `models[${i}].versionPolicy`),
-      scheduler: compileSchedulerOptions({ concurrency: options.workers ?? SERVE_DEFAULTS.workers, ...options.scheduler, ...m.scheduler }),
+      versionPolicy:
+        m.versionPolicy === undefined
+          ? undefined
+          : validateVersionPolicy(m.versionPolicy, `models[${i}].versionPolicy`),
+      scheduler: compileSchedulerOptions({
+        concurrency: options.workers ?? SERVE_DEFAULTS.workers,
+        ...options.scheduler,
+        ...m.scheduler,
+      }),
     });
   });
   const host = options.host ?? SERVE_DEFAULTS.host;
   if (typeof host !== 'string' || host.trim() === '') throw new TypeError('host: expected a non-empty string.');
-  const int = (name: keyof typeof SERVE_DEFAULTS & keyof ServeOptions, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+  const int = (
+    name: keyof typeof SERVE_DEFAULTS & keyof ServeOptions,
+    min: number,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number => {
     const value = options[name] ?? SERVE_DEFAULTS[name];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw new RangeError(`${name}: expected an integer in [${min}, ${max}], got ${String(value)}.`);
@@ -150,19 +178,30 @@ export function compileServeOptions(options: ServeOptions): ServeConfig {
     return value;
   };
   const file = (name: string, value: unknown): string | undefined => {
-    if (value !== undefined && (typeof value !== 'string' || value === '')) throw new TypeError(`${name}: expected a file path.`);
+    if (value !== undefined && (typeof value !== 'string' || value === ''))
+      throw new TypeError(`${name}: expected a file path.`);
     return value as string | undefined;
   };
-  if (options.tls !== undefined && (typeof options.tls !== 'object' || options.tls === null)) throw new TypeError('tls: expected { certFile, keyFile }.');
-  const tls = options.tls && Object.freeze({ certFile: file('tls.certFile', options.tls.certFile)!, keyFile: file('tls.keyFile', options.tls.keyFile)! });
-  if (tls && (tls.certFile === undefined || tls.keyFile === undefined)) throw new TypeError('tls: both certFile and keyFile are needed.');
+  if (options.tls !== undefined && (typeof options.tls !== 'object' || options.tls === null))
+    throw new TypeError('tls: expected { certFile, keyFile }.');
+  const tls =
+    options.tls &&
+    Object.freeze({
+      certFile: file('tls.certFile', options.tls.certFile)!,
+      keyFile: file('tls.keyFile', options.tls.keyFile)!,
+    });
+  if (tls && (tls.certFile === undefined || tls.keyFile === undefined))
+    throw new TypeError('tls: both certFile and keyFile are needed.');
   const keysFile = file('keysFile', options.keysFile);
-  if (options.noAuth === true && keysFile !== undefined) throw new TypeError('noAuth: cannot be combined with keysFile.');
+  if (options.noAuth === true && keysFile !== undefined)
+    throw new TypeError('noAuth: cannot be combined with keysFile.');
   const cors = options.cors ?? [];
-  if (!Array.isArray(cors) || !cors.every((o) => typeof o === 'string' && o !== '')) throw new TypeError('cors: expected an array of origins.');
+  if (!Array.isArray(cors) || !cors.every((o) => typeof o === 'string' && o !== ''))
+    throw new TypeError('cors: expected an array of origins.');
   const httpPort = int('httpPort', 0, 65535);
   const grpcPort = int('grpcPort', 0, 65535);
-  if (httpPort !== 0 && httpPort === grpcPort) throw new RangeError(`grpcPort: must differ from httpPort (${httpPort}).`);
+  if (httpPort !== 0 && httpPort === grpcPort)
+    throw new RangeError(`grpcPort: must differ from httpPort (${httpPort}).`);
   return Object.freeze({
     models: Object.freeze(models),
     host: host.trim(),
@@ -179,11 +218,17 @@ export function compileServeOptions(options: ServeOptions): ServeConfig {
     maxConnections: int('maxConnections', 1),
     drainTimeoutMs: int('drainTimeoutMs', 0),
     sources: options.sources ?? compileModelSources(),
-    scheduler: compileSchedulerOptions({ concurrency: options.workers ?? SERVE_DEFAULTS.workers, ...options.scheduler }),
+    scheduler: compileSchedulerOptions({
+      concurrency: options.workers ?? SERVE_DEFAULTS.workers,
+      ...options.scheduler,
+    }),
     metrics: compileMetricsOptions(options.metrics),
     tracing: compileTracingOptions(options.tracing),
     modelControl: compileModelControlOptions(options.modelControl),
     workspace: file('workspace', options.workspace),
-    logLevel: compileHttpOptions({ auth: 'none', ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }) }).logLevel,
+    logLevel: compileHttpOptions({
+      auth: 'none',
+      ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+    }).logLevel,
   });
 }

@@ -48,15 +48,27 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const config = compileServeOptions(options);
   const base = options.logger ?? createServeLogger();
-  const warnings = checkSecurity({ host: config.host, tls: config.tls !== undefined, auth: !config.noAuth, insecure: config.insecure });
+  const warnings = checkSecurity({
+    host: config.host,
+    tls: config.tls !== undefined,
+    auth: !config.noAuth,
+    insecure: config.insecure,
+  });
   const keyStore = await KeyStore.create({ file: config.keysFile, auth: !config.noAuth, warn: (m) => base.warn(m) });
-  const logger = leveledLogger(redactingLogger(base, () => keyStore.secrets()), config.logLevel);
+  const logger = leveledLogger(
+    redactingLogger(base, () => keyStore.secrets()),
+    config.logLevel,
+  );
   for (const warning of warnings) logger.warn(warning);
   const tls = config.tls && (await readTlsMaterial(config.tls));
   const identity = tls && new ReloadableIdentityProvider(tls);
 
   let host: ModelHost | undefined;
-  const observability = new Observability({ metrics: config.metrics, tracing: config.tracing, knownModel: (name) => host?.names().includes(name) ?? false });
+  const observability = new Observability({
+    metrics: config.metrics,
+    tracing: config.tracing,
+    knownModel: (name) => host?.names().includes(name) ?? false,
+  });
   try {
     host = await ModelHost.create({
       sources: config.sources,
@@ -88,7 +100,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         logLevel: config.logLevel,
         ...(config.cors.length > 0 ? { cors: { origins: config.cors } } : {}),
       },
-      { ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}), logStream: { write: (line) => logger.write(line) }, observability },
+      {
+        ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+        logStream: { write: (line) => logger.write(line) },
+        observability,
+      },
     );
     const httpServer = app.server;
     httpServer.on('request', (_req, res) => {
@@ -112,12 +128,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const grpcPort = await bindGrpc(grpc, config, createGrpcCredentials(identity));
     const httpUrl = `${tls ? 'https' : 'http'}://${formatHostPort(config.host, httpPort)}`;
     const grpcAddress = formatHostPort(config.host, grpcPort);
-    logger.info('listening', { http: httpUrl, grpc: grpcAddress, tls: Boolean(tls), auth: config.noAuth ? 'none' : keyStore.generated ? 'generated keys' : 'keys file' });
+    logger.info('listening', {
+      http: httpUrl,
+      grpc: grpcAddress,
+      tls: Boolean(tls),
+      auth: config.noAuth ? 'none' : keyStore.generated ? 'generated keys' : 'keys file',
+    });
     if (tls) logger.info('tls certificate', tls.summary);
     for (const model of config.models) {
       const started = performance.now();
-      await host.load(model.name, model.source, { scheduler: model.scheduler, ...(model.versionPolicy ? { versionPolicy: model.versionPolicy } : {}) });
-      logger.info('model ready', { model: model.name, versions: host.versions(model.name), loadMs: Math.round(performance.now() - started) });
+      await host.load(model.name, model.source, {
+        scheduler: model.scheduler,
+        ...(model.versionPolicy ? { versionPolicy: model.versionPolicy } : {}),
+      });
+      logger.info('model ready', {
+        model: model.name,
+        versions: host.versions(model.name),
+        loadMs: Math.round(performance.now() - started),
+      });
     }
     host.markStarted();
 
@@ -157,21 +185,33 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         let keysChanged = false;
         try {
           keysChanged = await keyStore.reload((m) => logger.warn(m));
-          if (keyStore.file !== undefined) logger.info(keysChanged ? 'keys reloaded: new keys in force' : 'keys reloaded: unchanged', { file: keyStore.file });
+          if (keyStore.file !== undefined)
+            logger.info(keysChanged ? 'keys reloaded: new keys in force' : 'keys reloaded: unchanged', {
+              file: keyStore.file,
+            });
         } catch (error) {
           failures.push(error);
         }
-        for (const f of failures.slice(1)) logger.error('reload failed', { code: (f as TachyonError).code, error: (f as Error).message });
+        for (const f of failures.slice(1))
+          logger.error('reload failed', { code: (f as TachyonError).code, error: (f as Error).message });
         if (failures.length > 0) throw failures[0];
         return { tls: Boolean(config.tls), keysChanged };
       },
       close() {
-        closing ??= drain(httpApp, grpcServer, host, config, logger, () => inFlight.size, () => {
-          draining = true;
-          httpApp.tachyon.draining = true;
-          // Responses still to come tell their clients not to reuse the connection.
-          for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
-        }).finally(() => observability.close().catch(() => undefined));
+        closing ??= drain(
+          httpApp,
+          grpcServer,
+          host,
+          config,
+          logger,
+          () => inFlight.size,
+          () => {
+            draining = true;
+            httpApp.tachyon.draining = true;
+            // Responses still to come tell their clients not to reuse the connection.
+            for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+          },
+        ).finally(() => observability.close().catch(() => undefined));
         return closing;
       },
     };
@@ -186,7 +226,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 }
 
 async function drain(
-  app: FastifyInstance, grpc: GrpcServer, host: ModelHost, config: ServeConfig, logger: ServeLogger, inFlight: () => number, startDraining: () => void,
+  app: FastifyInstance,
+  grpc: GrpcServer,
+  host: ModelHost,
+  config: ServeConfig,
+  logger: ServeLogger,
+  inFlight: () => number,
+  startDraining: () => void,
 ): Promise<void> {
   startDraining();
   const started = performance.now();
@@ -228,11 +274,16 @@ async function listenHttp(app: FastifyInstance, config: ServeConfig): Promise<nu
     throw listenError('HTTP', config.host, config.httpPort, cause);
   }
   const address = app.server.address();
-  if (address === null || typeof address === 'string') throw listenError('HTTP', config.host, config.httpPort, new Error('no TCP address'));
+  if (address === null || typeof address === 'string')
+    throw listenError('HTTP', config.host, config.httpPort, new Error('no TCP address'));
   return address.port;
 }
 
-async function bindGrpc(grpc: GrpcServer, config: ServeConfig, credentials: ReturnType<typeof createGrpcCredentials>): Promise<number> {
+async function bindGrpc(
+  grpc: GrpcServer,
+  config: ServeConfig,
+  credentials: ReturnType<typeof createGrpcCredentials>,
+): Promise<number> {
   try {
     return await bindGrpcServer(grpc, formatHostPort(config.host, config.grpcPort), credentials);
   } catch (cause) {
@@ -243,10 +294,14 @@ async function bindGrpc(grpc: GrpcServer, config: ServeConfig, credentials: Retu
 function listenError(what: string, host: string, port: number, cause: unknown): TachyonError {
   if (isTachyonError(cause)) return cause;
   const reason = (cause as { code?: string }).code ?? (cause as Error).message;
-  return new TachyonError('TCH_ERR_SERVER_LISTEN_FAILED', `Cannot listen for ${what} on "${formatHostPort(host, port)}": ${reason}.`, {
-    details: { protocol: what, host, port, reason },
-    cause,
-  });
+  return new TachyonError(
+    'TCH_ERR_SERVER_LISTEN_FAILED',
+    `Cannot listen for ${what} on "${formatHostPort(host, port)}": ${reason}.`,
+    {
+      details: { protocol: what, host, port, reason },
+      cause,
+    },
+  );
 }
 
 /** One row per model name: the versions of a name share its gauges. */
@@ -254,8 +309,22 @@ function queueStatsByModel(rows: readonly QueueStats[]): QueueStats[] {
   const byModel = new Map<string, QueueStats>();
   for (const r of rows) {
     const sum = byModel.get(r.model);
-    if (!sum) byModel.set(r.model, { model: r.model, queued: r.queued, running: r.running, busySlots: r.busySlots, concurrency: r.concurrency });
-    else byModel.set(r.model, { model: r.model, queued: sum.queued + r.queued, running: sum.running + r.running, busySlots: sum.busySlots + r.busySlots, concurrency: sum.concurrency + r.concurrency });
+    if (!sum)
+      byModel.set(r.model, {
+        model: r.model,
+        queued: r.queued,
+        running: r.running,
+        busySlots: r.busySlots,
+        concurrency: r.concurrency,
+      });
+    else
+      byModel.set(r.model, {
+        model: r.model,
+        queued: sum.queued + r.queued,
+        running: sum.running + r.running,
+        busySlots: sum.busySlots + r.busySlots,
+        concurrency: sum.concurrency + r.concurrency,
+      });
   }
   return [...byModel.values()];
 }

@@ -25,14 +25,21 @@ export async function readTlsMaterial(files: TlsFiles): Promise<TlsMaterial> {
     try {
       return await readFile(file);
     } catch (cause) {
-      throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `TLS ${what} file "${file}" does not exist or cannot be read.`, { details: { file }, cause });
+      throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `TLS ${what} file "${file}" does not exist or cannot be read.`, {
+        details: { file },
+        cause,
+      });
     }
   };
   const [cert, key] = await Promise.all([read(files.certFile, 'certificate'), read(files.keyFile, 'key')]);
   const invalid = (reason: string) =>
-    new TachyonError('TCH_ERR_SERVER_TLS_INVALID', `TLS certificate "${files.certFile}" and key "${files.keyFile}" are not usable: ${reason}.`, {
-      details: { certFile: files.certFile, keyFile: files.keyFile, reason },
-    });
+    new TachyonError(
+      'TCH_ERR_SERVER_TLS_INVALID',
+      `TLS certificate "${files.certFile}" and key "${files.keyFile}" are not usable: ${reason}.`,
+      {
+        details: { certFile: files.certFile, keyFile: files.keyFile, reason },
+      },
+    );
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(cert);
@@ -49,11 +56,18 @@ export async function readTlsMaterial(files: TlsFiles): Promise<TlsMaterial> {
   try {
     createSecureContext({ cert, key });
   } catch (error) {
-    throw invalid(`Node cannot build a TLS context from them (${(error as { code?: string }).code ?? 'unknown reason'})`);
+    throw invalid(
+      `Node cannot build a TLS context from them (${(error as { code?: string }).code ?? 'unknown reason'})`,
+    );
   }
   return Object.freeze({
     cert,
     key,
-    summary: Object.freeze({ subject: leaf.subject.replace(/\n/g, ', '), issuer: leaf.issuer.replace(/\n/g, ', '), validTo: leaf.validTo, fingerprint256: leaf.fingerprint256 }),
+    summary: Object.freeze({
+      subject: leaf.subject.replace(/\n/g, ', '),
+      issuer: leaf.issuer.replace(/\n/g, ', '),
+      validTo: leaf.validTo,
+      fingerprint256: leaf.fingerprint256,
+    }),
   });
 }

@@ -14,7 +14,6 @@ import { ORANGE, killProcessesUnder, sampleImage, waitUntil } from '@tachyon-ser
 import { INT8_FILE, MODEL, TEST_SUPERVISOR, modelFile } from '@tachyon-serve/test-support/daemon';
 import { startPostgresServer } from '@tachyon-serve/test-support/postgres';
 
-
 test('a second daemon on the same PostgreSQL registry is refused; a PostgreSQL outage pauses the controller, services keep serving', async (t) => {
   const server = await startPostgresServer();
   t.after(() => server.stop());
@@ -35,16 +34,30 @@ test('a second daemon on the same PostgreSQL registry is refused; a PostgreSQL o
   await createWorkspace(second, { registry: url, artifacts: url });
 
   const lines: string[] = [];
-  const daemon = await startDaemon({ workspace: first, supervisor: TEST_SUPERVISOR, lease: { checkIntervalMs: 200 }, log: (m) => void lines.push(m) });
+  const daemon = await startDaemon({
+    workspace: first,
+    supervisor: TEST_SUPERVISOR,
+    lease: { checkIntervalMs: 200 },
+    log: (m) => void lines.push(m),
+  });
   t.after(() => daemon.close());
-  await assert.rejects(startDaemon({ workspace: second, log: () => undefined }), (e: unknown) =>
-    isTachyonError(e, 'TCH_ERR_DAEMON_LEASE_HELD') && typeof e.details?.['holder'] === 'string' && e.message.includes(String(process.pid)));
+  await assert.rejects(
+    startDaemon({ workspace: second, log: () => undefined }),
+    (e: unknown) =>
+      isTachyonError(e, 'TCH_ERR_DAEMON_LEASE_HELD') &&
+      typeof e.details?.['holder'] === 'string' &&
+      e.message.includes(String(process.pid)),
+  );
 
   await daemon.controller.apply('vision', { model: { name: MODEL, version: 1 } });
-  const status = await waitUntil(async () => {
-    const s = await daemon.controller.status('vision');
-    return s.state === 'Healthy' && s.httpUrl !== undefined ? s : undefined;
-  }, 'the service is Healthy', 120_000);
+  const status = await waitUntil(
+    async () => {
+      const s = await daemon.controller.status('vision');
+      return s.state === 'Healthy' && s.httpUrl !== undefined ? s : undefined;
+    },
+    'the service is Healthy',
+    120_000,
+  );
   const keys = await daemon.controller.keys('vision');
   const client = createClient({ url: status.httpUrl!, key: keys.primary, timeoutMs: 30_000 });
   t.after(() => client.close());
@@ -53,16 +66,30 @@ test('a second daemon on the same PostgreSQL registry is refused; a PostgreSQL o
 
   await server.pause();
   await waitUntil(() => daemon.controller.paused !== undefined, 'the controller pauses', 20_000);
-  for (let i = 0; i < 5; i++) assert.equal((await client.classify('vision', orange, { top: 1 }))[0]!.top[0]!.index, ORANGE.index, 'still serving');
-  await assert.rejects(daemon.controller.apply('other', { model: { name: MODEL, version: 1 } }), (e: unknown) =>
-    isTachyonError(e, 'TCH_ERR_DAEMON_UNAVAILABLE') && e.details?.['paused'] === true);
-  await assert.rejects(daemon.controller.delete('vision'), (e: unknown) => isTachyonError(e, 'TCH_ERR_DAEMON_UNAVAILABLE'));
+  for (let i = 0; i < 5; i++)
+    assert.equal(
+      (await client.classify('vision', orange, { top: 1 }))[0]!.top[0]!.index,
+      ORANGE.index,
+      'still serving',
+    );
+  await assert.rejects(
+    daemon.controller.apply('other', { model: { name: MODEL, version: 1 } }),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_DAEMON_UNAVAILABLE') && e.details?.['paused'] === true,
+  );
+  await assert.rejects(daemon.controller.delete('vision'), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_DAEMON_UNAVAILABLE'),
+  );
 
   await server.resume();
   await waitUntil(() => daemon.controller.paused === undefined, 'the lease is retaken', 20_000);
-  assert.ok(lines.some((l) => l.includes('controller lease retaken')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.includes('controller lease retaken')),
+    lines.join('\n'),
+  );
   assert.equal((await daemon.controller.status('vision')).state, 'Healthy');
   assert.equal((await client.classify('vision', orange, { top: 1 }))[0]!.top[0]!.index, ORANGE.index);
   assert.deepEqual(await daemon.controller.delete('vision'), ['vision'], 'changes are accepted again');
-  await assert.rejects(startDaemon({ workspace: second, log: () => undefined }), (e: unknown) => isTachyonError(e, 'TCH_ERR_DAEMON_LEASE_HELD'));
+  await assert.rejects(startDaemon({ workspace: second, log: () => undefined }), (e: unknown) =>
+    isTachyonError(e, 'TCH_ERR_DAEMON_LEASE_HELD'),
+  );
 });

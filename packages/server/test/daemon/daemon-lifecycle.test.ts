@@ -10,7 +10,13 @@ import { isAlive } from '@tachyon-serve/core';
 import { isTachyonError, type ServiceState } from '@tachyon-serve/protocol';
 import { ensureDaemon, startDaemon } from '../../src/daemon/index.js';
 import { ORANGE, sampleImage, waitUntil } from '@tachyon-serve/test-support';
-import { daemonWorkspace, MODEL, openTestRegistry, startTestDaemon, stopDaemon } from '@tachyon-serve/test-support/daemon';
+import {
+  daemonWorkspace,
+  MODEL,
+  openTestRegistry,
+  startTestDaemon,
+  stopDaemon,
+} from '@tachyon-serve/test-support/daemon';
 
 const orange = sampleImage(ORANGE.file);
 const SPEC = { model: { name: MODEL, version: 1 }, tls: 'self-signed' as const };
@@ -34,7 +40,12 @@ describe('deployment daemon: lifecycle', () => {
     assert.equal(statSync(keysFile).mode & 0o777, 0o600);
     assert.equal(statSync(join(root, '.tachyon', 'services', 'vision', 'tls', 'server.key')).mode & 0o777, 0o600);
     assert.equal(JSON.parse(readFileSync(keysFile, 'utf8')).primary, keys.primary);
-    const client = createClient({ url: status.httpUrl!, key: keys.primary, ca: readFileSync(status.caFile!), timeoutMs: 30_000 });
+    const client = createClient({
+      url: status.httpUrl!,
+      key: keys.primary,
+      ca: readFileSync(status.caFile!),
+      timeoutMs: 30_000,
+    });
     t.after(() => client.close());
     const [result] = await client.classify('vision', orange, { top: 1 });
     assert.equal(result!.top[0]!.index, ORANGE.index);
@@ -47,12 +58,22 @@ describe('deployment daemon: lifecycle', () => {
     const rotated = await daemon.regenerateKey('vision', 'primary');
     assert.notEqual(rotated.primary, keys.primary);
     assert.equal(rotated.secondary, keys.secondary);
-    await assert.rejects(client.classify('vision', orange), (e: unknown) => isTachyonError(e, 'TCH_ERR_AUTH_INVALID'), 'the old primary is refused');
+    await assert.rejects(
+      client.classify('vision', orange),
+      (e: unknown) => isTachyonError(e, 'TCH_ERR_AUTH_INVALID'),
+      'the old primary is refused',
+    );
     const fresh = createClient({ url: status.httpUrl!, key: rotated.primary, ca: readFileSync(status.caFile!) });
     t.after(() => fresh.close());
     assert.equal((await fresh.classify('vision', orange, { top: 1 }))[0]!.top[0]!.index, ORANGE.index);
-    assert.deepEqual((await daemon.listServices()).map((s) => s.name), ['vision']);
-    assert.ok((await daemon.logs('vision', 50)).some((line) => line.includes('model ready')), 'the server log is captured');
+    assert.deepEqual(
+      (await daemon.listServices()).map((s) => s.name),
+      ['vision'],
+    );
+    assert.ok(
+      (await daemon.logs('vision', 50)).some((line) => line.includes('model ready')),
+      'the server log is captured',
+    );
   });
 
   test('kill -9 of the service process -> Unhealthy/Transitioning -> Healthy again with a new pid on the same URL', async (t) => {
@@ -62,11 +83,15 @@ describe('deployment daemon: lifecycle', () => {
     const before = await daemon.waitForService('vision', { timeoutMs: 120_000 });
     process.kill(before.pid!, 'SIGKILL');
     const seen = new Set<ServiceState>();
-    const after = await waitUntil(async () => {
-      const s = await daemon.getService('vision');
-      seen.add(s.state);
-      return s.state === 'Healthy' && s.pid !== undefined && s.pid !== before.pid && s;
-    }, 'the service is Healthy with a new process', 120_000);
+    const after = await waitUntil(
+      async () => {
+        const s = await daemon.getService('vision');
+        seen.add(s.state);
+        return s.state === 'Healthy' && s.pid !== undefined && s.pid !== before.pid && s;
+      },
+      'the service is Healthy with a new process',
+      120_000,
+    );
     assert.ok(seen.has('Unhealthy') || seen.has('Transitioning'), `states seen: ${[...seen].join(', ')}`);
     assert.equal(isAlive(before.pid!), false);
     assert.equal(after.restarts, 1);
@@ -82,7 +107,10 @@ describe('deployment daemon: lifecycle', () => {
     const daemon = await startTestDaemon(root);
     await daemon.deploy('vision', SPEC);
     const first = await daemon.waitForService('vision', { timeoutMs: 120_000 });
-    await assert.rejects(startDaemon({ workspace: root }), (e: unknown) => isTachyonError(e, 'TCH_ERR_DAEMON_UNAVAILABLE') && e.details?.['running'] === true);
+    await assert.rejects(
+      startDaemon({ workspace: root }),
+      (e: unknown) => isTachyonError(e, 'TCH_ERR_DAEMON_UNAVAILABLE') && e.details?.['running'] === true,
+    );
     assert.equal((await ensureDaemon(root)).url, daemon.url, 'ensureDaemon finds the running daemon');
 
     await stopDaemon(root);
@@ -120,7 +148,9 @@ describe('deployment daemon: lifecycle', () => {
     assert.equal(await registry.store.getDeployment('vision'), undefined);
     assert.deepEqual(await registry.store.deploymentRefs(MODEL), []);
     await assert.rejects(daemon.getService('vision'), (e: unknown) => isTachyonError(e, 'TCH_ERR_SERVICE_NOT_FOUND'));
-    await assert.rejects(daemon.deleteService('vision'), (e: unknown) => isTachyonError(e, 'TCH_ERR_SERVICE_NOT_FOUND'));
+    await assert.rejects(daemon.deleteService('vision'), (e: unknown) =>
+      isTachyonError(e, 'TCH_ERR_SERVICE_NOT_FOUND'),
+    );
     assert.equal((await registry.delete(MODEL, 1)).length, 1);
   });
 });

@@ -6,7 +6,9 @@ import { ORANGE, sampleImage } from '@tachyon-serve/test-support';
 import { daemonWorkspace, FP32_FILE, INT8_FILE, MODEL, startTestDaemon } from '@tachyon-serve/test-support/daemon';
 
 const body = JSON.stringify({
-  inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [{ b64: sampleImage(ORANGE.file).toString('base64') }] }],
+  inputs: [
+    { name: 'images', datatype: 'BYTES', shape: [1], data: [{ b64: sampleImage(ORANGE.file).toString('base64') }] },
+  ],
   outputs: [{ name: 'scores', parameters: { classification: 1 } }],
 });
 
@@ -18,9 +20,17 @@ interface Answer {
 
 async function inferOnce(url: string, key: string): Promise<Answer> {
   try {
-    const res = await fetch(`${url}/v2/models/vision/infer`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+    const res = await fetch(`${url}/v2/models/vision/infer`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+    });
     const json = (await res.json()) as { model_version?: string; code?: string };
-    return { status: res.status, ...(json.model_version === undefined ? {} : { version: json.model_version }), ...(json.code === undefined ? {} : { code: json.code }) };
+    return {
+      status: res.status,
+      ...(json.model_version === undefined ? {} : { version: json.model_version }),
+      ...(json.code === undefined ? {} : { code: json.code }),
+    };
   } catch (error) {
     return { status: 0, code: (error as Error).message };
   }
@@ -49,7 +59,9 @@ test('rolling update under load: zero failed requests, answers switch from versi
   assert.equal(update.changed, true);
   assert.equal(update.status.generation, 2);
   assert.notEqual(update.status.state, 'Healthy', 'Transitioning while version 2 loads');
-  const v2 = await daemon.waitForService('vision', { generation: 2, timeoutMs: 120_000 }).finally(() => (switched = true));
+  const v2 = await daemon
+    .waitForService('vision', { generation: 2, timeoutMs: 120_000 })
+    .finally(() => (switched = true));
   const results = await Promise.all(loops);
 
   assert.equal(v2.pid, v1.pid, 'no restart: the same process loaded version 2');
@@ -61,7 +73,10 @@ test('rolling update under load: zero failed requests, answers switch from versi
     assert.equal(versions[0], '1', 'version 1 served while version 2 loaded');
     assert.equal(versions.at(-1), '2');
     const firstTwo = versions.indexOf('2');
-    assert.ok(versions.slice(firstTwo).every((v) => v === '2'), 'once switched, every answer is version 2');
+    assert.ok(
+      versions.slice(firstTwo).every((v) => v === '2'),
+      'once switched, every answer is version 2',
+    );
   }
   assert.equal((await inferOnce(v1.httpUrl!, primary)).version, '2');
 });

@@ -31,11 +31,19 @@ tachyon_requests_total{model="_unknown",protocol="raw",code="TCH_ERR_MODEL_NOT_F
 
 test('parsePrometheusText reads names, labels (escaped quotes too) and +Inf', () => {
   const samples = parsePrometheusText('a_total{x="q\\"uote",le="+Inf"} +Inf\n# comment\nb 2\n');
-  assert.deepEqual(samples, [{ name: 'a_total', labels: { x: 'q"uote', le: '+Inf' }, value: Infinity }, { name: 'b', labels: {}, value: 2 }]);
+  assert.deepEqual(samples, [
+    { name: 'a_total', labels: { x: 'q"uote', le: '+Inf' }, value: Infinity },
+    { name: 'b', labels: {}, value: 2 },
+  ]);
 });
 
 test('bucketQuantile interpolates inside the bucket holding the rank, like histogram_quantile', () => {
-  const buckets = [{ le: 1, cumulative: 0 }, { le: 2, cumulative: 50 }, { le: 4, cumulative: 100 }, { le: Infinity, cumulative: 100 }];
+  const buckets = [
+    { le: 1, cumulative: 0 },
+    { le: 2, cumulative: 50 },
+    { le: 4, cumulative: 100 },
+    { le: Infinity, cumulative: 100 },
+  ];
   assert.equal(bucketQuantile(0.5, buckets), 2);
   assert.equal(bucketQuantile(0.25, buckets), 1.5);
   assert.equal(bucketQuantile(0.75, buckets), 3);
@@ -49,10 +57,20 @@ test('summarizeMetrics sums one model over every protocol: stages, batch sizes, 
   assert.equal(compute.meanMs, 3);
   // Rank 4 of 8: the 2..4 ms bucket holds ranks 3..8, so 2 + 2 * (4 - 2) / 6 ms.
   assert.ok(Math.abs(compute.p50Ms! - 8 / 3) < 1e-9, String(compute.p50Ms));
-  assert.deepEqual(summary.batchSizes, [{ le: 1, count: 3 }, { le: 2, count: 0 }, { le: 4, count: 2 }, { le: Infinity, count: 0 }]);
+  assert.deepEqual(summary.batchSizes, [
+    { le: 1, count: 3 },
+    { le: 2, count: 0 },
+    { le: 4, count: 2 },
+    { le: Infinity, count: 0 },
+  ]);
   assert.equal(summary.meanBatchSize, 1.8);
   assert.deepEqual(summary.requestsByCode, { OK: 8, TCH_ERR_AUTH_INVALID: 2 });
-  assert.deepEqual(summarizeMetrics(TEXT, 'nobody'), { stages: {}, batchSizes: [], meanBatchSize: null, requestsByCode: {} });
+  assert.deepEqual(summarizeMetrics(TEXT, 'nobody'), {
+    stages: {},
+    batchSizes: [],
+    meanBatchSize: null,
+    requestsByCode: {},
+  });
 });
 
 test('errorLines keeps warn and error lines of pino JSON, with their code and message', () => {

@@ -31,13 +31,25 @@ test('the static handler serves the built files with types and cache headers, an
   assert.equal(index.headers['cache-control'], 'no-cache');
   assert.match(String(index.headers['content-security-policy']), /frame-ancestors 'none'/);
   assert.equal(index.headers['x-content-type-options'], 'nosniff');
-  assert.equal((await app.inject({ url: '/ui/', headers: { 'if-none-match': String(index.headers.etag) } })).statusCode, 304);
+  assert.equal(
+    (await app.inject({ url: '/ui/', headers: { 'if-none-match': String(index.headers.etag) } })).statusCode,
+    304,
+  );
   const js = await app.inject('/ui/assets/index-abc.js');
   assert.equal(js.headers['content-type'], 'text/javascript; charset=utf-8');
   assert.equal(js.headers['cache-control'], 'public, max-age=31536000, immutable');
   assert.equal(js.body, 'console.log(1)');
   assert.equal((await app.inject('/ui')).headers.location, '/ui/');
-  for (const url of ['/ui/../secret.txt', '/ui/%2e%2e/secret.txt', '/ui/assets/..%2f..%2fsecret.txt', '/ui/.hidden', '/ui/assets/link.txt', '/ui/assets', '/ui/a%5c..%5csecret.txt', '/ui/api/nothing']) {
+  for (const url of [
+    '/ui/../secret.txt',
+    '/ui/%2e%2e/secret.txt',
+    '/ui/assets/..%2f..%2fsecret.txt',
+    '/ui/.hidden',
+    '/ui/assets/link.txt',
+    '/ui/assets',
+    '/ui/a%5c..%5csecret.txt',
+    '/ui/api/nothing',
+  ]) {
     const res = await app.inject(url);
     assert.equal(res.statusCode, 404, url);
     assert.ok(!res.body.includes('outside'), url);

@@ -15,8 +15,14 @@ test('every error code maps to the gRPC status of its kind, with tachyon-code an
 });
 
 test('details travel as UTF-8 JSON in tachyon-details-bin', () => {
-  const mapped = toGrpcError(new TachyonError('TCH_ERR_MODEL_NOT_FOUND', 'No model "é".', { details: { model: 'é', served: ['a'] } }), 'rid-2');
-  assert.deepEqual(JSON.parse((mapped.metadata.get('tachyon-details-bin')[0] as Buffer).toString('utf8')), { model: 'é', served: ['a'] });
+  const mapped = toGrpcError(
+    new TachyonError('TCH_ERR_MODEL_NOT_FOUND', 'No model "é".', { details: { model: 'é', served: ['a'] } }),
+    'rid-2',
+  );
+  assert.deepEqual(JSON.parse((mapped.metadata.get('tachyon-details-bin')[0] as Buffer).toString('utf8')), {
+    model: 'é',
+    served: ['a'],
+  });
 });
 
 test('anything else is INTERNAL with a fixed message that never repeats the error text', () => {

@@ -10,12 +10,18 @@ import type { GrpcServerOptions } from '../../src/grpc/grpc-config.js';
 import { REPO_ROOT, sharedDir } from '@tachyon-serve/test-support';
 
 export const MODEL_NAME = 'mobilenet';
-export const readSample = (file: string): Promise<Buffer> => readFile(join(sharedDir(), 'images', 'imagenet-sample', file));
+export const readSample = (file: string): Promise<Buffer> =>
+  readFile(join(sharedDir(), 'images', 'imagenet-sample', file));
 
 /** A ModelHost serving the real mobilenetv2-int8 from ../shared/models as MODEL_NAME (no network). */
 export async function createTestHost(): Promise<{ host: ModelHost; close: () => Promise<void> }> {
   const cacheDir = await mkdtemp(join(tmpdir(), 'tachyon-grpc-test-'));
-  const sources = compileModelSources({ modelPath: [join(sharedDir(), 'models')], cacheDir, env: {}, allowDownload: false });
+  const sources = compileModelSources({
+    modelPath: [join(sharedDir(), 'models')],
+    cacheDir,
+    env: {},
+    allowDownload: false,
+  });
   const host = await ModelHost.create({ sources });
   await host.load(MODEL_NAME, { kind: 'model', ref: 'mobilenetv2-int8' });
   return {
@@ -29,17 +35,36 @@ export async function createTestHost(): Promise<{ host: ModelHost; close: () => 
 
 /** The published protos, loaded the way any grpc-js client would (from packages/protocol/proto, not the server's). */
 const PROTO_DIR = resolve(REPO_ROOT, 'packages', 'protocol', 'proto');
-export const CLIENT_LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, bytes: Buffer, defaults: true, oneofs: true, includeDirs: [PROTO_DIR] };
+export const CLIENT_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  bytes: Buffer,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTO_DIR],
+};
 
 type ClientCtor = new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client;
 
-export function loadClientConstructors(): { Inference: ClientCtor; Prediction: ClientCtor; definition: protoLoader.PackageDefinition } {
-  const definition = protoLoader.loadSync(['kserve/grpc_service.proto', 'tensorflow_serving/apis/prediction_service.proto'], CLIENT_LOADER_OPTIONS);
+export function loadClientConstructors(): {
+  Inference: ClientCtor;
+  Prediction: ClientCtor;
+  definition: protoLoader.PackageDefinition;
+} {
+  const definition = protoLoader.loadSync(
+    ['kserve/grpc_service.proto', 'tensorflow_serving/apis/prediction_service.proto'],
+    CLIENT_LOADER_OPTIONS,
+  );
   const root = grpc.loadPackageDefinition(definition) as unknown as {
     inference: { GRPCInferenceService: ClientCtor };
     tensorflow: { serving: { PredictionService: ClientCtor } };
   };
-  return { Inference: root.inference.GRPCInferenceService, Prediction: root.tensorflow.serving.PredictionService, definition };
+  return {
+    Inference: root.inference.GRPCInferenceService,
+    Prediction: root.tensorflow.serving.PredictionService,
+    definition,
+  };
 }
 
 export interface TestServer {
@@ -79,7 +104,12 @@ export interface CallResult<T> {
 export type CallError = grpc.ServiceError & { initial?: grpc.Metadata };
 
 /** One unary call; resolves with the response and both metadata, rejects with the ServiceError (+ initial metadata). */
-export function unary<T = Record<string, unknown>>(client: grpc.Client, method: string, request: object, metadata: Record<string, string> = {}): Promise<CallResult<T>> {
+export function unary<T = Record<string, unknown>>(
+  client: grpc.Client,
+  method: string,
+  request: object,
+  metadata: Record<string, string> = {},
+): Promise<CallResult<T>> {
   const md = new grpc.Metadata();
   for (const [k, v] of Object.entries(metadata)) md.set(k, v);
   return new Promise((resolveCall, rejectCall) => {
@@ -87,10 +117,16 @@ export function unary<T = Record<string, unknown>>(client: grpc.Client, method: 
     let response: T | undefined;
     let failure: CallError | undefined;
     const fn = (client as unknown as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>)[method]!;
-    const call = fn.call(client, request, md, { deadline: Date.now() + 60_000 }, (error: grpc.ServiceError | null, value: T) => {
-      if (error) failure = error;
-      else response = value;
-    });
+    const call = fn.call(
+      client,
+      request,
+      md,
+      { deadline: Date.now() + 60_000 },
+      (error: grpc.ServiceError | null, value: T) => {
+        if (error) failure = error;
+        else response = value;
+      },
+    );
     call.on('metadata', (m: grpc.Metadata) => (initial = m));
     call.on('status', (status: grpc.StatusObject) => {
       // 'status' comes after the callback; both metadata are known by then.
@@ -103,7 +139,12 @@ export function unary<T = Record<string, unknown>>(client: grpc.Client, method: 
 }
 
 /** Awaits a call expected to fail and returns its error. */
-export async function unaryError(client: grpc.Client, method: string, request: object, metadata: Record<string, string> = {}): Promise<CallError> {
+export async function unaryError(
+  client: grpc.Client,
+  method: string,
+  request: object,
+  metadata: Record<string, string> = {},
+): Promise<CallError> {
   try {
     await unary(client, method, request, metadata);
   } catch (error) {

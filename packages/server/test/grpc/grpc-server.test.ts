@@ -58,23 +58,38 @@ interface PredictResponseMessage {
   outputs: Record<string, TensorProto>;
 }
 
-const imagesInput = (images: Buffer[]) => ({ name: 'images', datatype: 'BYTES', shape: [images.length], contents: { bytes_contents: images } });
+const imagesInput = (images: Buffer[]) => ({
+  name: 'images',
+  datatype: 'BYTES',
+  shape: [images.length],
+  contents: { bytes_contents: images },
+});
 
 async function directTop5(image: Buffer): Promise<number[]> {
-  const res = await infer(host, { modelName: MODEL_NAME, inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [image] }] }, { maxImagesPerRequest: 64 });
+  const res = await infer(
+    host,
+    { modelName: MODEL_NAME, inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [image] }] },
+    { maxImagesPerRequest: 64 },
+  );
   return topIndices(res.outputs[0]!.data as Float32Array, 5).map((e) => e.index);
 }
 
 test('ServerLive, ServerReady and ServerMetadata answer without a key; ModelReady and ModelMetadata with the model key', async () => {
   assert.deepEqual((await unary(server.kserve, 'ServerLive', {})).response, { live: true });
   assert.deepEqual((await unary(server.kserve, 'ServerReady', {})).response, { ready: true });
-  const meta = (await unary<{ name: string; version: string; extensions: string[] }>(server.kserve, 'ServerMetadata', {})).response;
+  const meta = (
+    await unary<{ name: string; version: string; extensions: string[] }>(server.kserve, 'ServerMetadata', {})
+  ).response;
   assert.equal(meta.name, 'tachyon');
   assert.match(meta.version, /^\d+\.\d+\.\d+/);
   assert.ok(meta.extensions.includes('classification'));
   assert.deepEqual((await unary(server.kserve, 'ModelReady', { name: MODEL_NAME }, AUTH)).response, { ready: true });
-  assert.deepEqual((await unary(server.kserve, 'ModelReady', { name: MODEL_NAME, version: '1' }, AUTH)).response, { ready: true });
-  assert.deepEqual((await unary(server.kserve, 'ModelReady', { name: MODEL_NAME, version: '7' }, AUTH)).response, { ready: false });
+  assert.deepEqual((await unary(server.kserve, 'ModelReady', { name: MODEL_NAME, version: '1' }, AUTH)).response, {
+    ready: true,
+  });
+  assert.deepEqual((await unary(server.kserve, 'ModelReady', { name: MODEL_NAME, version: '7' }, AUTH)).response, {
+    ready: false,
+  });
   assert.deepEqual((await unary(server.kserve, 'ModelReady', { name: 'nope' }, AUTH)).response, { ready: false });
   const model = (await unary(server.kserve, 'ModelMetadata', { name: MODEL_NAME }, AUTH)).response;
   assert.deepEqual(model, {
@@ -121,7 +136,8 @@ test('KServe ModelInfer with bytes_contents returns FP32 scores in contents, the
   assert.deepEqual(initial.get('request_id'), ['req-kserve-1']);
   assert.deepEqual(trailers.get('x-request-id'), ['req-kserve-1']);
   const timing = String(trailers.get('server-timing')[0]);
-  for (const part of ['queue', 'preprocess', 'compute', 'postprocess', 'total']) assert.match(timing, new RegExp(`${part};dur=\\d+\\.\\d{3}`));
+  for (const part of ['queue', 'preprocess', 'compute', 'postprocess', 'total'])
+    assert.match(timing, new RegExp(`${part};dur=\\d+\\.\\d{3}`));
 });
 
 test('KServe ModelInfer with raw_input_contents (Triton BYTES layout) answers in raw_output_contents', async () => {
@@ -152,7 +168,11 @@ test('KServe ModelInfer with raw_input_contents (Triton BYTES layout) answers in
 });
 
 test('classification extension: parameters {classification: int64_param K} -> BYTES "score:index:label", contents and raw', async () => {
-  const request = { model_name: MODEL_NAME, inputs: [imagesInput([tench])], outputs: [{ name: 'scores', parameters: { classification: { int64_param: 3 } } }] };
+  const request = {
+    model_name: MODEL_NAME,
+    inputs: [imagesInput([tench])],
+    outputs: [{ name: 'scores', parameters: { classification: { int64_param: 3 } } }],
+  };
   const { response } = await unary<InferResponseMessage>(server.kserve, 'ModelInfer', request, AUTH);
   const [out] = response.outputs;
   assert.equal(out!.datatype, 'BYTES');
@@ -161,9 +181,16 @@ test('classification extension: parameters {classification: int64_param K} -> BY
   assert.equal(entries.length, 3);
   assert.equal(entries[0]![1], '0');
   assert.equal(entries[0]![2], 'tench');
-  assert.deepEqual(entries.map((e) => Number(e[1])), (await directTop5(tench)).slice(0, 3));
+  assert.deepEqual(
+    entries.map((e) => Number(e[1])),
+    (await directTop5(tench)).slice(0, 3),
+  );
 
-  const rawRequest = { ...request, inputs: [{ name: 'images', datatype: 'BYTES', shape: [1] }], raw_input_contents: [tritonRawBytes([tench])] };
+  const rawRequest = {
+    ...request,
+    inputs: [{ name: 'images', datatype: 'BYTES', shape: [1] }],
+    raw_input_contents: [tritonRawBytes([tench])],
+  };
   const rawResponse = (await unary<InferResponseMessage>(server.kserve, 'ModelInfer', rawRequest, AUTH)).response;
   const raw = rawResponse.raw_output_contents[0]!;
   const strings: string[] = [];
@@ -172,7 +199,10 @@ test('classification extension: parameters {classification: int64_param K} -> BY
     strings.push(raw.subarray(offset + 4, offset + 4 + length).toString('utf8'));
     offset += 4 + length;
   }
-  assert.deepEqual(strings, out!.contents!.bytes_contents.map((b) => b.toString('utf8')));
+  assert.deepEqual(
+    strings,
+    out!.contents!.bytes_contents.map((b) => b.toString('utf8')),
+  );
 });
 
 test('TF-Serving Predict: images DT_STRING -> output_alias and scores FP32 [N, C]; output_filter is honored', async () => {
@@ -180,11 +210,17 @@ test('TF-Serving Predict: images DT_STRING -> output_alias and scores FP32 [N, C
     model_spec: { name: MODEL_NAME, signature_name: 'serving_default' },
     inputs: { images: { dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 2 }] }, string_val: [tench, goldfish] } },
   };
-  const { response, initial, trailers } = await unary<PredictResponseMessage>(server.tf, 'Predict', predict, { ...AUTH, 'x-request-id': 'req-tf-1' });
+  const { response, initial, trailers } = await unary<PredictResponseMessage>(server.tf, 'Predict', predict, {
+    ...AUTH,
+    'x-request-id': 'req-tf-1',
+  });
   assert.deepEqual(Object.keys(response.outputs).sort(), ['output_alias', 'scores']);
   const alias = response.outputs['output_alias']!;
   assert.equal(alias.dtype, 'DT_FLOAT');
-  assert.deepEqual(alias.tensor_shape.dim.map((d) => d.size), [2, CLASSES]);
+  assert.deepEqual(
+    alias.tensor_shape.dim.map((d) => d.size),
+    [2, CLASSES],
+  );
   assert.equal(alias.float_val.length, 2 * CLASSES);
   assert.deepEqual(response.outputs['scores']!.float_val, alias.float_val);
   assert.equal(response.model_spec.name, MODEL_NAME);
@@ -194,7 +230,9 @@ test('TF-Serving Predict: images DT_STRING -> output_alias and scores FP32 [N, C
   assert.deepEqual(trailers.get('x-request-id'), ['req-tf-1']);
   assert.match(String(trailers.get('server-timing')[0]), /total;dur=/);
 
-  const filtered = (await unary<PredictResponseMessage>(server.tf, 'Predict', { ...predict, output_filter: ['output_alias'] }, AUTH)).response;
+  const filtered = (
+    await unary<PredictResponseMessage>(server.tf, 'Predict', { ...predict, output_filter: ['output_alias'] }, AUTH)
+  ).response;
   assert.deepEqual(Object.keys(filtered.outputs), ['output_alias']);
 });
 
@@ -211,12 +249,23 @@ test('TF-Serving Predict as the original Brainwave client sends it: no model_spe
 test('the same image gives the same top-5 over KServe contents, KServe raw, TF-Serving Predict and infer() directly', async () => {
   for (const image of [tench, goldfish]) {
     const expected = await directTop5(image);
-    const contents = (await unary<InferResponseMessage>(server.kserve, 'ModelInfer', { model_name: MODEL_NAME, inputs: [imagesInput([image])] }, AUTH)).response;
+    const contents = (
+      await unary<InferResponseMessage>(
+        server.kserve,
+        'ModelInfer',
+        { model_name: MODEL_NAME, inputs: [imagesInput([image])] },
+        AUTH,
+      )
+    ).response;
     const raw = (
       await unary<InferResponseMessage>(
         server.kserve,
         'ModelInfer',
-        { model_name: MODEL_NAME, inputs: [{ name: 'images', datatype: 'BYTES', shape: [1] }], raw_input_contents: [tritonRawBytes([image])] },
+        {
+          model_name: MODEL_NAME,
+          inputs: [{ name: 'images', datatype: 'BYTES', shape: [1] }],
+          raw_input_contents: [tritonRawBytes([image])],
+        },
         AUTH,
       )
     ).response;
@@ -224,16 +273,33 @@ test('the same image gives the same top-5 over KServe contents, KServe raw, TF-S
       await unary<PredictResponseMessage>(
         server.tf,
         'Predict',
-        { model_spec: { name: MODEL_NAME }, inputs: { images: { dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 1 }] }, string_val: [image] } } },
+        {
+          model_spec: { name: MODEL_NAME },
+          inputs: { images: { dtype: 'DT_STRING', tensor_shape: { dim: [{ size: 1 }] }, string_val: [image] } },
+        },
         AUTH,
       )
     ).response;
     const rawBytes = raw.raw_output_contents[0]!;
-    const rawScores = new Float32Array(rawBytes.buffer.slice(rawBytes.byteOffset, rawBytes.byteOffset + rawBytes.length));
+    const rawScores = new Float32Array(
+      rawBytes.buffer.slice(rawBytes.byteOffset, rawBytes.byteOffset + rawBytes.length),
+    );
     const contentsScores = contents.outputs[0]!.contents!.fp32_contents;
-    assert.deepEqual(topIndices(contentsScores, 5).map((e) => e.index), expected, 'KServe contents');
-    assert.deepEqual(topIndices(rawScores, 5).map((e) => e.index), expected, 'KServe raw');
-    assert.deepEqual(topIndices(tf.outputs['output_alias']!.float_val, 5).map((e) => e.index), expected, 'TF-Serving');
+    assert.deepEqual(
+      topIndices(contentsScores, 5).map((e) => e.index),
+      expected,
+      'KServe contents',
+    );
+    assert.deepEqual(
+      topIndices(rawScores, 5).map((e) => e.index),
+      expected,
+      'KServe raw',
+    );
+    assert.deepEqual(
+      topIndices(tf.outputs['output_alias']!.float_val, 5).map((e) => e.index),
+      expected,
+      'TF-Serving',
+    );
     // Same float32 values on the wire, whichever encoding carried them.
     assert.deepEqual(Array.from(rawScores), contentsScores);
     assert.deepEqual(tf.outputs['output_alias']!.float_val, contentsScores);

@@ -7,13 +7,31 @@ import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import descriptorExt from 'protobufjs/ext/descriptor/index.js';
 import type { ModelHost } from '@tachyon-serve/core';
-import { MODEL_NAME, createTestHost, readSample, startTestServer, topIndices, type TestServer } from './grpc-fixtures.js';
+import {
+  MODEL_NAME,
+  createTestHost,
+  readSample,
+  startTestServer,
+  topIndices,
+  type TestServer,
+} from './grpc-fixtures.js';
 
 // A generic client, as grpcurl or Postman: it knows only the reflection proto (the one @grpc/reflection ships), asks the
 // server for its services and their file descriptors, builds the message types from them at runtime with protobufjs,
 // and calls ModelInfer with no tachyon .proto in sight.
-const { FileDescriptorProto, FileDescriptorSet } = descriptorExt as unknown as { FileDescriptorProto: protobuf.Type; FileDescriptorSet: protobuf.Type };
-const REFLECTION_PROTO = join(dirname(createRequire(import.meta.url).resolve('@grpc/reflection')), '..', 'proto', 'grpc', 'reflection', 'v1', 'reflection.proto');
+const { FileDescriptorProto, FileDescriptorSet } = descriptorExt as unknown as {
+  FileDescriptorProto: protobuf.Type;
+  FileDescriptorSet: protobuf.Type;
+};
+const REFLECTION_PROTO = join(
+  dirname(createRequire(import.meta.url).resolve('@grpc/reflection')),
+  '..',
+  'proto',
+  'grpc',
+  'reflection',
+  'v1',
+  'reflection.proto',
+);
 
 interface ReflectionResponse {
   message_response: 'list_services_response' | 'file_descriptor_response' | 'error_response';
@@ -21,7 +39,9 @@ interface ReflectionResponse {
   file_descriptor_response?: { file_descriptor_proto: Buffer[] };
   error_response?: { error_code: number; error_message: string };
 }
-type ReflectionClient = grpc.Client & { ServerReflectionInfo: () => grpc.ClientDuplexStream<object, ReflectionResponse> };
+type ReflectionClient = grpc.Client & {
+  ServerReflectionInfo: () => grpc.ClientDuplexStream<object, ReflectionResponse>;
+};
 
 let host: ModelHost;
 let closeHost: () => Promise<void>;
@@ -31,9 +51,19 @@ let reflection: ReflectionClient;
 before(async () => {
   ({ host, close: closeHost } = await createTestHost());
   server = await startTestServer(host, { auth: 'none' });
-  const definition = protoLoader.loadSync(REFLECTION_PROTO, { keepCase: true, oneofs: true, bytes: Buffer, defaults: true });
-  const Reflection = (grpc.loadPackageDefinition(definition) as unknown as { grpc: { reflection: { v1: { ServerReflection: new (a: string, c: grpc.ChannelCredentials) => ReflectionClient } } } }).grpc
-    .reflection.v1.ServerReflection;
+  const definition = protoLoader.loadSync(REFLECTION_PROTO, {
+    keepCase: true,
+    oneofs: true,
+    bytes: Buffer,
+    defaults: true,
+  });
+  const Reflection = (
+    grpc.loadPackageDefinition(definition) as unknown as {
+      grpc: {
+        reflection: { v1: { ServerReflection: new (a: string, c: grpc.ChannelCredentials) => ReflectionClient } };
+      };
+    }
+  ).grpc.reflection.v1.ServerReflection;
   reflection = new Reflection(server.address, grpc.credentials.createInsecure());
 });
 after(async () => {
@@ -66,17 +96,27 @@ async function rootFor(symbol: string): Promise<protobuf.Root> {
     }
   };
   add(await ask({ file_containing_symbol: symbol }));
-  for (let missing = [...files.values()].flatMap((f) => f.dependency).filter((d) => !files.has(d)); missing.length > 0; ) {
+  for (
+    let missing = [...files.values()].flatMap((f) => f.dependency).filter((d) => !files.has(d));
+    missing.length > 0;
+  ) {
     for (const name of missing) add(await ask({ file_by_filename: name }));
     missing = [...files.values()].flatMap((f) => f.dependency).filter((d) => !files.has(d));
   }
-  return (protobuf.Root as unknown as { fromDescriptor: (set: protobuf.Message) => protobuf.Root }).fromDescriptor(FileDescriptorSet.create({ file: [...files.values()] }));
+  return (protobuf.Root as unknown as { fromDescriptor: (set: protobuf.Message) => protobuf.Root }).fromDescriptor(
+    FileDescriptorSet.create({ file: [...files.values()] }),
+  );
 }
 
 test('reflection lists the inference, TF-Serving, health and reflection services', async () => {
   const response = await ask({ list_services: '' });
   const names = response.list_services_response!.service.map((s) => s.name);
-  for (const name of ['inference.GRPCInferenceService', 'tensorflow.serving.PredictionService', 'grpc.health.v1.Health']) assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
+  for (const name of [
+    'inference.GRPCInferenceService',
+    'tensorflow.serving.PredictionService',
+    'grpc.health.v1.Health',
+  ])
+    assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
 });
 
 test('a client built only from reflected descriptors calls ModelInfer and gets the right class', async (t) => {
@@ -103,7 +143,16 @@ test('a client built only from reflected descriptors calls ModelInfer and gets t
     serviceName,
   );
   const client = new Client(server.address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-    ModelInfer: (request: object, callback: (error: grpc.ServiceError | null, response: { model_name: string; outputs: { name: string; datatype: string; shape: number[]; contents: { fp32_contents: number[] } }[] }) => void) => void;
+    ModelInfer: (
+      request: object,
+      callback: (
+        error: grpc.ServiceError | null,
+        response: {
+          model_name: string;
+          outputs: { name: string; datatype: string; shape: number[]; contents: { fp32_contents: number[] } }[];
+        },
+      ) => void,
+    ) => void;
   };
   t.after(() => client.close());
   // Field names as the reflected descriptor spells them (protobufjs keeps a descriptor's names).
@@ -111,7 +160,13 @@ test('a client built only from reflected descriptors calls ModelInfer and gets t
   assert.ok(fieldNames.includes('model_name') && fieldNames.includes('inputs'), fieldNames.join(', '));
   const tench = await readSample('n01440764_tench.JPEG');
   const response = await new Promise<Parameters<Parameters<typeof client.ModelInfer>[1]>[1]>((done, fail) =>
-    client.ModelInfer({ model_name: MODEL_NAME, inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], contents: { bytes_contents: [tench] } }] }, (error, value) => (error ? fail(error) : done(value))),
+    client.ModelInfer(
+      {
+        model_name: MODEL_NAME,
+        inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], contents: { bytes_contents: [tench] } }],
+      },
+      (error, value) => (error ? fail(error) : done(value)),
+    ),
   );
   assert.equal(response.model_name, MODEL_NAME);
   const scores = response.outputs[0]!;

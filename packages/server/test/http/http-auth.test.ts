@@ -6,7 +6,10 @@ import { ORANGE, sampleImage } from '@tachyon-serve/test-support';
 const host = sharedHost();
 const image = sampleImage(ORANGE.file);
 const classify = (headers: Record<string, string> = {}) => ({
-  method: 'POST' as const, url: `/v1/services/${MODEL}/classify`, headers: { 'content-type': 'image/jpeg', ...headers }, payload: image,
+  method: 'POST' as const,
+  url: `/v1/services/${MODEL}/classify`,
+  headers: { 'content-type': 'image/jpeg', ...headers },
+  payload: image,
 });
 
 test('service keys: missing and wrong keys refused, primary and secondary accepted, rotation without restart', async (t) => {
@@ -80,18 +83,32 @@ test('rate limit per key: burst, then 429 TCH_ERR_LIMIT_RATE with Retry-After; k
 test('logs: every request line has the request id, and no key ever appears', async (t) => {
   const lines: string[] = [];
   const ring = keyRing();
-  const app = await httpApp(t, host(), { ...ring.options, logLevel: 'trace' }, { logStream: { write: (line) => void lines.push(line) } });
+  const app = await httpApp(
+    t,
+    host(),
+    { ...ring.options, logLevel: 'trace' },
+    { logStream: { write: (line) => void lines.push(line) } },
+  );
   await app.inject(classify({ ...bearer(PRIMARY), 'x-request-id': 'log-test-1' }));
   await app.inject(classify({ ...bearer('WRONG-KEY-wrong-key-wrong-key'), 'x-request-id': 'log-test-2' }));
-  await app.inject({ method: 'POST', url: '/v2/repository/index', headers: { ...bearer(ADMIN), 'x-request-id': 'log-test-3' } });
+  await app.inject({
+    method: 'POST',
+    url: '/v2/repository/index',
+    headers: { ...bearer(ADMIN), 'x-request-id': 'log-test-3' },
+  });
   await app.inject({ method: 'GET', url: '/nowhere', headers: { ...bearer(SECONDARY), 'x-request-id': 'log-test-4' } });
   const all = lines.join('');
-  for (const secret of [PRIMARY, SECONDARY, ADMIN, 'WRONG-KEY']) assert.ok(!all.includes(secret), `a key leaked into the logs: ${secret.slice(0, 6)}...`);
-  const perRequest = lines.map((l) => JSON.parse(l) as { reqId?: string; msg: string }).filter((l) => l.reqId !== undefined);
+  for (const secret of [PRIMARY, SECONDARY, ADMIN, 'WRONG-KEY'])
+    assert.ok(!all.includes(secret), `a key leaked into the logs: ${secret.slice(0, 6)}...`);
+  const perRequest = lines
+    .map((l) => JSON.parse(l) as { reqId?: string; msg: string })
+    .filter((l) => l.reqId !== undefined);
   for (const id of ['log-test-1', 'log-test-2', 'log-test-3', 'log-test-4']) {
     assert.ok(perRequest.filter((l) => l.reqId === id).length >= 2, `request ${id} logged with its id`);
   }
-  assert.ok(perRequest.some((l) => l.reqId === 'log-test-2' && /TCH_ERR_AUTH_INVALID|not valid/.test(JSON.stringify(l))));
+  assert.ok(
+    perRequest.some((l) => l.reqId === 'log-test-2' && /TCH_ERR_AUTH_INVALID|not valid/.test(JSON.stringify(l))),
+  );
 });
 
 test('CORS is off by default and allows only the configured origins when on', async (t) => {
@@ -101,8 +118,13 @@ test('CORS is off by default and allows only the configured origins when on', as
 
   const on = await httpApp(t, host(), { cors: { origins: ['https://app.example'] } });
   const preflight = await on.inject({
-    method: 'OPTIONS', url: `/v1/services/${MODEL}/classify`,
-    headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    method: 'OPTIONS',
+    url: `/v1/services/${MODEL}/classify`,
+    headers: {
+      origin: 'https://app.example',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization,content-type',
+    },
   });
   assert.equal(preflight.statusCode, 204);
   assert.equal(preflight.headers['access-control-allow-origin'], 'https://app.example');

@@ -33,17 +33,26 @@ test('over TCP: raw image and KServe binary on one keep-alive connection, same t
   const app = await httpApp(t, host());
   const origin = await listen(app);
   assert.equal(app.server.maxConnections, 1024);
-  const raw = await fetch(`${origin}/v1/services/${MODEL}/classify`, { method: 'POST', headers: { ...bearer(), 'content-type': 'image/jpeg' }, body: orange });
+  const raw = await fetch(`${origin}/v1/services/${MODEL}/classify`, {
+    method: 'POST',
+    headers: { ...bearer(), 'content-type': 'image/jpeg' },
+    body: orange,
+  });
   assert.equal(raw.status, 200);
-  assert.match(String(raw.headers.get('server-timing')), /^queue;dur=[\d.]+, preprocess;dur=[\d.]+, compute;dur=[\d.]+, postprocess;dur=[\d.]+, total;dur=[\d.]+, batch;desc="\d+"$/);
+  assert.match(
+    String(raw.headers.get('server-timing')),
+    /^queue;dur=[\d.]+, preprocess;dur=[\d.]+, compute;dur=[\d.]+, postprocess;dur=[\d.]+, total;dur=[\d.]+, batch;desc="\d+"$/,
+  );
   const rawTop = ((await raw.json()) as { results: { top: { index: number }[] }[] }).results[0]!.top;
   assert.equal(rawTop[0]!.index, ORANGE.index);
 
   const images = encodeBytesElements([orange, sampleImage(TRUCK.file)]);
-  const header = Buffer.from(JSON.stringify({
-    inputs: [{ name: 'images', datatype: 'BYTES', shape: [2], parameters: { binary_data_size: images.length } }],
-    outputs: [{ name: 'scores', parameters: { classification: 1, binary_data: false } }],
-  }));
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [{ name: 'images', datatype: 'BYTES', shape: [2], parameters: { binary_data_size: images.length } }],
+      outputs: [{ name: 'scores', parameters: { classification: 1, binary_data: false } }],
+    }),
+  );
   const res = await fetch(`${origin}/v2/models/${MODEL}/infer`, {
     method: 'POST',
     headers: { ...bearer(), 'inference-header-content-length': String(header.length), 'x-request-id': 'tcp-1' },
@@ -53,13 +62,19 @@ test('over TCP: raw image and KServe binary on one keep-alive connection, same t
   assert.equal(res.headers.get('x-request-id'), 'tcp-1');
   const body = (await res.json()) as { id: string; outputs: { data: string[] }[] };
   assert.equal(body.id, 'tcp-1');
-  assert.deepEqual(body.outputs[0]!.data.map((s) => Number(s.split(':')[1])), [ORANGE.index, TRUCK.index]);
+  assert.deepEqual(
+    body.outputs[0]!.data.map((s) => Number(s.split(':')[1])),
+    [ORANGE.index, TRUCK.index],
+  );
 });
 
 test('over TCP: headers beyond maxHeaderSize get the JSON error body, and the server keeps serving', async (t) => {
   const app = await httpApp(t, host(), { maxHeaderSize: 4096 });
   const origin = await listen(app);
-  const reply = await rawExchange(origin, `GET /v2/health/live HTTP/1.1\r\nHost: x\r\nx-padding: ${'a'.repeat(8192)}\r\n\r\n`);
+  const reply = await rawExchange(
+    origin,
+    `GET /v2/health/live HTTP/1.1\r\nHost: x\r\nx-padding: ${'a'.repeat(8192)}\r\n\r\n`,
+  );
   const [head, body] = reply.split('\r\n\r\n');
   assert.match(head!, /^HTTP\/1.1 400 /);
   assert.match(head!, /x-request-id: [0-9a-f-]{36}/);
@@ -99,7 +114,10 @@ test('over TCP: close() drains: a request in flight completes, then the port is 
   socket.write(orange.subarray(half));
   const text = await reply;
   assert.match(text, /^HTTP\/1.1 200 /);
-  assert.equal((JSON.parse(text.split('\r\n\r\n')[1]!) as { results: { top: { index: number }[] }[] }).results[0]!.top[0]!.index, ORANGE.index);
+  assert.equal(
+    (JSON.parse(text.split('\r\n\r\n')[1]!) as { results: { top: { index: number }[] }[] }).results[0]!.top[0]!.index,
+    ORANGE.index,
+  );
   await closing;
   assert.equal(app.tachyon.draining, true);
   await assert.rejects(fetch(`${origin}/v2/health/live`));

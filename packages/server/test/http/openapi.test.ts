@@ -17,19 +17,31 @@ type Doc = { openapi: string; paths: Record<string, Record<string, Operation>> }
 
 /** fastify route url -> OpenAPI path: ':name(^regex)' and ':name' -> '{name}', '::' -> a literal ':'. */
 function toOpenApiPath(url: string): string {
-  return url.replace(/:(\w+)\([^)]*\)/g, '{$1}').replaceAll('::', '\u0000').replace(/:(\w+)/g, '{$1}').replaceAll('\u0000', ':');
+  return url
+    .replace(/:(\w+)\([^)]*\)/g, '{$1}')
+    .replaceAll('::', '\u0000')
+    .replace(/:(\w+)/g, '{$1}')
+    .replaceAll('\u0000', ':');
 }
 
 // Routes need no loaded model to be registered; the host is never called.
 const noHost = {} as ModelHost;
 
-async function registeredRoutes(): Promise<{ app: FastifyInstance; routes: { method: string; path: string; access: string }[] }> {
+async function registeredRoutes(): Promise<{
+  app: FastifyInstance;
+  routes: { method: string; path: string; access: string }[];
+}> {
   const config = compileHttpOptions({ auth: { keys: () => [] }, logLevel: 'silent' });
   const app = Fastify(fastifyServerOptions(config)) as unknown as FastifyInstance;
   const routes: { method: string; path: string; access: string }[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ method: method.toLowerCase(), path: toOpenApiPath(route.url), access: String(route.config?.access) });
+      if (method !== 'HEAD' && method !== 'OPTIONS')
+        routes.push({
+          method: method.toLowerCase(),
+          path: toOpenApiPath(route.url),
+          access: String(route.config?.access),
+        });
     }
   });
   buildHttpApp(app, noHost, config);
@@ -47,16 +59,30 @@ test('every registered route is documented with its method and auth, and nothing
   const { app, routes } = await registeredRoutes();
   t.after(() => app.close());
   const doc = buildOpenApiDocument() as unknown as Doc;
-  const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
+  const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.keys(ops).map((method) => `${method} ${path}`),
+  );
   assert.deepEqual([...new Set(routes.map((r) => `${r.method} ${r.path}`))].sort(), documented.sort());
-  const expectedSecurity: Record<string, unknown[]> = { open: [], live: [], service: [{ serviceKey: [] }], admin: [{ adminKey: [] }] };
+  const expectedSecurity: Record<string, unknown[]> = {
+    open: [],
+    live: [],
+    service: [{ serviceKey: [] }],
+    admin: [{ adminKey: [] }],
+  };
   for (const route of routes) {
-    assert.deepEqual(doc.paths[route.path]![route.method]!.security, expectedSecurity[route.access], `${route.method} ${route.path}`);
+    assert.deepEqual(
+      doc.paths[route.path]![route.method]!.security,
+      expectedSecurity[route.access],
+      `${route.method} ${route.path}`,
+    );
   }
   // Every $ref resolves.
   const text = JSON.stringify(doc);
   for (const [, section, name] of text.matchAll(/"#\/components\/(\w+)\/(\w+)"/g)) {
-    assert.ok((doc as unknown as { components: Record<string, Record<string, unknown>> }).components[section!]?.[name!], `missing #/components/${section}/${name}`);
+    assert.ok(
+      (doc as unknown as { components: Record<string, Record<string, unknown>> }).components[section!]?.[name!],
+      `missing #/components/${section}/${name}`,
+    );
   }
 });
 

@@ -3,21 +3,46 @@ import { test, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { ModelHost } from '@tachyon-serve/core';
 import { ADMIN, PRIMARY, bearer, httpApp } from '../support/http-fixture.js';
-import { FP32_FILE, INT8_FILE, REGISTERED, createHost, modelFile, orange, registryWorkspace } from '../model-host/registry-fixture.js';
+import {
+  FP32_FILE,
+  INT8_FILE,
+  REGISTERED,
+  createHost,
+  modelFile,
+  orange,
+  registryWorkspace,
+} from '../model-host/registry-fixture.js';
 
 const load = (name: string, body?: unknown, key = ADMIN) => ({
-  method: 'POST' as const, url: `/v2/repository/models/${name}/load`, headers: bearer(key), ...(body === undefined ? {} : { payload: body as object }),
+  method: 'POST' as const,
+  url: `/v2/repository/models/${name}/load`,
+  headers: bearer(key),
+  ...(body === undefined ? {} : { payload: body as object }),
 });
 const unload = (name: string, body?: unknown, key = ADMIN) => ({
-  method: 'POST' as const, url: `/v2/repository/models/${name}/unload`, headers: bearer(key), ...(body === undefined ? {} : { payload: body as object }),
+  method: 'POST' as const,
+  url: `/v2/repository/models/${name}/unload`,
+  headers: bearer(key),
+  ...(body === undefined ? {} : { payload: body as object }),
 });
-const index = (key = ADMIN, body?: unknown) => ({ method: 'POST' as const, url: '/v2/repository/index', headers: bearer(key), ...(body === undefined ? {} : { payload: body as object }) });
+const index = (key = ADMIN, body?: unknown) => ({
+  method: 'POST' as const,
+  url: '/v2/repository/index',
+  headers: bearer(key),
+  ...(body === undefined ? {} : { payload: body as object }),
+});
 const inferRequest = (name: string) => ({
-  method: 'POST' as const, url: `/v2/models/${name}/infer`, headers: bearer(),
+  method: 'POST' as const,
+  url: `/v2/models/${name}/infer`,
+  headers: bearer(),
   payload: { inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [{ b64: orange.toString('base64') }] }] },
 });
 
-async function appWithRegistry(t: TestContext, files: readonly string[], control = {}): Promise<{ app: FastifyInstance; host: ModelHost; ws: Awaited<ReturnType<typeof registryWorkspace>> }> {
+async function appWithRegistry(
+  t: TestContext,
+  files: readonly string[],
+  control = {},
+): Promise<{ app: FastifyInstance; host: ModelHost; ws: Awaited<ReturnType<typeof registryWorkspace>> }> {
   const ws = await registryWorkspace(t, files);
   const host = await createHost(t, { workspace: ws.dir, control });
   return { app: await httpApp(t, host), host, ws };
@@ -49,7 +74,9 @@ test('index, load (Triton shapes), infer, unload', async (t) => {
   const loaded = await app.inject(load(REGISTERED));
   assert.equal(loaded.statusCode, 200, loaded.body);
   assert.deepEqual(loaded.json(), {});
-  assert.deepEqual((await app.inject(index(ADMIN, { ready: true }))).json(), [{ name: REGISTERED, version: '2', state: 'READY' }]);
+  assert.deepEqual((await app.inject(index(ADMIN, { ready: true }))).json(), [
+    { name: REGISTERED, version: '2', state: 'READY' },
+  ]);
   const answer = await app.inject(inferRequest(REGISTERED));
   assert.equal(answer.statusCode, 200, answer.body);
   assert.equal(answer.json().model_version, '2');
@@ -58,10 +85,16 @@ test('index, load (Triton shapes), infer, unload', async (t) => {
   assert.equal((await app.inject(load(REGISTERED, { parameters: { version_policy: { latest: 2 } } }))).statusCode, 200);
   const metadata = await app.inject({ method: 'GET', url: `/v2/models/${REGISTERED}/versions/1`, headers: bearer() });
   assert.deepEqual(metadata.json().versions, ['1', '2']);
-  assert.deepEqual((await app.inject(index())).json().map((r: { version: string; state: string }) => `${r.version}:${r.state}`), ['1:READY', '2:READY']);
+  assert.deepEqual(
+    (await app.inject(index())).json().map((r: { version: string; state: string }) => `${r.version}:${r.state}`),
+    ['1:READY', '2:READY'],
+  );
 
   // Unload one version, then the rest; tritonclient's unload_dependents is accepted.
-  assert.equal((await app.inject(unload(REGISTERED, { parameters: { version: '2', unload_dependents: false } }))).statusCode, 200);
+  assert.equal(
+    (await app.inject(unload(REGISTERED, { parameters: { version: '2', unload_dependents: false } }))).statusCode,
+    200,
+  );
   assert.equal((await app.inject(inferRequest(REGISTERED))).json().model_version, '1');
   assert.equal((await app.inject(unload(REGISTERED))).statusCode, 200);
   assert.equal((await app.inject(inferRequest(REGISTERED))).json().code, 'TCH_ERR_MODEL_NOT_FOUND');
@@ -74,7 +107,13 @@ test('index, load (Triton shapes), infer, unload', async (t) => {
 
 test('load refusals: bad bodies (400), unknown models (404), budget (429) with needed and available', async (t) => {
   const { app, host } = await appWithRegistry(t, [INT8_FILE], { memoryBudgetBytes: 1_000_000 });
-  for (const body of ['not json', [], { parameters: { version_policy: { latest: 0 } } }, { parameters: { source: 3 } }, { parameters: { config: '{}' } }]) {
+  for (const body of [
+    'not json',
+    [],
+    { parameters: { version_policy: { latest: 0 } } },
+    { parameters: { source: 3 } },
+    { parameters: { config: '{}' } },
+  ]) {
     const res = await app.inject(load(REGISTERED, body));
     assert.equal(res.statusCode, 400, JSON.stringify(body));
     assert.equal(res.json().code, 'TCH_ERR_CONFIG_INVALID');
@@ -125,7 +164,10 @@ test('loading version 2 while requests run: none fails, and answers switch to ve
   assert.equal(reloaded.statusCode, 200, reloaded.body);
   await Promise.all(clients);
   assert.deepEqual(failures, []);
-  assert.ok(seen.some((s) => s.version === '1'), 'version 1 answered while version 2 loaded');
+  assert.ok(
+    seen.some((s) => s.version === '1'),
+    'version 1 answered while version 2 loaded',
+  );
   assert.deepEqual([...new Set(seen.filter((s) => s.afterLoad).map((s) => s.version))], ['2']);
   assert.deepEqual((await app.inject(index())).json(), [
     { name: REGISTERED, version: '1', state: 'UNAVAILABLE', reason: 'not loaded' },

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isTachyonError, type ErrorCode } from '@tachyon-serve/protocol';
-import { FP32_FILE, INT8_FILE, REGISTERED, classify, createHost, modelFile, registryWorkspace, top1 } from './registry-fixture.js';
+import {
+  FP32_FILE,
+  INT8_FILE,
+  REGISTERED,
+  classify,
+  createHost,
+  modelFile,
+  registryWorkspace,
+  top1,
+} from './registry-fixture.js';
 import { ORANGE } from '@tachyon-serve/test-support';
 
 const code = (c: ErrorCode) => (e: unknown) => isTachyonError(e, c);
@@ -37,15 +46,24 @@ test('registry source, version policy latest 2: both versions load; get() picks 
     { name: 'cls', version: '2', state: 'UNAVAILABLE', reason: 'not loaded' },
   ]);
   // A policy naming a version that is not registered changes nothing.
-  await assert.rejects(host.load('cls', undefined, { versionPolicy: { specific: ['1', '7'] } }), code('TCH_ERR_REGISTRY_MODEL_NOT_FOUND'));
+  await assert.rejects(
+    host.load('cls', undefined, { versionPolicy: { specific: ['1', '7'] } }),
+    code('TCH_ERR_REGISTRY_MODEL_NOT_FOUND'),
+  );
   assert.deepEqual(host.versions('cls'), ['1']);
-  assert.match((await host.index()).find((r) => r.state === 'UNAVAILABLE' && r.version === undefined)?.reason ?? '', /TCH_ERR_REGISTRY_MODEL_NOT_FOUND/);
+  assert.match(
+    (await host.index()).find((r) => r.state === 'UNAVAILABLE' && r.version === undefined)?.reason ?? '',
+    /TCH_ERR_REGISTRY_MODEL_NOT_FOUND/,
+  );
 });
 
 test('a version policy needs a registry source, and a registry source needs a workspace', async (t) => {
   const host = await createHost(t);
   assert.equal(host.hasRegistry, false);
-  await assert.rejects(host.load('m', 'mobilenetv2-int8', { versionPolicy: { latest: 2 } }), code('TCH_ERR_CONFIG_INVALID'));
+  await assert.rejects(
+    host.load('m', 'mobilenetv2-int8', { versionPolicy: { latest: 2 } }),
+    code('TCH_ERR_CONFIG_INVALID'),
+  );
   await assert.rejects(host.load('m', `registry:${REGISTERED}`), code('TCH_ERR_CONFIG_INVALID'));
   await assert.rejects(host.load('m'), code('TCH_ERR_CONFIG_INVALID'));
   assert.deepEqual(host.names(), []);
@@ -91,17 +109,26 @@ test('reloading a file source swaps version "1" with no gap; a second load of th
 test('budget: a load beyond memoryBudgetBytes or maxLoadedVersions is refused before anything loads', async (t) => {
   const ws = await registryWorkspace(t, [INT8_FILE, FP32_FILE]);
   const tiny = await createHost(t, { workspace: ws.dir, control: { memoryBudgetBytes: 1_000_000 } });
-  const refused = await tiny.load('cls', `registry:${REGISTERED}`).then(() => undefined, (e: unknown) => e);
+  const refused = await tiny.load('cls', `registry:${REGISTERED}`).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(isTachyonError(refused, 'TCH_ERR_MODEL_BUDGET_EXCEEDED'), String(refused));
   const fp32Bytes = (await ws.registry.get(REGISTERED, 2)).size;
   // workers (1) + 1 copies of the file.
-  assert.deepEqual({ needed: refused.details?.['needed'], available: refused.details?.['available'] }, { needed: fp32Bytes * 2, available: 1_000_000 });
+  assert.deepEqual(
+    { needed: refused.details?.['needed'], available: refused.details?.['available'] },
+    { needed: fp32Bytes * 2, available: 1_000_000 },
+  );
   assert.deepEqual(tiny.names(), []);
   assert.deepEqual(tiny.usage(), { bytes: 0, versions: 0 });
 
   const one = await createHost(t, { workspace: ws.dir, control: { maxLoadedVersions: 1 } });
   await one.load('cls', `registry:${REGISTERED}`);
-  await assert.rejects(one.load('cls', undefined, { versionPolicy: { latest: 2 } }), (e: unknown) => isTachyonError(e, 'TCH_ERR_MODEL_BUDGET_EXCEEDED') && e.details?.['available'] === 0);
+  await assert.rejects(
+    one.load('cls', undefined, { versionPolicy: { latest: 2 } }),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_MODEL_BUDGET_EXCEEDED') && e.details?.['available'] === 0,
+  );
   assert.deepEqual(one.versions('cls'), ['2'], 'the served version stays');
   assert.equal((await classify(one, 'cls')).modelVersion, '2');
 });
@@ -109,7 +136,10 @@ test('budget: a load beyond memoryBudgetBytes or maxLoadedVersions is refused be
 test('load timeout: TCH_ERR_MODEL_LOAD_TIMEOUT, and the abandoned load is released once it settles', async (t) => {
   const ws = await registryWorkspace(t);
   const host = await createHost(t, { workspace: ws.dir, control: { loadTimeoutMs: 1 } });
-  await assert.rejects(host.load('cls', `registry:${REGISTERED}`), (e: unknown) => isTachyonError(e, 'TCH_ERR_MODEL_LOAD_TIMEOUT') && e.details?.['loadTimeoutMs'] === 1);
+  await assert.rejects(
+    host.load('cls', `registry:${REGISTERED}`),
+    (e: unknown) => isTachyonError(e, 'TCH_ERR_MODEL_LOAD_TIMEOUT') && e.details?.['loadTimeoutMs'] === 1,
+  );
   assert.throws(() => host.get('cls'), code('TCH_ERR_MODEL_NOT_READY'));
   const [row] = await host.index();
   assert.equal(row?.state, 'UNAVAILABLE');
@@ -119,7 +149,9 @@ test('load timeout: TCH_ERR_MODEL_LOAD_TIMEOUT, and the abandoned load is releas
   assert.equal(host.isReady('cls'), false);
   await host.unload('cls');
   // Not served any more: the registered version is listed under its registry name.
-  assert.deepEqual(await host.index(), [{ name: REGISTERED, version: '1', state: 'UNAVAILABLE', reason: 'not loaded' }]);
+  assert.deepEqual(await host.index(), [
+    { name: REGISTERED, version: '1', state: 'UNAVAILABLE', reason: 'not loaded' },
+  ]);
 });
 
 test('readiness: during startup every model must be ready; after markStarted() an empty host is ready', async (t) => {

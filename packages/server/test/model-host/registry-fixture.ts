@@ -1,6 +1,15 @@
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { ModelHost, compileModelSources, createWorkspace, infer, openRegistry, type InferResponse, type ModelHostOptions, type ModelRegistry } from '@tachyon-serve/core';
+import {
+  ModelHost,
+  compileModelSources,
+  createWorkspace,
+  infer,
+  openRegistry,
+  type InferResponse,
+  type ModelHostOptions,
+  type ModelRegistry,
+} from '@tachyon-serve/core';
 import { ORANGE, sampleImage, sharedDir, tempDir } from '@tachyon-serve/test-support';
 
 /** Real models registered as versions: v1 the int8 MobileNetV2 (3.6 MB), v2 its fp32 original (14 MB). */
@@ -12,7 +21,10 @@ export const modelFile = (file: string): string => join(sharedDir(), 'models', f
 export const orange = sampleImage(ORANGE.file);
 
 /** A real workspace (SQLite registry, blob store) in a temp folder, with `versions` registered as REGISTERED. */
-export async function registryWorkspace(t: TestContext, versions: readonly string[] = [INT8_FILE]): Promise<{ dir: string; registry: ModelRegistry }> {
+export async function registryWorkspace(
+  t: TestContext,
+  versions: readonly string[] = [INT8_FILE],
+): Promise<{ dir: string; registry: ModelRegistry }> {
   const dir = await tempDir(t, 'tachyon-ws-');
   const registry = await openRegistry(await createWorkspace(dir));
   t.after(() => registry.close());
@@ -23,8 +35,17 @@ export async function registryWorkspace(t: TestContext, versions: readonly strin
 /** A ModelHost over the shared models (no downloads), closed after the test. */
 export async function createHost(t: TestContext, options: Partial<ModelHostOptions> = {}): Promise<ModelHost> {
   const cacheDir = await tempDir(t, 'tachyon-host-cache-');
-  const sources = compileModelSources({ cacheDir, modelPath: [join(sharedDir(), 'models')], allowDownload: false, env: {} });
-  const host = await ModelHost.create({ sources, pool: { workers: 1, intraOpThreads: 2, oversubscribe: true }, ...options });
+  const sources = compileModelSources({
+    cacheDir,
+    modelPath: [join(sharedDir(), 'models')],
+    allowDownload: false,
+    env: {},
+  });
+  const host = await ModelHost.create({
+    sources,
+    pool: { workers: 1, intraOpThreads: 2, oversubscribe: true },
+    ...options,
+  });
   t.after(() => host.close());
   return host;
 }
@@ -33,7 +54,11 @@ export async function createHost(t: TestContext, options: Partial<ModelHostOptio
 export function classify(host: ModelHost, modelName: string, modelVersion?: string): Promise<InferResponse> {
   return infer(
     host,
-    { modelName, ...(modelVersion === undefined ? {} : { modelVersion }), inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [orange] }] },
+    {
+      modelName,
+      ...(modelVersion === undefined ? {} : { modelVersion }),
+      inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [orange] }],
+    },
     { maxImagesPerRequest: 8 },
   );
 }

@@ -21,7 +21,11 @@ test('startServer with no models, a workspace and a keys file with "admin": mode
   assert.deepEqual(server.models, []);
   assert.equal(server.keys?.admin, KEYS.admin);
   assert.equal(server.adminKeyGenerated, false);
-  assert.equal((await call(`${server.httpUrl}/v2/health/ready`)).status, 200, 'an empty server with model control is ready');
+  assert.equal(
+    (await call(`${server.httpUrl}/v2/health/ready`)).status,
+    200,
+    'an empty server with model control is ready',
+  );
 
   const url = (path: string) => `${server.httpUrl}${path}`;
   const asAdmin = { authorization: `Bearer ${KEYS.admin}` };
@@ -30,12 +34,22 @@ test('startServer with no models, a workspace and a keys file with "admin": mode
   const before = await call(url('/v2/repository/index'), { method: 'POST', headers: asAdmin });
   assert.deepEqual(before.body, [{ name: REGISTERED, version: '1', state: 'UNAVAILABLE', reason: 'not loaded' }]);
   const { body, ...headers } = json({ parameters: { version_policy: { latest: 1 } } });
-  const loaded = await call(url(`/v2/repository/models/${REGISTERED}/load`), { method: 'POST', headers: { ...asAdmin, ...headers }, body });
+  const loaded = await call(url(`/v2/repository/models/${REGISTERED}/load`), {
+    method: 'POST',
+    headers: { ...asAdmin, ...headers },
+    body,
+  });
   assert.equal(loaded.status, 200, JSON.stringify(loaded.body));
   assert.deepEqual(server.models, [REGISTERED]);
 
-  const infer = json({ inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [{ b64: orange.toString('base64') }] }] });
-  const answer = await call(url(`/v2/models/${REGISTERED}/infer`), { method: 'POST', headers: { ...asService, 'content-type': infer['content-type'] }, body: infer.body });
+  const infer = json({
+    inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [{ b64: orange.toString('base64') }] }],
+  });
+  const answer = await call(url(`/v2/models/${REGISTERED}/infer`), {
+    method: 'POST',
+    headers: { ...asService, 'content-type': infer['content-type'] },
+    body: infer.body,
+  });
   assert.equal(answer.status, 200, JSON.stringify(answer.body));
   assert.equal((answer.body as { model_version: string }).model_version, '1');
   assert.ok(!logs.join('').includes(KEYS.admin), 'the admin key is never logged');
@@ -48,7 +62,10 @@ test('without "admin" in the keys (generated keys) an admin key is generated: 25
   assert.equal(server.adminKeyGenerated, true);
   assert.equal(Buffer.from(admin, 'base64url').length, 32);
   assert.ok(admin !== server.keys!.primary && admin !== server.keys!.secondary);
-  const index = await call(`${server.httpUrl}/v2/repository/index`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+  const index = await call(`${server.httpUrl}/v2/repository/index`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}` },
+  });
   assert.equal(index.status, 200);
   assert.ok(!logs.join('').includes(admin));
 });
@@ -66,12 +83,19 @@ test('keys file "admin": optional, checked like the others, and different from t
   assert.equal(store.adminKey, generated, 'the admin key is read at startup only');
   for (const admin of ['short', KEYS.primary, 'has white space in it', 42]) {
     writeFileSync(file, JSON.stringify({ ...KEYS, admin }));
-    await assert.rejects(readKeysFile(file), (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID') && /"admin"/.test(e.message) && !e.message.includes(KEYS.primary));
+    await assert.rejects(
+      readKeysFile(file),
+      (e: unknown) =>
+        isTachyonError(e, 'TCH_ERR_CONFIG_INVALID') && /"admin"/.test(e.message) && !e.message.includes(KEYS.primary),
+    );
   }
 });
 
 test('an empty model list is allowed only with a workspace and model control enabled', () => {
   assert.throws(() => compileServeOptions({ models: [] }), /models: expected at least one/);
-  assert.throws(() => compileServeOptions({ models: [], workspace: '/ws', modelControl: { enabled: false } }), TypeError);
+  assert.throws(
+    () => compileServeOptions({ models: [], workspace: '/ws', modelControl: { enabled: false } }),
+    TypeError,
+  );
   assert.deepEqual(compileServeOptions({ models: [], workspace: '/ws' }).models, []);
 });

@@ -22,15 +22,22 @@ interface Panel {
 
 /** Every PromQL expression of the dashboard (panels and variables) and of docs/observability.md's promql blocks. */
 function expressions(): { where: string; expr: string }[] {
-  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[]; templating: { list: { name: string; definition: string }[] } };
-  const found = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `dashboard panel "${p.title}"`, expr: t.expr })));
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+    panels: Panel[];
+    templating: { list: { name: string; definition: string }[] };
+  };
+  const found = dashboard.panels.flatMap((p) =>
+    (p.targets ?? []).map((t) => ({ where: `dashboard panel "${p.title}"`, expr: t.expr })),
+  );
   for (const v of dashboard.templating.list) {
     const inner = /^label_values\((\w+),\s*\w+\)$/.exec(v.definition);
     assert.ok(inner, `variable ${v.name}: label_values(metric, label)`);
     found.push({ where: `dashboard variable ${v.name}`, expr: inner[1]! });
   }
   for (const block of readFileSync(OBSERVABILITY_DOC, 'utf8').matchAll(/```promql\n([\s\S]*?)```/g)) {
-    for (const line of block[1]!.split('\n')) if (line.trim() !== '' && !line.startsWith('#')) found.push({ where: 'docs/observability.md', expr: line.trim() });
+    for (const line of block[1]!.split('\n'))
+      if (line.trim() !== '' && !line.startsWith('#'))
+        found.push({ where: 'docs/observability.md', expr: line.trim() });
   }
   return found;
 }
@@ -38,7 +45,19 @@ function expressions(): { where: string; expr: string }[] {
 /** Grafana's variables replaced by what Prometheus would see. */
 const toPromql = (expr: string): string => expr.replaceAll('$__rate_interval', '5m').replaceAll('$model', '.*');
 
-const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'and', 'or', 'unless']);
+const KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'offset',
+  'and',
+  'or',
+  'unless',
+]);
 
 /** The metric names an expression selects: identifiers outside strings, matchers, ranges and grouping, not called. */
 function metricNames(expr: string): string[] {
@@ -47,7 +66,9 @@ function metricNames(expr: string): string[] {
     .replace(/\{[^}]*\}/g, '')
     .replace(/\[[^\]]*\]/g, '')
     .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
-  return [...bare.matchAll(/(?<![\w.])([a-zA-Z_:][\w:]*)\s*(\()?/g)].filter((m) => m[2] === undefined && !KEYWORDS.has(m[1]!)).map((m) => m[1]!);
+  return [...bare.matchAll(/(?<![\w.])([a-zA-Z_:][\w:]*)\s*(\()?/g)]
+    .filter((m) => m[2] === undefined && !KEYWORDS.has(m[1]!))
+    .map((m) => m[1]!);
 }
 
 /** The series names of a Prometheus text exposition, histograms and summaries with their suffixes. */
@@ -63,7 +84,11 @@ function exportedNames(text: string): Set<string> {
 
 test('every expression of the Grafana dashboard and of docs/observability.md names a metric a live server exports', async (t) => {
   const { server } = await startTestServer(t, { noAuth: true });
-  const res = await fetch(`${server.httpUrl}/v1/services/${MODEL_NAME}/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(sampleImagePath(GOLDFISH.file)) });
+  const res = await fetch(`${server.httpUrl}/v1/services/${MODEL_NAME}/classify`, {
+    method: 'POST',
+    headers: { 'content-type': 'image/jpeg' },
+    body: readFileSync(sampleImagePath(GOLDFISH.file)),
+  });
   assert.equal(res.status, 200);
   const exported = exportedNames(await (await fetch(`${server.httpUrl}/metrics`)).text());
   const all = expressions();
@@ -77,7 +102,13 @@ test('every expression of the Grafana dashboard and of docs/observability.md nam
       used.add(name);
     }
   }
-  for (const family of ['tachyon_requests_total', 'tachyon_request_duration_seconds_bucket', 'tachyon_request_stage_duration_seconds_bucket', 'tachyon_batch_size_sum', 'tachyon_queue_depth']) {
+  for (const family of [
+    'tachyon_requests_total',
+    'tachyon_request_duration_seconds_bucket',
+    'tachyon_request_stage_duration_seconds_bucket',
+    'tachyon_batch_size_sum',
+    'tachyon_queue_depth',
+  ]) {
     assert.ok(used.has(family), `the dashboard shows ${family}`);
   }
 });
@@ -85,10 +116,21 @@ test('every expression of the Grafana dashboard and of docs/observability.md nam
 test('the expressions parse as PromQL and the scrape config is valid (promtool)', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tachyon-promtool-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const rules = { groups: [{ name: 'docs', rules: expressions().map(({ expr }, i) => ({ record: `tachyon:docs_expression_${i}`, expr: toPromql(expr) })) }] };
+  const rules = {
+    groups: [
+      {
+        name: 'docs',
+        rules: expressions().map(({ expr }, i) => ({ record: `tachyon:docs_expression_${i}`, expr: toPromql(expr) })),
+      },
+    ],
+  };
   writeFileSync(join(dir, 'rules.yml'), JSON.stringify(rules));
   const checkRules = spawnSync(PROMTOOL, ['check', 'rules', join(dir, 'rules.yml')], { encoding: 'utf8' });
-  assert.equal(checkRules.error, undefined, `${PROMTOOL} could not run (scripts/ci-deps.sh installs it): ${String(checkRules.error)}`);
+  assert.equal(
+    checkRules.error,
+    undefined,
+    `${PROMTOOL} could not run (scripts/ci-deps.sh installs it): ${String(checkRules.error)}`,
+  );
   assert.equal(checkRules.status, 0, checkRules.stdout + checkRules.stderr);
 
   // The credentials file must exist for promtool: point the example at one beside the copy.
@@ -101,7 +143,9 @@ test('the expressions parse as PromQL and the scrape config is valid (promtool)'
 
 test('metricNames finds the selected metrics only', () => {
   assert.deepEqual(
-    metricNames('histogram_quantile(0.99, sum by (le, model) (rate(tachyon_request_duration_seconds_bucket{model=~"$model",code!="OK"}[$__rate_interval])))'),
+    metricNames(
+      'histogram_quantile(0.99, sum by (le, model) (rate(tachyon_request_duration_seconds_bucket{model=~"$model",code!="OK"}[$__rate_interval])))',
+    ),
     ['tachyon_request_duration_seconds_bucket'],
   );
   assert.deepEqual(metricNames('sum(rate(a_total[5m])) / ignoring(stage) group_left sum(b)'), ['a_total', 'b']);

@@ -37,19 +37,37 @@ interface DecodedSpan {
 
 /** An OTLP/JSON export body -> the official ExportTraceServiceRequest (ids are hex in OTLP/JSON, bytes in the proto). */
 function decodeOtlpJson(body: unknown): { resource: Record<string, unknown>; spans: DecodedSpan[] } {
-  const hexToBase64 = (value: unknown) => (typeof value === 'string' ? Buffer.from(value, 'hex').toString('base64') : value);
-  const converted = JSON.parse(JSON.stringify(body), (key, value: unknown) => (key === 'traceId' || key === 'spanId' || key === 'parentSpanId' ? hexToBase64(value) : value)) as object;
-  const message = ExportTraceServiceRequest.decode(ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(converted)).finish());
-  const object = ExportTraceServiceRequest.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false }) as {
-    resourceSpans: { resource: { attributes: { key: string; value: Record<string, unknown> }[] }; scopeSpans: { spans: DecodedSpan[] }[] }[];
+  const hexToBase64 = (value: unknown) =>
+    typeof value === 'string' ? Buffer.from(value, 'hex').toString('base64') : value;
+  const converted = JSON.parse(JSON.stringify(body), (key, value: unknown) =>
+    key === 'traceId' || key === 'spanId' || key === 'parentSpanId' ? hexToBase64(value) : value,
+  ) as object;
+  const message = ExportTraceServiceRequest.decode(
+    ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(converted)).finish(),
+  );
+  const object = ExportTraceServiceRequest.toObject(message, {
+    longs: String,
+    enums: Number,
+    bytes: String,
+    defaults: false,
+  }) as {
+    resourceSpans: {
+      resource: { attributes: { key: string; value: Record<string, unknown> }[] };
+      scopeSpans: { spans: DecodedSpan[] }[];
+    }[];
   };
-  const resource = Object.fromEntries(object.resourceSpans[0]!.resource.attributes.map((a) => [a.key, Object.values(a.value)[0]]));
+  const resource = Object.fromEntries(
+    object.resourceSpans[0]!.resource.attributes.map((a) => [a.key, Object.values(a.value)[0]]),
+  );
   return { resource, spans: object.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)) };
 }
 
-const attributesOf = (span: DecodedSpan) => Object.fromEntries((span.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
+const attributesOf = (span: DecodedSpan) =>
+  Object.fromEntries((span.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
 
-async function startCollector(t: { after: (fn: () => unknown) => void }): Promise<{ base: string; bodies: unknown[]; headers: IncomingHttpHeaders[] }> {
+async function startCollector(t: {
+  after: (fn: () => unknown) => void;
+}): Promise<{ base: string; bodies: unknown[]; headers: IncomingHttpHeaders[] }> {
   const bodies: unknown[] = [];
   const headers: IncomingHttpHeaders[] = [];
   const server = createServer((req: IncomingMessage, res) => {
@@ -85,10 +103,26 @@ test('OTEL_* variables: endpoint, headers, service name, resource attributes and
     sampleRatio: 0.25,
   });
   assert.deepEqual(ignored, []);
-  assert.equal(tracingFromOtelEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/traces' }).options.otlpEndpoint, 'https://b/traces');
-  assert.equal(tracingFromOtelEnv({ OTEL_SERVICE_NAME: 'svc', OTEL_RESOURCE_ATTRIBUTES: 'service.name=other' }).options.serviceName, 'svc');
-  assert.deepEqual(tracingFromOtelEnv({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a' }).options, {});
-  assert.equal(tracingFromOtelEnv({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a' }).options.otlpEndpoint, undefined);
+  assert.equal(
+    tracingFromOtelEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/traces',
+    }).options.otlpEndpoint,
+    'https://b/traces',
+  );
+  assert.equal(
+    tracingFromOtelEnv({ OTEL_SERVICE_NAME: 'svc', OTEL_RESOURCE_ATTRIBUTES: 'service.name=other' }).options
+      .serviceName,
+    'svc',
+  );
+  assert.deepEqual(
+    tracingFromOtelEnv({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a' }).options,
+    {},
+  );
+  assert.equal(
+    tracingFromOtelEnv({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a' }).options.otlpEndpoint,
+    undefined,
+  );
   const bad = tracingFromOtelEnv({ OTEL_TRACES_SAMPLER: 'sometimes', OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://x' });
   assert.deepEqual(bad.options, {});
   assert.deepEqual(bad.ignored.sort(), ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_TRACES_SAMPLER']);
@@ -99,7 +133,11 @@ test('OTEL_* variables: endpoint, headers, service name, resource attributes and
 });
 
 test("tachyon's own settings take precedence over OTEL_* (the serve command's layers)", () => {
-  const otel = tracingFromOtelEnv({ OTEL_SERVICE_NAME: 'from-otel', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318', OTEL_EXPORTER_OTLP_HEADERS: 'k=v' }).options;
+  const otel = tracingFromOtelEnv({
+    OTEL_SERVICE_NAME: 'from-otel',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318',
+    OTEL_EXPORTER_OTLP_HEADERS: 'k=v',
+  }).options;
   const merged = mergeServeLayers([
     { name: 'flag', options: { tracing: { serviceName: 'from-flag' } } },
     { name: 'env', options: { tracing: { otlpEndpoint: 'http://tachyon-env:4318/v1/traces' } } },
@@ -109,7 +147,10 @@ test("tachyon's own settings take precedence over OTEL_* (the serve command's la
   assert.equal(merged.options.tracing?.serviceName, 'from-flag');
   assert.equal(merged.options.tracing?.otlpEndpoint, 'http://tachyon-env:4318/v1/traces');
   assert.deepEqual(merged.options.tracing?.headers, { k: 'v' }, 'what tachyon does not set comes from OTEL_*');
-  const fromOtel = mergeServeLayers([{ name: 'env', options: { tracing: otel } }, { name: 'default', options: SERVE_BUILTIN_OPTIONS }]);
+  const fromOtel = mergeServeLayers([
+    { name: 'env', options: { tracing: otel } },
+    { name: 'default', options: SERVE_BUILTIN_OPTIONS },
+  ]);
   assert.equal(fromOtel.options.tracing?.serviceName, 'from-otel', 'OTEL_SERVICE_NAME beats the built-in default');
 });
 
@@ -130,9 +171,16 @@ test('exported spans, decoded with the OTLP protos, follow the HTTP and RPC sema
 
   const orange = sampleImage(ORANGE.file);
   const infer = await app.inject({
-    method: 'POST', url: `/v2/models/${MODEL}/infer?probe=1`,
-    headers: { ...bearer(), 'user-agent': 'otel-test/1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00' },
-    payload: { inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [{ b64: orange.toString('base64') }] }] },
+    method: 'POST',
+    url: `/v2/models/${MODEL}/infer?probe=1`,
+    headers: {
+      ...bearer(),
+      'user-agent': 'otel-test/1',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00',
+    },
+    payload: {
+      inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [{ b64: orange.toString('base64') }] }],
+    },
   });
   assert.equal(infer.statusCode, 200, infer.body);
   assert.match(String(infer.headers['traceparent']), /-01$/, 'always_on samples even under an unsampled parent');
@@ -141,7 +189,10 @@ test('exported spans, decoded with the OTLP protos, follow the HTTP and RPC sema
   await observability.flush();
 
   assert.ok(collector.bodies.length >= 1);
-  assert.ok(collector.headers.every((h) => h['x-api-key'] === 'secret value'), 'OTEL_EXPORTER_OTLP_HEADERS are sent');
+  assert.ok(
+    collector.headers.every((h) => h['x-api-key'] === 'secret value'),
+    'OTEL_EXPORTER_OTLP_HEADERS are sent',
+  );
   const decoded = collector.bodies.map(decodeOtlpJson);
   assert.equal(decoded[0]!.resource['service.name'], 'from-otel');
   assert.equal(decoded[0]!.resource['deployment.environment.name'], 'test');

@@ -21,11 +21,16 @@ interface OtlpSpan {
   status?: { code?: number };
 }
 interface OtlpRequest {
-  resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
+  resourceSpans: {
+    resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+    scopeSpans: { spans: OtlpSpan[] }[];
+  }[];
 }
 
 /** A stand-in OTLP/HTTP collector on 127.0.0.1: keeps every decoded export request. */
-async function startCollector(t: { after: (fn: () => unknown) => void }): Promise<{ url: string; requests: OtlpRequest[]; contentTypes: string[] }> {
+async function startCollector(t: {
+  after: (fn: () => unknown) => void;
+}): Promise<{ url: string; requests: OtlpRequest[]; contentTypes: string[] }> {
   const requests: OtlpRequest[] = [];
   const contentTypes: string[] = [];
   const server = createServer((req: IncomingMessage, res) => {
@@ -33,7 +38,8 @@ async function startCollector(t: { after: (fn: () => unknown) => void }): Promis
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       contentTypes.push(String(req.headers['content-type']));
-      if (req.url === '/v1/traces' && req.method === 'POST') requests.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpRequest);
+      if (req.url === '/v1/traces' && req.method === 'POST')
+        requests.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpRequest);
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -49,20 +55,36 @@ const attribute = (span: OtlpSpan, key: string): unknown => {
 
 test('OTLP export: one server span per request, parented to the caller, with the four stage spans', async (t) => {
   const collector = await startCollector(t);
-  const observability = new Observability({ tracing: { otlpEndpoint: collector.url, serviceName: 'tachyon-test' }, knownModel: (n) => n === MODEL });
+  const observability = new Observability({
+    tracing: { otlpEndpoint: collector.url, serviceName: 'tachyon-test' },
+    knownModel: (n) => n === MODEL,
+  });
   t.after(() => observability.close());
   const app = await httpApp(t, host(), {}, { observability });
 
   const callerTrace = '0af7651916cd43dd8448eb211c80319c';
   const callerSpan = 'b7ad6b7169203331';
   const infer = await app.inject({
-    method: 'POST', url: `/v2/models/${MODEL}/infer`,
-    headers: { ...bearer(), traceparent: `00-${callerTrace}-${callerSpan}-01`, tracestate: 'congo=t61rcWkgMzE', 'x-request-id': 'otlp-1' },
-    payload: { inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [{ b64: orange.toString('base64') }] }] },
+    method: 'POST',
+    url: `/v2/models/${MODEL}/infer`,
+    headers: {
+      ...bearer(),
+      traceparent: `00-${callerTrace}-${callerSpan}-01`,
+      tracestate: 'congo=t61rcWkgMzE',
+      'x-request-id': 'otlp-1',
+    },
+    payload: {
+      inputs: [{ name: 'images', datatype: 'BYTES', shape: [1], data: [{ b64: orange.toString('base64') }] }],
+    },
   });
   assert.equal(infer.statusCode, 200, infer.body);
   const serverSpanId = String(infer.headers['traceparent']).split('-')[2];
-  const root = await app.inject({ method: 'POST', url: `/v1/services/${MODEL}/classify`, headers: { ...bearer(), 'content-type': 'image/jpeg' }, payload: orange });
+  const root = await app.inject({
+    method: 'POST',
+    url: `/v1/services/${MODEL}/classify`,
+    headers: { ...bearer(), 'content-type': 'image/jpeg' },
+    payload: orange,
+  });
   assert.equal(root.statusCode, 200);
   const [, rootTrace, rootSpan, rootFlags] = String(root.headers['traceparent']).split('-');
   assert.equal(rootFlags, '01', 'sampleRatio 1: fresh traces are sampled when exporting');
@@ -74,7 +96,9 @@ test('OTLP export: one server span per request, parented to the caller, with the
   assert.ok(collector.contentTypes.every((c) => c.startsWith('application/json')));
   const resource = collector.requests[0]!.resourceSpans[0]!.resource;
   assert.equal(resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue, 'tachyon-test');
-  const spans = collector.requests.flatMap((r) => r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)));
+  const spans = collector.requests.flatMap((r) =>
+    r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)),
+  );
   assert.ok(!spans.some((s) => s.traceId === unsampled), 'a caller that did not sample is not recorded');
 
   const server = spans.find((s) => s.spanId === serverSpanId);
@@ -92,7 +116,10 @@ test('OTLP export: one server span per request, parented to the caller, with the
   assert.deepEqual(children.map((s) => s.name).sort(), ['compute', 'postprocess', 'preprocess', 'queue']);
   for (const child of children) {
     assert.equal(child.traceId, callerTrace);
-    assert.ok(BigInt(child.startTimeUnixNano) >= BigInt(server.startTimeUnixNano), `${child.name} starts within the request`);
+    assert.ok(
+      BigInt(child.startTimeUnixNano) >= BigInt(server.startTimeUnixNano),
+      `${child.name} starts within the request`,
+    );
     assert.ok(BigInt(child.endTimeUnixNano) >= BigInt(child.startTimeUnixNano));
   }
   const compute = children.find((s) => s.name === 'compute')!;
@@ -115,8 +142,13 @@ test('OTLP export: close() sends the spans still buffered (the serve helper clos
   assert.equal(res.statusCode, 200);
   await app.close();
   await observability.close();
-  const spans = collector.requests.flatMap((r) => r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)));
-  assert.deepEqual(spans.map((s) => s.spanId), [String(res.headers['traceparent']).split('-')[2]]);
+  const spans = collector.requests.flatMap((r) =>
+    r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)),
+  );
+  assert.deepEqual(
+    spans.map((s) => s.spanId),
+    [String(res.headers['traceparent']).split('-')[2]],
+  );
   assert.equal(spans[0]!.name, 'GET /v2');
   assert.equal(Number(attribute(spans[0]!, 'http.response.status_code')), 200);
   assert.equal(attribute(spans[0]!, 'tachyon.protocol'), undefined, 'not an inference request');

@@ -15,9 +15,16 @@ test('startServer: logLevel debug writes one line per request, and /metrics coun
   });
   assert.equal(res.status, 200);
   assert.match(String(res.headers.get('traceparent')), /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
-  const lines = logs.join('').split('\n').filter((l) => l.includes('"serve-obs-1"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = logs
+    .join('')
+    .split('\n')
+    .filter((l) => l.includes('"serve-obs-1"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(lines.length, 1, JSON.stringify(lines));
-  assert.deepEqual([lines[0]!['level'], lines[0]!['msg'], lines[0]!['code'], lines[0]!['model']], [20, 'request', 'OK', MODEL_NAME]);
+  assert.deepEqual(
+    [lines[0]!['level'], lines[0]!['msg'], lines[0]!['code'], lines[0]!['model']],
+    [20, 'request', 'OK', MODEL_NAME],
+  );
 
   const metrics = await fetch(`${server.httpUrl}/metrics`);
   assert.equal(metrics.status, 200, 'open with auth off');

@@ -14,7 +14,8 @@ const run = promisify(execFile);
 const EXAMPLES = join(REPO_ROOT, 'examples', 'consume');
 const CLIENT_JS = join(REPO_ROOT, 'examples', 'dist', 'consume', 'client.js');
 const PYTHON = process.env['TACHYON_PYTHON'] ?? '/usr/bin/python3';
-const CI_DEPS_HINT = 'run scripts/ci-deps.sh (it installs curl, openssl, python3-requests, python3-grpcio and python3-grpc-tools)';
+const CI_DEPS_HINT =
+  'run scripts/ci-deps.sh (it installs curl, openssl, python3-requests, python3-grpcio and python3-grpc-tools)';
 
 interface Endpoint {
   url: string;
@@ -31,17 +32,25 @@ interface Top1 {
 
 /** Fails (never skips) with the fix when a tool the examples need is missing. */
 async function checkTools(): Promise<void> {
-  for (const [tool, arg] of [['curl', '--version'], ['openssl', 'version']] as const) {
+  for (const [tool, arg] of [
+    ['curl', '--version'],
+    ['openssl', 'version'],
+  ] as const) {
     await run(tool, [arg]).catch(() => assert.fail(`"${tool}" is not installed: ${CI_DEPS_HINT}`));
   }
-  if (!existsSync(PYTHON)) assert.fail(`${PYTHON} does not exist (set TACHYON_PYTHON to another python3): ${CI_DEPS_HINT}`);
+  if (!existsSync(PYTHON))
+    assert.fail(`${PYTHON} does not exist (set TACHYON_PYTHON to another python3): ${CI_DEPS_HINT}`);
   try {
     await run(PYTHON, ['-c', 'import requests, grpc, grpc_tools.protoc']);
   } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? error).trim().split('\n').pop();
+    const stderr = String((error as { stderr?: string }).stderr ?? error)
+      .trim()
+      .split('\n')
+      .pop();
     assert.fail(`the Python modules of the consume examples are missing for ${PYTHON} (${stderr}): ${CI_DEPS_HINT}`);
   }
-  if (!existsSync(CLIENT_JS)) assert.fail(`${CLIENT_JS} is missing: run \`npx tsc -b\` (examples/tsconfig.json builds it)`);
+  if (!existsSync(CLIENT_JS))
+    assert.fail(`${CLIENT_JS} is missing: run \`npx tsc -b\` (examples/tsconfig.json builds it)`);
 }
 
 function exampleEnv(endpoint: Endpoint): NodeJS.ProcessEnv {
@@ -58,7 +67,12 @@ function exampleEnv(endpoint: Endpoint): NodeJS.ProcessEnv {
   return env;
 }
 
-const jsonLines = (stdout: string): unknown[] => stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown);
+const jsonLines = (stdout: string): unknown[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as unknown);
 
 /** Runs the four examples; each answer reduced to {via, index, label?}. */
 async function runExamples(endpoint: Endpoint): Promise<Top1[]> {
@@ -88,7 +102,8 @@ async function runExamples(endpoint: Endpoint): Promise<Top1[]> {
 
 function assertSameTop1(results: Top1[]): void {
   const vias = results.map((r) => r.via.split(' ')[0]);
-  for (const example of ['curl', 'python_requests.py', 'python_grpc.py', 'client.ts']) assert.ok(vias.includes(example), `${example} ran`);
+  for (const example of ['curl', 'python_requests.py', 'python_grpc.py', 'client.ts'])
+    assert.ok(vias.includes(example), `${example} ran`);
   assert.equal(results.length, 8, JSON.stringify(results));
   for (const r of results) {
     assert.equal(r.index, GOLDFISH.index, `${r.via}: top-1 index`);
@@ -118,14 +133,28 @@ describe('docs/consume.md examples, executed', () => {
     const untrusted = { ...endpoint, ca: undefined };
     const options = { env: exampleEnv(untrusted), cwd: REPO_ROOT, timeout: 60_000 };
     await assert.rejects(run('bash', [join(EXAMPLES, 'curl.sh')], options), /certificate/i, 'curl without --cacert');
-    await assert.rejects(run(PYTHON, [join(EXAMPLES, 'python_requests.py')], options), /CERTIFICATE_VERIFY_FAILED|SSLError/, 'requests without verify=CA');
+    await assert.rejects(
+      run(PYTHON, [join(EXAMPLES, 'python_requests.py')], options),
+      /CERTIFICATE_VERIFY_FAILED|SSLError/,
+      'requests without verify=CA',
+    );
     await assert.rejects(run(process.execPath, [CLIENT_JS], options), /TCH_ERR_CLIENT_TLS_FAILED/, 'client without ca');
     // gRPC without the CA: the handshake fails and the call ends UNAVAILABLE within its timeout.
-    await assert.rejects(run(PYTHON, [join(EXAMPLES, 'python_grpc.py')], options), /UNAVAILABLE/, 'grpcio without root certificates');
+    await assert.rejects(
+      run(PYTHON, [join(EXAMPLES, 'python_grpc.py')], options),
+      /UNAVAILABLE/,
+      'grpcio without root certificates',
+    );
 
     const keys = server.keys!;
     const text = logs.join('');
     assert.ok(!text.includes(keys.primary) && !text.includes(keys.secondary), 'no key in the logs');
-    assert.ok(!readFileSync(cert.key, 'utf8').split('\n').slice(1, -2).some((l) => l.length > 20 && text.includes(l)), 'no key material in the logs');
+    assert.ok(
+      !readFileSync(cert.key, 'utf8')
+        .split('\n')
+        .slice(1, -2)
+        .some((l) => l.length > 20 && text.includes(l)),
+      'no key material in the logs',
+    );
   });
 });

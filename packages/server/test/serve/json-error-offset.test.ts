@@ -4,8 +4,26 @@ import { jsonErrorOffset, lineAndColumn } from '../../src/serve/json-error-offse
 
 test('jsonErrorOffset accepts exactly what JSON.parse accepts', () => {
   const texts = [
-    '{}', ' [ ] ', '{"a": [1, -2.5e3, true, false, null, "x\\"\\u00e9\\n"], "b": {"c": {}}}', '0', '"s"',
-    '', '{', '{"a" 1}', '{"a": 1,}', '[1 2]', '[01]', '{"a": tru}', '"\\x"', '"a\nb"', '{} {}', "{'a': 1}", '[1,]', '-', '1.', '{"a":1}}',
+    '{}',
+    ' [ ] ',
+    '{"a": [1, -2.5e3, true, false, null, "x\\"\\u00e9\\n"], "b": {"c": {}}}',
+    '0',
+    '"s"',
+    '',
+    '{',
+    '{"a" 1}',
+    '{"a": 1,}',
+    '[1 2]',
+    '[01]',
+    '{"a": tru}',
+    '"\\x"',
+    '"a\nb"',
+    '{} {}',
+    "{'a': 1}",
+    '[1,]',
+    '-',
+    '1.',
+    '{"a":1}}',
   ];
   for (const text of texts) {
     let parses = true;

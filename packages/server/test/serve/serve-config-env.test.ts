@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { test } from 'node:test';
 import { isTachyonError } from '@tachyon-serve/protocol';
-import { SERVE_CONFIG_ENV_VAR, SERVE_ENV_VARS, readServeEnvironment, type ServeEnvIssue } from '../../src/serve/serve-config-env.js';
+import {
+  SERVE_CONFIG_ENV_VAR,
+  SERVE_ENV_VARS,
+  readServeEnvironment,
+  type ServeEnvIssue,
+} from '../../src/serve/serve-config-env.js';
 import { SERVE_CONFIG_SCHEMA } from '../../src/serve/serve-config-schema.js';
 import { REPO_ROOT } from '@tachyon-serve/test-support';
 
@@ -55,7 +60,10 @@ test('every variable of the table sets its option, parsed; paths resolve against
     UNRELATED: 'x',
   };
   // The fixture covers the whole table, so a variable added to it without a case here fails.
-  assert.deepEqual(SERVE_ENV_VARS.map((e) => e.variable).filter((v) => !(v in env)), []);
+  assert.deepEqual(
+    SERVE_ENV_VARS.map((e) => e.variable).filter((v) => !(v in env)),
+    [],
+  );
   const { options, configFile } = readServeEnvironment(env, CWD);
   assert.equal(configFile, '/srv/tachyon/conf/serve.json');
   assert.deepEqual(options, {
@@ -83,7 +91,10 @@ test('every variable of the table sets its option, parsed; paths resolve against
 });
 
 test('empty variables count as unset; no variables give an empty layer', () => {
-  assert.deepEqual(readServeEnvironment({ TACHYON_SERVE_HTTP_PORT: '', TACHYON_MODEL_PATH: '', [SERVE_CONFIG_ENV_VAR]: '' }, CWD), { options: {}, configFile: undefined });
+  assert.deepEqual(
+    readServeEnvironment({ TACHYON_SERVE_HTTP_PORT: '', TACHYON_MODEL_PATH: '', [SERVE_CONFIG_ENV_VAR]: '' }, CWD),
+    { options: {}, configFile: undefined },
+  );
   assert.deepEqual(readServeEnvironment({}, CWD), { options: {}, configFile: undefined });
 });
 
@@ -113,13 +124,19 @@ test('every bad variable is reported at once, by name, in one TCH_ERR_CONFIG_INV
   ]);
   assert.equal(byVariable['TACHYON_SERVE_HTTP_PORT'], 'must be an integer, got "eighty"');
   assert.equal(byVariable['TACHYON_SERVE_GRPC_PORT'], 'must be <= 65535, got "70000"');
-  assert.equal(byVariable['TACHYON_SERVE_MAXBATCHSIZE'], 'is not a known variable (did you mean TACHYON_SERVE_MAX_BATCH_SIZE?)');
+  assert.equal(
+    byVariable['TACHYON_SERVE_MAXBATCHSIZE'],
+    'is not a known variable (did you mean TACHYON_SERVE_MAX_BATCH_SIZE?)',
+  );
   assert.match(byVariable['TACHYON_SERVE_TLS_KEY_FILE']!, /must be set too/);
   assert.match(byVariable['TACHYON_SERVE_NO_AUTH']!, /true or false/);
 });
 
 test('the table names only options the schema has, each once', () => {
-  const defs = SERVE_CONFIG_SCHEMA as unknown as { properties: Record<string, { properties?: object; $ref?: string }>; definitions: Record<string, { properties: object }> };
+  const defs = SERVE_CONFIG_SCHEMA as unknown as {
+    properties: Record<string, { properties?: object; $ref?: string }>;
+    definitions: Record<string, { properties: object }>;
+  };
   const seen = new Set<string>();
   for (const { variable, option } of SERVE_ENV_VARS) {
     assert.match(variable, /^TACHYON_SERVE_[A-Z0-9_]+$/);

@@ -24,7 +24,7 @@ function catchCode(fn: () => unknown, code: string): TachyonError {
   assert.fail(`expected ${code}`);
 }
 
-test('relative paths resolve against the file\'s folder; zoo ids, registry names and absolute paths stay', (t) => {
+test("relative paths resolve against the file's folder; zoo ids, registry names and absolute paths stay", (t) => {
   const dir = tempDir(t, 'tachyon-serve-config-');
   mkdirSync(join(dir, 'conf'));
   const file = writeConfig(join(dir, 'conf'), {
@@ -77,10 +77,16 @@ test('every schema issue comes at once in one TCH_ERR_CONFIG_FILE_INVALID, each 
   });
   const error = catchCode(() => loadServeConfigFile(file), 'TCH_ERR_CONFIG_FILE_INVALID');
   const issues = (error.details as { issues: ServeConfigIssue[]; file: string }).issues;
-  assert.deepEqual(
-    issues.map((i) => i.pointer).sort(),
-    ['/httpPort', '/logLevel', '/models/0/name', '/models/1/name', '/noAuth', '/scheduler/maxBatchSize', '/tls/keyFile', '/workers'],
-  );
+  assert.deepEqual(issues.map((i) => i.pointer).sort(), [
+    '/httpPort',
+    '/logLevel',
+    '/models/0/name',
+    '/models/1/name',
+    '/noAuth',
+    '/scheduler/maxBatchSize',
+    '/tls/keyFile',
+    '/workers',
+  ]);
   assert.equal(issues.find((i) => i.pointer === '/models/1/name')!.message, 'is required');
   assert.equal(issues.find((i) => i.pointer === '/workers')!.message, 'must be an integer');
   assert.match(issues.find((i) => i.pointer === '/logLevel')!.message, /"info"/);
@@ -90,8 +96,15 @@ test('every schema issue comes at once in one TCH_ERR_CONFIG_FILE_INVALID, each 
 });
 
 test('unknown keys are errors, at any depth, with the likely intended key', (t) => {
-  const file = writeConfig(tempDir(t, 'tachyon-serve-config-'), { htppPort: 1, scheduler: { maxbatchsize: 2 }, models: [{ name: 'a', source: 'b', schedular: {} }], colour: 'red' });
-  const issues = (catchCode(() => loadServeConfigFile(file), 'TCH_ERR_CONFIG_FILE_INVALID').details as { issues: ServeConfigIssue[] }).issues;
+  const file = writeConfig(tempDir(t, 'tachyon-serve-config-'), {
+    htppPort: 1,
+    scheduler: { maxbatchsize: 2 },
+    models: [{ name: 'a', source: 'b', schedular: {} }],
+    colour: 'red',
+  });
+  const issues = (
+    catchCode(() => loadServeConfigFile(file), 'TCH_ERR_CONFIG_FILE_INVALID').details as { issues: ServeConfigIssue[] }
+  ).issues;
   const byPointer = (a: ServeConfigIssue, b: ServeConfigIssue) => a.pointer.localeCompare(b.pointer);
   assert.deepEqual([...issues].sort(byPointer), [
     { pointer: '/colour', message: 'is not a known option' },
@@ -103,22 +116,41 @@ test('unknown keys are errors, at any depth, with the likely intended key', (t) 
 
 test('a document that is not an object is one issue at the top level', () => {
   for (const doc of [[], 'serve', 3, null]) {
-    const error = catchCode(() => validateServeConfig(doc, { baseDir: '/', subject: 'The document' }), 'TCH_ERR_CONFIG_FILE_INVALID');
+    const error = catchCode(
+      () => validateServeConfig(doc, { baseDir: '/', subject: 'The document' }),
+      'TCH_ERR_CONFIG_FILE_INVALID',
+    );
     assert.deepEqual((error.details as { issues: unknown }).issues, [{ pointer: '', message: 'must be an object' }]);
   }
 });
 
 test('validateServeConfig: another code and a pointer prefix (the "server" section of tachyon.json)', () => {
   const error = catchCode(
-    () => validateServeConfig({ workers: 0 }, { baseDir: '/', subject: 'tachyon.json section "server"', code: 'TCH_ERR_CONFIG_INVALID', pointerPrefix: '/server' }),
+    () =>
+      validateServeConfig(
+        { workers: 0 },
+        {
+          baseDir: '/',
+          subject: 'tachyon.json section "server"',
+          code: 'TCH_ERR_CONFIG_INVALID',
+          pointerPrefix: '/server',
+        },
+      ),
     'TCH_ERR_CONFIG_INVALID',
   );
-  assert.deepEqual((error.details as { issues: unknown }).issues, [{ pointer: '/server/workers', message: 'must be >= 1' }]);
-  assert.deepEqual(validateServeConfig({ keysFile: 'k.json' }, { baseDir: '/srv', subject: 'x' }), { keysFile: '/srv/k.json' });
+  assert.deepEqual((error.details as { issues: unknown }).issues, [
+    { pointer: '/server/workers', message: 'must be >= 1' },
+  ]);
+  assert.deepEqual(validateServeConfig({ keysFile: 'k.json' }, { baseDir: '/srv', subject: 'x' }), {
+    keysFile: '/srv/k.json',
+  });
 });
 
 test('not JSON: the error gives the file, line and column, and none of its content', (t) => {
-  const file = writeConfig(tempDir(t, 'tachyon-serve-config-'), '{\n  "host": "127.0.0.1",\n  "keysFile": s3cr3t-token\n}\n');
+  const file = writeConfig(
+    tempDir(t, 'tachyon-serve-config-'),
+    '{\n  "host": "127.0.0.1",\n  "keysFile": s3cr3t-token\n}\n',
+  );
   const error = catchCode(() => loadServeConfigFile(file), 'TCH_ERR_CONFIG_FILE_INVALID');
   assert.match(error.message, new RegExp(`^Config file "${file}" is not valid JSON at line 3, column 15\\.$`));
   assert.doesNotMatch(error.message, /s3cr3t/);
@@ -130,7 +162,10 @@ test('not JSON: the error gives the file, line and column, and none of its conte
 test('a missing file or a folder: TCH_ERR_IO_NOT_FOUND naming the path; an empty path is misuse', (t) => {
   const dir = tempDir(t, 'tachyon-serve-config-');
   const missing = join(dir, 'nope.json');
-  assert.match(catchCode(() => loadServeConfigFile(missing), 'TCH_ERR_IO_NOT_FOUND').message, new RegExp(`"${missing}" does not exist`));
+  assert.match(
+    catchCode(() => loadServeConfigFile(missing), 'TCH_ERR_IO_NOT_FOUND').message,
+    new RegExp(`"${missing}" does not exist`),
+  );
   assert.match(catchCode(() => loadServeConfigFile(dir), 'TCH_ERR_IO_NOT_FOUND').message, /is a folder/);
   assert.throws(() => loadServeConfigFile(''), TypeError);
 });

@@ -13,8 +13,18 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-const flag: ServeFileOptions = { httpPort: 1001, scheduler: { maxBatchSize: 4 }, tracing: { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces' } };
-const env: ServeFileOptions = { httpPort: 2001, grpcPort: 2002, workers: 2, scheduler: { maxQueueDelayMs: 3, maxBatchSize: 99 }, tls: { certFile: '/env/c.pem', keyFile: '/env/k.pem' } };
+const flag: ServeFileOptions = {
+  httpPort: 1001,
+  scheduler: { maxBatchSize: 4 },
+  tracing: { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces' },
+};
+const env: ServeFileOptions = {
+  httpPort: 2001,
+  grpcPort: 2002,
+  workers: 2,
+  scheduler: { maxQueueDelayMs: 3, maxBatchSize: 99 },
+  tls: { certFile: '/env/c.pem', keyFile: '/env/k.pem' },
+};
 const file: ServeFileOptions = {
   models: [{ name: 'm', source: '/file/m.onnx' }],
   httpPort: 3001,
@@ -67,12 +77,25 @@ test('flag > env > file > tachyon.json > default, option by option, with the sou
 
 test('groups merge field by field; tls, cors and models are taken whole from one layer', () => {
   const { options, sources } = mergeServeLayers(LAYERS);
-  assert.deepEqual(options.scheduler, { maxBatchSize: 4, maxQueueDelayMs: 3, maxQueueSize: 7, batching: false, preferredBatchSizes: [] });
-  assert.deepEqual(
-    Object.fromEntries(Object.entries(sources).filter(([k]) => k.startsWith('scheduler.'))),
-    { 'scheduler.maxBatchSize': 'flag', 'scheduler.maxQueueDelayMs': 'env', 'scheduler.maxQueueSize': 'file', 'scheduler.batching': 'workspace', 'scheduler.preferredBatchSizes': 'default' },
-  );
-  assert.deepEqual(options.tracing, { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'tachyon', sampleRatio: 1 });
+  assert.deepEqual(options.scheduler, {
+    maxBatchSize: 4,
+    maxQueueDelayMs: 3,
+    maxQueueSize: 7,
+    batching: false,
+    preferredBatchSizes: [],
+  });
+  assert.deepEqual(Object.fromEntries(Object.entries(sources).filter(([k]) => k.startsWith('scheduler.'))), {
+    'scheduler.maxBatchSize': 'flag',
+    'scheduler.maxQueueDelayMs': 'env',
+    'scheduler.maxQueueSize': 'file',
+    'scheduler.batching': 'workspace',
+    'scheduler.preferredBatchSizes': 'default',
+  });
+  assert.deepEqual(options.tracing, {
+    otlpEndpoint: 'http://127.0.0.1:4318/v1/traces',
+    serviceName: 'tachyon',
+    sampleRatio: 1,
+  });
   assert.equal(sources['tracing.otlpEndpoint'], 'flag');
   assert.deepEqual(options.tls, { certFile: '/env/c.pem', keyFile: '/env/k.pem' });
   assert.equal(sources['tls'], 'env');
@@ -91,12 +114,19 @@ test('the built-in layer holds the defaults compileServeOptions applies', () => 
   const models = [{ name: 'm', source: 'mobilenetv2-int8' }];
   const { modelPath: _m, logLevel: _l, ...builtin } = SERVE_BUILTIN_OPTIONS;
   for (const workers of [1, 3]) {
-    assert.deepEqual(compileServeOptions({ ...builtin, models, sources, workers }), compileServeOptions({ models, sources, workers }), `workers ${workers}`);
+    assert.deepEqual(
+      compileServeOptions({ ...builtin, models, sources, workers }),
+      compileServeOptions({ models, sources, workers }),
+      `workers ${workers}`,
+    );
   }
 });
 
 test('misuse: a layer with an unknown name or no options object', () => {
   assert.throws(() => mergeServeLayers([{ name: 'cli' as 'flag', options: {} }]), /layers\[0\]\.name/);
-  assert.throws(() => mergeServeLayers([{ name: 'flag', options: null as unknown as ServeFileOptions }]), /layers\[0\]\.options/);
+  assert.throws(
+    () => mergeServeLayers([{ name: 'flag', options: null as unknown as ServeFileOptions }]),
+    /layers\[0\]\.options/,
+  );
   assert.throws(() => mergeServeLayers('flag' as unknown as ServeLayer[]), TypeError);
 });

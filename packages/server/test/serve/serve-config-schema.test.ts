@@ -34,7 +34,12 @@ const tracing = {
   headers: { 'x-api-key': 'k' },
   resourceAttributes: { 'deployment.environment.name': 'prod' },
 } satisfies Required<TracingOptions>;
-const modelControl = { enabled: false, loadTimeoutMs: 1000, memoryBudgetBytes: 1 << 30, maxLoadedVersions: 4 } satisfies Required<ModelControlOptions>;
+const modelControl = {
+  enabled: false,
+  loadTimeoutMs: 1000,
+  memoryBudgetBytes: 1 << 30,
+  maxLoadedVersions: 4,
+} satisfies Required<ModelControlOptions>;
 const fullModel = {
   name: 'mnv2',
   source: '/models/mobilenetv2-int8.onnx',
@@ -72,7 +77,11 @@ type ObjectSchema = { properties: Record<string, unknown> };
 
 test('docs/serve-config.schema.json is the schema in code (regenerate with the command in the message)', () => {
   const onDisk: unknown = JSON.parse(readFileSync(DOC_PATH, 'utf8'));
-  assert.deepEqual(onDisk, JSON.parse(JSON.stringify(SERVE_CONFIG_SCHEMA)), `docs/serve-config.schema.json is stale; run: ${REGENERATE}`);
+  assert.deepEqual(
+    onDisk,
+    JSON.parse(JSON.stringify(SERVE_CONFIG_SCHEMA)),
+    `docs/serve-config.schema.json is stale; run: ${REGENERATE}`,
+  );
 });
 
 test('the schema has exactly the options a file can set, group by group', () => {
@@ -97,7 +106,15 @@ test('a file setting every option is valid and compiles', () => {
 });
 
 test('the schema states the ranges compileServeOptions enforces at their edges', () => {
-  const ok: unknown[] = [{ httpPort: 0 }, { httpPort: 65535 }, { workers: 256 }, { bodyLimit: 1024 }, { drainTimeoutMs: 0 }, { scheduler: { maxQueueSize: 0 } }, { tracing: { sampleRatio: 0 } }];
+  const ok: unknown[] = [
+    { httpPort: 0 },
+    { httpPort: 65535 },
+    { workers: 256 },
+    { bodyLimit: 1024 },
+    { drainTimeoutMs: 0 },
+    { scheduler: { maxQueueSize: 0 } },
+    { tracing: { sampleRatio: 0 } },
+  ];
   for (const doc of ok) assert.deepEqual(findServeConfigIssues(doc), [], JSON.stringify(doc));
   const bad: [unknown, string][] = [
     [{ httpPort: 65536 }, '/httpPort'],
@@ -114,7 +131,12 @@ test('the schema states the ranges compileServeOptions enforces at their edges',
     [{ models: [{ name: 'a', source: { kind: 'disk', path: 'x' } }] }, '/models/0/source/kind'],
     [{ logLevel: 'verbose' }, '/logLevel'],
   ];
-  for (const [doc, pointer] of bad) assert.deepEqual(findServeConfigIssues(doc).map((i) => i.pointer), [pointer], JSON.stringify(doc));
+  for (const [doc, pointer] of bad)
+    assert.deepEqual(
+      findServeConfigIssues(doc).map((i) => i.pointer),
+      [pointer],
+      JSON.stringify(doc),
+    );
 });
 
 test('the example file in docs/serve-config.md is valid and compiles', () => {
@@ -124,10 +146,17 @@ test('the example file in docs/serve-config.md is valid and compiles', () => {
   const example = JSON.parse(block[1]!) as ServeFileOptions & { $schema?: string };
   assert.deepEqual(findServeConfigIssues(example), []);
   const { $schema: _s, modelPath: _m, logLevel: _l, ...options } = example;
-  assert.equal(compileServeOptions({ ...options, models: options.models!, sources: compileModelSources({ modelPath: [] }) }).models.length, 4);
+  assert.equal(
+    compileServeOptions({ ...options, models: options.models!, sources: compileModelSources({ modelPath: [] }) }).models
+      .length,
+    4,
+  );
 });
 
 test('logLevel takes exactly the levels the server knows', () => {
-  const levels = { fatal: 1, error: 1, warn: 1, info: 1, debug: 1, trace: 1, silent: 1 } satisfies Record<LogLevel, number>;
+  const levels = { fatal: 1, error: 1, warn: 1, info: 1, debug: 1, trace: 1, silent: 1 } satisfies Record<
+    LogLevel,
+    number
+  >;
   assert.deepEqual([...SERVE_LOG_LEVELS].sort(), Object.keys(levels).sort());
 });

@@ -18,10 +18,30 @@ const KEYS = { primary: 'p'.repeat(20) + 'rimary-key', secondary: 's'.repeat(20)
 
 describe('address policy', () => {
   test('loopback is 127.0.0.0/8, ::1 and localhost; wildcards and other names are not', () => {
-    for (const h of ['127.0.0.1', '127.8.9.10', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'a.localhost']) {
+    for (const h of [
+      '127.0.0.1',
+      '127.8.9.10',
+      'localhost',
+      'LOCALHOST',
+      '::1',
+      '[::1]',
+      '0:0:0:0:0:0:0:1',
+      '::ffff:127.0.0.1',
+      'a.localhost',
+    ]) {
       assert.equal(isLoopbackHost(h), true, h);
     }
-    for (const h of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', '128.0.0.1', 'example.com', 'localhost.example.com', '::ffff:10.0.0.1', '::2']) {
+    for (const h of [
+      '0.0.0.0',
+      '::',
+      '10.0.0.1',
+      '192.168.1.2',
+      '128.0.0.1',
+      'example.com',
+      'localhost.example.com',
+      '::ffff:10.0.0.1',
+      '::2',
+    ]) {
       assert.equal(isLoopbackHost(h), false, h);
     }
     assert.equal(formatHostPort('::1', 80), '[::1]:80');
@@ -31,9 +51,18 @@ describe('address policy', () => {
   test('non-loopback needs TLS and keys; --insecure allows plaintext with a warning; --no-auth never', () => {
     assert.deepEqual(checkSecurity({ host: '127.0.0.1', tls: false, auth: false, insecure: false }), []);
     assert.deepEqual(checkSecurity({ host: '0.0.0.0', tls: true, auth: true, insecure: false }), []);
-    assert.throws(() => checkSecurity({ host: '0.0.0.0', tls: false, auth: true, insecure: false }), code('TCH_ERR_SERVER_INSECURE'));
-    assert.throws(() => checkSecurity({ host: '0.0.0.0', tls: true, auth: false, insecure: false }), code('TCH_ERR_SERVER_INSECURE'));
-    assert.throws(() => checkSecurity({ host: '::', tls: false, auth: false, insecure: true }), code('TCH_ERR_SERVER_INSECURE'));
+    assert.throws(
+      () => checkSecurity({ host: '0.0.0.0', tls: false, auth: true, insecure: false }),
+      code('TCH_ERR_SERVER_INSECURE'),
+    );
+    assert.throws(
+      () => checkSecurity({ host: '0.0.0.0', tls: true, auth: false, insecure: false }),
+      code('TCH_ERR_SERVER_INSECURE'),
+    );
+    assert.throws(
+      () => checkSecurity({ host: '::', tls: false, auth: false, insecure: true }),
+      code('TCH_ERR_SERVER_INSECURE'),
+    );
     const warnings = checkSecurity({ host: '0.0.0.0', tls: false, auth: true, insecure: true });
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /WITHOUT TLS/);
@@ -46,7 +75,10 @@ describe('address policy', () => {
       assert.match(e.message, /--tls-cert/);
       return true;
     });
-    await assert.rejects(startServer({ models, host: '0.0.0.0', insecure: true, noAuth: true, httpPort: 0, grpcPort: 0 }), code('TCH_ERR_SERVER_INSECURE'));
+    await assert.rejects(
+      startServer({ models, host: '0.0.0.0', insecure: true, noAuth: true, httpPort: 0, grpcPort: 0 }),
+      code('TCH_ERR_SERVER_INSECURE'),
+    );
   });
 });
 
@@ -68,14 +100,23 @@ describe('keys', () => {
     assert.equal(await store.reload(), false);
 
     writeFileSync(file, '{"primary": "half-writ');
-    await assert.rejects(store.reload(), (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID') && !e.message.includes('half-writ'));
+    await assert.rejects(
+      store.reload(),
+      (e: unknown) => isTachyonError(e, 'TCH_ERR_CONFIG_INVALID') && !e.message.includes('half-writ'),
+    );
     assert.deepEqual(store.accepted(), [rotated.primary, rotated.secondary], 'old keys stay in force');
   });
 
   test('invalid keys files are refused with every issue; a world-readable one is warned about', async (t: TestContext) => {
     const dir = tempDir(t, 'tachyon-serve-test-');
     const file = join(dir, 'keys.json');
-    for (const bad of [[], { primary: 'short', secondary: 'x'.repeat(20) }, { primary: 'a'.repeat(20) }, { primary: 'a'.repeat(20), secondary: 'a'.repeat(20) }, { primary: 'a b'.repeat(10), secondary: 'c'.repeat(20) }]) {
+    for (const bad of [
+      [],
+      { primary: 'short', secondary: 'x'.repeat(20) },
+      { primary: 'a'.repeat(20) },
+      { primary: 'a'.repeat(20), secondary: 'a'.repeat(20) },
+      { primary: 'a b'.repeat(10), secondary: 'c'.repeat(20) },
+    ]) {
       writeFileSync(file, JSON.stringify(bad));
       await assert.rejects(readKeysFile(file), code('TCH_ERR_CONFIG_INVALID'), JSON.stringify(bad));
     }
@@ -124,23 +165,42 @@ describe('TLS material', () => {
     const material = await readTlsMaterial({ certFile: one.cert, keyFile: one.key });
     assert.match(material.summary.subject, /CN=localhost/);
     assert.match(material.summary.issuer, /tachyon test ca/);
-    await assert.rejects(readTlsMaterial({ certFile: one.cert, keyFile: two.key }), (e: unknown) => isTachyonError(e, 'TCH_ERR_SERVER_TLS_INVALID') && /does not belong/.test(e.message));
-    await assert.rejects(readTlsMaterial({ certFile: one.cert, keyFile: join(dir, 'nope.key') }), code('TCH_ERR_IO_NOT_FOUND'));
+    await assert.rejects(
+      readTlsMaterial({ certFile: one.cert, keyFile: two.key }),
+      (e: unknown) => isTachyonError(e, 'TCH_ERR_SERVER_TLS_INVALID') && /does not belong/.test(e.message),
+    );
+    await assert.rejects(
+      readTlsMaterial({ certFile: one.cert, keyFile: join(dir, 'nope.key') }),
+      code('TCH_ERR_IO_NOT_FOUND'),
+    );
     const junk = join(dir, 'junk.pem');
     writeFileSync(junk, 'not a certificate at all');
-    await assert.rejects(readTlsMaterial({ certFile: junk, keyFile: one.key }), (e: unknown) => isTachyonError(e, 'TCH_ERR_SERVER_TLS_INVALID') && !e.message.includes('not a certificate at all'));
+    await assert.rejects(
+      readTlsMaterial({ certFile: junk, keyFile: one.key }),
+      (e: unknown) =>
+        isTachyonError(e, 'TCH_ERR_SERVER_TLS_INVALID') && !e.message.includes('not a certificate at all'),
+    );
     // The key as the certificate: the key's PEM must not leak into the message.
     copyFileSync(one.key, join(dir, 'swapped.pem'));
     await assert.rejects(readTlsMaterial({ certFile: join(dir, 'swapped.pem'), keyFile: one.key }), (e: unknown) => {
       const body = readFileSync(one.key, 'utf8').split('\n')[1]!;
-      return isTachyonError(e, 'TCH_ERR_SERVER_TLS_INVALID') && !e.message.includes(body) && !JSON.stringify(e.details).includes(body);
+      return (
+        isTachyonError(e, 'TCH_ERR_SERVER_TLS_INVALID') &&
+        !e.message.includes(body) &&
+        !JSON.stringify(e.details).includes(body)
+      );
     });
   });
 });
 
 describe('serve options', () => {
   test('defaults, and misuse named by option', () => {
-    const config = compileServeOptions({ models: [{ name: 'mnv2', source: 'mobilenetv2-int8' }, { name: 'svc', source: 'x/model_def.zip' }] });
+    const config = compileServeOptions({
+      models: [
+        { name: 'mnv2', source: 'mobilenetv2-int8' },
+        { name: 'svc', source: 'x/model_def.zip' },
+      ],
+    });
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.httpPort, 8000);
     assert.equal(config.grpcPort, 8001);

@@ -21,7 +21,12 @@ export function sharedHost(): () => ModelHost {
   let cacheDir: string | undefined;
   before(async () => {
     cacheDir = await mkdtemp(join(tmpdir(), 'tachyon-http-test-'));
-    const sources = compileModelSources({ cacheDir, modelPath: [join(sharedDir(), 'models')], allowDownload: false, env: {} });
+    const sources = compileModelSources({
+      cacheDir,
+      modelPath: [join(sharedDir(), 'models')],
+      allowDownload: false,
+      env: {},
+    });
     host = await ModelHost.create({ sources, pool: { workers: 1, intraOpThreads: 2, oversubscribe: true } });
     await host.load(MODEL, { kind: 'model', ref: 'mobilenetv2-int8' });
   });
@@ -48,7 +53,12 @@ export function keyRing(keys: string[] = [PRIMARY, SECONDARY]): KeyRing {
 }
 
 /** An app (not listening) closed after the test. */
-export async function httpApp(t: TestContext, host: ModelHost, options: Partial<HttpOptions> = {}, extras: HttpServerExtras = {}): Promise<FastifyInstance> {
+export async function httpApp(
+  t: TestContext,
+  host: ModelHost,
+  options: Partial<HttpOptions> = {},
+  extras: HttpServerExtras = {},
+): Promise<FastifyInstance> {
   const app = createHttpServer(host, { ...keyRing().options, logLevel: 'silent', ...options }, extras);
   t.after(() => app.close());
   await app.ready();

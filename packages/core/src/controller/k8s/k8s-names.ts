@@ -31,7 +31,11 @@ export function selectorLabels(spec: DeploymentSpec): Record<string, string> {
 }
 
 export function commonLabels(spec: DeploymentSpec): Record<string, string> {
-  return { ...selectorLabels(spec), 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/managed-by': 'tachyon' };
+  return {
+    ...selectorLabels(spec),
+    'app.kubernetes.io/component': 'server',
+    'app.kubernetes.io/managed-by': 'tachyon',
+  };
 }
 
 /** Annotations on every object: which registered model version the objects were rendered for. */
@@ -39,6 +43,16 @@ export function commonAnnotations(spec: DeploymentSpec): Record<string, string> 
   return { [MODEL_ANNOTATION]: `${spec.model.name}:${spec.model.version}` };
 }
 
-export function objectMeta(spec: DeploymentSpec, name: string, namespace: string, extraAnnotations: Record<string, string> = {}): K8sObject['metadata'] {
-  return { name, namespace, labels: commonLabels(spec), annotations: { ...commonAnnotations(spec), ...extraAnnotations } };
+export function objectMeta(
+  spec: DeploymentSpec,
+  name: string,
+  namespace: string,
+  extraAnnotations: Record<string, string> = {},
+): K8sObject['metadata'] {
+  return {
+    name,
+    namespace,
+    labels: commonLabels(spec),
+    annotations: { ...commonAnnotations(spec), ...extraAnnotations },
+  };
 }

@@ -1,6 +1,14 @@
 import type { DeploymentSpec } from '../deployment-spec.js';
 import { objectMeta, objectNames, type K8sObject } from './k8s-names.js';
-import { TERMINATION_GRACE_SECONDS, initContainer, podSecurityContext, podVolumes, scrapeAnnotations, serverContainer, type PodInputs } from './pod-template.js';
+import {
+  TERMINATION_GRACE_SECONDS,
+  initContainer,
+  podSecurityContext,
+  podVolumes,
+  scrapeAnnotations,
+  serverContainer,
+  type PodInputs,
+} from './pod-template.js';
 
 /**
  * KServe runs both ports only in RawDeployment mode (Knative, the serverless mode, allows one port per container);
@@ -11,15 +19,28 @@ export const KSERVE_CONTAINER = 'kserve-container';
 export const KSERVE_PORTS = Object.freeze({ http: 'http1', grpc: 'h2c' });
 
 /** A `serving.kserve.io/v1beta1` InferenceService with a custom predictor container running `tachyon serve`. */
-export function buildInferenceService(spec: DeploymentSpec, namespace: string, inputs: PodInputs, canaryTrafficPercent?: number): K8sObject {
+export function buildInferenceService(
+  spec: DeploymentSpec,
+  namespace: string,
+  inputs: PodInputs,
+  canaryTrafficPercent?: number,
+): K8sObject {
   const scaling = spec.autoscale
-    ? { minReplicas: spec.autoscale.minReplicas, maxReplicas: spec.autoscale.maxReplicas, scaleMetric: 'cpu', scaleTarget: spec.autoscale.targetCpuPercent }
+    ? {
+        minReplicas: spec.autoscale.minReplicas,
+        maxReplicas: spec.autoscale.maxReplicas,
+        scaleMetric: 'cpu',
+        scaleTarget: spec.autoscale.targetCpuPercent,
+      }
     : { minReplicas: spec.replicas, maxReplicas: spec.replicas };
   return {
     apiVersion: 'serving.kserve.io/v1beta1',
     kind: 'InferenceService',
     // KServe copies the InferenceService's annotations onto the predictor pods: the scrape annotations land there.
-    metadata: objectMeta(spec, objectNames(spec.service).workload, namespace, { ...KSERVE_DEPLOYMENT_MODE, ...scrapeAnnotations(spec) }),
+    metadata: objectMeta(spec, objectNames(spec.service).workload, namespace, {
+      ...KSERVE_DEPLOYMENT_MODE,
+      ...scrapeAnnotations(spec),
+    }),
     spec: {
       predictor: {
         ...scaling,

@@ -1,6 +1,23 @@
 import type { DeploymentSpec } from '../deployment-spec.js';
-import { GRPC_PORT, HTTP_PORT, commonAnnotations, commonLabels, objectMeta, objectNames, selectorLabels, type K8sObject } from './k8s-names.js';
-import { TERMINATION_GRACE_SECONDS, initContainer, podSecurityContext, podVolumes, scrapeAnnotations, serverContainer, type PodInputs } from './pod-template.js';
+import {
+  GRPC_PORT,
+  HTTP_PORT,
+  commonAnnotations,
+  commonLabels,
+  objectMeta,
+  objectNames,
+  selectorLabels,
+  type K8sObject,
+} from './k8s-names.js';
+import {
+  TERMINATION_GRACE_SECONDS,
+  initContainer,
+  podSecurityContext,
+  podVolumes,
+  scrapeAnnotations,
+  serverContainer,
+  type PodInputs,
+} from './pod-template.js';
 
 const PORTS = Object.freeze({ http: 'http', grpc: 'grpc' });
 
@@ -18,7 +35,10 @@ export function buildDeployment(spec: DeploymentSpec, namespace: string, inputs:
       selector: { matchLabels: selectorLabels(spec) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
-        metadata: { labels: commonLabels(spec), annotations: { ...commonAnnotations(spec), ...scrapeAnnotations(spec) } },
+        metadata: {
+          labels: commonLabels(spec),
+          annotations: { ...commonAnnotations(spec), ...scrapeAnnotations(spec) },
+        },
         spec: {
           securityContext: podSecurityContext(),
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
@@ -41,8 +61,20 @@ export function buildService(spec: DeploymentSpec, namespace: string): K8sObject
       type: 'ClusterIP',
       selector: selectorLabels(spec),
       ports: [
-        { name: PORTS.http, port: HTTP_PORT, targetPort: PORTS.http, protocol: 'TCP', appProtocol: spec.tls ? 'https' : 'http' },
-        { name: PORTS.grpc, port: GRPC_PORT, targetPort: PORTS.grpc, protocol: 'TCP', ...(spec.tls ? {} : { appProtocol: 'kubernetes.io/h2c' }) },
+        {
+          name: PORTS.http,
+          port: HTTP_PORT,
+          targetPort: PORTS.http,
+          protocol: 'TCP',
+          appProtocol: spec.tls ? 'https' : 'http',
+        },
+        {
+          name: PORTS.grpc,
+          port: GRPC_PORT,
+          targetPort: PORTS.grpc,
+          protocol: 'TCP',
+          ...(spec.tls ? {} : { appProtocol: 'kubernetes.io/h2c' }),
+        },
       ],
     },
   };
@@ -60,7 +92,12 @@ export function buildHorizontalPodAutoscaler(spec: DeploymentSpec, namespace: st
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
       minReplicas: autoscale.minReplicas,
       maxReplicas: autoscale.maxReplicas,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscale.targetCpuPercent } } }],
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscale.targetCpuPercent } },
+        },
+      ],
     },
   };
 }
@@ -69,7 +106,12 @@ export function buildHorizontalPodAutoscaler(spec: DeploymentSpec, namespace: st
  * policy/v1 PodDisruptionBudget: a voluntary disruption (node drain, cluster upgrade) takes at most one pod of the
  * service at a time. `selector`: the plain Deployment's pods, or KServe's predictor pods.
  */
-export function buildPodDisruptionBudget(spec: DeploymentSpec, namespace: string, selector: Record<string, string>, name: string): K8sObject {
+export function buildPodDisruptionBudget(
+  spec: DeploymentSpec,
+  namespace: string,
+  selector: Record<string, string>,
+  name: string,
+): K8sObject {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',

@@ -29,7 +29,10 @@ export interface PortNames {
   readonly grpc: string;
 }
 
-const secretEnv = (name: string, ref: SecretKeyRef) => ({ name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
+const secretEnv = (name: string, ref: SecretKeyRef) => ({
+  name,
+  valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
+});
 
 const containerSecurity = {
   allowPrivilegeEscalation: false,
@@ -40,7 +43,13 @@ const containerSecurity = {
 
 /** Pod-level security: the image's non-root uid, group-readable mounted secrets, the runtime's seccomp profile. */
 export function podSecurityContext(): Record<string, unknown> {
-  return { runAsNonRoot: true, runAsUser: POD_UID, runAsGroup: POD_UID, fsGroup: POD_UID, seccompProfile: { type: 'RuntimeDefault' } };
+  return {
+    runAsNonRoot: true,
+    runAsUser: POD_UID,
+    runAsGroup: POD_UID,
+    fsGroup: POD_UID,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
 }
 
 /** The init container that writes tachyon.json, keys.json and serve.json into the in-memory runtime folder. */
@@ -51,7 +60,10 @@ export function initContainer(spec: DeploymentSpec, inputs: PodInputs): Record<s
     command: ['node', '-e', INIT_SCRIPT],
     env: [
       { name: 'TACHYON_RUNTIME_DIR', value: POD_PATHS.runtime },
-      { name: 'TACHYON_WORKSPACE_JSON', value: JSON.stringify(podWorkspaceConfig(inputs.workspaceName, inputs.artifactsClaim === null)) },
+      {
+        name: 'TACHYON_WORKSPACE_JSON',
+        value: JSON.stringify(podWorkspaceConfig(inputs.workspaceName, inputs.artifactsClaim === null)),
+      },
       { name: 'TACHYON_SERVE_JSON', value: JSON.stringify(podServeConfig(spec)) },
       secretEnv('TACHYON_REGISTRY_URL', inputs.registryUrl),
       secretEnv('TACHYON_PRIMARY_KEY', { secretName: inputs.keysSecret, key: 'primary' }),
@@ -67,7 +79,12 @@ export function initContainer(spec: DeploymentSpec, inputs: PodInputs): Record<s
  * The server container: `tachyon serve --config` (the image's entrypoint is `tachyon`), both ports, health probes
  * on the KServe v2 routes (open, no key needed), and a startup probe that allows five minutes for the model to load.
  */
-export function serverContainer(spec: DeploymentSpec, name: string, ports: PortNames, artifactsVolume = true): Record<string, unknown> {
+export function serverContainer(
+  spec: DeploymentSpec,
+  name: string,
+  ports: PortNames,
+  artifactsVolume = true,
+): Record<string, unknown> {
   const scheme = spec.tls ? 'HTTPS' : 'HTTP';
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: HTTP_PORT, scheme },
@@ -89,11 +106,15 @@ export function serverContainer(spec: DeploymentSpec, name: string, ports: PortN
     env: [{ name: 'TACHYON_CACHE_DIR', value: POD_PATHS.cache }],
     // preStop runs BEFORE SIGTERM: the pod keeps serving while the endpoint controllers and the proxies drop it;
     // then SIGTERM makes `tachyon serve` refuse new work (readiness fails) and drain what is in flight.
-    lifecycle: { preStop: { exec: { command: ['node', '-e', `setTimeout(() => {}, ${PRESTOP_DRAIN_SECONDS * 1000})`] } } },
+    lifecycle: {
+      preStop: { exec: { command: ['node', '-e', `setTimeout(() => {}, ${PRESTOP_DRAIN_SECONDS * 1000})`] } },
+    },
     startupProbe: probe('/v2/health/live', 5, 60),
     livenessProbe: probe('/v2/health/live', 10, 3),
     readinessProbe: probe('/v2/health/ready', 5, 2),
-    ...(spec.resources ? { resources: { requests, ...(spec.resources.memory ? { limits: { memory: spec.resources.memory } } : {}) } } : {}),
+    ...(spec.resources
+      ? { resources: { requests, ...(spec.resources.memory ? { limits: { memory: spec.resources.memory } } : {}) } }
+      : {}),
     securityContext: containerSecurity,
     volumeMounts: [
       { name: 'runtime', mountPath: POD_PATHS.runtime, readOnly: true },
@@ -108,7 +129,9 @@ export function serverContainer(spec: DeploymentSpec, name: string, ports: PortN
 export function podVolumes(inputs: PodInputs): Record<string, unknown>[] {
   return [
     { name: 'runtime', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
-    ...(inputs.artifactsClaim === null ? [] : [{ name: 'artifacts', persistentVolumeClaim: { claimName: inputs.artifactsClaim } }]),
+    ...(inputs.artifactsClaim === null
+      ? []
+      : [{ name: 'artifacts', persistentVolumeClaim: { claimName: inputs.artifactsClaim } }]),
     { name: 'cache', emptyDir: {} },
     { name: 'tmp', emptyDir: {} },
     ...(inputs.tlsSecret ? [{ name: 'tls', secret: { secretName: inputs.tlsSecret, defaultMode: 0o440 } }] : []),
@@ -123,5 +146,10 @@ export const TERMINATION_GRACE_SECONDS = 45;
 
 /** Prometheus scrape annotations (the convention of the Prometheus Helm chart's kubernetes-pods job). */
 export function scrapeAnnotations(spec: DeploymentSpec): Record<string, string> {
-  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(HTTP_PORT), 'prometheus.io/path': '/metrics', 'prometheus.io/scheme': spec.tls ? 'https' : 'http' };
+  return {
+    'prometheus.io/scrape': 'true',
+    'prometheus.io/port': String(HTTP_PORT),
+    'prometheus.io/path': '/metrics',
+    'prometheus.io/scheme': spec.tls ? 'https' : 'http',
+  };
 }

@@ -30,7 +30,14 @@ export function buildSecret(
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: objectMeta(spec, objectNames(spec.service).secret, namespace, placeholders ? { ['tachyon.dev/placeholders']: `replace every value starting with ${PLACEHOLDER_PREFIX} before applying` } : {}),
+    metadata: objectMeta(
+      spec,
+      objectNames(spec.service).secret,
+      namespace,
+      placeholders
+        ? { ['tachyon.dev/placeholders']: `replace every value starting with ${PLACEHOLDER_PREFIX} before applying` }
+        : {},
+    ),
     type: 'Opaque',
     stringData,
   };
@@ -39,7 +46,8 @@ export function buildSecret(
 /** cert-manager.io/v1 Certificate for the in-cluster names of the service (plus any extra DNS names). */
 export function buildCertificate(spec: DeploymentSpec, namespace: string): K8sObject {
   const tls = spec.tls;
-  if (tls?.mode !== 'cert-manager') throw new TypeError('spec.tls: a Certificate is rendered only for tls.mode "cert-manager".');
+  if (tls?.mode !== 'cert-manager')
+    throw new TypeError('spec.tls: a Certificate is rendered only for tls.mode "cert-manager".');
   const service = spec.service;
   return {
     apiVersion: 'cert-manager.io/v1',
@@ -48,7 +56,15 @@ export function buildCertificate(spec: DeploymentSpec, namespace: string): K8sOb
     spec: {
       secretName: objectNames(service).certificateSecret,
       issuerRef: { name: tls.issuer, kind: tls.issuerKind, group: 'cert-manager.io' },
-      dnsNames: [...new Set([service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`, ...tls.dnsNames])],
+      dnsNames: [
+        ...new Set([
+          service,
+          `${service}.${namespace}`,
+          `${service}.${namespace}.svc`,
+          `${service}.${namespace}.svc.cluster.local`,
+          ...tls.dnsNames,
+        ]),
+      ],
       duration: '2160h',
       renewBefore: '360h',
       privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },

@@ -61,7 +61,9 @@ export function podServeConfig(spec: DeploymentSpec): Record<string, unknown> {
         name,
         source: `registry:${name}`,
         versionPolicy: { specific: [String(version)] },
-        ...(spec.scheduler ? { scheduler: { ...spec.scheduler, preferredBatchSizes: [...spec.scheduler.preferredBatchSizes] } } : {}),
+        ...(spec.scheduler
+          ? { scheduler: { ...spec.scheduler, preferredBatchSizes: [...spec.scheduler.preferredBatchSizes] } }
+          : {}),
       },
     ],
     workspace: POD_PATHS.workspace,
@@ -70,7 +72,9 @@ export function podServeConfig(spec: DeploymentSpec): Record<string, unknown> {
     grpcPort: GRPC_PORT,
     workers: spec.workers,
     keysFile: POD_PATHS.keysFile,
-    ...(spec.tls ? { tls: { certFile: `${POD_PATHS.tls}/tls.crt`, keyFile: `${POD_PATHS.tls}/tls.key` } } : { insecure: true }),
+    ...(spec.tls
+      ? { tls: { certFile: `${POD_PATHS.tls}/tls.crt`, keyFile: `${POD_PATHS.tls}/tls.key` } }
+      : { insecure: true }),
     modelControl: { enabled: false },
   };
 }

@@ -40,7 +40,8 @@ export function renderHaproxyConfig(options: HaproxyConfigOptions): string {
   const bind = options.bind ?? '127.0.0.1';
   const inter = options.checkIntervalMs ?? 500;
   const ssl = options.tls ? ' ssl verify none' : '';
-  const check = (b: HaproxyBackend) => `check port ${b.httpPort} inter ${inter}ms fall 1 rise 2${options.tls ? ' check-ssl' : ''}${b.disabled ? ' disabled' : ''}`;
+  const check = (b: HaproxyBackend) =>
+    `check port ${b.httpPort} inter ${inter}ms fall 1 rise 2${options.tls ? ' check-ssl' : ''}${b.disabled ? ' disabled' : ''}`;
   const lines = [
     '# Rendered by tachyon (render --target swarm --network host, or test:scale). docs/scale-out.md',
     'global',
@@ -78,7 +79,10 @@ export function renderHaproxyConfig(options: HaproxyConfigOptions): string {
     `backend ${options.service}_grpc`,
     '  balance leastconn',
     // The health check goes to the HTTP/1.1 port: `check-proto h1`, or it would speak the server line's h2.
-    ...options.backends.map((b) => `  server ${b.name} ${b.address}:${b.grpcPort}${ssl}${options.tls ? ' alpn h2' : ' proto h2'} ${check(b)} check-proto h1`),
+    ...options.backends.map(
+      (b) =>
+        `  server ${b.name} ${b.address}:${b.grpcPort}${ssl}${options.tls ? ' alpn h2' : ' proto h2'} ${check(b)} check-proto h1`,
+    ),
     '',
   ];
   return lines.join('\n');

@@ -54,7 +54,16 @@ export const SWARM_PATHS = Object.freeze({
 export function swarmServeConfig(spec: DeploymentSpec): Record<string, unknown> {
   const { name, version } = spec.model;
   return {
-    models: [{ name, source: `registry:${name}`, versionPolicy: { specific: [String(version)] }, ...(spec.scheduler ? { scheduler: { ...spec.scheduler, preferredBatchSizes: [...spec.scheduler.preferredBatchSizes] } } : {}) }],
+    models: [
+      {
+        name,
+        source: `registry:${name}`,
+        versionPolicy: { specific: [String(version)] },
+        ...(spec.scheduler
+          ? { scheduler: { ...spec.scheduler, preferredBatchSizes: [...spec.scheduler.preferredBatchSizes] } }
+          : {}),
+      },
+    ],
     workspace: SWARM_PATHS.workspaceFile,
     host: '0.0.0.0',
     httpPort: HTTP_PORT,
@@ -77,15 +86,27 @@ export function swarmWorkspaceConfig(name: string, registryUrl: string): Record<
  * TLS and the registry URL as Docker secrets, the serve config as a Docker config. Pure: nothing is contacted.
  */
 export function renderSwarm(spec: DeploymentSpec, options: RenderSwarmOptions = {}): RenderedSwarm {
-  if (typeof spec !== 'object' || spec === null || !Object.isFrozen(spec)) throw new TypeError('spec: expected a DeploymentSpec from compileDeploymentSpec().');
+  if (typeof spec !== 'object' || spec === null || !Object.isFrozen(spec))
+    throw new TypeError('spec: expected a DeploymentSpec from compileDeploymentSpec().');
   const network = options.network ?? 'overlay';
-  if (network !== 'overlay' && network !== 'host') throw new RangeError(`options.network: expected "overlay" or "host", got ${JSON.stringify(network)}.`);
+  if (network !== 'overlay' && network !== 'host')
+    throw new RangeError(`options.network: expected "overlay" or "host", got ${JSON.stringify(network)}.`);
   const basePort = options.basePort ?? 8100;
-  if (!Number.isInteger(basePort) || basePort < 1024 || basePort + 10 * 9 + 1 > 65535) throw new RangeError('options.basePort: expected an integer 1024..65444.');
-  if (network === 'host' && spec.replicas > 9) throw new RangeError('host networking renders one port pair per task slot: at most 9 replicas.');
+  if (!Number.isInteger(basePort) || basePort < 1024 || basePort + 10 * 9 + 1 > 65535)
+    throw new RangeError('options.basePort: expected an integer 1024..65444.');
+  if (network === 'host' && spec.replicas > 9)
+    throw new RangeError('host networking renders one port pair per task slot: at most 9 replicas.');
   const service = spec.service;
-  const names = { workspace: `${service}-workspace`, keys: `${service}-keys`, tlsCert: `${service}-tls-crt`, tlsKey: `${service}-tls-key`, serve: `${service}-serve` };
-  const files: Record<string, string> = { [`${names.serve}.json`]: `${JSON.stringify(swarmServeConfig(spec), null, 2)}\n` };
+  const names = {
+    workspace: `${service}-workspace`,
+    keys: `${service}-keys`,
+    tlsCert: `${service}-tls-crt`,
+    tlsKey: `${service}-tls-key`,
+    serve: `${service}-serve`,
+  };
+  const files: Record<string, string> = {
+    [`${names.serve}.json`]: `${JSON.stringify(swarmServeConfig(spec), null, 2)}\n`,
+  };
   const secretDecl: Record<string, unknown> = {};
   const declare = (name: string, content: string | undefined) => {
     if (content === undefined) secretDecl[name] = { external: true };
@@ -94,7 +115,11 @@ export function renderSwarm(spec: DeploymentSpec, options: RenderSwarmOptions = 
       secretDecl[name] = { file: `./secrets/${name}.json` };
     }
   };
-  declare(names.workspace, options.secrets && `${JSON.stringify(swarmWorkspaceConfig(options.workspaceName ?? service, options.secrets.registryUrl), null, 2)}\n`);
+  declare(
+    names.workspace,
+    options.secrets &&
+      `${JSON.stringify(swarmWorkspaceConfig(options.workspaceName ?? service, options.secrets.registryUrl), null, 2)}\n`,
+  );
   declare(names.keys, options.secrets && `${JSON.stringify(options.secrets.keys, null, 2)}\n`);
   const taskSecrets: Record<string, unknown>[] = [
     { source: names.workspace, target: 'tachyon.json', mode: 0o400 },
@@ -104,7 +129,10 @@ export function renderSwarm(spec: DeploymentSpec, options: RenderSwarmOptions = 
     // TLS material always comes from secrets the operator created (certificates are not rendered here).
     secretDecl[names.tlsCert] = { external: true };
     secretDecl[names.tlsKey] = { external: true };
-    taskSecrets.push({ source: names.tlsCert, target: 'tls.crt', mode: 0o400 }, { source: names.tlsKey, target: 'tls.key', mode: 0o400 });
+    taskSecrets.push(
+      { source: names.tlsCert, target: 'tls.crt', mode: 0o400 },
+      { source: names.tlsKey, target: 'tls.key', mode: 0o400 },
+    );
   }
   const host = network === 'host';
   // Host networking: ports from the task slot (Go template in the environment), e.g. slot 2 -> 8120 and 8121.
@@ -121,7 +149,14 @@ export function renderSwarm(spec: DeploymentSpec, options: RenderSwarmOptions = 
       TACHYON_CACHE_DIR: SWARM_PATHS.cache,
       ...(host ? { TACHYON_SERVE_HTTP_PORT: slotPort(0), TACHYON_SERVE_GRPC_PORT: slotPort(1) } : {}),
     },
-    ...(host ? { networks: ['hostnet'] } : { ports: [{ target: HTTP_PORT, published: HTTP_PORT, protocol: 'tcp', mode: 'ingress' }, { target: GRPC_PORT, published: GRPC_PORT, protocol: 'tcp', mode: 'ingress' }] }),
+    ...(host
+      ? { networks: ['hostnet'] }
+      : {
+          ports: [
+            { target: HTTP_PORT, published: HTTP_PORT, protocol: 'tcp', mode: 'ingress' },
+            { target: GRPC_PORT, published: GRPC_PORT, protocol: 'tcp', mode: 'ingress' },
+          ],
+        }),
     healthcheck: {
       test: ['CMD', 'node', '-e', probe],
       interval: '5s',
@@ -140,7 +175,14 @@ export function renderSwarm(spec: DeploymentSpec, options: RenderSwarmOptions = 
       rollback_config: { parallelism: 1, order },
       restart_policy: { condition: 'any', delay: '2s', window: '30s' },
       labels: { [MODEL_ANNOTATION]: `${spec.model.name}:${spec.model.version}` },
-      ...(spec.resources ? { resources: { ...(spec.resources.cpu ? { reservations: { cpus: String(cpus(spec.resources.cpu)) } } : {}), ...(spec.resources.memory ? { limits: { memory: memory(spec.resources.memory) } } : {}) } } : {}),
+      ...(spec.resources
+        ? {
+            resources: {
+              ...(spec.resources.cpu ? { reservations: { cpus: String(cpus(spec.resources.cpu)) } } : {}),
+              ...(spec.resources.memory ? { limits: { memory: memory(spec.resources.memory) } } : {}),
+            },
+          }
+        : {}),
     },
   };
   const stack: Record<string, unknown> = {
@@ -150,16 +192,32 @@ export function renderSwarm(spec: DeploymentSpec, options: RenderSwarmOptions = 
     secrets: secretDecl,
     configs: { [names.serve]: { file: `./${names.serve}.json` } },
   };
-  const slots = host ? Array.from({ length: spec.replicas }, (_, i) => {
-    const slot = i + 1;
-    const http = Number(slotPort(0).replace('{{.Task.Slot}}', String(slot)));
-    return { slot, httpPort: http, grpcPort: http + 1 };
-  }) : [];
+  const slots = host
+    ? Array.from({ length: spec.replicas }, (_, i) => {
+        const slot = i + 1;
+        const http = Number(slotPort(0).replace('{{.Task.Slot}}', String(slot)));
+        return { slot, httpPort: http, grpcPort: http + 1 };
+      })
+    : [];
   if (host) {
-    const backends: HaproxyBackend[] = slots.map((s) => ({ name: `${service}-${s.slot}`, address: options.nodeAddress ?? '127.0.0.1', httpPort: s.httpPort, grpcPort: s.grpcPort }));
-    files['haproxy.cfg'] = renderHaproxyConfig({ service, backends, listen: options.balancer ?? { http: HTTP_PORT, grpc: GRPC_PORT }, tls: spec.tls !== undefined });
+    const backends: HaproxyBackend[] = slots.map((s) => ({
+      name: `${service}-${s.slot}`,
+      address: options.nodeAddress ?? '127.0.0.1',
+      httpPort: s.httpPort,
+      grpcPort: s.grpcPort,
+    }));
+    files['haproxy.cfg'] = renderHaproxyConfig({
+      service,
+      backends,
+      listen: options.balancer ?? { http: HTTP_PORT, grpc: GRPC_PORT },
+      tls: spec.tls !== undefined,
+    });
   }
-  return Object.freeze({ stack: stringify(stack, { lineWidth: 0 }), files: Object.freeze(files), slots: Object.freeze(slots) });
+  return Object.freeze({
+    stack: stringify(stack, { lineWidth: 0 }),
+    files: Object.freeze(files),
+    slots: Object.freeze(slots),
+  });
 }
 
 /** A Kubernetes CPU quantity as Docker's decimal cpus ("1500m" -> 1.5). */

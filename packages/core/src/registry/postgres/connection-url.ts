@@ -21,7 +21,13 @@ export function redactPostgresUrl(url: string): string {
   const beforeHash = rest.slice(0, rest.length - hash.length);
   const q = beforeHash.indexOf('?');
   const path = q === -1 ? beforeHash : beforeHash.slice(0, q);
-  const params = q === -1 ? [] : beforeHash.slice(q + 1).split('&').filter((p) => p !== '' && !/^password=/i.test(p));
+  const params =
+    q === -1
+      ? []
+      : beforeHash
+          .slice(q + 1)
+          .split('&')
+          .filter((p) => p !== '' && !/^password=/i.test(p));
   return `${scheme}${user === '' ? '' : `${user}@`}${host}${path}${params.length === 0 ? '' : `?${params.join('&')}`}${hash}`;
 }
 
@@ -29,16 +35,21 @@ export function redactPostgresUrl(url: string): string {
 export function checkPostgresUrl(url: unknown): { secrets: string[] } {
   if (typeof url !== 'string') throw new TypeError(`url must be a string, got ${typeof url}`);
   if (!isPostgresUrl(url)) {
-    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Registry URL "${redactPostgresUrl(url)}" is not a postgres:// or postgresql:// URL.`, {
-      details: { url: redactPostgresUrl(url) },
-    });
+    throw new TachyonError(
+      'TCH_ERR_CONFIG_INVALID',
+      `Registry URL "${redactPostgresUrl(url)}" is not a postgres:// or postgresql:// URL.`,
+      {
+        details: { url: redactPostgresUrl(url) },
+      },
+    );
   }
   const secrets: string[] = [];
   const authority = /^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? '';
   const at = authority.lastIndexOf('@');
   if (at !== -1) {
     const colon = authority.indexOf(':');
-    if (colon !== -1 && colon < at) secrets.push(authority.slice(colon + 1, at), safeDecode(authority.slice(colon + 1, at)));
+    if (colon !== -1 && colon < at)
+      secrets.push(authority.slice(colon + 1, at), safeDecode(authority.slice(colon + 1, at)));
   }
   for (const m of url.matchAll(/[?&]password=([^&#]*)/gi)) secrets.push(m[1] ?? '', safeDecode(m[1] ?? ''));
   return { secrets: secrets.filter((s) => s !== '') };

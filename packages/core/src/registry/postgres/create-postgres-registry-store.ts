@@ -12,7 +12,10 @@ import { compilePostgresStoreOptions, type PostgresRegistryStoreOptions } from '
  * Fails with TCH_ERR_REGISTRY_DATABASE_FAILED when the server cannot be reached, authentication fails or the
  * schema cannot be migrated; messages carry the URL without its password.
  */
-export async function createPostgresRegistryStore(url: string, options: PostgresRegistryStoreOptions = {}): Promise<RegistryStore> {
+export async function createPostgresRegistryStore(
+  url: string,
+  options: PostgresRegistryStoreOptions = {},
+): Promise<RegistryStore> {
   const { secrets } = checkPostgresUrl(url);
   const config = compilePostgresStoreOptions(options);
   const registry = redactPostgresUrl(url);

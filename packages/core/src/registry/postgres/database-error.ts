@@ -4,14 +4,23 @@ import { TachyonError } from '@tachyon-serve/protocol';
  * Wraps a driver or server failure as TCH_ERR_REGISTRY_DATABASE_FAILED. The message names the registry by its
  * credential-free URL and gives the driver's reason with every known secret blanked out.
  */
-export function databaseError(registry: string, action: string, cause: unknown, secrets: readonly string[] = []): Error {
+export function databaseError(
+  registry: string,
+  action: string,
+  cause: unknown,
+  secrets: readonly string[] = [],
+): Error {
   if (cause instanceof TachyonError || cause instanceof TypeError || cause instanceof RangeError) return cause;
   const reason = scrub(describe(cause), secrets);
   const pgCode = (cause as { code?: unknown } | null)?.code;
-  return new TachyonError('TCH_ERR_REGISTRY_DATABASE_FAILED', `PostgreSQL registry "${registry}" failed to ${action}: ${reason}.`, {
-    details: { registry, action, reason, ...(typeof pgCode === 'string' ? { pgCode } : {}) },
-    cause,
-  });
+  return new TachyonError(
+    'TCH_ERR_REGISTRY_DATABASE_FAILED',
+    `PostgreSQL registry "${registry}" failed to ${action}: ${reason}.`,
+    {
+      details: { registry, action, reason, ...(typeof pgCode === 'string' ? { pgCode } : {}) },
+      cause,
+    },
+  );
 }
 
 function describe(cause: unknown): string {

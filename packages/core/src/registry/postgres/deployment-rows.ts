@@ -29,18 +29,33 @@ export function toDeploymentRecord(row: DeploymentRow): DeploymentRecord {
 }
 
 /** putDeployment's transaction body: the row (generation bumped only when the JSONB spec differs) and its ref. */
-export async function putDeploymentRows(client: PoolClient, input: DeploymentInput): Promise<{ record: DeploymentRecord; changed: boolean }> {
+export async function putDeploymentRows(
+  client: PoolClient,
+  input: DeploymentInput,
+): Promise<{ record: DeploymentRecord; changed: boolean }> {
   // FOR KEY SHARE: the version cannot be deleted between this check and the ref insert.
-  const found = await client.query('SELECT 1 FROM model_versions WHERE name = $1 AND version = $2 FOR KEY SHARE', [input.model.name, input.model.version]);
+  const found = await client.query('SELECT 1 FROM model_versions WHERE name = $1 AND version = $2 FOR KEY SHARE', [
+    input.model.name,
+    input.model.version,
+  ]);
   if (found.rowCount === 0) throw versionNotFound(input.model.name, input.model.version);
   const spec = JSON.stringify(input.spec);
-  const old = await client.query<{ same: boolean }>('SELECT spec = $2::jsonb AS same FROM deployments WHERE name = $1 FOR UPDATE', [input.name, spec]);
+  const old = await client.query<{ same: boolean }>(
+    'SELECT spec = $2::jsonb AS same FROM deployments WHERE name = $1 FOR UPDATE',
+    [input.name, spec],
+  );
   const now = "date_trunc('milliseconds', clock_timestamp())";
   let changed = true;
   if (old.rowCount === 0) {
-    await client.query(`INSERT INTO deployments (${DEPLOYMENT_COLUMNS}) VALUES ($1, $2::jsonb, $3, NULL, 1, '{}'::jsonb, ${now}, ${now})`, [input.name, spec, input.state]);
+    await client.query(
+      `INSERT INTO deployments (${DEPLOYMENT_COLUMNS}) VALUES ($1, $2::jsonb, $3, NULL, 1, '{}'::jsonb, ${now}, ${now})`,
+      [input.name, spec, input.state],
+    );
   } else if (!old.rows[0]!.same) {
-    await client.query(`UPDATE deployments SET spec = $2::jsonb, state = $3, reason = NULL, generation = generation + 1, updated_at = ${now} WHERE name = $1`, [input.name, spec, input.state]);
+    await client.query(
+      `UPDATE deployments SET spec = $2::jsonb, state = $3, reason = NULL, generation = generation + 1, updated_at = ${now} WHERE name = $1`,
+      [input.name, spec, input.state],
+    );
   } else {
     changed = false;
   }
@@ -49,6 +64,8 @@ export async function putDeploymentRows(client: PoolClient, input: DeploymentInp
      ON CONFLICT (deployment) DO UPDATE SET name = EXCLUDED.name, version = EXCLUDED.version`,
     [input.name, input.model.name, input.model.version],
   );
-  const { rows } = await client.query<DeploymentRow>(`SELECT ${DEPLOYMENT_COLUMNS} FROM deployments WHERE name = $1`, [input.name]);
+  const { rows } = await client.query<DeploymentRow>(`SELECT ${DEPLOYMENT_COLUMNS} FROM deployments WHERE name = $1`, [
+    input.name,
+  ]);
   return { record: toDeploymentRecord(rows[0]!), changed };
 }

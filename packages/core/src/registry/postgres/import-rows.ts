@@ -27,9 +27,18 @@ export async function importRegistryRows(client: PoolClient, data: RegistryExpor
   const existing = rows[0]!;
   if (Number(existing.versions) + Number(existing.counters) + Number(existing.deployments) > 0) {
     const held = `${existing.versions} versions, ${existing.counters} model names, ${existing.deployments} deployment refs`;
-    throw new TachyonError('TCH_ERR_REGISTRY_DATABASE_FAILED', `PostgreSQL registry "${registry}" is not empty (${held}); an import needs an empty database.`, {
-      details: { registry, versions: Number(existing.versions), names: Number(existing.counters), deployments: Number(existing.deployments) },
-    });
+    throw new TachyonError(
+      'TCH_ERR_REGISTRY_DATABASE_FAILED',
+      `PostgreSQL registry "${registry}" is not empty (${held}); an import needs an empty database.`,
+      {
+        details: {
+          registry,
+          versions: Number(existing.versions),
+          names: Number(existing.counters),
+          deployments: Number(existing.deployments),
+        },
+      },
+    );
   }
   const { versions, deployments, counters } = toImportRows(data);
   // One parameter per table (a JSON array), so an import of any size is three statements.
@@ -56,14 +65,16 @@ export function checkRegistryExport(data: RegistryExport): void {
   if (typeof data !== 'object' || data === null || !Array.isArray(data.versions) || !Array.isArray(data.deployments)) {
     throw new TypeError('data must be { versions, deployments, nextVersions }.');
   }
-  if (typeof data.nextVersions !== 'object' || data.nextVersions === null) throw new TypeError('data.nextVersions must be an object.');
+  if (typeof data.nextVersions !== 'object' || data.nextVersions === null)
+    throw new TypeError('data.nextVersions must be an object.');
   toImportRows(data);
 }
 
 function toImportRows(data: RegistryExport) {
   const next = new Map<string, number>();
   for (const [name, value] of Object.entries(data.nextVersions)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`data.nextVersions["${name}"] must be a positive integer, got ${String(value)}.`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(`data.nextVersions["${name}"] must be a positive integer, got ${String(value)}.`);
     next.set(name, value);
   }
   const seen = new Set<string>();

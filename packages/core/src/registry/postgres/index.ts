@@ -14,6 +14,9 @@ export { PostgresRegistryStore } from './postgres-registry-store.js';
 export { isPostgresUrl, redactPostgresUrl } from './connection-url.js';
 export { POSTGRES_MIGRATIONS, migratePostgresSchema, type PostgresMigration } from './migrations.js';
 export {
-  POSTGRES_STORE_DEFAULTS, compilePostgresStoreOptions, type PostgresRegistryStoreConfig, type PostgresRegistryStoreOptions,
+  POSTGRES_STORE_DEFAULTS,
+  compilePostgresStoreOptions,
+  type PostgresRegistryStoreConfig,
+  type PostgresRegistryStoreOptions,
 } from './postgres-store-options.js';
 export type { RegistryExport } from './import-rows.js';

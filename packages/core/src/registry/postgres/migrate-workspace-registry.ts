@@ -48,18 +48,32 @@ export interface MigrateWorkspaceRegistryOptions {
   keepArtifacts?: boolean;
 }
 
-export async function migrateWorkspaceRegistry(config: WorkspaceConfig, to: string, options: MigrateWorkspaceRegistryOptions = {}): Promise<MigrateWorkspaceRegistryResult> {
-  if (typeof config !== 'object' || config === null || typeof config.registry !== 'string') throw new TypeError('config must be a WorkspaceConfig.');
-  if (config.file === undefined) throw new TypeError('config must come from a tachyon.json file (config.file is undefined).');
+export async function migrateWorkspaceRegistry(
+  config: WorkspaceConfig,
+  to: string,
+  options: MigrateWorkspaceRegistryOptions = {},
+): Promise<MigrateWorkspaceRegistryResult> {
+  if (typeof config !== 'object' || config === null || typeof config.registry !== 'string')
+    throw new TypeError('config must be a WorkspaceConfig.');
+  if (config.file === undefined)
+    throw new TypeError('config must come from a tachyon.json file (config.file is undefined).');
   const { secrets } = checkPostgresUrl(to);
   const target = redactPostgresUrl(to);
   if (isPostgresUrl(config.registry)) {
-    throw new TachyonError('TCH_ERR_CONFIG_INVALID', `Workspace "${config.name}" already uses a PostgreSQL registry ("${redactPostgresUrl(config.registry)}"); migrate moves an embedded SQLite registry.`, {
-      details: { file: config.file },
-    });
+    throw new TachyonError(
+      'TCH_ERR_CONFIG_INVALID',
+      `Workspace "${config.name}" already uses a PostgreSQL registry ("${redactPostgresUrl(config.registry)}"); migrate moves an embedded SQLite registry.`,
+      {
+        details: { file: config.file },
+      },
+    );
   }
   if (!existsSync(config.registry)) {
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `Registry database "${config.registry}" of workspace "${config.name}" does not exist.`, { details: { registry: config.registry } });
+    throw new TachyonError(
+      'TCH_ERR_IO_NOT_FOUND',
+      `Registry database "${config.registry}" of workspace "${config.name}" does not exist.`,
+      { details: { registry: config.registry } },
+    );
   }
 
   const moveArtifacts = options.keepArtifacts !== true;
@@ -78,22 +92,30 @@ export async function migrateWorkspaceRegistry(config: WorkspaceConfig, to: stri
       }
       await destination.importAll(exported);
       if (deploymentRows.length > 0) {
-        if (destination.importDeployments === undefined) throw mismatch(target, 'the target store cannot import deployment rows');
+        if (destination.importDeployments === undefined)
+          throw mismatch(target, 'the target store cannot import deployment rows');
         await destination.importDeployments(deploymentRows);
       }
       const imported = await destination.exportAll();
       const difference = firstDifference(normalize(exported), normalize(imported));
       if (difference !== undefined) throw mismatch(target, `${difference} differs after the import`);
       const importedRows = await destination.listDeployments();
-      if (!isDeepStrictEqual(deploymentRows.map(comparableDeployment), importedRows.map(comparableDeployment))) throw mismatch(target, 'the deployment rows differ after the import');
+      if (!isDeepStrictEqual(deploymentRows.map(comparableDeployment), importedRows.map(comparableDeployment)))
+        throw mismatch(target, 'the deployment rows differ after the import');
     } finally {
       await destination.close();
     }
     // A registration into SQLite during the copy would be lost once tachyon.json points elsewhere.
     const after = await source.exportAll();
     const afterRows = await source.listDeployments();
-    if (firstDifference(normalize(exported), normalize(after)) !== undefined || !isDeepStrictEqual(deploymentRows.map(comparableDeployment), afterRows.map(comparableDeployment))) {
-      throw mismatch(target, 'the SQLite registry changed during the migration (stop servers and other tachyon commands, empty the target database and run it again)');
+    if (
+      firstDifference(normalize(exported), normalize(after)) !== undefined ||
+      !isDeepStrictEqual(deploymentRows.map(comparableDeployment), afterRows.map(comparableDeployment))
+    ) {
+      throw mismatch(
+        target,
+        'the SQLite registry changed during the migration (stop servers and other tachyon commands, empty the target database and run it again)',
+      );
     }
   } finally {
     await source.close();
@@ -127,12 +149,18 @@ async function copyArtifacts(folder: string, url: string, data: RegistryExport):
     const wanted = [...new Set(data.versions.map((v) => v.sha256))];
     for (const sha256 of wanted) {
       const stored = await pgBlobs.put(fs.localPath(sha256)).catch((cause: unknown) => {
-        throw cause instanceof TachyonError && cause.code !== 'TCH_ERR_IO_NOT_FOUND' ? cause : missingBlob(sha256, fs.localPath(sha256), cause);
+        throw cause instanceof TachyonError && cause.code !== 'TCH_ERR_IO_NOT_FOUND'
+          ? cause
+          : missingBlob(sha256, fs.localPath(sha256), cause);
       });
       if (stored.sha256 !== sha256) {
-        throw new TachyonError('TCH_ERR_REGISTRY_STORAGE_FAILED', `The stored artifact "${sha256}" is damaged: its bytes no longer match its sha256; nothing was migrated.`, {
-          details: { sha256, actual: stored.sha256 },
-        });
+        throw new TachyonError(
+          'TCH_ERR_REGISTRY_STORAGE_FAILED',
+          `The stored artifact "${sha256}" is damaged: its bytes no longer match its sha256; nothing was migrated.`,
+          {
+            details: { sha256, actual: stored.sha256 },
+          },
+        );
       }
     }
     return wanted.length;
@@ -151,7 +179,12 @@ function normalize(data: RegistryExport): RegistryExport {
   const next: Record<string, number> = { ...data.nextVersions };
   for (const v of data.versions) next[v.name] = Math.max(next[v.name] ?? 1, v.version + 1);
   return {
-    versions: data.versions.map((v) => ({ ...v, tags: { ...v.tags }, properties: { ...v.properties }, createdAt: new Date(v.createdAt).toISOString() })),
+    versions: data.versions.map((v) => ({
+      ...v,
+      tags: { ...v.tags },
+      properties: { ...v.properties },
+      createdAt: new Date(v.createdAt).toISOString(),
+    })),
     deployments: data.deployments.map((d) => ({ ...d })),
     nextVersions: next,
   };
@@ -169,7 +202,11 @@ function firstDifference(a: RegistryExport, b: RegistryExport): string | undefin
 }
 
 function mismatch(target: string, what: string): TachyonError {
-  return new TachyonError('TCH_ERR_REGISTRY_DATABASE_FAILED', `Migration to "${target}" stopped: ${what}; tachyon.json was not changed.`, { details: { to: target } });
+  return new TachyonError(
+    'TCH_ERR_REGISTRY_DATABASE_FAILED',
+    `Migration to "${target}" stopped: ${what}; tachyon.json was not changed.`,
+    { details: { to: target } },
+  );
 }
 
 /** Sets `registry` in tachyon.json, keeping every other field: backup copy, then temp file + fsync + rename. */

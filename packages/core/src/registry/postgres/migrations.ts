@@ -89,7 +89,10 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = Object.freeze([
  * Brings the schema up to date in ONE transaction guarded by an advisory lock, so concurrent openers (processes
  * or hosts) neither race nor see a half-migrated schema. Returns the ids it applied (empty when up to date).
  */
-export async function migratePostgresSchema(client: PoolClient, migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS): Promise<number[]> {
+export async function migratePostgresSchema(
+  client: PoolClient,
+  migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS,
+): Promise<number[]> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
@@ -104,7 +107,9 @@ export async function migratePostgresSchema(client: PoolClient, migrations: read
     const known = new Set(migrations.map((m) => m.id));
     const unknown = [...applied].filter((id) => !known.has(id));
     if (unknown.length > 0) {
-      throw new Error(`the database has schema migrations this tachyon does not know (${unknown.join(', ')}); upgrade tachyon`);
+      throw new Error(
+        `the database has schema migrations this tachyon does not know (${unknown.join(', ')}); upgrade tachyon`,
+      );
     }
     const done: number[] = [];
     for (const migration of migrations) {

@@ -58,7 +58,12 @@ export class PostgresBlobStore implements BlobStore {
     const { secrets } = checkPostgresUrl(url);
     const location = redactPostgresUrl(url);
     const cacheDir = options.cacheDir ?? defaultCacheDir(location);
-    const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 4, connectionTimeoutMillis: 10_000, application_name: 'tachyon-blobs' });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 4,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'tachyon-blobs',
+    });
     pool.on('error', () => undefined);
     try {
       const client = await pool.connect();
@@ -124,7 +129,8 @@ export class PostgresBlobStore implements BlobStore {
         await client.query('SELECT lowrite($1, $2)', [fd, chunk]);
         written += chunk.length;
       }
-      if (hash.digest('hex') !== sha256 || written !== size) throw new Error(`the staged copy of "${sha256}" changed while it was stored`);
+      if (hash.digest('hex') !== sha256 || written !== size)
+        throw new Error(`the staged copy of "${sha256}" changed while it was stored`);
       await client.query('SELECT lo_close($1)', [fd]);
       await client.query('INSERT INTO blobs (sha256, oid, size) VALUES ($1, $2, $3)', [sha256, oid, size]);
     });
@@ -144,7 +150,11 @@ export class PostgresBlobStore implements BlobStore {
   /** Copies the blob into the local cache (checked) when it is not there yet; returns its path. */
   async ensureLocal(sha256: string): Promise<string> {
     checkSha256(sha256);
-    const { rows } = await this.#query<{ size: string }>('look up an artifact', 'SELECT size FROM blobs WHERE sha256 = $1', [sha256]);
+    const { rows } = await this.#query<{ size: string }>(
+      'look up an artifact',
+      'SELECT size FROM blobs WHERE sha256 = $1',
+      [sha256],
+    );
     if (rows[0] === undefined) throw missing(sha256, this.location);
     const cached = (await this.#cache.list()).find((b) => b.sha256 === sha256);
     if (cached !== undefined && cached.size === Number(rows[0].size)) return this.#cache.localPath(sha256);
@@ -178,7 +188,10 @@ export class PostgresBlobStore implements BlobStore {
     let size: number;
     try {
       await client.query('BEGIN READ ONLY');
-      const { rows } = await client.query<{ oid: number; size: string }>('SELECT oid, size FROM blobs WHERE sha256 = $1', [sha256]);
+      const { rows } = await client.query<{ oid: number; size: string }>(
+        'SELECT oid, size FROM blobs WHERE sha256 = $1',
+        [sha256],
+      );
       if (rows[0] === undefined) throw missing(sha256, this.location);
       size = Number(rows[0].size);
       fd = (await client.query<{ fd: number }>('SELECT lo_open($1, $2) AS fd', [rows[0].oid, INV_READ])).rows[0]!.fd;
@@ -193,7 +206,10 @@ export class PostgresBlobStore implements BlobStore {
     const release = (broken: boolean) => {
       if (released) return;
       released = true;
-      void client.query('ROLLBACK').catch(() => undefined).finally(() => client.release(broken ? true : undefined));
+      void client
+        .query('ROLLBACK')
+        .catch(() => undefined)
+        .finally(() => client.release(broken ? true : undefined));
     };
     const location = this.location;
     const secrets = this.#secrets;
@@ -212,9 +228,15 @@ export class PostgresBlobStore implements BlobStore {
           const actual = hash.digest('hex');
           release(false);
           if (actual !== sha256 || read !== size) {
-            this.destroy(new TachyonError('TCH_ERR_REGISTRY_STORAGE_FAILED', `Blob "${sha256}" in the artifact store is damaged: its bytes no longer match its sha256 and size.`, {
-              details: { sha256, actual, size: read, expectedSize: size, store: location },
-            }));
+            this.destroy(
+              new TachyonError(
+                'TCH_ERR_REGISTRY_STORAGE_FAILED',
+                `Blob "${sha256}" in the artifact store is damaged: its bytes no longer match its sha256 and size.`,
+                {
+                  details: { sha256, actual, size: read, expectedSize: size, store: location },
+                },
+              ),
+            );
             return;
           }
           this.push(null);
@@ -248,7 +270,10 @@ export class PostgresBlobStore implements BlobStore {
   }
 
   async list(): Promise<BlobInfo[]> {
-    const { rows } = await this.#query<{ sha256: string; size: string; created_at: Date }>('list artifacts', 'SELECT sha256, size, created_at FROM blobs ORDER BY sha256 COLLATE "C"');
+    const { rows } = await this.#query<{ sha256: string; size: string; created_at: Date }>(
+      'list artifacts',
+      'SELECT sha256, size, created_at FROM blobs ORDER BY sha256 COLLATE "C"',
+    );
     return rows.map((r) => ({ sha256: r.sha256, size: Number(r.size), mtimeMs: r.created_at.getTime() }));
   }
 
@@ -295,10 +320,14 @@ export class PostgresBlobStore implements BlobStore {
         broken = true;
       });
       if (error instanceof TachyonError) throw error;
-      throw new TachyonError('TCH_ERR_REGISTRY_STORAGE_FAILED', `The artifact store "${this.location}" failed to ${action}: ${(error as Error).message ?? String(error)}.`, {
-        details: { store: this.location, action },
-        cause: error,
-      });
+      throw new TachyonError(
+        'TCH_ERR_REGISTRY_STORAGE_FAILED',
+        `The artifact store "${this.location}" failed to ${action}: ${(error as Error).message ?? String(error)}.`,
+        {
+          details: { store: this.location, action },
+          cause: error,
+        },
+      );
     } finally {
       client.release(broken ? true : undefined);
     }
@@ -315,9 +344,12 @@ function defaultCacheDir(location: string): string {
 }
 
 function checkSha256(sha256: string): void {
-  if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) throw new RangeError(`sha256 must be 64 lowercase hex digits, got "${String(sha256)}".`);
+  if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256))
+    throw new RangeError(`sha256 must be 64 lowercase hex digits, got "${String(sha256)}".`);
 }
 
 function missing(sha256: string, store: string): TachyonError {
-  return new TachyonError('TCH_ERR_REGISTRY_STORAGE_FAILED', `Blob "${sha256}" is missing from the artifact store.`, { details: { sha256, store } });
+  return new TachyonError('TCH_ERR_REGISTRY_STORAGE_FAILED', `Blob "${sha256}" is missing from the artifact store.`, {
+    details: { sha256, store },
+  });
 }

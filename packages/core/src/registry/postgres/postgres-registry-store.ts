@@ -1,12 +1,35 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { TachyonError } from '@tachyon-serve/protocol';
 import { validateModelName, validateModelVersion, validateStringMap } from '../model-ref.js';
-import type { DeploymentInput, DeploymentRecord, DeploymentRef, ModelVersionRecord, NewModelVersion, PendingBlob, RegistryStore } from '../registry-store.js';
-import { checkDeploymentInput, checkDeploymentName, checkDeploymentRef, checkDeploymentState, checkNewModelVersion, versionNotFound } from '../store-records.js';
+import type {
+  DeploymentInput,
+  DeploymentRecord,
+  DeploymentRef,
+  ModelVersionRecord,
+  NewModelVersion,
+  PendingBlob,
+  RegistryStore,
+} from '../registry-store.js';
+import {
+  checkDeploymentInput,
+  checkDeploymentName,
+  checkDeploymentRef,
+  checkDeploymentState,
+  checkNewModelVersion,
+  versionNotFound,
+} from '../store-records.js';
 import { DEPLOYMENT_COLUMNS, putDeploymentRows, toDeploymentRecord, type DeploymentRow } from './deployment-rows.js';
 import { databaseError } from './database-error.js';
 import { checkRegistryExport, importRegistryRows, type RegistryExport } from './import-rows.js';
-import { VERSION_COLUMNS, checkPending, toDeploymentRef, toPendingBlob, toVersionRecord, type RefRow, type VersionRow } from './version-rows.js';
+import {
+  VERSION_COLUMNS,
+  checkPending,
+  toDeploymentRef,
+  toPendingBlob,
+  toVersionRecord,
+  type RefRow,
+  type VersionRow,
+} from './version-rows.js';
 
 /**
  * Transaction-scoped advisory lock of one blob (the two-int form, a key space apart from the migration lock):
@@ -47,10 +70,19 @@ export class PostgresRegistryStore implements RegistryStore {
         `INSERT INTO model_versions (name, version, description, tags, properties, sha256, size, kind, created_at)
          VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, date_trunc('milliseconds', clock_timestamp()))
          RETURNING ${VERSION_COLUMNS}`,
-        [input.name, counter.rows[0]!.version, input.description ?? null, JSON.stringify(input.tags ?? {}), JSON.stringify(input.properties ?? {}),
-          input.sha256, input.size, input.kind],
+        [
+          input.name,
+          counter.rows[0]!.version,
+          input.description ?? null,
+          JSON.stringify(input.tags ?? {}),
+          JSON.stringify(input.properties ?? {}),
+          input.sha256,
+          input.size,
+          input.kind,
+        ],
       );
-      if (pendingOwner !== undefined) await client.query('DELETE FROM pending_blobs WHERE sha256 = $1 AND owner = $2', [input.sha256, pendingOwner]);
+      if (pendingOwner !== undefined)
+        await client.query('DELETE FROM pending_blobs WHERE sha256 = $1 AND owner = $2', [input.sha256, pendingOwner]);
       return toVersionRecord(inserted.rows[0]!);
     });
   }
@@ -58,13 +90,24 @@ export class PostgresRegistryStore implements RegistryStore {
   async getVersion(name: string, version?: number): Promise<ModelVersionRecord | undefined> {
     validateModelName(name);
     if (version !== undefined) validateModelVersion(version);
-    const { rows } = version === undefined
-      ? await this.query<VersionRow>('read a version', `SELECT ${VERSION_COLUMNS} FROM model_versions WHERE name = $1 ORDER BY version DESC LIMIT 1`, [name])
-      : await this.query<VersionRow>('read a version', `SELECT ${VERSION_COLUMNS} FROM model_versions WHERE name = $1 AND version = $2`, [name, version]);
+    const { rows } =
+      version === undefined
+        ? await this.query<VersionRow>(
+            'read a version',
+            `SELECT ${VERSION_COLUMNS} FROM model_versions WHERE name = $1 ORDER BY version DESC LIMIT 1`,
+            [name],
+          )
+        : await this.query<VersionRow>(
+            'read a version',
+            `SELECT ${VERSION_COLUMNS} FROM model_versions WHERE name = $1 AND version = $2`,
+            [name, version],
+          );
     return rows[0] === undefined ? undefined : toVersionRecord(rows[0]);
   }
 
-  async listVersions(filter: { name?: string; tag?: { key: string; value?: string } } = {}): Promise<ModelVersionRecord[]> {
+  async listVersions(
+    filter: { name?: string; tag?: { key: string; value?: string } } = {},
+  ): Promise<ModelVersionRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.name !== undefined) {
@@ -73,7 +116,8 @@ export class PostgresRegistryStore implements RegistryStore {
     }
     if (filter.tag !== undefined) {
       const { key, value } = filter.tag;
-      if (typeof key !== 'string' || (value !== undefined && typeof value !== 'string')) throw new TypeError('filter.tag must be { key: string, value?: string }.');
+      if (typeof key !== 'string' || (value !== undefined && typeof value !== 'string'))
+        throw new TypeError('filter.tag must be { key: string, value?: string }.');
       // Both forms use the GIN index on tags.
       params.push(value === undefined ? key : JSON.stringify({ [key]: value }));
       where.push(value === undefined ? `tags ? $${params.length}::text` : `tags @> $${params.length}::jsonb`);
@@ -88,15 +132,24 @@ export class PostgresRegistryStore implements RegistryStore {
     validateModelName(name);
     validateModelVersion(version);
     // Deployment refs go with the row (ON DELETE CASCADE); the registry refuses unforced deletes of used versions.
-    const result = await this.query('delete a version', 'DELETE FROM model_versions WHERE name = $1 AND version = $2', [name, version]);
+    const result = await this.query('delete a version', 'DELETE FROM model_versions WHERE name = $1 AND version = $2', [
+      name,
+      version,
+    ]);
     return (result.rowCount ?? 0) > 0;
   }
 
-  async updateTags(name: string, version: number, set: Record<string, string>, remove: readonly string[] = []): Promise<ModelVersionRecord | undefined> {
+  async updateTags(
+    name: string,
+    version: number,
+    set: Record<string, string>,
+    remove: readonly string[] = [],
+  ): Promise<ModelVersionRecord | undefined> {
     validateModelName(name);
     validateModelVersion(version);
     const toSet = validateStringMap(set, 'set');
-    if (!Array.isArray(remove) || !remove.every((k) => typeof k === 'string')) throw new TypeError('remove must be an array of strings.');
+    if (!Array.isArray(remove) || !remove.every((k) => typeof k === 'string'))
+      throw new TypeError('remove must be an array of strings.');
     // Removals first, then sets: a key in both ends up set (as in the SQLite store).
     const { rows } = await this.query<VersionRow>(
       'update tags',
@@ -107,7 +160,10 @@ export class PostgresRegistryStore implements RegistryStore {
   }
 
   async referencedBlobs(): Promise<Set<string>> {
-    const { rows } = await this.query<{ sha256: string }>('list referenced blobs', 'SELECT DISTINCT sha256 FROM model_versions');
+    const { rows } = await this.query<{ sha256: string }>(
+      'list referenced blobs',
+      'SELECT DISTINCT sha256 FROM model_versions',
+    );
     return new Set(rows.map((r) => r.sha256));
   }
 
@@ -115,7 +171,10 @@ export class PostgresRegistryStore implements RegistryStore {
     checkDeploymentRef(ref);
     await this.transaction('add a deployment ref', async (client) => {
       // FOR KEY SHARE: the version cannot be deleted between this check and the insert.
-      const found = await client.query('SELECT 1 FROM model_versions WHERE name = $1 AND version = $2 FOR KEY SHARE', [ref.name, ref.version]);
+      const found = await client.query('SELECT 1 FROM model_versions WHERE name = $1 AND version = $2 FOR KEY SHARE', [
+        ref.name,
+        ref.version,
+      ]);
       if (found.rowCount === 0) throw versionNotFound(ref.name, ref.version);
       await client.query(
         `INSERT INTO deployment_refs (deployment, name, version) VALUES ($1, $2, $3)
@@ -133,9 +192,18 @@ export class PostgresRegistryStore implements RegistryStore {
   async deploymentRefs(name: string, version?: number): Promise<DeploymentRef[]> {
     validateModelName(name);
     if (version !== undefined) validateModelVersion(version);
-    const { rows } = version === undefined
-      ? await this.query<RefRow>('list deployment refs', 'SELECT deployment, name, version FROM deployment_refs WHERE name = $1 ORDER BY deployment COLLATE "C"', [name])
-      : await this.query<RefRow>('list deployment refs', 'SELECT deployment, name, version FROM deployment_refs WHERE name = $1 AND version = $2 ORDER BY deployment COLLATE "C"', [name, version]);
+    const { rows } =
+      version === undefined
+        ? await this.query<RefRow>(
+            'list deployment refs',
+            'SELECT deployment, name, version FROM deployment_refs WHERE name = $1 ORDER BY deployment COLLATE "C"',
+            [name],
+          )
+        : await this.query<RefRow>(
+            'list deployment refs',
+            'SELECT deployment, name, version FROM deployment_refs WHERE name = $1 AND version = $2 ORDER BY deployment COLLATE "C"',
+            [name, version],
+          );
     return rows.map(toDeploymentRef);
   }
 
@@ -146,16 +214,28 @@ export class PostgresRegistryStore implements RegistryStore {
 
   async getDeployment(name: string): Promise<DeploymentRecord | undefined> {
     checkDeploymentName(name);
-    const { rows } = await this.query<DeploymentRow>('read a deployment', `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments WHERE name = $1`, [name]);
+    const { rows } = await this.query<DeploymentRow>(
+      'read a deployment',
+      `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments WHERE name = $1`,
+      [name],
+    );
     return rows[0] === undefined ? undefined : toDeploymentRecord(rows[0]);
   }
 
   async listDeployments(): Promise<DeploymentRecord[]> {
-    const { rows } = await this.query<DeploymentRow>('list deployments', `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments ORDER BY name COLLATE "C"`);
+    const { rows } = await this.query<DeploymentRow>(
+      'list deployments',
+      `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments ORDER BY name COLLATE "C"`,
+    );
     return rows.map(toDeploymentRecord);
   }
 
-  async setDeploymentState(name: string, state: string, reason: string | null, runtime?: Record<string, unknown>): Promise<DeploymentRecord | undefined> {
+  async setDeploymentState(
+    name: string,
+    state: string,
+    reason: string | null,
+    runtime?: Record<string, unknown>,
+  ): Promise<DeploymentRecord | undefined> {
     checkDeploymentName(name);
     checkDeploymentState(state);
     if (reason !== null && typeof reason !== 'string') throw new TypeError('reason must be a string or null.');
@@ -191,12 +271,17 @@ export class PostgresRegistryStore implements RegistryStore {
 
   async removePendingBlob(sha256: string, owner: string): Promise<void> {
     checkPending(sha256, owner);
-    await this.query('clear a pending blob', 'DELETE FROM pending_blobs WHERE sha256 = $1 AND owner = $2', [sha256, owner]);
+    await this.query('clear a pending blob', 'DELETE FROM pending_blobs WHERE sha256 = $1 AND owner = $2', [
+      sha256,
+      owner,
+    ]);
   }
 
   async pendingBlobs(): Promise<PendingBlob[]> {
     const { rows } = await this.query<{ sha256: string; owner: string; created_at: Date }>(
-      'list pending blobs', 'SELECT sha256, owner, created_at FROM pending_blobs ORDER BY created_at, sha256 COLLATE "C", owner COLLATE "C"');
+      'list pending blobs',
+      'SELECT sha256, owner, created_at FROM pending_blobs ORDER BY created_at, sha256 COLLATE "C", owner COLLATE "C"',
+    );
     return rows.map(toPendingBlob);
   }
 
@@ -205,7 +290,8 @@ export class PostgresRegistryStore implements RegistryStore {
     if (typeof remove !== 'function') throw new TypeError('remove must be a function.');
     return this.transaction('collect a blob', async (client) => {
       await client.query(BLOB_LOCK, [sha256]);
-      if (pendingOwner !== undefined) await client.query('DELETE FROM pending_blobs WHERE sha256 = $1 AND owner = $2', [sha256, pendingOwner]);
+      if (pendingOwner !== undefined)
+        await client.query('DELETE FROM pending_blobs WHERE sha256 = $1 AND owner = $2', [sha256, pendingOwner]);
       // ONE statement, so a registration committing its row and clearing its journal in between cannot be missed.
       const { rows } = await client.query<{ used: boolean }>(
         'SELECT EXISTS (SELECT 1 FROM model_versions WHERE sha256 = $1) OR EXISTS (SELECT 1 FROM pending_blobs WHERE sha256 = $1) AS used',
@@ -225,9 +311,15 @@ export class PostgresRegistryStore implements RegistryStore {
     // One snapshot for all three tables, so an export taken while others write is still consistent.
     return this.transaction('export the registry', async (client) => {
       await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const versions = await client.query<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM model_versions ORDER BY name COLLATE "C", version`);
-      const deployments = await client.query<RefRow>('SELECT deployment, name, version FROM deployment_refs ORDER BY deployment COLLATE "C"');
-      const counters = await client.query<{ name: string; next: number }>('SELECT name, next FROM model_counters ORDER BY name COLLATE "C"');
+      const versions = await client.query<VersionRow>(
+        `SELECT ${VERSION_COLUMNS} FROM model_versions ORDER BY name COLLATE "C", version`,
+      );
+      const deployments = await client.query<RefRow>(
+        'SELECT deployment, name, version FROM deployment_refs ORDER BY deployment COLLATE "C"',
+      );
+      const counters = await client.query<{ name: string; next: number }>(
+        'SELECT name, next FROM model_counters ORDER BY name COLLATE "C"',
+      );
       return {
         versions: versions.rows.map(toVersionRecord),
         deployments: deployments.rows.map(toDeploymentRef),
@@ -247,14 +339,33 @@ export class PostgresRegistryStore implements RegistryStore {
       await client.query('LOCK TABLE deployments IN EXCLUSIVE MODE');
       const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM deployments');
       if (Number(rows[0]!.n) > 0) {
-        throw new CallerError(new TachyonError('TCH_ERR_REGISTRY_DATABASE_FAILED', `PostgreSQL registry "${this.registry}" already has deployment rows; an import needs none.`, { details: { registry: this.registry } }));
+        throw new CallerError(
+          new TachyonError(
+            'TCH_ERR_REGISTRY_DATABASE_FAILED',
+            `PostgreSQL registry "${this.registry}" already has deployment rows; an import needs none.`,
+            { details: { registry: this.registry } },
+          ),
+        );
       }
       await client.query(
         `INSERT INTO deployments (name, spec, state, reason, generation, runtime, created_at, updated_at)
          SELECT name, spec, state, reason, generation, runtime, created_at::timestamptz, updated_at::timestamptz
          FROM jsonb_to_recordset($1::jsonb) AS r(name text, spec jsonb, state text, reason text, generation integer, runtime jsonb,
                                                   created_at text, updated_at text)`,
-        [JSON.stringify(records.map((r) => ({ name: r.name, spec: r.spec, state: r.state, reason: r.reason, generation: r.generation, runtime: r.runtime, created_at: r.createdAt, updated_at: r.updatedAt })))],
+        [
+          JSON.stringify(
+            records.map((r) => ({
+              name: r.name,
+              spec: r.spec,
+              state: r.state,
+              reason: r.reason,
+              generation: r.generation,
+              runtime: r.runtime,
+              created_at: r.createdAt,
+              updated_at: r.updatedAt,
+            })),
+          ),
+        ],
       );
     });
   }

@@ -30,7 +30,8 @@ export function compilePostgresStoreOptions(options: PostgresRegistryStoreOption
   const int = (key: 'maxConnections' | 'connectTimeoutMs' | 'idleTimeoutMs', min: number): void => {
     const value = options[key];
     if (value === undefined) return;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError(`options.${key} must be an integer`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value))
+      throw new TypeError(`options.${key} must be an integer`);
     if (value < min) throw new RangeError(`options.${key} must be >= ${min}, got ${value}`);
     config[key] = value;
   };

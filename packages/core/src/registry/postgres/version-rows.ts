@@ -47,11 +47,13 @@ export function toPendingBlob(row: { sha256: string; owner: string; created_at: 
 
 /** The journal's argument checks, the same as the SQLite store's. */
 export function checkPending(sha256: unknown, owner: unknown): void {
-  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) throw new RangeError('sha256 must be 64 lowercase hex digits.');
+  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256))
+    throw new RangeError('sha256 must be 64 lowercase hex digits.');
   if (typeof owner !== 'string' || owner === '') throw new TypeError('owner must be a non-empty string.');
 }
 
 export function checkIsoDate(value: unknown, argument: string): string {
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw new TypeError(`${argument} must be an ISO 8601 date, got ${String(value)}.`);
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+    throw new TypeError(`${argument} must be an ISO 8601 date, got ${String(value)}.`);
   return value;
 }

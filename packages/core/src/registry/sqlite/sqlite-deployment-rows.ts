@@ -24,37 +24,54 @@ export class SqliteDeploymentRows {
   }
 
   put(input: DeploymentInput): { record: DeploymentRecord; changed: boolean } {
-    const exists = this.#db.prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(input.model.name, input.model.version);
+    const exists = this.#db
+      .prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?')
+      .get(input.model.name, input.model.version);
     if (exists === undefined) throw versionNotFound(input.model.name, input.model.version);
     const spec = canonicalJson(input.spec);
     const now = new Date().toISOString();
     const old = this.get(input.name);
     let changed = true;
     if (old === undefined) {
-      this.#db.prepare(`INSERT INTO deployments (${COLUMNS}) VALUES (?, ?, ?, NULL, 1, '{}', ?, ?)`).run(input.name, spec, input.state, now, now);
+      this.#db
+        .prepare(`INSERT INTO deployments (${COLUMNS}) VALUES (?, ?, ?, NULL, 1, '{}', ?, ?)`)
+        .run(input.name, spec, input.state, now, now);
     } else if (canonicalJson(old.spec) !== spec) {
       this.#db
-        .prepare('UPDATE deployments SET spec = ?, state = ?, reason = NULL, generation = generation + 1, updated_at = ? WHERE name = ?')
+        .prepare(
+          'UPDATE deployments SET spec = ?, state = ?, reason = NULL, generation = generation + 1, updated_at = ? WHERE name = ?',
+        )
         .run(spec, input.state, now, input.name);
     } else {
       changed = false;
     }
     this.#db
-      .prepare('INSERT INTO deployment_refs (deployment, name, version) VALUES (?, ?, ?) ON CONFLICT (deployment) DO UPDATE SET name = excluded.name, version = excluded.version')
+      .prepare(
+        'INSERT INTO deployment_refs (deployment, name, version) VALUES (?, ?, ?) ON CONFLICT (deployment) DO UPDATE SET name = excluded.name, version = excluded.version',
+      )
       .run(input.name, input.model.name, input.model.version);
     return { record: this.get(input.name)!, changed };
   }
 
   get(name: string): DeploymentRecord | undefined {
-    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM deployments WHERE name = ?`).get(name) as DeploymentRow | undefined;
+    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM deployments WHERE name = ?`).get(name) as
+      | DeploymentRow
+      | undefined;
     return row === undefined ? undefined : toRecord(row);
   }
 
   list(): DeploymentRecord[] {
-    return (this.#db.prepare(`SELECT ${COLUMNS} FROM deployments ORDER BY name`).all() as DeploymentRow[]).map(toRecord);
+    return (this.#db.prepare(`SELECT ${COLUMNS} FROM deployments ORDER BY name`).all() as DeploymentRow[]).map(
+      toRecord,
+    );
   }
 
-  setState(name: string, state: string, reason: string | null, runtime: Record<string, unknown> | undefined): DeploymentRecord | undefined {
+  setState(
+    name: string,
+    state: string,
+    reason: string | null,
+    runtime: Record<string, unknown> | undefined,
+  ): DeploymentRecord | undefined {
     const old = this.get(name);
     if (old === undefined) return undefined;
     const merged = runtime === undefined ? old.runtime : { ...old.runtime, ...runtime };

@@ -80,7 +80,11 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = Object.freeze([
 ]);
 
 /** Creates the `migrations` table and applies every missing step, each with its row, in one IMMEDIATE transaction. */
-export function applySqliteMigrations(db: Database.Database, file: string, migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS): number[] {
+export function applySqliteMigrations(
+  db: Database.Database,
+  file: string,
+  migrations: readonly SqliteMigration[] = SQLITE_MIGRATIONS,
+): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,

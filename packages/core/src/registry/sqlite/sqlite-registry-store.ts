@@ -3,8 +3,23 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { TachyonError } from '@tachyon-serve/protocol';
 import { validateModelName, validateModelVersion, validateStringMap } from '../model-ref.js';
-import type { DeploymentInput, DeploymentRecord, DeploymentRef, ModelVersionRecord, NewModelVersion, PendingBlob, RegistryStore } from '../registry-store.js';
-import { checkDeploymentInput, checkDeploymentName, checkDeploymentRef, checkDeploymentState, checkNewModelVersion, versionNotFound } from '../store-records.js';
+import type {
+  DeploymentInput,
+  DeploymentRecord,
+  DeploymentRef,
+  ModelVersionRecord,
+  NewModelVersion,
+  PendingBlob,
+  RegistryStore,
+} from '../registry-store.js';
+import {
+  checkDeploymentInput,
+  checkDeploymentName,
+  checkDeploymentRef,
+  checkDeploymentState,
+  checkNewModelVersion,
+  versionNotFound,
+} from '../store-records.js';
 import { SqliteDeploymentRows } from './sqlite-deployment-rows.js';
 import { applySqliteMigrations } from './sqlite-migrations.js';
 import { SqliteRows, type RegistryExport } from './sqlite-rows.js';
@@ -20,10 +35,14 @@ const SQLITE_DEFAULTS = Object.freeze({ busyTimeoutMs: 10_000 });
  * Opens (creating if needed) an embedded SQLite registry: WAL journal, busy_timeout, foreign keys, synchronous
  * FULL, and every pending migration applied in one IMMEDIATE transaction. better-sqlite3 only loads here.
  */
-export async function createSqliteRegistryStore(file: string, options: SqliteRegistryStoreOptions = {}): Promise<SqliteRegistryStore> {
+export async function createSqliteRegistryStore(
+  file: string,
+  options: SqliteRegistryStoreOptions = {},
+): Promise<SqliteRegistryStore> {
   if (typeof file !== 'string' || file === '') throw new TypeError('file must be a non-empty string.');
   const busyTimeoutMs = options.busyTimeoutMs ?? SQLITE_DEFAULTS.busyTimeoutMs;
-  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new RangeError('options.busyTimeoutMs must be a non-negative integer.');
+  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0)
+    throw new RangeError('options.busyTimeoutMs must be a non-negative integer.');
   const memory = file === ':memory:';
   if (!memory) {
     try {
@@ -68,14 +87,22 @@ export class SqliteRegistryStore implements RegistryStore {
 
   /** Applied migrations, oldest first. */
   migrations(): Promise<{ version: number; name: string; appliedAt: string }[]> {
-    return this.#run('read migrations', () =>
-      (this.#db.prepare('SELECT version, name, applied_at AS appliedAt FROM migrations ORDER BY version').all() as { version: number; name: string; appliedAt: string }[]),
+    return this.#run(
+      'read migrations',
+      () =>
+        this.#db.prepare('SELECT version, name, applied_at AS appliedAt FROM migrations ORDER BY version').all() as {
+          version: number;
+          name: string;
+          appliedAt: string;
+        }[],
     );
   }
 
   insertVersion(input: NewModelVersion, pendingOwner?: string): Promise<ModelVersionRecord> {
     checkNewModelVersion(input);
-    return this.#run('insert a version', () => this.#db.transaction(() => this.#rows.insertVersion(input, pendingOwner)).immediate());
+    return this.#run('insert a version', () =>
+      this.#db.transaction(() => this.#rows.insertVersion(input, pendingOwner)).immediate(),
+    );
   }
 
   getVersion(name: string, version?: number): Promise<ModelVersionRecord | undefined> {
@@ -95,12 +122,20 @@ export class SqliteRegistryStore implements RegistryStore {
     return this.#run('delete a version', () => this.#rows.deleteVersion(name, version));
   }
 
-  updateTags(name: string, version: number, set: Record<string, string>, remove: readonly string[] = []): Promise<ModelVersionRecord | undefined> {
+  updateTags(
+    name: string,
+    version: number,
+    set: Record<string, string>,
+    remove: readonly string[] = [],
+  ): Promise<ModelVersionRecord | undefined> {
     validateModelName(name);
     validateModelVersion(version);
     validateStringMap(set, 'set');
-    if (!Array.isArray(remove) || !remove.every((k) => typeof k === 'string')) throw new TypeError('remove must be an array of strings.');
-    return this.#run('update tags', () => this.#db.transaction(() => this.#rows.updateTags(name, version, set, remove)).immediate());
+    if (!Array.isArray(remove) || !remove.every((k) => typeof k === 'string'))
+      throw new TypeError('remove must be an array of strings.');
+    return this.#run('update tags', () =>
+      this.#db.transaction(() => this.#rows.updateTags(name, version, set, remove)).immediate(),
+    );
   }
 
   referencedBlobs(): Promise<Set<string>> {
@@ -144,16 +179,25 @@ export class SqliteRegistryStore implements RegistryStore {
     return this.#run('list deployments', () => this.#deployments.list());
   }
 
-  setDeploymentState(name: string, state: string, reason: string | null, runtime?: Record<string, unknown>): Promise<DeploymentRecord | undefined> {
+  setDeploymentState(
+    name: string,
+    state: string,
+    reason: string | null,
+    runtime?: Record<string, unknown>,
+  ): Promise<DeploymentRecord | undefined> {
     checkDeploymentName(name);
     checkDeploymentState(state);
     if (reason !== null && typeof reason !== 'string') throw new TypeError('reason must be a string or null.');
-    return this.#run('record a deployment state', () => this.#db.transaction(() => this.#deployments.setState(name, state, reason, runtime)).immediate());
+    return this.#run('record a deployment state', () =>
+      this.#db.transaction(() => this.#deployments.setState(name, state, reason, runtime)).immediate(),
+    );
   }
 
   deleteDeployment(name: string): Promise<boolean> {
     checkDeploymentName(name);
-    return this.#run('delete a deployment', () => this.#db.transaction(() => this.#deployments.delete(name)).immediate());
+    return this.#run('delete a deployment', () =>
+      this.#db.transaction(() => this.#deployments.delete(name)).immediate(),
+    );
   }
 
   addPendingBlob(sha256: string, owner: string): Promise<void> {
@@ -194,7 +238,12 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   importAll(data: RegistryExport): Promise<void> {
-    if (typeof data !== 'object' || data === null || !Array.isArray(data.versions) || !Array.isArray(data.deployments)) {
+    if (
+      typeof data !== 'object' ||
+      data === null ||
+      !Array.isArray(data.versions) ||
+      !Array.isArray(data.deployments)
+    ) {
       throw new TypeError('data must be { versions, deployments, nextVersions }.');
     }
     for (const v of data.versions) checkNewModelVersion(v);
@@ -203,9 +252,13 @@ export class SqliteRegistryStore implements RegistryStore {
       this.#db
         .transaction(() => {
           if (!this.#rows.isEmpty()) {
-            throw new TachyonError('TCH_ERR_REGISTRY_DATABASE_FAILED', `Registry database "${this.file}" is not empty; an import needs an empty registry.`, {
-              details: { file: this.file },
-            });
+            throw new TachyonError(
+              'TCH_ERR_REGISTRY_DATABASE_FAILED',
+              `Registry database "${this.file}" is not empty; an import needs an empty registry.`,
+              {
+                details: { file: this.file },
+              },
+            );
           }
           this.#rows.importAll(data);
         })
@@ -236,7 +289,8 @@ export class SqliteRegistryStore implements RegistryStore {
 }
 
 function checkPending(sha256: string, owner: string): void {
-  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) throw new RangeError('sha256 must be 64 lowercase hex digits.');
+  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256))
+    throw new RangeError('sha256 must be 64 lowercase hex digits.');
   if (typeof owner !== 'string' || owner === '') throw new TypeError('owner must be a non-empty string.');
 }
 
@@ -244,8 +298,12 @@ export function sqliteError(file: string, action: string, cause: unknown): Error
   if (cause instanceof TachyonError || cause instanceof TypeError || cause instanceof RangeError) return cause;
   const code = (cause as { code?: unknown } | null)?.code;
   const reason = cause instanceof Error ? cause.message.replace(/\.$/, '') : String(cause);
-  return new TachyonError('TCH_ERR_REGISTRY_DATABASE_FAILED', `SQLite registry "${file}" failed to ${action}: ${reason}.`, {
-    details: { registry: file, action, ...(typeof code === 'string' ? { sqliteCode: code } : {}) },
-    cause,
-  });
+  return new TachyonError(
+    'TCH_ERR_REGISTRY_DATABASE_FAILED',
+    `SQLite registry "${file}" failed to ${action}: ${reason}.`,
+    {
+      details: { registry: file, action, ...(typeof code === 'string' ? { sqliteCode: code } : {}) },
+      cause,
+    },
+  );
 }

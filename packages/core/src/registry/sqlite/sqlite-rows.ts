@@ -36,7 +36,12 @@ export class SqliteRows {
     this.#db = db;
   }
 
-  insertVersion(input: VersionInput, pendingOwner: string | undefined, createdAt = new Date().toISOString(), version?: number): ModelVersionRecord {
+  insertVersion(
+    input: VersionInput,
+    pendingOwner: string | undefined,
+    createdAt = new Date().toISOString(),
+    version?: number,
+  ): ModelVersionRecord {
     // The counter row is read and bumped under the IMMEDIATE lock, so concurrent processes get distinct numbers.
     const allocated =
       version ??
@@ -51,7 +56,16 @@ export class SqliteRows {
       ).version;
     this.#db
       .prepare(`INSERT INTO model_versions (${VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(input.name, allocated, input.description ?? null, JSON.stringify(input.properties ?? {}), input.sha256, input.size, input.kind, createdAt);
+      .run(
+        input.name,
+        allocated,
+        input.description ?? null,
+        JSON.stringify(input.properties ?? {}),
+        input.sha256,
+        input.size,
+        input.kind,
+        createdAt,
+      );
     const insertTag = this.#db.prepare('INSERT INTO model_tags (name, version, key, value) VALUES (?, ?, ?, ?)');
     for (const [key, value] of Object.entries(input.tags ?? {})) insertTag.run(input.name, allocated, key, value);
     if (pendingOwner !== undefined) this.removePendingBlob(input.sha256, pendingOwner);
@@ -61,11 +75,17 @@ export class SqliteRows {
   getVersion(name: string, version: number | undefined): ModelVersionRecord | undefined {
     const row = (
       version === undefined
-        ? this.#db.prepare(`SELECT ${VERSION_COLUMNS} FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT 1`).get(name)
-        : this.#db.prepare(`SELECT ${VERSION_COLUMNS} FROM model_versions WHERE name = ? AND version = ?`).get(name, version)
+        ? this.#db
+            .prepare(`SELECT ${VERSION_COLUMNS} FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT 1`)
+            .get(name)
+        : this.#db
+            .prepare(`SELECT ${VERSION_COLUMNS} FROM model_versions WHERE name = ? AND version = ?`)
+            .get(name, version)
     ) as VersionRow | undefined;
     if (row === undefined) return undefined;
-    const tags = this.#db.prepare('SELECT name, version, key, value FROM model_tags WHERE name = ? AND version = ?').all(row.name, row.version) as TagRow[];
+    const tags = this.#db
+      .prepare('SELECT name, version, key, value FROM model_tags WHERE name = ? AND version = ?')
+      .all(row.name, row.version) as TagRow[];
     return toRecord(row, tags);
   }
 
@@ -78,11 +98,15 @@ export class SqliteRows {
     }
     if (filter.tag !== undefined) {
       const byValue = filter.tag.value !== undefined;
-      where.push(`EXISTS (SELECT 1 FROM model_tags t WHERE t.name = v.name AND t.version = v.version AND t.key = ?${byValue ? ' AND t.value = ?' : ''})`);
+      where.push(
+        `EXISTS (SELECT 1 FROM model_tags t WHERE t.name = v.name AND t.version = v.version AND t.key = ?${byValue ? ' AND t.value = ?' : ''})`,
+      );
       params.push(filter.tag.key, ...(byValue ? [filter.tag.value] : []));
     }
     const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
-    const rows = this.#db.prepare(`SELECT ${VERSION_COLUMNS} FROM model_versions v ${clause} ORDER BY v.name, v.version`).all(...params) as VersionRow[];
+    const rows = this.#db
+      .prepare(`SELECT ${VERSION_COLUMNS} FROM model_versions v ${clause} ORDER BY v.name, v.version`)
+      .all(...params) as VersionRow[];
     const tagRows = (
       filter.name === undefined
         ? this.#db.prepare('SELECT name, version, key, value FROM model_tags').all()
@@ -101,7 +125,12 @@ export class SqliteRows {
     return this.#db.prepare('DELETE FROM model_versions WHERE name = ? AND version = ?').run(name, version).changes > 0;
   }
 
-  updateTags(name: string, version: number, set: Record<string, string>, remove: readonly string[]): ModelVersionRecord | undefined {
+  updateTags(
+    name: string,
+    version: number,
+    set: Record<string, string>,
+    remove: readonly string[],
+  ): ModelVersionRecord | undefined {
     if (this.getVersion(name, version) === undefined) return undefined;
     const del = this.#db.prepare('DELETE FROM model_tags WHERE name = ? AND version = ? AND key = ?');
     for (const key of remove) del.run(name, version, key);
@@ -113,12 +142,18 @@ export class SqliteRows {
   }
 
   referencedBlobs(): Set<string> {
-    return new Set((this.#db.prepare('SELECT DISTINCT sha256 FROM model_versions').all() as { sha256: string }[]).map((r) => r.sha256));
+    return new Set(
+      (this.#db.prepare('SELECT DISTINCT sha256 FROM model_versions').all() as { sha256: string }[]).map(
+        (r) => r.sha256,
+      ),
+    );
   }
 
   blobInUse(sha256: string): boolean {
     const row = this.#db
-      .prepare('SELECT EXISTS (SELECT 1 FROM model_versions WHERE sha256 = ?) OR EXISTS (SELECT 1 FROM pending_blobs WHERE sha256 = ?) AS used')
+      .prepare(
+        'SELECT EXISTS (SELECT 1 FROM model_versions WHERE sha256 = ?) OR EXISTS (SELECT 1 FROM pending_blobs WHERE sha256 = ?) AS used',
+      )
       .get(sha256, sha256) as { used: number };
     return row.used === 1;
   }
@@ -140,14 +175,24 @@ export class SqliteRows {
       name === undefined
         ? this.#db.prepare('SELECT deployment, name, version FROM deployment_refs ORDER BY deployment').all()
         : version === undefined
-          ? this.#db.prepare('SELECT deployment, name, version FROM deployment_refs WHERE name = ? ORDER BY deployment').all(name)
-          : this.#db.prepare('SELECT deployment, name, version FROM deployment_refs WHERE name = ? AND version = ? ORDER BY deployment').all(name, version);
-    return (rows as DeploymentRef[]).map((r) => Object.freeze({ deployment: r.deployment, name: r.name, version: r.version }));
+          ? this.#db
+              .prepare('SELECT deployment, name, version FROM deployment_refs WHERE name = ? ORDER BY deployment')
+              .all(name)
+          : this.#db
+              .prepare(
+                'SELECT deployment, name, version FROM deployment_refs WHERE name = ? AND version = ? ORDER BY deployment',
+              )
+              .all(name, version);
+    return (rows as DeploymentRef[]).map((r) =>
+      Object.freeze({ deployment: r.deployment, name: r.name, version: r.version }),
+    );
   }
 
   addPendingBlob(sha256: string, owner: string): void {
     this.#db
-      .prepare('INSERT INTO pending_blobs (sha256, owner, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256, owner) DO NOTHING')
+      .prepare(
+        'INSERT INTO pending_blobs (sha256, owner, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256, owner) DO NOTHING',
+      )
       .run(sha256, owner, new Date().toISOString());
   }
 
@@ -156,19 +201,26 @@ export class SqliteRows {
   }
 
   pendingBlobs(): PendingBlob[] {
-    const rows = this.#db.prepare('SELECT sha256, owner, created_at AS createdAt FROM pending_blobs ORDER BY created_at, sha256, owner').all() as PendingBlob[];
+    const rows = this.#db
+      .prepare('SELECT sha256, owner, created_at AS createdAt FROM pending_blobs ORDER BY created_at, sha256, owner')
+      .all() as PendingBlob[];
     return rows.map((r) => Object.freeze({ sha256: r.sha256, owner: r.owner, createdAt: r.createdAt }));
   }
 
   isEmpty(): boolean {
     const row = this.#db
-      .prepare('SELECT (SELECT COUNT(*) FROM model_versions) + (SELECT COUNT(*) FROM model_names) + (SELECT COUNT(*) FROM deployment_refs) AS n')
+      .prepare(
+        'SELECT (SELECT COUNT(*) FROM model_versions) + (SELECT COUNT(*) FROM model_names) + (SELECT COUNT(*) FROM deployment_refs) AS n',
+      )
       .get() as { n: number };
     return row.n === 0;
   }
 
   exportAll(): RegistryExport {
-    const names = this.#db.prepare('SELECT name, next_version FROM model_names ORDER BY name').all() as { name: string; next_version: number }[];
+    const names = this.#db.prepare('SELECT name, next_version FROM model_names ORDER BY name').all() as {
+      name: string;
+      next_version: number;
+    }[];
     return {
       versions: this.listVersions({}),
       deployments: this.deploymentRefs(undefined),

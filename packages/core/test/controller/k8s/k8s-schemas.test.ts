@@ -20,7 +20,12 @@ const SPECS: Record<string, DeploymentSpecOptions> = {
     resources: { cpu: '2', memory: '3Gi' },
     autoscale: { minReplicas: 2, maxReplicas: 10, targetCpuPercent: 65 },
   },
-  tlsSecret: { service: 'edge', model: { name: 'squeezenet', version: 2 }, tls: { mode: 'secret', secretName: 'edge-cert' }, resources: { memory: '1Gi' } },
+  tlsSecret: {
+    service: 'edge',
+    model: { name: 'squeezenet', version: 2 },
+    tls: { mode: 'secret', secretName: 'edge-cert' },
+    resources: { memory: '1Gi' },
+  },
 };
 
 /** Parses a YAML stream as kubectl would: every document must parse without errors or warnings. */
@@ -35,11 +40,24 @@ function parseStream(yaml: string): Record<string, unknown>[] {
 for (const [label, options] of Object.entries(SPECS)) {
   test(`every rendered document of the "${label}" spec is valid against its Kubernetes/KServe/cert-manager schema`, async () => {
     const spec = compileDeploymentSpec(options);
-    const rendered = renderKubernetes(spec, { registryUrl: 'postgres://tachyon@db.internal:5432/tachyon', format: 'all', namespace: 'ml' });
+    const rendered = renderKubernetes(spec, {
+      registryUrl: 'postgres://tachyon@db.internal:5432/tachyon',
+      format: 'all',
+      namespace: 'ml',
+    });
     const docs = parseStream(rendered.yaml);
     assert.deepEqual(docs, JSON.parse(JSON.stringify(rendered.documents)), 'the YAML round-trips to the documents');
     const kinds = docs.map((d) => d['kind']);
-    const expected = ['Secret', ...(spec.tls?.mode === 'cert-manager' ? ['Certificate'] : []), 'InferenceService', 'PodDisruptionBudget', 'Deployment', 'Service', ...(spec.autoscale ? ['HorizontalPodAutoscaler'] : []), 'PodDisruptionBudget'];
+    const expected = [
+      'Secret',
+      ...(spec.tls?.mode === 'cert-manager' ? ['Certificate'] : []),
+      'InferenceService',
+      'PodDisruptionBudget',
+      'Deployment',
+      'Service',
+      ...(spec.autoscale ? ['HorizontalPodAutoscaler'] : []),
+      'PodDisruptionBudget',
+    ];
     assert.deepEqual(kinds, expected);
     for (const doc of docs) assert.deepEqual(await validate(doc), [], `${String(doc['kind'])} must be schema-valid`);
   });
@@ -47,22 +65,33 @@ for (const [label, options] of Object.entries(SPECS)) {
 
 test('KServe canaryTrafficPercent is rendered when asked and checked by the CRD schema', async () => {
   const spec = compileDeploymentSpec(SPECS['minimal']!);
-  const isvc = renderKubernetes(spec, { format: 'kserve', canaryTrafficPercent: 10 }).documents.find((d) => d.kind === 'InferenceService')! as Record<string, any>;
+  const isvc = renderKubernetes(spec, { format: 'kserve', canaryTrafficPercent: 10 }).documents.find(
+    (d) => d.kind === 'InferenceService',
+  )! as Record<string, any>;
   assert.equal(isvc['spec'].predictor.canaryTrafficPercent, 10);
   assert.deepEqual(await validate(isvc), []);
   const broken = structuredClone(isvc);
   broken['spec'].predictor.canaryTrafficPercent = '10';
   assert.match((await validate(broken)).join(), /canaryTrafficPercent/);
   assert.throws(() => renderKubernetes(spec, { canaryTrafficPercent: 101 }), RangeError);
-  const plain = renderKubernetes(spec, { format: 'plain' }).documents.find((d) => d.kind === 'Deployment')! as Record<string, any>;
+  const plain = renderKubernetes(spec, { format: 'plain' }).documents.find((d) => d.kind === 'Deployment')! as Record<
+    string,
+    any
+  >;
   const pod = plain['spec'].template;
-  assert.deepEqual(pod.spec.containers[0].lifecycle.preStop.exec.command.slice(0, 2), ['node', '-e'], 'preStop drains before SIGTERM');
+  assert.deepEqual(
+    pod.spec.containers[0].lifecycle.preStop.exec.command.slice(0, 2),
+    ['node', '-e'],
+    'preStop drains before SIGTERM',
+  );
   assert.equal(pod.metadata.annotations['prometheus.io/scrape'], 'true');
 });
 
 test('the validator rejects what the API server would: a wrong type, a missing required field, an unknown field, a bad enum', async () => {
   const spec = compileDeploymentSpec(SPECS['full']!);
-  const docs = renderKubernetes(spec, { registryUrl: 'postgres://tachyon@db/tachyon' }).documents.map((d) => JSON.parse(JSON.stringify(d)) as Record<string, any>);
+  const docs = renderKubernetes(spec, { registryUrl: 'postgres://tachyon@db/tachyon' }).documents.map(
+    (d) => JSON.parse(JSON.stringify(d)) as Record<string, any>,
+  );
   const byKind = (kind: string) => structuredClone(docs.find((d) => d['kind'] === kind)!);
 
   const deployment = byKind('Deployment');
@@ -117,16 +146,45 @@ test('`tachyon render --target kubernetes|kserve` (the real CLI) prints objects 
   const bin = fileURLToPath(new URL('../../../../../cli/bin/tachyon.js', import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), 'tachyon-render-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'tachyon.json'), JSON.stringify({ name: 'vision', registry: 'postgres://tachyon@db.internal/tachyon', artifacts: 'postgres://tachyon@db.internal/tachyon' }));
+  writeFileSync(
+    join(dir, 'tachyon.json'),
+    JSON.stringify({
+      name: 'vision',
+      registry: 'postgres://tachyon@db.internal/tachyon',
+      artifacts: 'postgres://tachyon@db.internal/tachyon',
+    }),
+  );
   writeFileSync(join(dir, 'keys.json'), JSON.stringify({ primary: 'p'.repeat(32), secondary: 's'.repeat(32) }));
   for (const [target, kinds] of [
     ['kubernetes', ['Secret', 'Deployment', 'Service', 'PodDisruptionBudget']],
     ['kserve', ['Secret', 'InferenceService', 'PodDisruptionBudget']],
   ] as const) {
-    const r = spawnSync(process.execPath, [bin, 'render', 'vision', '--target', target, '--model', 'cls:3', '--replicas', '3', '--keys', 'keys.json', '--canary-traffic-percent', '20', '--json'], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'render',
+        'vision',
+        '--target',
+        target,
+        '--model',
+        'cls:3',
+        '--replicas',
+        '3',
+        '--keys',
+        'keys.json',
+        '--canary-traffic-percent',
+        '20',
+        '--json',
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     const list = JSON.parse(r.stdout) as { items: Array<Record<string, any>> };
-    assert.deepEqual(list.items.map((d) => d['kind']), kinds);
+    assert.deepEqual(
+      list.items.map((d) => d['kind']),
+      kinds,
+    );
     for (const doc of list.items) assert.deepEqual(await validate(doc), [], `${target}: ${String(doc['kind'])}`);
     if (target === 'kserve') assert.equal(list.items[1]!['spec'].predictor.canaryTrafficPercent, 20);
     assert.ok(!r.stdout.includes('persistentVolumeClaim'), 'the workspace keeps artifacts in PostgreSQL: no volume');

@@ -18,8 +18,14 @@ const BUILTIN: Readonly<Record<string, { module: string; type: string }>> = {
   'v1/Secret': { module: 'kubernetes-models/v1/Secret', type: 'ISecret' },
   'v1/Service': { module: 'kubernetes-models/v1/Service', type: 'IService' },
   'apps/v1/Deployment': { module: 'kubernetes-models/apps/v1/Deployment', type: 'IDeployment' },
-  'autoscaling/v2/HorizontalPodAutoscaler': { module: 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler', type: 'IHorizontalPodAutoscaler' },
-  'policy/v1/PodDisruptionBudget': { module: 'kubernetes-models/policy/v1/PodDisruptionBudget', type: 'IPodDisruptionBudget' },
+  'autoscaling/v2/HorizontalPodAutoscaler': {
+    module: 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
+    type: 'IHorizontalPodAutoscaler',
+  },
+  'policy/v1/PodDisruptionBudget': {
+    module: 'kubernetes-models/policy/v1/PodDisruptionBudget',
+    type: 'IPodDisruptionBudget',
+  },
 };
 
 const CRDS: Readonly<Record<string, string>> = {
@@ -37,8 +43,13 @@ function closeObjects(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(closeObjects);
   if (typeof schema !== 'object' || schema === null) return schema;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, closeObjects(v)])) : closeObjects(value);
-  if ('properties' in out && !('additionalProperties' in out) && out['x-kubernetes-preserve-unknown-fields'] !== true) out['additionalProperties'] = false;
+  for (const [key, value] of Object.entries(schema))
+    out[key] =
+      key === 'properties'
+        ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, closeObjects(v)]))
+        : closeObjects(value);
+  if ('properties' in out && !('additionalProperties' in out) && out['x-kubernetes-preserve-unknown-fields'] !== true)
+    out['additionalProperties'] = false;
   return out;
 }
 
@@ -53,7 +64,9 @@ function unknownKeys(checker: ts.TypeChecker, value: unknown, type: ts.Type, pat
   if (value === null || typeof value !== 'object') return;
   const t = checker.getNonNullableType(type);
   if (Array.isArray(value)) {
-    const element = t.getNumberIndexType() ?? (t.isUnion() ? t.types.map((u) => u.getNumberIndexType()).find((e) => e !== undefined) : undefined);
+    const element =
+      t.getNumberIndexType() ??
+      (t.isUnion() ? t.types.map((u) => u.getNumberIndexType()).find((e) => e !== undefined) : undefined);
     if (element !== undefined) value.forEach((v, i) => unknownKeys(checker, v, element, `${path}/${i}`, out));
     return;
   }
@@ -69,7 +82,8 @@ function unknownKeys(checker: ts.TypeChecker, value: unknown, type: ts.Type, pat
       continue;
     }
     const decl = prop.valueDeclaration ?? prop.declarations?.[0];
-    if (decl !== undefined) unknownKeys(checker, child, checker.getTypeOfSymbolAtLocation(prop, decl), `${path}/${key}`, out);
+    if (decl !== undefined)
+      unknownKeys(checker, child, checker.getTypeOfSymbolAtLocation(prop, decl), `${path}/${key}`, out);
   }
 }
 
@@ -87,7 +101,13 @@ export function createSchemaValidator(): ManifestValidator {
   const strictTypes = () => {
     if (program !== undefined) return program;
     const files = Object.values(BUILTIN).map((b) => declarationFile(b.module));
-    const p = ts.createProgram(files, { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, skipLibCheck: true });
+    const p = ts.createProgram(files, {
+      strict: true,
+      noEmit: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      skipLibCheck: true,
+    });
     const checker = p.getTypeChecker();
     const types = new Map<string, ts.Type>();
     for (const [key, b] of Object.entries(BUILTIN)) {
@@ -112,8 +132,11 @@ export function createSchemaValidator(): ManifestValidator {
       try {
         new Model(doc).validate();
       } catch (error) {
-        const errors = (error as { errors?: Array<{ instancePath?: string; message?: string; params?: unknown }> }).errors;
-        if (errors) for (const e of errors) issues.push(`${key} ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params ?? {})}`);
+        const errors = (error as { errors?: Array<{ instancePath?: string; message?: string; params?: unknown }> })
+          .errors;
+        if (errors)
+          for (const e of errors)
+            issues.push(`${key} ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params ?? {})}`);
         else issues.push(`${key} ${(error as Error).message}`);
       }
       const { checker, types } = strictTypes();
@@ -130,6 +153,8 @@ export function createSchemaValidator(): ManifestValidator {
       crdValidators.set(key, validate);
     }
     if (validate(doc)) return [];
-    return (validate.errors ?? []).map((e) => `${key} ${e.instancePath || '/'} ${e.message ?? ''} ${e.params ? JSON.stringify(e.params) : ''}`);
+    return (validate.errors ?? []).map(
+      (e) => `${key} ${e.instancePath || '/'} ${e.message ?? ''} ${e.params ? JSON.stringify(e.params) : ''}`,
+    );
   };
 }

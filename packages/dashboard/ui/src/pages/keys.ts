@@ -9,14 +9,46 @@ import { h, replace } from '../dom.js';
 export function keysSection(service: string, initial: Keys): HTMLElement {
   const body = h('div', { class: 'keys' });
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
-  const render = (keys: Keys): void => replace(body, (['primary', 'secondary'] as const).map((which) => keyRow(service, which, keys[which], status, render)));
+  const render = (keys: Keys): void =>
+    replace(
+      body,
+      (['primary', 'secondary'] as const).map((which) => keyRow(service, which, keys[which], status, render)),
+    );
   render(initial);
-  return h('section', { 'aria-labelledby': 'keys-title' }, h('h2', { id: 'keys-title' }, 'Keys'), h('p', { class: 'help' }, 'Callers send one of these as ', h('code', null, 'Authorization: Bearer KEY'), '. Regenerate one while clients use the other.'), body, status);
+  return h(
+    'section',
+    { 'aria-labelledby': 'keys-title' },
+    h('h2', { id: 'keys-title' }, 'Keys'),
+    h(
+      'p',
+      { class: 'help' },
+      'Callers send one of these as ',
+      h('code', null, 'Authorization: Bearer KEY'),
+      '. Regenerate one while clients use the other.',
+    ),
+    body,
+    status,
+  );
 }
 
-function keyRow(service: string, which: 'primary' | 'secondary', value: string, status: HTMLElement, render: (keys: Keys) => void): HTMLElement {
+function keyRow(
+  service: string,
+  which: 'primary' | 'secondary',
+  value: string,
+  status: HTMLElement,
+  render: (keys: Keys) => void,
+): HTMLElement {
   const id = `key-${which}`;
-  const input = h('input', { id, type: 'password', readonly: true, value, class: 'key-value', autocomplete: 'off', spellcheck: 'false', 'data-key': which });
+  const input = h('input', {
+    id,
+    type: 'password',
+    readonly: true,
+    value,
+    class: 'key-value',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'data-key': which,
+  });
   const show = h('button', { type: 'button', 'aria-pressed': 'false', 'aria-controls': id }, 'Show');
   show.addEventListener('click', () => {
     const visible = input.type === 'password';
@@ -36,9 +68,18 @@ function keyRow(service: string, which: 'primary' | 'secondary', value: string, 
       status.textContent = `Press Ctrl+C to copy the selected ${which} key.`;
     }
   });
-  const regenerate = h('button', { type: 'button', class: 'danger', 'aria-label': `Regenerate the ${which} key` }, 'Regenerate');
+  const regenerate = h(
+    'button',
+    { type: 'button', class: 'danger', 'aria-label': `Regenerate the ${which} key` },
+    'Regenerate',
+  );
   regenerate.addEventListener('click', async () => {
-    if (!window.confirm(`Regenerate the ${which} key of "${service}"? Clients using the current ${which} key will be refused.`)) return;
+    if (
+      !window.confirm(
+        `Regenerate the ${which} key of "${service}"? Clients using the current ${which} key will be refused.`,
+      )
+    )
+      return;
     regenerate.disabled = true;
     status.textContent = `Regenerating the ${which} key…`;
     try {
@@ -51,5 +92,10 @@ function keyRow(service: string, which: 'primary' | 'secondary', value: string, 
       regenerate.disabled = false;
     }
   });
-  return h('div', { class: 'key-row' }, h('label', { for: id }, `${which[0]!.toUpperCase()}${which.slice(1)} key`), h('div', { class: 'key-controls' }, input, show, copy, regenerate));
+  return h(
+    'div',
+    { class: 'key-row' },
+    h('label', { for: id }, `${which[0]!.toUpperCase()}${which.slice(1)} key`),
+    h('div', { class: 'key-controls' }, input, show, copy, regenerate),
+  );
 }

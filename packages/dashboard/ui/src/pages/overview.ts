@@ -51,7 +51,12 @@ function servicesSection(overview: Overview): HTMLElement {
     'section',
     { 'aria-labelledby': 'services-title' },
     h('h2', { id: 'services-title' }, 'Services'),
-    table('Services', ['Name', 'State', 'Model', 'Endpoint', 'HTTP port', 'gRPC port', 'TLS', 'Restarts'], rows, 'none deployed (`tachyon deploy NAME --model MODEL`).'),
+    table(
+      'Services',
+      ['Name', 'State', 'Model', 'Endpoint', 'HTTP port', 'gRPC port', 'TLS', 'Restarts'],
+      rows,
+      'none deployed (`tachyon deploy NAME --model MODEL`).',
+    ),
   );
 }
 
@@ -63,13 +68,23 @@ function modelsSection(overview: Overview): HTMLElement {
       bytes(v.size),
       h('code', { title: v.sha256 }, shortSha(v.sha256)),
       time(v.createdAt),
-      v.deployedAs.length === 0 ? '—' : v.deployedAs.map((name, i) => [i > 0 ? ', ' : '', h('a', { href: `#/services/${encodeURIComponent(name)}` }, name)]),
+      v.deployedAs.length === 0
+        ? '—'
+        : v.deployedAs.map((name, i) => [
+            i > 0 ? ', ' : '',
+            h('a', { href: `#/services/${encodeURIComponent(name)}` }, name),
+          ]),
     ]),
   );
   return h(
     'section',
     { 'aria-labelledby': 'models-title' },
     h('h2', { id: 'models-title' }, 'Models'),
-    table('Registered model versions', ['Model', 'Kind', 'Size', 'sha256', 'Registered', 'Deployed as'], rows, 'none registered (`tachyon model register FILE --name NAME`).'),
+    table(
+      'Registered model versions',
+      ['Model', 'Kind', 'Size', 'sha256', 'Registered', 'Deployed as'],
+      rows,
+      'none registered (`tachyon model register FILE --name NAME`).',
+    ),
   );
 }

@@ -1,4 +1,9 @@
-import type { ServiceKeysBody as Keys, UiLogs as Logs, UiServiceDetail as ServiceDetail, UiServiceMetrics as ServiceMetrics } from '@tachyon-serve/protocol';
+import type {
+  ServiceKeysBody as Keys,
+  UiLogs as Logs,
+  UiServiceDetail as ServiceDetail,
+  UiServiceMetrics as ServiceMetrics,
+} from '@tachyon-serve/protocol';
 import { api } from '../api.js';
 import { facts, h, replace, table } from '../dom.js';
 import { modelLink, stateBadge, time } from '../format.js';
@@ -18,9 +23,17 @@ export async function renderService(main: HTMLElement, name: string, ctx: PageCo
   let detail: ServiceDetail;
   let keys: Keys;
   try {
-    [detail, keys] = await Promise.all([api<ServiceDetail>(`/services/${encodeURIComponent(name)}`), api<Keys>(`/services/${encodeURIComponent(name)}/keys`)]);
+    [detail, keys] = await Promise.all([
+      api<ServiceDetail>(`/services/${encodeURIComponent(name)}`),
+      api<Keys>(`/services/${encodeURIComponent(name)}/keys`),
+    ]);
   } catch (error) {
-    replace(main, h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Overview'), ' / service'), heading, errorBox(error));
+    replace(
+      main,
+      h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Overview'), ' / service'),
+      heading,
+      errorBox(error),
+    );
     return;
   }
   const stateBox = h('div', { class: 'state-line', role: 'status', 'aria-live': 'polite' });
@@ -39,15 +52,39 @@ export async function renderService(main: HTMLElement, name: string, ctx: PageCo
     h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Overview'), ' / service'),
     heading,
     stateBox,
-    h('div', { class: 'columns' },
-      h('section', { 'aria-labelledby': 'endpoints-title' }, h('h2', { id: 'endpoints-title' }, 'Endpoints'), endpoints),
-      keysSection(name, keys)),
+    h(
+      'div',
+      { class: 'columns' },
+      h(
+        'section',
+        { 'aria-labelledby': 'endpoints-title' },
+        h('h2', { id: 'endpoints-title' }, 'Endpoints'),
+        endpoints,
+      ),
+      keysSection(name, keys),
+    ),
     tryItSection(name),
-    h('section', { 'aria-labelledby': 'metrics-title' }, h('h2', { id: 'metrics-title' }, 'Latency and throughput'), metricsError, h('div', { class: 'charts' }, latency.element, throughput.element), details),
-    h('div', { class: 'columns' },
+    h(
+      'section',
+      { 'aria-labelledby': 'metrics-title' },
+      h('h2', { id: 'metrics-title' }, 'Latency and throughput'),
+      metricsError,
+      h('div', { class: 'charts' }, latency.element, throughput.element),
+      details,
+    ),
+    h(
+      'div',
+      { class: 'columns' },
       h('section', { 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, 'State history'), history),
-      h('section', { 'aria-labelledby': 'errors-title' }, h('h2', { id: 'errors-title' }, 'Recent errors'), errors)),
-    h('section', { 'aria-labelledby': 'logs-title' }, h('h2', { id: 'logs-title' }, 'Logs'), h('p', null, refreshLogs), logs),
+      h('section', { 'aria-labelledby': 'errors-title' }, h('h2', { id: 'errors-title' }, 'Recent errors'), errors),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'logs-title' },
+      h('h2', { id: 'logs-title' }, 'Logs'),
+      h('p', null, refreshLogs),
+      logs,
+    ),
   );
 
   const shown = { detail: '', metrics: '' };
@@ -57,18 +94,28 @@ export async function renderService(main: HTMLElement, name: string, ctx: PageCo
     shown.detail = json;
     const s = d.service;
     replace(stateBox, stateBadge(s.state), s.reason === null ? '' : h('span', { class: 'reason' }, ` ${s.reason}`));
-    replace(endpoints, facts([
-      ['Model', modelLink(s.model)],
-      ['Scoring URI', s.scoringUri === null ? '—' : h('code', { class: 'wrap' }, s.scoringUri)],
-      ['HTTP', s.httpUrl === null ? '—' : h('code', null, s.httpUrl)],
-      ['gRPC', s.grpcAddress === null ? '—' : h('code', null, s.grpcAddress)],
-      ['TLS', s.tls === 'self-signed' && d.caFile !== null ? ['self-signed; CA file ', h('code', { class: 'wrap' }, d.caFile)] : s.tls],
-      ['Workers', String(d.spec.workers ?? 1)],
-      ['Generation', String(s.generation)],
-      ['Restarts', String(s.restarts)],
-      ['Updated', time(s.updatedAt)],
-    ]));
-    const rows = [...d.history].reverse().map((c) => [time(c.at), stateBadge(c.state), c.reason ?? '', String(c.generation)]);
+    replace(
+      endpoints,
+      facts([
+        ['Model', modelLink(s.model)],
+        ['Scoring URI', s.scoringUri === null ? '—' : h('code', { class: 'wrap' }, s.scoringUri)],
+        ['HTTP', s.httpUrl === null ? '—' : h('code', null, s.httpUrl)],
+        ['gRPC', s.grpcAddress === null ? '—' : h('code', null, s.grpcAddress)],
+        [
+          'TLS',
+          s.tls === 'self-signed' && d.caFile !== null
+            ? ['self-signed; CA file ', h('code', { class: 'wrap' }, d.caFile)]
+            : s.tls,
+        ],
+        ['Workers', String(d.spec.workers ?? 1)],
+        ['Generation', String(s.generation)],
+        ['Restarts', String(s.restarts)],
+        ['Updated', time(s.updatedAt)],
+      ]),
+    );
+    const rows = [...d.history]
+      .reverse()
+      .map((c) => [time(c.at), stateBadge(c.state), c.reason ?? '', String(c.generation)]);
     replace(history, table('State changes, newest first', ['When', 'State', 'Reason', 'Generation'], rows));
   };
   const showMetrics = (m: ServiceMetrics): void => {
@@ -86,8 +133,19 @@ export async function renderService(main: HTMLElement, name: string, ctx: PageCo
       const l = await api<Logs>(`/services/${encodeURIComponent(name)}/logs?tail=200`);
       logs.textContent = l.lines.length === 0 ? '(empty)' : l.lines.join('\n');
       logs.scrollTop = logs.scrollHeight;
-      const rows = [...l.errors].reverse().slice(0, 20).map((e) => [time(e.time), e.level >= 50 ? 'error' : 'warn', e.code ?? '', e.msg]);
-      replace(errors, table('Warnings and errors in the log, newest first', ['When', 'Level', 'Code', 'Message'], rows, 'none in the recent log.'));
+      const rows = [...l.errors]
+        .reverse()
+        .slice(0, 20)
+        .map((e) => [time(e.time), e.level >= 50 ? 'error' : 'warn', e.code ?? '', e.msg]);
+      replace(
+        errors,
+        table(
+          'Warnings and errors in the log, newest first',
+          ['When', 'Level', 'Code', 'Message'],
+          rows,
+          'none in the recent log.',
+        ),
+      );
     } catch (error) {
       replace(errors, errorBox(error));
     }
@@ -104,7 +162,10 @@ export async function renderService(main: HTMLElement, name: string, ctx: PageCo
   });
   showDetail(detail);
   const tick = async (): Promise<void> => {
-    const [d, m] = await Promise.allSettled([api<ServiceDetail>(`/services/${encodeURIComponent(name)}`), api<ServiceMetrics>(`/services/${encodeURIComponent(name)}/metrics`)]);
+    const [d, m] = await Promise.allSettled([
+      api<ServiceDetail>(`/services/${encodeURIComponent(name)}`),
+      api<ServiceMetrics>(`/services/${encodeURIComponent(name)}/metrics`),
+    ]);
     if (stopped) return;
     if (d.status === 'fulfilled') showDetail(d.value);
     if (m.status === 'fulfilled') showMetrics(m.value);

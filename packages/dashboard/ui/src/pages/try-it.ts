@@ -10,7 +10,12 @@ const STAGES = ['queue', 'preprocess', 'compute', 'postprocess'] as const;
  * and the page shows the top-5 labels with confidence bars and the latency of that call.
  */
 export function tryItSection(service: string): HTMLElement {
-  const input = h('input', { id: 'try-image', type: 'file', accept: 'image/jpeg,image/png,image/webp', class: 'visually-hidden-file' });
+  const input = h('input', {
+    id: 'try-image',
+    type: 'file',
+    accept: 'image/jpeg,image/png,image/webp',
+    class: 'visually-hidden-file',
+  });
   const preview = h('img', { class: 'preview', alt: '', hidden: true });
   const result = h('div', { class: 'try-result', 'aria-live': 'polite', id: 'try-result' });
   const zone = h(
@@ -27,7 +32,11 @@ export function tryItSection(service: string): HTMLElement {
     replace(result, h('p', { role: 'status' }, `Classifying ${file.name}…`));
     const started = performance.now();
     try {
-      const answer = await api<Classification>(`/services/${encodeURIComponent(service)}/classify?top=5`, { method: 'POST', body: file, contentType: file.type || 'application/octet-stream' });
+      const answer = await api<Classification>(`/services/${encodeURIComponent(service)}/classify?top=5`, {
+        method: 'POST',
+        body: file,
+        contentType: file.type || 'application/octet-stream',
+      });
       replace(result, renderResult(file.name, answer, performance.now() - started));
     } catch (error) {
       replace(result, h('p', { class: 'error', role: 'alert' }, `${file.name}: ${(error as Error).message}`));
@@ -59,7 +68,9 @@ export function tryItSection(service: string): HTMLElement {
 function renderResult(file: string, answer: Classification, browserMs: number): HTMLElement {
   const top = answer.top;
   const t = answer.serverTiming;
-  const server = STAGES.filter((s) => t[s] !== undefined).map((s) => `${s} ${ms(t[s])}`).join(' · ');
+  const server = STAGES.filter((s) => t[s] !== undefined)
+    .map((s) => `${s} ${ms(t[s])}`)
+    .join(' · ');
   return h(
     'div',
     null,

@@ -20,7 +20,10 @@ export interface KServeResponse {
  * The response: plain JSON, or when any output is binary, the JSON header (`Inference-Header-Content-Length` bytes)
  * followed by each binary output's data in output order.
  */
-export function encodeKServeResponse(response: InferResponse, binaryOutput: (name: string) => boolean): { json: KServeResponse; body?: Buffer; headerLength?: number } {
+export function encodeKServeResponse(
+  response: InferResponse,
+  binaryOutput: (name: string) => boolean,
+): { json: KServeResponse; body?: Buffer; headerLength?: number } {
   const chunks: Buffer[] = [];
   const outputs = response.outputs.map((tensor): KServeOutput => {
     const base = { name: tensor.name, datatype: tensor.datatype, shape: tensor.shape };
@@ -41,7 +44,7 @@ export function encodeKServeResponse(response: InferResponse, binaryOutput: (nam
 }
 
 function jsonData(tensor: InferTensor): (number | string)[] {
-  if (tensor.datatype === 'BYTES') return (tensor.data as Uint8Array[]).map((e) => Buffer.from(e.buffer, e.byteOffset, e.byteLength).toString('utf8'));
+  if (tensor.datatype === 'BYTES')
+    return (tensor.data as Uint8Array[]).map((e) => Buffer.from(e.buffer, e.byteOffset, e.byteLength).toString('utf8'));
   return Array.from(tensor.data as ArrayLike<number>);
 }
-

@@ -19,16 +19,26 @@ export interface DecodedPredict {
 export function decodePredictRequest(body: Json): DecodedPredict {
   const hasInstances = body['instances'] !== undefined;
   const hasInputs = body['inputs'] !== undefined;
-  if (hasInstances === hasInputs) throw invalid('The request must have exactly one of "instances" (row format) or "inputs" (columnar format).', { path: '(body)' });
+  if (hasInstances === hasInputs)
+    throw invalid('The request must have exactly one of "instances" (row format) or "inputs" (columnar format).', {
+      path: '(body)',
+    });
   if (hasInstances) {
     const instances = body['instances'];
-    if (!Array.isArray(instances) || instances.length === 0) throw invalid('"instances" must be a non-empty array.', { path: 'instances' });
-    return { format: 'row', images: instances.map((instance, i) => binaryValue(named(instance, `instances[${i}]`), `instances[${i}]`)) };
+    if (!Array.isArray(instances) || instances.length === 0)
+      throw invalid('"instances" must be a non-empty array.', { path: 'instances' });
+    return {
+      format: 'row',
+      images: instances.map((instance, i) => binaryValue(named(instance, `instances[${i}]`), `instances[${i}]`)),
+    };
   }
   const inputs = named(body['inputs'], 'inputs');
   const list = Array.isArray(inputs) ? inputs : [inputs];
   if (list.length === 0) throw invalid('"inputs" holds no images.', { path: 'inputs' });
-  return { format: 'columnar', images: list.map((value, i) => binaryValue(value, Array.isArray(inputs) ? `inputs[${i}]` : 'inputs')) };
+  return {
+    format: 'columnar',
+    images: list.map((value, i) => binaryValue(value, Array.isArray(inputs) ? `inputs[${i}]` : 'inputs')),
+  };
 }
 
 /** `{"predictions": [[scores of image 0], ...]}` or `{"outputs": [[...], ...]}`: the FP32 class confidences. */
@@ -46,7 +56,11 @@ function named(value: unknown, path: string): unknown {
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && !Object.hasOwn(value, 'b64')) {
     const keys = Object.keys(value);
     if (keys.length !== 1 || keys[0] !== IMAGE_INPUT) {
-      throw invalid(`${path} names inputs ${JSON.stringify(keys)}; the model has one input, "${IMAGE_INPUT}".`, { path, expected: [IMAGE_INPUT], got: keys });
+      throw invalid(`${path} names inputs ${JSON.stringify(keys)}; the model has one input, "${IMAGE_INPUT}".`, {
+        path,
+        expected: [IMAGE_INPUT],
+        got: keys,
+      });
     }
     return (value as Json)[IMAGE_INPUT];
   }
@@ -54,7 +68,8 @@ function named(value: unknown, path: string): unknown {
 }
 
 function binaryValue(value: unknown, path: string): Uint8Array {
-  if (typeof value === 'object' && value !== null && typeof (value as Json)['b64'] === 'string') return Buffer.from((value as Json)['b64'] as string, 'base64');
+  if (typeof value === 'object' && value !== null && typeof (value as Json)['b64'] === 'string')
+    return Buffer.from((value as Json)['b64'] as string, 'base64');
   throw invalid(`${path} must be {"b64": "<base64 image bytes>"}.`, { path });
 }
 

@@ -15,21 +15,39 @@ export const IMAGE_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'ap
 export async function classifyRoutes(scope: FastifyInstance, state: HttpServerState): Promise<void> {
   const { config } = state;
   scope.removeAllContentTypeParsers();
-  for (const type of IMAGE_CONTENT_TYPES) scope.addContentTypeParser(type, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  for (const type of IMAGE_CONTENT_TYPES)
+    scope.addContentTypeParser(type, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   await scope.register(multipart, {
-    limits: { fileSize: config.bodyLimit, files: config.maxImagesPerRequest, parts: config.maxImagesPerRequest + 16, fields: 16, fieldSize: 64 * 1024, headerPairs: 64 },
+    limits: {
+      fileSize: config.bodyLimit,
+      files: config.maxImagesPerRequest,
+      parts: config.maxImagesPerRequest + 16,
+      fields: 16,
+      fieldSize: 64 * 1024,
+      headerPairs: 64,
+    },
   });
   scope.post<{ Params: { name: string }; Querystring: { top: number } }>(
     '/v1/services/:name/classify',
     {
       config: { access: 'service', protocol: 'raw' },
-      schema: { querystring: { type: 'object', properties: { top: { type: 'integer', minimum: 1, maximum: 1000, default: 5 } } } },
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { top: { type: 'integer', minimum: 1, maximum: 1000, default: 5 } },
+        },
+      },
     },
     async (request, reply) => {
       if (!request.isMultipart() && !Buffer.isBuffer(request.body)) {
-        throw new TachyonError('TCH_ERR_IMAGE_EMPTY', 'The request has no body; send the image bytes with Content-Type image/jpeg, image/png or image/webp.');
+        throw new TachyonError(
+          'TCH_ERR_IMAGE_EMPTY',
+          'The request has no body; send the image bytes with Content-Type image/jpeg, image/png or image/webp.',
+        );
       }
-      const { images, files } = request.isMultipart() ? await readParts(request, config) : { images: [request.body as Buffer], files: [null] };
+      const { images, files } = request.isMultipart()
+        ? await readParts(request, config)
+        : { images: [request.body as Buffer], files: [null] };
       const response = await runInfer(state, request, reply, {
         id: request.id,
         modelName: request.params.name,
@@ -41,7 +59,10 @@ export async function classifyRoutes(scope: FastifyInstance, state: HttpServerSt
   );
 }
 
-async function readParts(request: FastifyRequest, config: HttpConfig): Promise<{ images: Buffer[]; files: (string | null)[] }> {
+async function readParts(
+  request: FastifyRequest,
+  config: HttpConfig,
+): Promise<{ images: Buffer[]; files: (string | null)[] }> {
   if (Number(request.headers['content-length']) > config.bodyLimit) throw tooLarge(config);
   const images: Buffer[] = [];
   const files: (string | null)[] = [];
@@ -54,10 +75,18 @@ async function readParts(request: FastifyRequest, config: HttpConfig): Promise<{
     images.push(bytes);
     files.push(part.filename === '' ? null : part.filename);
   }
-  if (images.length === 0) throw new TachyonError('TCH_ERR_INFER_INVALID', 'The multipart body has no file part; send each image as a file part.');
+  if (images.length === 0)
+    throw new TachyonError(
+      'TCH_ERR_INFER_INVALID',
+      'The multipart body has no file part; send each image as a file part.',
+    );
   return { images, files };
 }
 
 function tooLarge(config: HttpConfig): TachyonError {
-  return new TachyonError('TCH_ERR_LIMIT_BODY_TOO_LARGE', `The request body is larger than the limit of ${config.bodyLimit} bytes.`, { details: { bodyLimit: config.bodyLimit } });
+  return new TachyonError(
+    'TCH_ERR_LIMIT_BODY_TOO_LARGE',
+    `The request body is larger than the limit of ${config.bodyLimit} bytes.`,
+    { details: { bodyLimit: config.bodyLimit } },
+  );
 }

@@ -28,7 +28,8 @@ export async function repositoryRoutes(scope: FastifyInstance, state: HttpServer
     const name = controlled(state, request);
     const parameters = await parametersOf(request, state, ['source', 'version_policy']);
     const source = parameters['source'];
-    if (source !== undefined && (typeof source !== 'string' || source === '')) throw invalid('"parameters.source" must be a non-empty string.');
+    if (source !== undefined && (typeof source !== 'string' || source === ''))
+      throw invalid('"parameters.source" must be a non-empty string.');
     let versionPolicy: VersionPolicy | undefined;
     if (parameters['version_policy'] !== undefined) {
       try {
@@ -44,7 +45,8 @@ export async function repositoryRoutes(scope: FastifyInstance, state: HttpServer
     const name = controlled(state, request);
     const parameters = await parametersOf(request, state, ['version']);
     const version = parameters['version'];
-    if (version !== undefined && (typeof version !== 'string' || !/^[1-9][0-9]*$/.test(version))) throw invalid('"parameters.version" must be a version number as a string, e.g. "2".');
+    if (version !== undefined && (typeof version !== 'string' || !/^[1-9][0-9]*$/.test(version)))
+      throw invalid('"parameters.version" must be a version number as a string, e.g. "2".');
     await state.host.unload(name, version as string | undefined);
     return {};
   });
@@ -54,12 +56,17 @@ export async function repositoryRoutes(scope: FastifyInstance, state: HttpServer
 function controlled(state: HttpServerState, request: FastifyRequest<{ Params: NameParams }>): string {
   if (!state.host.control.enabled) {
     const path = (request.url.split('?')[0] ?? '').slice(0, 200);
-    throw new TachyonError('TCH_ERR_IO_NOT_FOUND', `No route matches "${request.method} ${path}": model control is disabled on this server.`, {
-      details: { method: request.method, path },
-    });
+    throw new TachyonError(
+      'TCH_ERR_IO_NOT_FOUND',
+      `No route matches "${request.method} ${path}": model control is disabled on this server.`,
+      {
+        details: { method: request.method, path },
+      },
+    );
   }
   const { name } = request.params;
-  if (!MODEL_NAME.test(name)) throw invalid(`Model name "${name.slice(0, 128)}" must match [A-Za-z0-9][A-Za-z0-9._-]* (at most 128 characters).`);
+  if (!MODEL_NAME.test(name))
+    throw invalid(`Model name "${name.slice(0, 128)}" must match [A-Za-z0-9][A-Za-z0-9._-]* (at most 128 characters).`);
   return name;
 }
 
@@ -72,17 +79,25 @@ async function jsonBody(request: FastifyRequest, state: HttpServerState): Promis
   } catch {
     throw invalid('The body must be JSON.');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('The body must be a JSON object.');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid('The body must be a JSON object.');
   return body as Record<string, unknown>;
 }
 
 /** `body.parameters`, with only the `allowed` keys (and those tritonclient always sends). */
-async function parametersOf(request: FastifyRequest, state: HttpServerState, allowed: readonly string[]): Promise<Record<string, unknown>> {
+async function parametersOf(
+  request: FastifyRequest,
+  state: HttpServerState,
+  allowed: readonly string[],
+): Promise<Record<string, unknown>> {
   const parameters = (await jsonBody(request, state))['parameters'] ?? {};
-  if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) throw invalid('"parameters" must be a JSON object.');
+  if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters))
+    throw invalid('"parameters" must be a JSON object.');
   const unknown = Object.keys(parameters).filter((k) => !allowed.includes(k) && !IGNORED_PARAMETERS.has(k));
   if (unknown.length > 0) {
-    throw invalid(`Unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k.slice(0, 64)}"`).join(', ')}; accepted: ${allowed.map((k) => `"${k}"`).join(', ')}.`);
+    throw invalid(
+      `Unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k.slice(0, 64)}"`).join(', ')}; accepted: ${allowed.map((k) => `"${k}"`).join(', ')}.`,
+    );
   }
   return parameters as Record<string, unknown>;
 }

@@ -20,6 +20,8 @@ export async function serverRoutes(app: FastifyInstance, state: HttpServerState)
     return { ready: true };
   });
   const openapi = JSON.stringify(buildOpenApiDocument());
-  app.get('/openapi.json', open, async (_request, reply) => reply.type('application/json; charset=utf-8').send(openapi));
+  app.get('/openapi.json', open, async (_request, reply) =>
+    reply.type('application/json; charset=utf-8').send(openapi),
+  );
   // The repository index and model control (admin) are in repository-routes.ts.
 }

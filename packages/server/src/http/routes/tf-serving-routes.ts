@@ -18,19 +18,23 @@ export async function tfServingRoutes(scope: FastifyInstance, state: HttpServerS
   acceptAnyBodyAsBuffer(scope);
   const service = { config: { access: 'service' as const } };
   for (const base of ['/v1/models/:name(^[^/:]+)', '/v1/models/:name/versions/:version(^[0-9]+)']) {
-    scope.post<{ Params: ModelParams }>(`${base}::predict`, { config: { access: 'service', protocol: 'tf-serving-http' } }, async (request, reply) => {
-      const body = parseJson(await bodyBytes(request, state.config));
-      resolveSignatureName(body['signature_name'], request.params.name);
-      const { format, images } = decodePredictRequest(body);
-      const response = await runInfer(state, request, reply, {
-        id: request.id,
-        modelName: request.params.name,
-        ...(request.params.version === undefined ? {} : { modelVersion: request.params.version }),
-        inputs: [{ name: IMAGE_INPUT, datatype: 'BYTES', shape: [images.length], data: images }],
-        outputs: [{ name: SCORES_OUTPUT }],
-      });
-      return encodePredictResponse(response, format);
-    });
+    scope.post<{ Params: ModelParams }>(
+      `${base}::predict`,
+      { config: { access: 'service', protocol: 'tf-serving-http' } },
+      async (request, reply) => {
+        const body = parseJson(await bodyBytes(request, state.config));
+        resolveSignatureName(body['signature_name'], request.params.name);
+        const { format, images } = decodePredictRequest(body);
+        const response = await runInfer(state, request, reply, {
+          id: request.id,
+          modelName: request.params.name,
+          ...(request.params.version === undefined ? {} : { modelVersion: request.params.version }),
+          inputs: [{ name: IMAGE_INPUT, datatype: 'BYTES', shape: [images.length], data: images }],
+          outputs: [{ name: SCORES_OUTPUT }],
+        });
+        return encodePredictResponse(response, format);
+      },
+    );
   }
   for (const base of ['/v1/models/:name', '/v1/models/:name/versions/:version']) {
     scope.get<{ Params: ModelParams }>(base, service, async (request) => ({

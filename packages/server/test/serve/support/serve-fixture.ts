@@ -49,10 +49,19 @@ export interface ServeChild {
  * Spawns `tachyon --model-path ../shared/models serve ARGS` (killed after the test if still running) and resolves
  * on its ready line; rejects with its stderr if it exits first.
  */
-export async function spawnServe(t: TestContext, args: readonly string[], cwd: string, timeoutMs = 60_000): Promise<ServeChild> {
+export async function spawnServe(
+  t: TestContext,
+  args: readonly string[],
+  cwd: string,
+  timeoutMs = 60_000,
+): Promise<ServeChild> {
   const env: NodeJS.ProcessEnv = { ...process.env, TACHYON_CACHE_DIR: join(cwd, 'cache') };
   delete env['TACHYON_MODEL_PATH'];
-  const child = spawn(process.execPath, [CLI_BIN, '--model-path', join(sharedDir(), 'models'), 'serve', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_BIN, '--model-path', join(sharedDir(), 'models'), 'serve', ...args], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
@@ -64,7 +73,9 @@ export async function spawnServe(t: TestContext, args: readonly string[], cwd: s
     err += d;
     for (const w of waiters) w();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -78,14 +89,24 @@ export async function spawnServe(t: TestContext, args: readonly string[], cwd: s
       const poll = () => {
         const value = check();
         if (value !== undefined) done(() => resolve(value));
-        else if (child.exitCode !== null || child.signalCode !== null) done(() => reject(new Error(`tachyon serve exited (${child.exitCode ?? child.signalCode}) before ${what}:\n${err}`)));
+        else if (child.exitCode !== null || child.signalCode !== null)
+          done(() =>
+            reject(new Error(`tachyon serve exited (${child.exitCode ?? child.signalCode}) before ${what}:\n${err}`)),
+          );
       };
-      const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for ${what}; stderr:\n${err}`))), ms);
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`timed out waiting for ${what}; stderr:\n${err}`))),
+        ms,
+      );
       waiters.add(poll);
       child.once('exit', poll);
       poll();
     });
-  const line = await waitFor(() => (out.includes('\n') ? out.slice(0, out.indexOf('\n')) : undefined), 'the ready line', timeoutMs);
+  const line = await waitFor(
+    () => (out.includes('\n') ? out.slice(0, out.indexOf('\n')) : undefined),
+    'the ready line',
+    timeoutMs,
+  );
   return {
     child,
     ready: JSON.parse(line) as ServeChild['ready'],
@@ -93,6 +114,10 @@ export async function spawnServe(t: TestContext, args: readonly string[], cwd: s
     stderr: () => err,
     exited,
     waitForLog: (pattern, { count = 1, timeoutMs: ms = 20_000 } = {}) =>
-      waitFor(() => err.split('\n').filter((l) => pattern.test(l))[count - 1], `log line #${count} matching ${pattern}`, ms),
+      waitFor(
+        () => err.split('\n').filter((l) => pattern.test(l))[count - 1],
+        `log line #${count} matching ${pattern}`,
+        ms,
+      ),
   };
 }

@@ -28,11 +28,30 @@ export function createTestCa(dir: string, name = 'ca'): TestCa {
   const openssl = requireOpenssl();
   const caKey = join(dir, `${name}.key`);
   const caCert = join(dir, `${name}.pem`);
-  execFileSync(openssl, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', caKey], { stdio: 'pipe' });
-  execFileSync(openssl, [
-    'req', '-x509', '-new', '-key', caKey, '-out', caCert, '-days', '2', '-subj', `/CN=tachyon test ${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-  ], { stdio: 'pipe' });
+  execFileSync(openssl, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', caKey], {
+    stdio: 'pipe',
+  });
+  execFileSync(
+    openssl,
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      caKey,
+      '-out',
+      caCert,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=tachyon test ${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    { stdio: 'pipe' },
+  );
   return { caCert, caKey };
 }
 
@@ -43,14 +62,39 @@ export function issueServerCert(ca: TestCa, dir: string, name = 'server', cn = '
   const cert = join(dir, `${name}.pem`);
   const csr = join(dir, `${name}.csr`);
   const ext = join(dir, `${name}.ext`);
-  execFileSync(openssl, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], { stdio: 'pipe' });
+  execFileSync(openssl, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], {
+    stdio: 'pipe',
+  });
   execFileSync(openssl, ['req', '-new', '-key', key, '-out', csr, '-subj', `/CN=${cn}`], { stdio: 'pipe' });
-  writeFileSync(ext, [
-    'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature',
-    'extendedKeyUsage=serverAuth',
-    'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
-  ].join('\n'));
-  execFileSync(openssl, ['x509', '-req', '-in', csr, '-CA', ca.caCert, '-CAkey', ca.caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext], { stdio: 'pipe' });
+  writeFileSync(
+    ext,
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature',
+      'extendedKeyUsage=serverAuth',
+      'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
+    ].join('\n'),
+  );
+  execFileSync(
+    openssl,
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca.caCert,
+      '-CAkey',
+      ca.caKey,
+      '-CAcreateserial',
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+    ],
+    { stdio: 'pipe' },
+  );
   return { cert, key };
 }
