@@ -58,3 +58,23 @@ for (const [path, module] of allowed) {
     assert.equal(ok, true, output);
   });
 }
+
+test('the format check of `npm run lint` refuses unformatted code and passes formatted code', (t) => {
+  const root = tempDir(t, 'tachyon-format-');
+  const config = JSON.parse(readFileSync(join(REPO_ROOT, 'biome.json'), 'utf8')) as Record<string, unknown>;
+  delete config['vcs'];
+  delete config['$schema'];
+  writeFileSync(join(root, 'biome.json'), JSON.stringify(config));
+  mkdirSync(join(root, 'packages/core/src'), { recursive: true });
+  const check = (source: string) => {
+    writeFileSync(join(root, 'packages/core/src/probe.ts'), source);
+    return spawnSync(process.execPath, [BIOME, 'format', 'packages/core/src/probe.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+  };
+  const bad = check('export const probe   =  { a:1,b : "two" }\n');
+  assert.notEqual(bad.status, 0, `${bad.stdout}${bad.stderr}`);
+  const good = check("export const probe = { a: 1, b: 'two' };\n");
+  assert.equal(good.status, 0, `${good.stdout}${good.stderr}`);
+});
