@@ -49,7 +49,10 @@ test('the packed tarballs install outside the repository and tachyon --version, 
 
   // 1. npm pack every package (the suite built dist/ already: --ignore-scripts skips prepack's rebuild).
   const root = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
-  const workspaces = root.workspaces.filter((ws) => ws.startsWith('packages/'));
+  // Private workspaces (test-support: dev-only test helpers) are never published, so never packed.
+  const isPrivate = (ws: string) =>
+    (JSON.parse(readFileSync(join(REPO_ROOT, ws, 'package.json'), 'utf8')) as { private?: boolean }).private === true;
+  const workspaces = root.workspaces.filter((ws) => ws.startsWith('packages/') && !isPrivate(ws));
   const packArgs = [
     'pack',
     '--json',
