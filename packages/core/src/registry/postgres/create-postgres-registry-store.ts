@@ -1,8 +1,6 @@
-import pg from 'pg';
 import type { RegistryStore } from '../registry-store.js';
 import { checkPostgresUrl, redactPostgresUrl } from './connection-url.js';
-import { databaseError } from './database-error.js';
-import { migratePostgresSchema } from './migrations.js';
+import { openMigratedPool } from './open-migrated-pool.js';
 import { PostgresRegistryStore } from './postgres-registry-store.js';
 import { compilePostgresStoreOptions, type PostgresRegistryStoreOptions } from './postgres-store-options.js';
 
@@ -19,26 +17,17 @@ export async function createPostgresRegistryStore(
   const { secrets } = checkPostgresUrl(url);
   const config = compilePostgresStoreOptions(options);
   const registry = redactPostgresUrl(url);
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: config.maxConnections,
-    connectionTimeoutMillis: config.connectTimeoutMs,
-    idleTimeoutMillis: config.idleTimeoutMs,
-    application_name: config.applicationName,
-  });
-  // An idle connection dropped by the server emits here; without a listener it would crash the process. The next
-  // query gets a fresh connection or reports the failure itself.
-  pool.on('error', () => undefined);
-  try {
-    const client = await pool.connect();
-    try {
-      await migratePostgresSchema(client);
-    } finally {
-      client.release();
-    }
-  } catch (error) {
-    await pool.end().catch(() => undefined);
-    throw databaseError(registry, 'open', error, secrets);
-  }
+  const pool = await openMigratedPool(
+    {
+      connectionString: url,
+      max: config.maxConnections,
+      connectionTimeoutMillis: config.connectTimeoutMs,
+      idleTimeoutMillis: config.idleTimeoutMs,
+      application_name: config.applicationName,
+    },
+    registry,
+    'open',
+    secrets,
+  );
   return new PostgresRegistryStore(pool, registry, secrets);
 }

@@ -12,7 +12,7 @@ import type { BlobInfo, BlobStore, CopyProgress, StagedBlob, StagingInfo } from 
 import { FsBlobStore, SHA256_HEX } from '../fs-blob-store.js';
 import { checkPostgresUrl, redactPostgresUrl } from './connection-url.js';
 import { databaseError } from './database-error.js';
-import { migratePostgresSchema } from './migrations.js';
+import { openMigratedPool } from './open-migrated-pool.js';
 
 /** lo_open modes (libpq's INV_WRITE / INV_READ). */
 const INV_WRITE = 0x20000;
@@ -58,24 +58,17 @@ export class PostgresBlobStore implements BlobStore {
     const { secrets } = checkPostgresUrl(url);
     const location = redactPostgresUrl(url);
     const cacheDir = options.cacheDir ?? defaultCacheDir(location);
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: options.maxConnections ?? 4,
-      connectionTimeoutMillis: 10_000,
-      application_name: 'tachyon-blobs',
-    });
-    pool.on('error', () => undefined);
-    try {
-      const client = await pool.connect();
-      try {
-        await migratePostgresSchema(client);
-      } finally {
-        client.release();
-      }
-    } catch (error) {
-      await pool.end().catch(() => undefined);
-      throw databaseError(location, 'open the artifact store', error, secrets);
-    }
+    const pool = await openMigratedPool(
+      {
+        connectionString: url,
+        max: options.maxConnections ?? 4,
+        connectionTimeoutMillis: 10_000,
+        application_name: 'tachyon-blobs',
+      },
+      location,
+      'open the artifact store',
+      secrets,
+    );
     return new PostgresBlobStore(pool, location, secrets, cacheDir);
   }
 
