@@ -49,23 +49,29 @@ export function podWorkspaceConfig(name: string, artifactsInRegistry = false): R
 }
 
 /**
+ * The served model of a rendered replica (pod or Swarm task): the deployment's one registered version, pinned
+ * (`versionPolicy.specific`), with the deployment's scheduler when it has one.
+ */
+export function pinnedRegistryModel(spec: DeploymentSpec): Record<string, unknown> {
+  const { name, version } = spec.model;
+  return {
+    name,
+    source: `registry:${name}`,
+    versionPolicy: { specific: [String(version)] },
+    ...(spec.scheduler
+      ? { scheduler: { ...spec.scheduler, preferredBatchSizes: [...spec.scheduler.preferredBatchSizes] } }
+      : {}),
+  };
+}
+
+/**
  * The `tachyon serve --config` file of the pod: the one registered version, pinned (`versionPolicy.specific`), on
  * all interfaces with the keys file; TLS from the mounted certificate, else plaintext (`insecure`). Model control is
  * off: the deployment's desired state changes by rendering and applying again.
  */
 export function podServeConfig(spec: DeploymentSpec): Record<string, unknown> {
-  const { name, version } = spec.model;
   return {
-    models: [
-      {
-        name,
-        source: `registry:${name}`,
-        versionPolicy: { specific: [String(version)] },
-        ...(spec.scheduler
-          ? { scheduler: { ...spec.scheduler, preferredBatchSizes: [...spec.scheduler.preferredBatchSizes] } }
-          : {}),
-      },
-    ],
+    models: [pinnedRegistryModel(spec)],
     workspace: POD_PATHS.workspace,
     host: '0.0.0.0',
     httpPort: HTTP_PORT,

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { DeploymentSpec } from '../deployment-spec.js';
 import { GRPC_PORT, HTTP_PORT, MODEL_ANNOTATION } from '../k8s/k8s-names.js';
 import { TERMINATION_GRACE_SECONDS } from '../k8s/pod-template.js';
+import { pinnedRegistryModel } from '../k8s/workspace-init.js';
 import { renderHaproxyConfig, type HaproxyBackend } from './render-haproxy.js';
 
 /**
@@ -52,18 +53,8 @@ export const SWARM_PATHS = Object.freeze({
 
 /** The task's `tachyon serve --config` file: the pinned version from the registry, keys and TLS from secrets. */
 export function swarmServeConfig(spec: DeploymentSpec): Record<string, unknown> {
-  const { name, version } = spec.model;
   return {
-    models: [
-      {
-        name,
-        source: `registry:${name}`,
-        versionPolicy: { specific: [String(version)] },
-        ...(spec.scheduler
-          ? { scheduler: { ...spec.scheduler, preferredBatchSizes: [...spec.scheduler.preferredBatchSizes] } }
-          : {}),
-      },
-    ],
+    models: [pinnedRegistryModel(spec)],
     workspace: SWARM_PATHS.workspaceFile,
     host: '0.0.0.0',
     httpPort: HTTP_PORT,
