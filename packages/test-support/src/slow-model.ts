@@ -1,18 +1,9 @@
 // A deliberately slow image model for scheduling tests: 8x8 image -> mean over H, W -> [N, 3] -> MatMul to 2048 ->
 // `depth` x (MatMul 2048x2048 + Relu) -> MatMul to 4 classes. One weight matrix is shared by every layer, so the file
 // stays small while each call costs depth x 2048 x 2048 multiply-adds per row plus the weight reads.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import {
-  ServiceDefinition,
-  classifierStage,
-  compileModelSources,
-  encodeOnnxModel,
-  floatValueInfo,
-  imageStage,
-  onnxStage,
-} from '@tachyon-serve/core';
+import { createTinyImageService } from './tiny-image-service.js';
+import { encodeOnnxModel, floatValueInfo } from '@tachyon-serve/core';
 
 const { onnx } = onnxProto;
 const WIDTH = 2048;
@@ -62,25 +53,10 @@ export function buildSlowModel(depth: number): Uint8Array {
 
 /** Writes slow.onnx and slow.zip (image 8x8 -> slow model -> classifier) into `dir`; returns the zip's path. */
 export async function createSlowService(dir: string, depth: number): Promise<string> {
-  const modelPath = join(dir, 'slow.onnx');
-  await writeFile(modelPath, buildSlowModel(depth));
-  const def = new ServiceDefinition('slow', 'a deliberately slow model for scheduling tests');
-  def.pipeline.push(
-    imageStage({
-      resize: 'stretch',
-      size: [8, 8],
-      interpolation: 'bilinear',
-      channelOrder: 'RGB',
-      scale: 1 / 255,
-      mean: [0, 0, 0],
-      std: [1, 1, 1],
-      layout: 'NCHW',
-    }),
-    onnxStage(modelPath, { name: 'model', inputs: { x: 'pixels' }, outputs: { logits: 'scores' } }),
-    classifierStage({ labels: SLOW_LABELS, outputKind: 'logits', topK: 2, inputs: { scores: 'scores' } }),
-  );
-  const saved = await def.save(join(dir, 'slow.zip'), {
-    sources: compileModelSources({ cacheDir: join(dir, 'cache'), allowDownload: false, env: {} }),
+  return createTinyImageService(dir, {
+    name: 'slow',
+    description: 'a deliberately slow model for scheduling tests',
+    model: buildSlowModel(depth),
+    labels: SLOW_LABELS,
   });
-  return saved.path;
 }

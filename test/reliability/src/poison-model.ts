@@ -1,19 +1,10 @@
 // A model whose session throws on one input and works on every other: the "session that throws" fault. An 8x8
 // image is averaged; when the mean is above 0.99 (an all-white image) a Gather reads row 5 of a 2-row table, which
 // onnxruntime refuses at run time ("indices element out of data bounds"). Warm-up (zeros) and real photos pass.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import sharp from 'sharp';
-import {
-  ServiceDefinition,
-  classifierStage,
-  compileModelSources,
-  encodeOnnxModel,
-  floatValueInfo,
-  imageStage,
-  onnxStage,
-} from '@tachyon-serve/core';
+import { createTinyImageService } from '@tachyon-serve/test-support/models';
+import { encodeOnnxModel, floatValueInfo } from '@tachyon-serve/core';
 
 const { onnx } = onnxProto;
 export const POISON_LABELS: readonly string[] = Object.freeze(['a', 'b', 'c', 'd']);
@@ -70,27 +61,12 @@ export function buildPoisonModel(): Uint8Array {
 
 /** Writes poison.onnx and poison.zip (8x8 image -> poison model -> classifier) into `dir`; returns the zip's path. */
 export async function createPoisonService(dir: string): Promise<string> {
-  const modelPath = join(dir, 'poison.onnx');
-  await writeFile(modelPath, buildPoisonModel());
-  const def = new ServiceDefinition('poison', 'throws on an all-white image (reliability suite)');
-  def.pipeline.push(
-    imageStage({
-      resize: 'stretch',
-      size: [8, 8],
-      interpolation: 'bilinear',
-      channelOrder: 'RGB',
-      scale: 1 / 255,
-      mean: [0, 0, 0],
-      std: [1, 1, 1],
-      layout: 'NCHW',
-    }),
-    onnxStage(modelPath, { name: 'model', inputs: { x: 'pixels' }, outputs: { logits: 'scores' } }),
-    classifierStage({ labels: POISON_LABELS, outputKind: 'logits', topK: 2, inputs: { scores: 'scores' } }),
-  );
-  const saved = await def.save(join(dir, 'poison.zip'), {
-    sources: compileModelSources({ cacheDir: join(dir, 'cache'), allowDownload: false, env: {} }),
+  return createTinyImageService(dir, {
+    name: 'poison',
+    description: 'throws on an all-white image (reliability suite)',
+    model: buildPoisonModel(),
+    labels: POISON_LABELS,
   });
-  return saved.path;
 }
 
 /** The poison pill: a 32x32 all-white PNG. */
