@@ -95,6 +95,8 @@ interface BatchResult {
  */
 export class ServedModel {
   readonly scheduler: ModelScheduler<Prepared, BatchResult>;
+  /** The outputs a request may name: fixed once the runner is built, so not rebuilt per request. */
+  readonly #outputNames: readonly string[];
 
   private constructor(
     readonly name: string,
@@ -104,6 +106,7 @@ export class ServedModel {
     hooks: SchedulerHooks | undefined,
     private readonly release: (() => Promise<void>) | undefined,
   ) {
+    this.#outputNames = Object.freeze(runner.metadata().outputs.map((o) => o.name));
     this.scheduler = new ModelScheduler(
       name,
       async (batch) => {
@@ -162,7 +165,7 @@ export class ServedModel {
     const started = performance.now();
     const requested: RequestedOutput[] =
       request.outputs ?? this.runner.defaultOutputs(request.inputs).map((name) => ({ name }));
-    const known = this.runner.metadata().outputs.map((o) => o.name);
+    const known = this.#outputNames;
     for (const output of requested) {
       if (!known.includes(output.name)) {
         throw new TachyonError('TCH_ERR_INFER_INVALID', `Model "${this.name}" has no output "${output.name}".`, {
